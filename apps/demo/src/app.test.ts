@@ -1,0 +1,93 @@
+import type { Facilitator, FacilitatorCall } from '@tollgate/hono'
+import { decodeHeader, paymentRequiredV2Schema, settleResponseSchema } from '@tollgate/protocol'
+import { x402Client } from '@x402/core/client'
+import { ExactEvmScheme } from '@x402/evm/exact/client'
+import { wrapFetchWithPayment } from '@x402/fetch'
+import { privateKeyToAccount } from 'viem/accounts'
+import { describe, expect, test } from 'vitest'
+import { createDemoApp } from './app.ts'
+import { defaultPayTo, parseDemoConfig } from './config.ts'
+
+const payer = privateKeyToAccount('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a')
+
+function demo() {
+  const calls: { endpoint: string; call: FacilitatorCall }[] = []
+  const facilitator: Facilitator = {
+    async verify(call) {
+      calls.push({ endpoint: 'verify', call })
+      return { ok: true, payer: payer.address, response: { isValid: true, payer: payer.address } }
+    },
+    async settle(call) {
+      calls.push({ endpoint: 'settle', call })
+      return {
+        ok: true,
+        response: { success: true, transaction: `0x${'12'.repeat(32)}`, network: 'eip155:8453', payer: payer.address },
+      }
+    },
+  }
+  const app = createDemoApp({ payTo: defaultPayTo, facilitator })
+  const pay = wrapFetchWithPayment(
+    async (input, init) => app.request(new Request(input, init)),
+    new x402Client().register('eip155:8453', new ExactEvmScheme(payer)),
+  )
+  return { app, calls, pay }
+}
+
+async function quotedAmount(res: Response) {
+  return decodeHeader(paymentRequiredV2Schema, res.headers.get('payment-required')).accepts[0]?.amount
+}
+
+describe('demo app', () => {
+  test('default: free routes are free, paid routes quote their prices', async () => {
+    const { app } = demo()
+    expect((await app.request('/')).status).toBe(200)
+    expect(await (await app.request('/health')).json()).toEqual({ ok: true })
+    const weather = await app.request('http://127.0.0.1:4021/weather?city=Oslo')
+    expect(weather.status).toBe(402)
+    expect(await quotedAmount(weather)).toBe('1000')
+    expect(await quotedAmount(await app.request('/history'))).toBe('10000')
+  })
+
+  test('behavior: /forecast is priced per day from the request', async () => {
+    const { app } = demo()
+    expect(await quotedAmount(await app.request('/forecast'))).toBe('3000')
+    expect(await quotedAmount(await app.request('/forecast?days=7'))).toBe('7000')
+    expect(await quotedAmount(await app.request('/forecast?days=99'))).toBe('3000')
+  })
+
+  test('behavior: the official client pays for /weather and /forecast; /history settles first', async () => {
+    const { pay, calls } = demo()
+    const weather = await pay('http://127.0.0.1:4021/weather?city=Oslo')
+    expect(weather.status).toBe(200)
+    expect(await weather.json()).toMatchObject({ city: 'Oslo', paidBy: payer.address })
+    expect(decodeHeader(settleResponseSchema, weather.headers.get('payment-response')).success).toBe(true)
+
+    const forecast = await pay('http://127.0.0.1:4021/forecast?days=2')
+    expect((await forecast.json()).days).toHaveLength(2)
+
+    const history = await pay('http://127.0.0.1:4021/history')
+    expect((await history.json()).transaction).toBe(`0x${'12'.repeat(32)}`)
+    expect(calls.map((c) => c.endpoint)).toEqual(['verify', 'settle', 'verify', 'settle', 'settle'])
+    expect(calls[2]?.call.paymentRequirements).toMatchObject({ amount: '2000' })
+  })
+})
+
+describe('config', () => {
+  test('default', () => {
+    expect(parseDemoConfig({})).toEqual({
+      host: '127.0.0.1',
+      port: 4021,
+      facilitatorUrl: 'http://127.0.0.1:4020',
+      payTo: defaultPayTo,
+      network: 'eip155:8453',
+    })
+  })
+
+  test('behavior: malformed values name the variable', () => {
+    expect(() => parseDemoConfig({ TOLLGATE_DEMO_PORT: 'x' })).toThrow('TOLLGATE_DEMO_PORT must be a port number')
+    expect(() => parseDemoConfig({ TOLLGATE_PAY_TO: '0x1' })).toThrow('TOLLGATE_PAY_TO must be an EVM address')
+    expect(() => parseDemoConfig({ TOLLGATE_FACILITATOR_URL: 'nope' })).toThrow(
+      'TOLLGATE_FACILITATOR_URL must be a URL',
+    )
+  })
+})

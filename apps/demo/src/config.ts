@@ -1,0 +1,48 @@
+import { ConfigError } from '@tollgate/protocol'
+
+/** The demo's configuration, read once at the entry from `process.env` (Node) or the Worker's `env`. */
+export type DemoConfig = Readonly<{
+  host: string
+  port: number
+  facilitatorUrl: string
+  payTo: string
+  network: string
+}>
+
+/** Dev account #1 of the local chain: the seller in the local stack. */
+export const defaultPayTo = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
+
+/**
+ * Parses the demo's environment. Every variable is optional:
+ *
+ * | variable | default |
+ * | --- | --- |
+ * | `TOLLGATE_DEMO_HOST` | `127.0.0.1` |
+ * | `TOLLGATE_DEMO_PORT` | `4021` |
+ * | `TOLLGATE_FACILITATOR_URL` | `http://127.0.0.1:4020` |
+ * | `TOLLGATE_PAY_TO` | dev account #1 |
+ * | `TOLLGATE_NETWORK` | `eip155:8453` |
+ *
+ * Throws a ConfigError naming the variable when a value is malformed.
+ */
+export function parseDemoConfig(env: Record<string, string | undefined>): DemoConfig {
+  const port = Number(env.TOLLGATE_DEMO_PORT ?? '4021')
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new ConfigError({ message: `TOLLGATE_DEMO_PORT must be a port number, received ${env.TOLLGATE_DEMO_PORT}.` })
+  }
+  const facilitatorUrl = env.TOLLGATE_FACILITATOR_URL ?? 'http://127.0.0.1:4020'
+  if (!URL.canParse(facilitatorUrl)) {
+    throw new ConfigError({ message: `TOLLGATE_FACILITATOR_URL must be a URL, received ${facilitatorUrl}.` })
+  }
+  const payTo = env.TOLLGATE_PAY_TO ?? defaultPayTo
+  if (!/^0x[0-9a-fA-F]{40}$/.test(payTo)) {
+    throw new ConfigError({ message: `TOLLGATE_PAY_TO must be an EVM address, received ${payTo}.` })
+  }
+  return Object.freeze({
+    host: env.TOLLGATE_DEMO_HOST ?? '127.0.0.1',
+    port,
+    facilitatorUrl,
+    payTo,
+    network: env.TOLLGATE_NETWORK ?? 'eip155:8453',
+  })
+}

@@ -1,0 +1,33 @@
+/**
+ * The demo's Cloudflare Worker entry (wrangler.toml at the repository root points here). No
+ * `nodejs_compat` needed: `@tollgate/hono` uses Web APIs only. Configuration comes from the
+ * Worker's vars, read once per isolate: `TOLLGATE_FACILITATOR_URL`, `TOLLGATE_PAY_TO`,
+ * `TOLLGATE_NETWORK` (same names and defaults as the Node entry).
+ */
+import { httpFacilitator } from '@tollgate/hono'
+import type { ExecutionContext, Hono } from 'hono'
+import { createDemoApp } from './app.ts'
+import { parseDemoConfig } from './config.ts'
+
+/** The Worker's bindings (all optional vars). */
+export type DemoBindings = {
+  TOLLGATE_FACILITATOR_URL?: string
+  TOLLGATE_PAY_TO?: string
+  TOLLGATE_NETWORK?: string
+}
+
+let app: Hono<{ Bindings: DemoBindings }> | undefined
+
+export default {
+  fetch(request: Request, env: DemoBindings, ctx: ExecutionContext): Response | Promise<Response> {
+    if (!app) {
+      const config = parseDemoConfig({ ...env })
+      app = createDemoApp<{ Bindings: DemoBindings }>({
+        payTo: config.payTo,
+        network: config.network,
+        facilitator: httpFacilitator({ url: config.facilitatorUrl }),
+      })
+    }
+    return app.fetch(request, env, ctx)
+  },
+}

@@ -1,0 +1,162 @@
+/** The HTTP surface without a chain: shapes, 400s, 404s and onError. */
+import { createFacilitator, createMemoryStore, type Facilitator } from '@tollgate/facilitator'
+import { createPublicClient, http } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { afterAll, describe, expect, test } from 'vitest'
+import { createApp } from './app.ts'
+
+// anvil dev account #0: a public test key.
+const account = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
+// Nothing listens on port 9: any test that reached the chain would fail with unexpected_verify_error.
+const client = createPublicClient({ transport: http('http://127.0.0.1:9', { retryCount: 0 }) })
+const facilitator: Facilitator = createFacilitator({
+  store: createMemoryStore(),
+  networks: [
+    { network: 'eip155:8453', client, account },
+    { network: 'eip155:84532', client, account },
+  ],
+})
+afterAll(() => facilitator.close())
+const app = createApp(facilitator, { maxBodyBytes: 1_024, logError: () => undefined })
+
+const post = async (path: string, body: string) => {
+  const response = await app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  return { status: response.status, json: await response.json() }
+}
+
+describe('createApp', () => {
+  test('default: GET /supported lists v2 and v1 kinds, the tollgate-release extension, the signer', async () => {
+    const response = await app.request('/supported')
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchInlineSnapshot(`
+      {
+        "extensions": [
+          "tollgate-release",
+        ],
+        "kinds": [
+          {
+            "network": "eip155:8453",
+            "scheme": "exact",
+            "x402Version": 2,
+          },
+          {
+            "network": "eip155:84532",
+            "scheme": "exact",
+            "x402Version": 2,
+          },
+          {
+            "network": "base",
+            "scheme": "exact",
+            "x402Version": 1,
+          },
+          {
+            "network": "base-sepolia",
+            "scheme": "exact",
+            "x402Version": 1,
+          },
+        ],
+        "signers": {
+          "eip155:*": [
+            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+          ],
+        },
+      }
+    `)
+  })
+
+  test('behavior: GET /health', async () => {
+    const response = await app.request('/health')
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      networks: ['eip155:8453', 'eip155:84532'],
+      signers: { 'eip155:*': [account.address] },
+      // Balances are read in the background on first use: unknown (null) until then.
+      signerStatus: ['eip155:8453', 'eip155:84532'].map((network) => ({
+        network,
+        address: account.address,
+        balance: null,
+        inFlight: 0,
+        low: false,
+        leased: true,
+      })),
+    })
+  })
+
+  test('behavior: malformed bodies are 400 with a code on every POST endpoint', async () => {
+    for (const path of ['/verify', '/settle', '/release']) {
+      expect(await post(path, 'not json')).toEqual({
+        status: 400,
+        json: { error: 'invalid_request', message: 'The body is not valid JSON.' },
+      })
+      expect((await post(path, '{"paymentPayload": 1}')).json.error).toBe('invalid_request')
+      expect((await post(path, '"string"')).json.error).toBe('invalid_request')
+      expect((await post(path, 'x'.repeat(2_000))).json).toEqual({
+        error: 'payload_too_large',
+        message: 'The body is larger than 1024 bytes.',
+      })
+    }
+  })
+
+  test('behavior: unknown routes are 404 with a code', async () => {
+    const response = await app.request('/verify')
+    expect(response.status).toBe(404)
+    expect(await response.json()).toEqual({ error: 'not_found', message: 'No route for GET /verify.' })
+  })
+
+  test('behavior: an unreachable chain is a complete 200 answer, not a 500', async () => {
+    const requirements = {
+      scheme: 'exact',
+      network: 'eip155:8453',
+      amount: '10000',
+      asset: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913',
+      payTo: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+      maxTimeoutSeconds: 60,
+      extra: { name: 'USD Coin', version: '2' },
+    }
+    const payload = {
+      signature: `0x${'11'.repeat(65)}`,
+      authorization: {
+        from: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
+        to: requirements.payTo,
+        value: '10000',
+        validAfter: '0',
+        validBefore: '99999999999',
+        nonce: `0x${'22'.repeat(32)}`,
+      },
+    }
+    const body = JSON.stringify({
+      x402Version: 2,
+      paymentPayload: { x402Version: 2, accepted: requirements, payload },
+      paymentRequirements: requirements,
+    })
+    const verified = await post('/verify', body)
+    expect(verified.status).toBe(200)
+    expect(verified.json).toMatchObject({
+      isValid: false,
+      invalidReason: 'unexpected_verify_error',
+      payer: payload.authorization.from,
+    })
+    // Nothing was reserved: nothing to release (the chain is never asked).
+    expect(await post('/release', body)).toEqual({ status: 200, json: { released: false } })
+    const settled = await post('/settle', body)
+    expect(settled.status).toBe(200)
+    expect(settled.json).toMatchObject({
+      success: false,
+      errorReason: 'unexpected_settle_error',
+      transaction: '',
+      network: 'eip155:8453',
+      payer: payload.authorization.from,
+    })
+  })
+
+  test('behavior: onError answers without a stack trace', async () => {
+    const broken = createApp({ ...facilitator, networks: undefined } as unknown as Facilitator, {
+      logError: () => undefined,
+    })
+    const response = await broken.request('/supported')
+    expect(response.status).toBe(500)
+    const text = await response.text()
+    expect(JSON.parse(text)).toEqual({ error: 'unexpected_verify_error', message: 'Internal error.' })
+    expect(text).not.toMatch(/at |\.ts/)
+  })
+})

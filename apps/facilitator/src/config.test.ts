@@ -1,0 +1,165 @@
+import { ConfigError } from '@tollgate/protocol'
+import { describe, expect, test } from 'vitest'
+import { parseConfig } from './config.ts'
+
+const key = `0x${'11'.repeat(32)}`
+const base = { TOLLGATE_SIGNER_KEY: key, TOLLGATE_RPC_URL_8453: 'http://127.0.0.1:8545' }
+
+const problem = (env: Record<string, string | undefined>) => {
+  try {
+    parseConfig(env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError)
+    return (error as ConfigError).message
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('parseConfig', () => {
+  test('default: the defaults', () => {
+    expect(parseConfig(base)).toMatchInlineSnapshot(`
+      {
+        "batch": undefined,
+        "dataDir": "./.data",
+        "databaseSchema": "public",
+        "databaseUrl": undefined,
+        "eip6492Factories": [],
+        "gasPolicy": undefined,
+        "host": "127.0.0.1",
+        "maxFeePerGas": 100000000000n,
+        "networks": [
+          {
+            "chainId": 8453,
+            "network": "eip155:8453",
+            "rpcUrl": "http://127.0.0.1:8545",
+          },
+        ],
+        "pollingIntervalMs": 250,
+        "port": 4020,
+        "receiptTimeoutMs": 30000,
+        "reconcileIntervalMs": 30000,
+        "reconcileStaleSeconds": 60,
+        "replaceAfterMs": 15000,
+        "reservationSeconds": 120,
+        "signerKey": "0x1111111111111111111111111111111111111111111111111111111111111111",
+        "signerKeys": [],
+      }
+    `)
+    expect(Object.isFrozen(parseConfig(base))).toBe(true)
+  })
+
+  test('behavior: every variable', () => {
+    const config = parseConfig({
+      ...base,
+      TOLLGATE_HOST: '0.0.0.0',
+      TOLLGATE_PORT: '0',
+      TOLLGATE_NETWORKS: 'base, base-sepolia, eip155:8453',
+      TOLLGATE_RPC_URL_84532: 'https://sepolia.base.org/',
+      TOLLGATE_DATA_DIR: '/var/lib/tollgate',
+      TOLLGATE_EIP6492_FACTORIES:
+        '0x0000000000000000000000000000000000006492,0x0000000000000000000000000000000000006493',
+      TOLLGATE_RECEIPT_TIMEOUT_MS: '5000',
+      TOLLGATE_POLLING_INTERVAL_MS: '50',
+      TOLLGATE_RECONCILE_INTERVAL_MS: '0',
+      TOLLGATE_RECONCILE_STALE_SECONDS: '5',
+      TOLLGATE_DATABASE_URL: 'postgres://tollgate:secret@db.internal:5432/ledger',
+      TOLLGATE_DATABASE_SCHEMA: 'node_ledger',
+      TOLLGATE_RESERVATION_SECONDS: '30',
+    })
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://tollgate:secret@db.internal:5432/ledger',
+      databaseSchema: 'node_ledger',
+      reservationSeconds: 30,
+      host: '0.0.0.0',
+      port: 0,
+      networks: [
+        { network: 'eip155:8453', chainId: 8453 },
+        { network: 'eip155:84532', chainId: 84532, rpcUrl: 'https://sepolia.base.org' },
+      ],
+      dataDir: '/var/lib/tollgate',
+      eip6492Factories: ['0x0000000000000000000000000000000000006492', '0x0000000000000000000000000000000000006493'],
+      receiptTimeoutMs: 5000,
+      pollingIntervalMs: 50,
+      reconcileIntervalMs: 0,
+      reconcileStaleSeconds: 5,
+    })
+  })
+
+  test('behavior: TOLLGATE_DATABASE_URL must be a postgres URL and is never echoed', () => {
+    const message = problem({ ...base, TOLLGATE_DATABASE_URL: 'mysql://root:hunter2@db/x' })
+    expect(message).toMatch(/^Invalid configuration: TOLLGATE_DATABASE_URL: expected a postgres:\/\/ URL/)
+    expect(message).not.toContain('hunter2')
+  })
+
+  test('behavior: signer pool, batching, replacement and gas policy variables', () => {
+    const other = `0x${'22'.repeat(32)}`
+    const config = parseConfig({
+      ...base,
+      TOLLGATE_SIGNER_KEYS: ` ${other}, ${`0x${'33'.repeat(32)}`} `,
+      TOLLGATE_BATCH_SIZE: '50',
+      TOLLGATE_BATCH_WAIT_MS: '200',
+      TOLLGATE_REPLACE_AFTER_MS: '10000',
+      TOLLGATE_MAX_FEE_PER_GAS: '50000000000',
+      TOLLGATE_ETH_USD: '3000.5',
+      TOLLGATE_MAX_GAS_SHARE: '0.25',
+    })
+    expect(config).toMatchObject({
+      signerKeys: [other, `0x${'33'.repeat(32)}`],
+      batch: { maxSize: 50, maxWaitMs: 200 },
+      replaceAfterMs: 10_000,
+      maxFeePerGas: 50_000_000_000n,
+      gasPolicy: { ethPrice: '3000.5', maxShare: '0.25' },
+    })
+    expect(parseConfig({ ...base, TOLLGATE_BATCH_SIZE: '1' }).batch).toBeUndefined()
+    expect(parseConfig({ ...base, TOLLGATE_REPLACE_AFTER_MS: '0' }).replaceAfterMs).toBe(Number.POSITIVE_INFINITY)
+    expect(() => parseConfig({ ...base, TOLLGATE_REPLACE_AFTER_MS: '100' })).toThrow(/TOLLGATE_REPLACE_AFTER_MS/)
+    expect(() => parseConfig({ ...base, TOLLGATE_MAX_FEE_PER_GAS: '0' })).toThrow(/TOLLGATE_MAX_FEE_PER_GAS/)
+    expect(() => parseConfig({ ...base, TOLLGATE_SIGNER_KEYS: '0x1234' })).toThrow(/TOLLGATE_SIGNER_KEYS/)
+    try {
+      parseConfig({ ...base, TOLLGATE_SIGNER_KEYS: `${other},0x1234` })
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain('22222222')
+    }
+    expect(() => parseConfig({ ...base, TOLLGATE_ETH_USD: '3e3', TOLLGATE_MAX_GAS_SHARE: '0.5' })).toThrow(
+      /TOLLGATE_ETH_USD/,
+    )
+    expect(() => parseConfig({ ...base, TOLLGATE_ETH_USD: '3000' })).toThrow(/set both/)
+  })
+
+  test('behavior: the error names the bad variable', () => {
+    expect(problem({ ...base, TOLLGATE_PORT: 'eighty' })).toMatchInlineSnapshot(
+      `"Invalid configuration: TOLLGATE_PORT: expected an integer from 0 to 65535 (got "eighty")"`,
+    )
+    expect(problem({ ...base, TOLLGATE_PORT: '70000' })).toMatch(/^Invalid configuration: TOLLGATE_PORT:/)
+    expect(problem({ ...base, TOLLGATE_NETWORKS: 'base,moon' })).toMatchInlineSnapshot(
+      `"Invalid configuration: TOLLGATE_NETWORKS: unknown network "moon"; use CAIP-2 ids such as eip155:8453 or v1 names such as base"`,
+    )
+    expect(problem({ ...base, TOLLGATE_NETWORKS: 'base-sepolia' })).toMatchInlineSnapshot(
+      `"Invalid configuration: TOLLGATE_RPC_URL_84532: is required because TOLLGATE_NETWORKS enables eip155:84532"`,
+    )
+    expect(problem({ ...base, TOLLGATE_RPC_URL_8453: 'ws://127.0.0.1:8545' })).toMatch(
+      /^Invalid configuration: TOLLGATE_RPC_URL_8453: expected an http\(s\) URL/,
+    )
+    expect(problem({ ...base, TOLLGATE_EIP6492_FACTORIES: '0x12' })).toMatch(
+      /^Invalid configuration: TOLLGATE_EIP6492_FACTORIES:/,
+    )
+  })
+
+  test('behavior: the signer key is required and never echoed', () => {
+    expect(problem({ TOLLGATE_RPC_URL_8453: 'http://127.0.0.1:8545' })).toMatchInlineSnapshot(
+      `"Invalid configuration: TOLLGATE_SIGNER_KEY: is required: the settlement signer private key (0x + 64 hex digits)"`,
+    )
+    const secret = '0xnotakeybutsecret'
+    const message = problem({ ...base, TOLLGATE_SIGNER_KEY: secret })
+    expect(message).toMatch(/^Invalid configuration: TOLLGATE_SIGNER_KEY:/)
+    expect(message).not.toContain(secret)
+  })
+
+  test('behavior: every problem is listed in details', () => {
+    try {
+      parseConfig({ TOLLGATE_PORT: 'x', TOLLGATE_NETWORKS: 'moon' })
+    } catch (error) {
+      expect((error as ConfigError).details).toHaveLength(2)
+    }
+  })
+})

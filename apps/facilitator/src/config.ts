@@ -1,0 +1,257 @@
+import { ConfigError, type EvmNetwork, toCaip2 } from '@tollgate/protocol'
+import type { Address, Hex } from 'viem'
+import * as z from 'zod'
+
+/** One enabled chain: its CAIP-2 id, chain id and RPC endpoint. */
+export type NetworkConfig = Readonly<{ network: EvmNetwork; chainId: number; rpcUrl: string }>
+
+/** The service's configuration, parsed once at the entry and frozen. */
+export type Config = Readonly<{
+  /** `TOLLGATE_HOST`, default `127.0.0.1`. */
+  host: string
+  /** `TOLLGATE_PORT`, default `4020`; `0` picks a free port. */
+  port: number
+  /** `TOLLGATE_SIGNER_KEY`: the settlement signer's private key. Never logged. */
+  signerKey: Hex
+  /** `TOLLGATE_SIGNER_KEYS`: more signer keys (comma-separated), pooled after `signerKey`. Never logged. */
+  signerKeys: readonly Hex[]
+  /** `TOLLGATE_ETH_USD` and `TOLLGATE_MAX_GAS_SHARE` (decimal strings): the gas policy, off unless both are set. */
+  gasPolicy: Readonly<{ ethPrice: string; maxShare: string }> | undefined
+  /** `TOLLGATE_BATCH_SIZE` (default `1`: off) and `TOLLGATE_BATCH_WAIT_MS` (default `50`): Multicall3 batching. */
+  batch: Readonly<{ maxSize: number; maxWaitMs: number }> | undefined
+  /** `TOLLGATE_REPLACE_AFTER_MS`: replace a settlement not mined after this long (default 15 s; `0`: never, `Infinity` here). */
+  replaceAfterMs: number
+  /** `TOLLGATE_MAX_FEE_PER_GAS` (wei): the fee cap, replacements included (default 100 gwei). */
+  maxFeePerGas: bigint
+  /** `TOLLGATE_NETWORKS` (default `eip155:8453`) with `TOLLGATE_RPC_URL_<chainId>` each. */
+  networks: readonly NetworkConfig[]
+  /** `TOLLGATE_DATA_DIR`, default `./.data`: where the SQLite ledger lives. */
+  dataDir: string
+  /** `TOLLGATE_DATABASE_URL` (`postgres://…`): when set, the ledger is on PostgreSQL, shared by several nodes. Never logged. */
+  databaseUrl: string | undefined
+  /** `TOLLGATE_DATABASE_SCHEMA`, default `public`: the PostgreSQL schema of the ledger. */
+  databaseSchema: string
+  /** `TOLLGATE_RESERVATION_SECONDS`, default `120`: how long a `/verify` reservation is held. */
+  reservationSeconds: number
+  /** `TOLLGATE_EIP6492_FACTORIES`: allowed ERC-6492 factories, default none. */
+  eip6492Factories: readonly Address[]
+  /** `TOLLGATE_RECEIPT_TIMEOUT_MS`, default `30000`: how long `/settle` waits before `settlement_pending`. */
+  receiptTimeoutMs: number
+  /** `TOLLGATE_POLLING_INTERVAL_MS`, default `250`: receipt polling interval. */
+  pollingIntervalMs: number
+  /** `TOLLGATE_RECONCILE_INTERVAL_MS`, default `30000`: how often the reconciler finishes non-final ledger rows; `0` runs it only at start. */
+  reconcileIntervalMs: number
+  /** `TOLLGATE_RECONCILE_STALE_SECONDS`, default `60`: an unclaimed `settling` row this old is given back to `reserved`. */
+  reconcileStaleSeconds: number
+}>
+
+/** The environment as `process.env` has it. */
+export type Env = Readonly<Record<string, string | undefined>>
+
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^[0-9]+$/, `expected an integer from ${min} to ${max}`)
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, `expected an integer from ${min} to ${max}`)
+
+const variables = {
+  TOLLGATE_HOST: z.string().trim().min(1, 'expected a host name or IP address').default('127.0.0.1'),
+  TOLLGATE_PORT: integer(0, 65_535).default(4020),
+  TOLLGATE_SIGNER_KEY: z
+    .string({ error: 'is required: the settlement signer private key (0x + 64 hex digits)' })
+    .trim()
+    .regex(/^0x[0-9a-fA-F]{64}$/, 'expected 0x and 64 hex digits (the value is not shown)')
+    .transform((value) => value as Hex),
+  TOLLGATE_DATA_DIR: z.string().trim().min(1, 'expected a directory').default('./.data'),
+  TOLLGATE_DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(?:ql)?:\/\/\S+$/, 'expected a postgres:// URL (the value is not shown)')
+    .optional(),
+  TOLLGATE_DATABASE_SCHEMA: z
+    .string()
+    .trim()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case schema name')
+    .default('public'),
+  TOLLGATE_RESERVATION_SECONDS: integer(1, 86_400).default(120),
+  TOLLGATE_RECEIPT_TIMEOUT_MS: integer(100, 600_000).default(30_000),
+  TOLLGATE_POLLING_INTERVAL_MS: integer(10, 60_000).default(250),
+  TOLLGATE_BATCH_SIZE: integer(1, 200).default(1),
+  TOLLGATE_BATCH_WAIT_MS: integer(0, 10_000).default(50),
+  TOLLGATE_REPLACE_AFTER_MS: integer(0, 600_000)
+    .refine((value) => value === 0 || value >= 500, 'expected 0 (never) or at least 500')
+    .default(15_000),
+  TOLLGATE_MAX_FEE_PER_GAS: z
+    .string()
+    .trim()
+    .regex(/^[1-9][0-9]{0,29}$/, 'expected a positive amount of wei')
+    .transform((value) => BigInt(value))
+    .default(100_000_000_000n),
+  TOLLGATE_RECONCILE_INTERVAL_MS: integer(0, 3_600_000).default(30_000),
+  TOLLGATE_RECONCILE_STALE_SECONDS: integer(1, 86_400).default(60),
+}
+
+const rpcUrl = z
+  .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+  .transform((value) => value.replace(/\/+$/, ''))
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/)
+
+function describeVariable(name: string, message: string, received?: string): string {
+  const shown =
+    received === undefined || name.startsWith('TOLLGATE_SIGNER_KEY') || name === 'TOLLGATE_DATABASE_URL'
+      ? ''
+      : ` (got ${JSON.stringify(received)})`
+  return `${name}: ${message}${shown}`
+}
+
+/**
+ * Reads the facilitator's configuration from environment variables, validating each with zod. The
+ * first problem is the error's message (it names the variable); every problem is in `details`.
+ * The signer key is never echoed.
+ *
+ * | Variable | Default |
+ * | --- | --- |
+ * | `TOLLGATE_HOST` | `127.0.0.1` |
+ * | `TOLLGATE_PORT` | `4020` |
+ * | `TOLLGATE_SIGNER_KEY` | required |
+ * | `TOLLGATE_SIGNER_KEYS` | none (more signer keys, comma-separated) |
+ * | `TOLLGATE_BATCH_SIZE`, `TOLLGATE_BATCH_WAIT_MS` | `1` (off), `50` |
+ * | `TOLLGATE_REPLACE_AFTER_MS` | `15000` (a settlement not mined in 15 s is replaced at a higher fee; `0`: never) |
+ * | `TOLLGATE_MAX_FEE_PER_GAS` | `100000000000` (100 gwei: no transaction, replacements included, offers more) |
+ * | `TOLLGATE_ETH_USD`, `TOLLGATE_MAX_GAS_SHARE` | none (gas policy off; e.g. `3000` and `0.5`) |
+ * | `TOLLGATE_NETWORKS` | `eip155:8453` (comma-separated CAIP-2 ids or v1 names) |
+ * | `TOLLGATE_RPC_URL_<chainId>` | required for each enabled network |
+ * | `TOLLGATE_DATA_DIR` | `./.data` |
+ * | `TOLLGATE_DATABASE_URL` | none (SQLite under the data directory); `postgres://…` for PostgreSQL |
+ * | `TOLLGATE_DATABASE_SCHEMA` | `public` |
+ * | `TOLLGATE_RESERVATION_SECONDS` | `120` |
+ * | `TOLLGATE_EIP6492_FACTORIES` | none (comma-separated addresses) |
+ * | `TOLLGATE_RECEIPT_TIMEOUT_MS` | `30000` |
+ * | `TOLLGATE_POLLING_INTERVAL_MS` | `250` |
+ * | `TOLLGATE_RECONCILE_INTERVAL_MS` | `30000` (`0`: at start only) |
+ * | `TOLLGATE_RECONCILE_STALE_SECONDS` | `60` |
+ *
+ * @example
+ * import { parseConfig } from './config.ts'
+ * const config = parseConfig(process.env) // throws ConfigError naming the bad variable
+ */
+export function parseConfig(env: Env): Config {
+  const problems: string[] = []
+  const read = <S extends z.ZodType>(name: keyof typeof variables, schema: S): z.output<S> | undefined => {
+    const raw = env[name]
+    const result = schema.safeParse(raw === '' ? undefined : raw)
+    if (result.success) return result.data
+    problems.push(describeVariable(name, result.error.issues[0]?.message ?? 'invalid', raw))
+    return undefined
+  }
+  const host = read('TOLLGATE_HOST', variables.TOLLGATE_HOST)
+  const port = read('TOLLGATE_PORT', variables.TOLLGATE_PORT)
+  const signerKey = read('TOLLGATE_SIGNER_KEY', variables.TOLLGATE_SIGNER_KEY)
+  const dataDir = read('TOLLGATE_DATA_DIR', variables.TOLLGATE_DATA_DIR)
+  const databaseUrl = read('TOLLGATE_DATABASE_URL', variables.TOLLGATE_DATABASE_URL)
+  const databaseSchema = read('TOLLGATE_DATABASE_SCHEMA', variables.TOLLGATE_DATABASE_SCHEMA)
+  const reservationSeconds = read('TOLLGATE_RESERVATION_SECONDS', variables.TOLLGATE_RESERVATION_SECONDS)
+  const receiptTimeoutMs = read('TOLLGATE_RECEIPT_TIMEOUT_MS', variables.TOLLGATE_RECEIPT_TIMEOUT_MS)
+  const pollingIntervalMs = read('TOLLGATE_POLLING_INTERVAL_MS', variables.TOLLGATE_POLLING_INTERVAL_MS)
+  const batchSize = read('TOLLGATE_BATCH_SIZE', variables.TOLLGATE_BATCH_SIZE)
+  const batchWaitMs = read('TOLLGATE_BATCH_WAIT_MS', variables.TOLLGATE_BATCH_WAIT_MS)
+  const replaceAfterMs =
+    read('TOLLGATE_REPLACE_AFTER_MS', variables.TOLLGATE_REPLACE_AFTER_MS) || Number.POSITIVE_INFINITY
+  const maxFeePerGas = read('TOLLGATE_MAX_FEE_PER_GAS', variables.TOLLGATE_MAX_FEE_PER_GAS)
+  const reconcileIntervalMs = read('TOLLGATE_RECONCILE_INTERVAL_MS', variables.TOLLGATE_RECONCILE_INTERVAL_MS)
+  const reconcileStaleSeconds = read('TOLLGATE_RECONCILE_STALE_SECONDS', variables.TOLLGATE_RECONCILE_STALE_SECONDS)
+
+  const networks: NetworkConfig[] = []
+  const names =
+    env.TOLLGATE_NETWORKS === undefined || env.TOLLGATE_NETWORKS.trim() === ''
+      ? ['eip155:8453']
+      : list(env.TOLLGATE_NETWORKS)
+  for (const name of names) {
+    const network = toCaip2(name)
+    if (!network) {
+      problems.push(
+        describeVariable(
+          'TOLLGATE_NETWORKS',
+          `unknown network ${JSON.stringify(name)}; use CAIP-2 ids such as eip155:8453 or v1 names such as base`,
+        ),
+      )
+      continue
+    }
+    if (networks.some((known) => known.network === network)) continue
+    const chainId = Number(network.slice('eip155:'.length))
+    const variable = `TOLLGATE_RPC_URL_${chainId}`
+    const raw = env[variable]
+    if (raw === undefined || raw.trim() === '') {
+      problems.push(`${variable}: is required because TOLLGATE_NETWORKS enables ${network}`)
+      continue
+    }
+    const url = rpcUrl.safeParse(raw.trim())
+    if (!url.success) {
+      problems.push(describeVariable(variable, url.error.issues[0]?.message ?? 'expected an http(s) URL', raw))
+      continue
+    }
+    networks.push(Object.freeze({ network, chainId, rpcUrl: url.data }))
+  }
+
+  const signerKeys: Hex[] = []
+  for (const item of list(env.TOLLGATE_SIGNER_KEYS)) {
+    if (/^0x[0-9a-fA-F]{64}$/.test(item)) signerKeys.push(item as Hex)
+    else
+      problems.push(
+        describeVariable('TOLLGATE_SIGNER_KEYS', 'expected comma-separated 0x + 64 hex digit keys (values not shown)'),
+      )
+  }
+  const decimal = /^[0-9]+(?:\.[0-9]+)?$/
+  const ethPrice = env.TOLLGATE_ETH_USD?.trim() || undefined
+  const maxShare = env.TOLLGATE_MAX_GAS_SHARE?.trim() || undefined
+  if (ethPrice !== undefined && !decimal.test(ethPrice)) {
+    problems.push(describeVariable('TOLLGATE_ETH_USD', 'expected a decimal such as 3000', ethPrice))
+  }
+  if (maxShare !== undefined && !decimal.test(maxShare)) {
+    problems.push(describeVariable('TOLLGATE_MAX_GAS_SHARE', 'expected a decimal such as 0.5', maxShare))
+  }
+  if ((ethPrice === undefined) !== (maxShare === undefined)) {
+    problems.push('TOLLGATE_ETH_USD and TOLLGATE_MAX_GAS_SHARE: set both to enable the gas policy, or neither')
+  }
+
+  const eip6492Factories: Address[] = []
+  for (const item of list(env.TOLLGATE_EIP6492_FACTORIES)) {
+    if (address.safeParse(item).success) eip6492Factories.push(item as Address)
+    else problems.push(describeVariable('TOLLGATE_EIP6492_FACTORIES', 'expected comma-separated 0x addresses', item))
+  }
+
+  if (problems.length > 0) {
+    throw new ConfigError({ message: `Invalid configuration: ${problems[0]}`, details: problems.slice(1) })
+  }
+  return Object.freeze({
+    host: host as string,
+    port: port as number,
+    signerKey: signerKey as Hex,
+    signerKeys: Object.freeze(signerKeys),
+    gasPolicy: ethPrice && maxShare ? Object.freeze({ ethPrice, maxShare }) : undefined,
+    batch:
+      batchSize !== undefined && batchSize > 1
+        ? Object.freeze({ maxSize: batchSize, maxWaitMs: batchWaitMs ?? 50 })
+        : undefined,
+    replaceAfterMs,
+    maxFeePerGas: maxFeePerGas as bigint,
+    networks: Object.freeze(networks),
+    dataDir: dataDir as string,
+    databaseUrl,
+    databaseSchema: databaseSchema as string,
+    reservationSeconds: reservationSeconds as number,
+    eip6492Factories: Object.freeze(eip6492Factories),
+    receiptTimeoutMs: receiptTimeoutMs as number,
+    pollingIntervalMs: pollingIntervalMs as number,
+    reconcileIntervalMs: reconcileIntervalMs as number,
+    reconcileStaleSeconds: reconcileStaleSeconds as number,
+  })
+}

@@ -1,0 +1,75 @@
+/**
+ * The two facilitators under test, in one child process of run.ts (so autocannon gets the other
+ * core), both on @hono/node-server, both against the same anvil (TOLLGATE_BENCH_RPC):
+ *
+ * - ours: `startFacilitator` from apps/facilitator (native recovery, SQLite ledger, batched RPC),
+ *   exactly as the service runs;
+ * - the official facilitator (`@x402/core` `x402Facilitator` + `@x402/evm` exact scheme) behind a
+ *   Hono `POST /verify` shaped like the official example server.
+ *
+ * Prints one JSON line with their URLs, then serves until SIGTERM. `GET /__cpu` on either answers
+ * this process's CPU time in microseconds, so run.ts can report verifies per CPU-second.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
+import { base } from 'viem/chains'
+import { startFacilitator } from '../../apps/facilitator/src/server.ts'
+import { devAccounts, devPrivateKeys } from '../../test/chain/accounts.ts'
+import { createOfficialFacilitator } from '../../test/facilitator/officialFacilitator.ts'
+
+const rpc = process.env.TOLLGATE_BENCH_RPC
+if (!rpc) throw new Error('TOLLGATE_BENCH_RPC is required')
+const cpu = () => {
+  const { user, system } = process.cpuUsage()
+  return user + system
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'))
+const ours = await startFacilitator({
+  TOLLGATE_PORT: '0',
+  TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+  TOLLGATE_RPC_URL_8453: rpc,
+  TOLLGATE_DATA_DIR: dataDir,
+  // run.ts cycles its pool of payments: hold each reservation for the shortest lease, so a payment
+  // comes round again free (a held one answers `authorization_in_use`).
+  TOLLGATE_RESERVATION_SECONDS: '1',
+})
+const oursCpu = new Hono()
+oursCpu.get('/__cpu', (c) => c.json({ cpu: cpu() }))
+const cpuServer = serve({ fetch: oursCpu.fetch, hostname: '127.0.0.1', port: 0 })
+await new Promise((resolve) => cpuServer.once('listening', resolve))
+
+const official = createOfficialFacilitator({
+  url: rpc,
+  chain: { ...base, rpcUrls: { default: { http: [rpc] } } },
+  account: devAccounts.facilitator,
+})
+const reference = new Hono()
+reference.post('/verify', async (c) => {
+  try {
+    const { paymentPayload, paymentRequirements } = await c.req.json()
+    return c.json(await official.verify(paymentPayload, paymentRequirements))
+  } catch (error) {
+    return c.json({ error: error instanceof Error ? error.message : 'Unknown error' }, 500)
+  }
+})
+reference.get('/__cpu', (c) => c.json({ cpu: cpu() }))
+const referenceServer = serve({ fetch: reference.fetch, hostname: '127.0.0.1', port: 0 })
+await new Promise((resolve) => referenceServer.once('listening', resolve))
+
+const url = (server: typeof referenceServer) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+console.log(JSON.stringify({ ours: ours.url, oursCpu: url(cpuServer), reference: url(referenceServer) }))
+
+const stop = async () => {
+  referenceServer.close()
+  cpuServer.close()
+  await ours.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+  process.exit(0)
+}
+process.once('SIGTERM', stop)
+process.once('SIGINT', stop)

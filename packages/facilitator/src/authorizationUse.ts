@@ -1,0 +1,76 @@
+import type { RawLog } from '@tollgate/evm'
+import { type Address, type Client, type Hex, pad, toEventSelector } from 'viem'
+import { getBlockNumber, getLogs } from 'viem/actions'
+
+/** The EIP-3009 event a token emits when an authorization is spent. */
+export const authorizationUsedEvent = {
+  type: 'event',
+  name: 'AuthorizationUsed',
+  inputs: [
+    { name: 'authorizer', type: 'address', indexed: true },
+    { name: 'nonce', type: 'bytes32', indexed: true },
+  ],
+} as const
+
+/** The EIP-3009 event a token emits when the payer cancels an authorization (`cancelAuthorization`). */
+export const authorizationCanceledEvent = {
+  type: 'event',
+  name: 'AuthorizationCanceled',
+  inputs: [
+    { name: 'authorizer', type: 'address', indexed: true },
+    { name: 'nonce', type: 'bytes32', indexed: true },
+  ],
+} as const
+
+const authorizationUsedTopic = toEventSelector(authorizationUsedEvent)
+
+/** One authorization, as the token keys it. */
+export type AuthorizationKey = { asset: Address; payer: Address; nonce: Hex }
+
+/**
+ * Whether `logs` hold the token's `AuthorizationUsed(payer, nonce)`: this very authorization was spent
+ * there. In a batch several payments share one receipt, and this log is what tells them apart.
+ */
+export function isAuthorizationUsedIn(logs: readonly RawLog[], { asset, payer, nonce }: AuthorizationKey): boolean {
+  const paddedPayer = pad(payer.toLowerCase() as Hex)
+  return logs.some(
+    (log) =>
+      log.address.toLowerCase() === asset.toLowerCase() &&
+      log.topics[0]?.toLowerCase() === authorizationUsedTopic &&
+      log.topics[1]?.toLowerCase() === paddedPayer &&
+      log.topics[2]?.toLowerCase() === nonce.toLowerCase(),
+  )
+}
+
+/**
+ * The transaction that spent an authorization, found through its `AuthorizationUsed` log within the
+ * last `lookbackBlocks`; `undefined` when none is in reach. The signed message binds `to` and
+ * `value`, so a spent `transferWithAuthorization` paid the payee in full, whoever sent it.
+ */
+export async function findAuthorizationUse(
+  client: Client,
+  key: AuthorizationKey,
+  {
+    lookbackBlocks = 100_000n,
+    latest,
+    canceled = false,
+  }: {
+    lookbackBlocks?: bigint
+    latest?: bigint
+    /** Look for the payer's `AuthorizationCanceled` instead: the authorization was burnt, nothing paid. */
+    canceled?: boolean
+  } = {},
+): Promise<{ hash: Hex; blockNumber: bigint } | undefined> {
+  const toBlock = latest ?? (await getBlockNumber(client, { cacheTime: 0 }))
+  const logs = await getLogs(client, {
+    address: key.asset,
+    event: canceled ? authorizationCanceledEvent : authorizationUsedEvent,
+    args: { authorizer: key.payer, nonce: key.nonce },
+    fromBlock: toBlock > lookbackBlocks ? toBlock - lookbackBlocks : 0n,
+    toBlock,
+  })
+  const log = logs[0]
+  return log?.transactionHash && log.blockNumber !== null
+    ? { hash: log.transactionHash, blockNumber: log.blockNumber }
+    : undefined
+}

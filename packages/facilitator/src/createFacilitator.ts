@@ -1,0 +1,198 @@
+import {
+  type AuthorizationDigester,
+  type CreateMulticallSchedulerOptions,
+  createAuthorizationDigester,
+  createExactVerifier,
+  type ExactVerifier,
+  type RecoverAddress,
+} from '@tollgate/evm'
+import { type Asset, chainIdOf, type EvmNetwork, type SettleResponse } from '@tollgate/protocol'
+import type { Address, Client, LocalAccount } from 'viem'
+import { adoptUnmined } from './adoptUnmined.ts'
+import type { CreateFeeOracleOptions } from './createFeeOracle.ts'
+import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './createGasPolicy.ts'
+import type { BatchOptions, SettlementGas } from './createSettler.ts'
+import { createSignerPool, type SignerLeases, type SignerPool } from './createSignerPool.ts'
+import type { Store } from './store.ts'
+
+/** One chain the facilitator serves. */
+export type FacilitatorNetworkConfig = {
+  /** CAIP-2 id, such as `eip155:8453`. */
+  network: EvmNetwork
+  /** A viem client on that chain (transport `batch` recommended). */
+  client: Client
+  /** The settlement signer on that chain (or give `accounts`). */
+  account?: LocalAccount
+  /** Several settlement signers (a signer pool); `account`, if also given, comes first. */
+  accounts?: readonly LocalAccount[]
+  /** Signer leases for nodes sharing a ledger. Default: every signer is this node's. */
+  leases?: SignerLeases
+  /** Accepted tokens. Default: the protocol asset table (USDC) for the network. */
+  assets?: readonly Asset[]
+}
+
+export type CreateFacilitatorDeps = {
+  networks: readonly FacilitatorNetworkConfig[]
+  store: Store
+}
+
+export type CreateFacilitatorOptions = {
+  /** Seconds since the epoch. Default: the system clock. */
+  now?: () => bigint
+  /** ECDSA recovery for EOA signatures. Default: pure JS (viem); Node services inject a native one. */
+  recover?: RecoverAddress
+  /** Allowed ERC-6492 factories. Default: none. */
+  eip6492Factories?: readonly Address[]
+  /** Seconds `validBefore` must lie beyond now. Default `6n`. */
+  validBeforeMargin?: bigint
+  /** How long `/settle` waits for a receipt before answering `settlement_pending`, in ms. Default `30_000`. */
+  receiptTimeoutMs?: number
+  /** Milliseconds between receipt polls. Default `250`. */
+  pollingIntervalMs?: number
+  /** Replace a settlement not mined after this many ms, at the same nonce with higher fees (capped by `fees.maxFeePerGas`). Default `15_000`; `Infinity`: never. */
+  replaceAfterMs?: number
+  /** Send an unmined settlement again, as it is, after this many ms. Default `3_000`. */
+  rebroadcastAfterMs?: number
+  /** Settle waiting payments together in Multicall3 batches (`maxSize`, `maxWaitMs`). Default: off. */
+  batch?: BatchOptions
+  /** How long a `/verify` reservation is held (never beyond `validBefore`), in seconds. Default `120n`. */
+  reservationSeconds?: bigint
+  gas?: SettlementGas
+  fees?: CreateFeeOracleOptions
+  multicall?: CreateMulticallSchedulerOptions
+  /** A signer below this balance (wei) is reported low. Default `10^16`. */
+  lowBalance?: bigint
+  /** Refuse settlements whose gas would cost more than a share of their value. Default: off. */
+  gasPolicy?: CreateGasPolicyOptions
+}
+
+/** A chain as the facilitator uses it: its digester, verifier and settlement engine. */
+export type FacilitatorNetwork = {
+  network: EvmNetwork
+  chainId: number
+  /** The chain's client, for reads outside the verifier and the settler (who spent an authorization). */
+  client: Client
+  /** EIP-712 digests under the accepted assets' domains (the ledger's payload hash). */
+  digest: AuthorizationDigester
+  verify: ExactVerifier
+  /** The network's signer pool (one signer or several). */
+  settler: SignerPool
+}
+
+/** The facilitator's dependencies, built once: pass it to {@link verify}, {@link settle} and {@link supported}. */
+export type Facilitator = {
+  readonly networks: ReadonlyMap<EvmNetwork, FacilitatorNetwork>
+  readonly store: Store
+  readonly now: () => bigint
+  readonly receiptTimeoutMs: number
+  /** How long a `/verify` reservation is held, in seconds. */
+  readonly reservationSeconds: bigint
+  /** The gas policy, when configured. */
+  readonly gasPolicy?: GasPolicy
+  /** Settlements in progress in this process, by authorization id and payload. */
+  readonly inflight: Map<string, Promise<SettleResponse>>
+  /**
+   * Takes over the settlements this node's signers left unmined in an earlier process (journaled
+   * in the Store): they are sent again, and replaced when stuck. Call once at start, before serving.
+   * With signer leases this also happens whenever a lease is taken.
+   */
+  resume(): Promise<void>
+  /** Stops the receipt pollers and closes the store. */
+  close(): Promise<void>
+}
+
+const systemNow = () => BigInt(Math.floor(Date.now() / 1000))
+
+/**
+ * Builds the facilitator: per network, an `exact` verifier (batched Multicall3 reads, injected
+ * recovery) and a settlement engine (own nonces, explicit fees, one receipt poller), over one Store.
+ *
+ * @example
+ * import { createFacilitator, createMemoryStore, verify } from '@tollgate/facilitator'
+ * const facilitator = createFacilitator(
+ *   { store: createMemoryStore(), networks: [{ network: 'eip155:8453', client, account }] },
+ *   { receiptTimeoutMs: 20_000 },
+ * )
+ * const result = await verify(facilitator, body)
+ * @see architecture.md (The paid request)
+ */
+export function createFacilitator(
+  { networks, store }: CreateFacilitatorDeps,
+  {
+    now = systemNow,
+    recover,
+    eip6492Factories,
+    validBeforeMargin,
+    receiptTimeoutMs = 30_000,
+    pollingIntervalMs,
+    reservationSeconds = 120n,
+    replaceAfterMs,
+    rebroadcastAfterMs,
+    batch,
+    gas,
+    fees,
+    multicall,
+    lowBalance,
+    gasPolicy,
+  }: CreateFacilitatorOptions = {},
+): Facilitator {
+  const built = new Map<EvmNetwork, FacilitatorNetwork>()
+  for (const { network, client, account, accounts = [], leases, assets } of networks) {
+    const chainId = chainIdOf(network)
+    if (chainId === undefined) throw new TypeError(`not an EVM network: ${network}`)
+    const signers = account ? [account, ...accounts] : accounts
+    if (signers.length === 0) throw new TypeError(`no settlement signer for ${network}`)
+    if (built.has(network)) throw new TypeError(`network listed twice: ${network}`)
+    const settler: SignerPool = createSignerPool(client, {
+      accounts: signers,
+      chainId,
+      ...(gas ? { gas } : {}),
+      ...(fees ? { fees } : {}),
+      ...(pollingIntervalMs === undefined ? {} : { pollingIntervalMs }),
+      ...(lowBalance === undefined ? {} : { lowBalance }),
+      ...(replaceAfterMs === undefined ? {} : { replaceAfterMs }),
+      ...(rebroadcastAfterMs === undefined ? {} : { rebroadcastAfterMs }),
+      ...(batch ? { batch } : {}),
+      ...(leases ? { leases } : {}),
+      journal: (transaction) => store.saveTransaction({ ...transaction, chainId, createdAt: now() }),
+      onLeased: async (signer) => {
+        await adoptUnmined({ store, chainId, settler, signers: [signer], now })
+      },
+    })
+    built.set(network, {
+      network,
+      chainId,
+      client,
+      digest: createAuthorizationDigester({ chainId, ...(assets ? { assets } : {}) }),
+      verify: createExactVerifier(client, {
+        chainId,
+        ...(assets ? { assets } : {}),
+        ...(recover ? { recover } : {}),
+        ...(eip6492Factories ? { eip6492Factories } : {}),
+        ...(validBeforeMargin === undefined ? {} : { validBeforeMargin }),
+        ...(multicall ? { multicall } : {}),
+      }),
+      settler,
+    })
+  }
+  return {
+    networks: built,
+    store,
+    now,
+    receiptTimeoutMs,
+    reservationSeconds,
+    ...(gasPolicy ? { gasPolicy: createGasPolicy(gasPolicy) } : {}),
+    inflight: new Map(),
+    async resume() {
+      for (const { chainId, settler } of built.values()) {
+        await settler.refresh()
+        const leased = settler.signers().filter((signer) => signer.leased)
+        await adoptUnmined({ store, chainId, settler, signers: leased.map((signer) => signer.address), now })
+      }
+    },
+    async close() {
+      for (const network of built.values()) network.settler.close()
+      await store.close()
+    },
+  }
+}

@@ -1,0 +1,107 @@
+import { canTransition, type LedgerEntry, type Store, type StoredTransaction } from './store.ts'
+
+const byAge = (a: LedgerEntry, b: LedgerEntry) =>
+  a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+
+/**
+ * A Store held in memory: for tests, and for a single process that accepts losing its ledger on
+ * restart. Passes {@link storeConformance}.
+ *
+ * @example
+ * import { createMemoryStore } from '@tollgate/facilitator'
+ * const store = createMemoryStore()
+ */
+export function createMemoryStore(): Store {
+  const entries = new Map<string, LedgerEntry>()
+  const signers = new Map<string, { owner: string; until: bigint }>()
+  const transactions = new Map<string, StoredTransaction>()
+  const copy = (entry: LedgerEntry): LedgerEntry => {
+    const out = { ...entry }
+    // for…in over a plain object: no key array per copy (this runs twice per verification).
+    for (const key in out) if (out[key as keyof LedgerEntry] === undefined) delete out[key as keyof LedgerEntry]
+    return out
+  }
+  return {
+    async reserve(entry) {
+      const existing = entries.get(entry.id)
+      if (!existing) {
+        const created: LedgerEntry = { ...entry, state: 'reserved', updatedAt: entry.createdAt }
+        entries.set(entry.id, created)
+        return { ok: true, entry: copy(created), created: true, leased: true }
+      }
+      if (
+        existing.payloadHash === entry.payloadHash &&
+        (existing.state === 'reserved' || existing.state === 'released')
+      ) {
+        const free =
+          existing.state === 'released' ||
+          existing.reservedUntil === undefined ||
+          existing.reservedUntil <= entry.createdAt
+        if (free) {
+          existing.state = 'reserved'
+          existing.updatedAt = entry.createdAt
+          if (entry.reservedUntil === undefined) delete existing.reservedUntil
+          else existing.reservedUntil = entry.reservedUntil
+        }
+        return { ok: true, entry: copy(existing), created: false, leased: free }
+      }
+      return { ok: false, code: 'authorization_in_use', entry: copy(existing) }
+    },
+    async get(id) {
+      const entry = entries.get(id)
+      return entry && copy(entry)
+    },
+    async transition(id, { from, to, patch = {}, now }) {
+      const entry = entries.get(id)
+      if (!entry || !from.includes(entry.state) || !canTransition(entry.state, to)) {
+        return { ok: false, code: 'invalid_transaction_state', entry: entry && copy(entry) }
+      }
+      Object.assign(entry, patch, { state: to, updatedAt: now })
+      return { ok: true, entry: copy(entry) }
+    },
+    async list({ states, limit = 100 }) {
+      return [...entries.values()]
+        .filter((entry) => states.includes(entry.state))
+        .sort(byAge)
+        .slice(0, limit)
+        .map(copy)
+    },
+    async claim({ states, owner, leaseSeconds, limit, now }) {
+      const claimed = [...entries.values()]
+        .filter(
+          (entry) => states.includes(entry.state) && (entry.claimedUntil === undefined || entry.claimedUntil <= now),
+        )
+        .sort(byAge)
+        .slice(0, Math.max(0, limit))
+      for (const entry of claimed) {
+        entry.claimedBy = owner
+        entry.claimedUntil = now + leaseSeconds
+      }
+      return claimed.map(copy)
+    },
+    async acquireSigner({ signer, owner, leaseSeconds, now }) {
+      const key = signer.toLowerCase()
+      const held = signers.get(key)
+      if (held && held.owner !== owner && held.until > now) return false
+      signers.set(key, { owner, until: now + leaseSeconds })
+      return true
+    },
+    async releaseSigner({ signer, owner }) {
+      const key = signer.toLowerCase()
+      if (signers.get(key)?.owner === owner) signers.delete(key)
+    },
+    async saveTransaction(transaction) {
+      const key = transaction.hash.toLowerCase()
+      if (!transactions.has(key)) transactions.set(key, { ...transaction })
+    },
+    async getTransaction(hash) {
+      const transaction = transactions.get(hash.toLowerCase())
+      return transaction && { ...transaction }
+    },
+    async close() {
+      entries.clear()
+      signers.clear()
+      transactions.clear()
+    },
+  }
+}

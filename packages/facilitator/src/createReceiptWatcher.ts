@@ -1,0 +1,168 @@
+import type { RawLog } from '@tollgate/evm'
+import type { Address, Client, Hex } from 'viem'
+
+/** The parts of a transaction receipt settlement needs. */
+export type SettlementReceipt = {
+  transactionHash: Hex
+  status: 'success' | 'reverted'
+  blockNumber: bigint
+  logs: readonly RawLog[]
+}
+
+export type WaitForReceiptParameters = {
+  hash: Hex
+  /** The transaction's nonce: its receipt is only looked for once the signer's mined count passes it. */
+  nonce: bigint
+  /** Give up (resolve `undefined`) after this many milliseconds. */
+  timeoutMs: number
+  /**
+   * Every hash sent at this nonce so far (replacements), read at each poll: a receipt of any of them
+   * resolves the wait. Default: `hash` alone.
+   */
+  hashes?: () => readonly Hex[]
+}
+
+/** Waits for the receipts of one signer's transactions with a single poller; see {@link createReceiptWatcher}. */
+export type ReceiptWatcher = {
+  wait(parameters: WaitForReceiptParameters): Promise<SettlementReceipt | undefined>
+  /** Resolves every wait with `undefined` and stops polling. */
+  close(): void
+}
+
+export type CreateReceiptWatcherOptions = {
+  /** The signer whose transactions are watched. */
+  address: Address
+  /** Milliseconds between polls. Default `250`. */
+  pollingIntervalMs?: number
+}
+
+type Waiter = {
+  hash: Hex
+  hashes: (() => readonly Hex[]) | undefined
+  nonce: bigint
+  resolve: (receipt: SettlementReceipt | undefined) => void
+}
+
+/** Receipt requests in flight at once, per poller. */
+const receiptsAtOnce = 64
+
+type RpcReceipt = { transactionHash: Hex; status: string; blockNumber: string; logs: RawLog[] } | null
+
+/**
+ * One poller per signer, however many settlements wait: each tick reads the signer's mined
+ * transaction count (`eth_getTransactionCount … latest`) and fetches receipts only for the waiting
+ * transactions whose nonce is below it. No `waitForTransactionReceipt` per hash (chain.md pitfall 9);
+ * idle when nothing waits.
+ *
+ * @example
+ * import { createReceiptWatcher } from '@tollgate/facilitator'
+ * const receipts = createReceiptWatcher(client, { address: account.address })
+ * const receipt = await receipts.wait({ hash, nonce: 7n, timeoutMs: 30_000 }) // undefined: still pending
+ * @see chain.md §6 pitfall 9
+ */
+export function createReceiptWatcher(
+  client: Client,
+  { address, pollingIntervalMs = 250 }: CreateReceiptWatcherOptions,
+): ReceiptWatcher {
+  const waiters = new Set<Waiter>()
+  let running = false
+  let closed = false
+  let wake: (() => void) | undefined
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        wake = undefined
+        resolve()
+      }, ms)
+      wake = () => {
+        clearTimeout(timer)
+        wake = undefined
+        resolve()
+      }
+    })
+
+  async function tick(): Promise<void> {
+    let mined: bigint
+    try {
+      mined = BigInt(
+        (await client.request({ method: 'eth_getTransactionCount', params: [address, 'latest'] } as never)) as string,
+      )
+    } catch {
+      return // transient: try again next tick
+    }
+    const due = [...waiters].filter((waiter) => waiter.nonce < mined)
+    // A bounded number of receipt requests at a time: a burst of a thousand mined settlements must
+    // not flood the node it is waiting on.
+    for (let at = 0; at < due.length; at += receiptsAtOnce) {
+      await Promise.all(due.slice(at, at + receiptsAtOnce).map(fetchReceipt))
+    }
+  }
+
+  async function fetchReceipt(waiter: Waiter): Promise<void> {
+    if (!waiters.has(waiter)) return // its wait ended meanwhile
+    let receipt: RpcReceipt = null
+    for (const hash of waiter.hashes?.() ?? [waiter.hash]) {
+      try {
+        receipt = (await client.request({
+          method: 'eth_getTransactionReceipt',
+          params: [hash],
+        } as never)) as RpcReceipt
+      } catch {
+        return
+      }
+      if (receipt) break
+    }
+    if (!receipt || !waiters.has(waiter)) return
+    waiters.delete(waiter)
+    waiter.resolve({
+      transactionHash: receipt.transactionHash,
+      status: receipt.status === '0x1' ? 'success' : 'reverted',
+      blockNumber: BigInt(receipt.blockNumber),
+      logs: receipt.logs,
+    })
+  }
+
+  async function run(): Promise<void> {
+    running = true
+    try {
+      while (waiters.size > 0 && !closed) {
+        await tick()
+        if (waiters.size > 0 && !closed) await sleep(pollingIntervalMs)
+      }
+    } finally {
+      running = false
+    }
+  }
+
+  return {
+    wait({ hash, nonce, timeoutMs, hashes }) {
+      if (closed) return Promise.resolve(undefined)
+      return new Promise((resolve) => {
+        // The deadline holds even while a poll hangs on a slow node.
+        const timer = setTimeout(() => {
+          waiters.delete(waiter)
+          resolve(undefined)
+        }, timeoutMs)
+        const waiter: Waiter = {
+          hash,
+          hashes,
+          nonce,
+          resolve: (receipt) => {
+            clearTimeout(timer)
+            resolve(receipt)
+          },
+        }
+        waiters.add(waiter)
+        // A running poller picks it up on its next tick: waking it per arrival would flood the node.
+        if (!running) void run()
+      })
+    },
+    close() {
+      closed = true
+      for (const waiter of waiters) waiter.resolve(undefined)
+      waiters.clear()
+      wake?.()
+    },
+  }
+}

@@ -1,0 +1,416 @@
+import { hasTransferLog, type RawLog } from '@tollgate/evm'
+import type { ErrorCode } from '@tollgate/protocol'
+import type { Client, Hex } from 'viem'
+import { readContract } from 'viem/actions'
+import { findAuthorizationUse, isAuthorizationUsedIn } from './authorizationUse.ts'
+import { alreadyKnown, describeRpcError } from './describeRpcError.ts'
+import type { LedgerEntry, LedgerPatch, LedgerState, Store } from './store.ts'
+
+/** A chain the reconciler asks: rows whose `chainId` has no entry here are left alone. */
+export type ReconcilerChain = { chainId: number; client: Client }
+
+export type CreateReconcilerDeps = {
+  store: Store
+  chains: readonly ReconcilerChain[]
+}
+
+export type CreateReconcilerOptions = {
+  /** Seconds since the epoch. Default: the system clock. */
+  now?: () => bigint
+  /** This node's id for {@link Store.claim}. Default: a random id. */
+  owner?: string
+  /** Length of the claim on a `submitted` row. Default `30n`. */
+  leaseSeconds?: bigint
+  /** Rows looked at per state and run. Default `500`. */
+  limit?: number
+  /** Milliseconds between runs once {@link Reconciler.start}ed. Default `30_000`. */
+  intervalMs?: number
+  /**
+   * A `settling` row without a claim (`claimedUntil`), or a `submitted` one whose transaction the node
+   * does not know, counts as abandoned once `updatedAt` is this many seconds old. Default `60n`: far
+   * beyond the time from claim to broadcast in a live node.
+   */
+  staleSeconds?: bigint
+  /** How far back (blocks) to look for the `AuthorizationUsed` log of a spent authorization. Default `100_000n`. */
+  logLookbackBlocks?: bigint
+  /** Where errors of a periodic run go. Default: ignored (the next run tries again). */
+  onError?: (error: unknown) => void
+  /** Called after each pass with what it did (for metrics and logs). */
+  onReport?: (report: ReconcileReport) => void
+  /**
+   * Called when a row whose settlement was asked for goes back to `reserved` (its transaction can no
+   * longer land), with the row as it was and its last transaction hash: pass it to `resettle` so the
+   * payment is settled without waiting for the resource server to ask again.
+   */
+  onRequeued?: (entry: LedgerEntry, transaction: Hex) => void
+}
+
+/** What one run did, by outcome. */
+export type ReconcileReport = {
+  /** Rows looked at. */
+  examined: number
+  settled: number
+  failed: number
+  expired: number
+  /** Rows given back to `reserved` (nothing of theirs can land any more). */
+  requeued: number
+  /** Rows whose journaled transaction the node did not know: sent again, still pending. */
+  rebroadcast: number
+  /** Rows left as they were (a transaction still pending, or the chain could not be asked). */
+  pending: number
+}
+
+/** Finishes non-final ledger rows by asking the chain; see {@link createReconciler}. */
+export type Reconciler = {
+  /** One pass over `submitted`, `settling` and expired `reserved` rows. Concurrent calls share one pass. */
+  run(): Promise<ReconcileReport>
+  /** Runs now, then every `intervalMs` (one pass at a time). */
+  start(): void
+  /** Stops the timer and waits for a running pass. */
+  stop(): Promise<void>
+}
+
+const authorizationStateAbi = [
+  {
+    type: 'function',
+    name: 'authorizationState',
+    stateMutability: 'view',
+    inputs: [
+      { name: 'authorizer', type: 'address' },
+      { name: 'nonce', type: 'bytes32' },
+    ],
+    outputs: [{ name: '', type: 'bool' }],
+  },
+] as const
+
+type RpcReceipt = { transactionHash: Hex; status: string; blockNumber: string; logs: RawLog[] } | null
+
+type Outcome = 'settled' | 'failed' | 'expired' | 'requeued' | 'rebroadcast' | 'pending'
+
+const systemNow = () => BigInt(Math.floor(Date.now() / 1000))
+const freeClaim: LedgerPatch = { claimedBy: undefined, claimedUntil: undefined }
+const clearSubmission: LedgerPatch = {
+  ...freeClaim,
+  transaction: undefined,
+  signer: undefined,
+  signerNonce: undefined,
+}
+
+/**
+ * The ledger's reconciler: on start and every `intervalMs`, finishes every non-final row by asking
+ * the chain, so a crash (or a lost RPC answer) at any point loses no payment and pays none twice.
+ * Every outcome is a compare-and-set transition; a later `/settle` of the same payment answers from it.
+ *
+ * - `submitted` (claimed with {@link Store.claim}, so two nodes never reconcile one row): the recorded
+ *   transaction's receipt decides (`settled` when it carries this payment's `Transfer`). Without a
+ *   receipt, at one block: the authorization spent means it landed (perhaps by a replacement): the
+ *   transaction is found through the token's `AuthorizationUsed` log and the row is `settled` with it;
+ *   unspent while the signer's mined nonce is past the row's, nothing of it can land: back to
+ *   `reserved` (or `expired` past `validBefore`); likewise when the node does not know the transaction
+ *   and the row was not updated for `staleSeconds` (recorded, then the process died before broadcast),
+ *   unless the transaction is journaled (Store `saveTransaction`): then it is sent again as signed;
+ *   otherwise still pending: left to the engine (fee bumping).
+ * - A spent authorization with no `AuthorizationUsed` but the payer's `AuthorizationCanceled`: `failed`.
+ * - `settling` whose claim expired (or, unclaimed, not updated for `staleSeconds`): nothing was
+ *   broadcast (`submitted` is written first), so back to `reserved`, unless the chain shows the
+ *   authorization spent.
+ * - `reserved` past `validBefore`: `expired` (or `settled` if the chain shows it spent); a `reserved`
+ *   row not updated for `staleSeconds` is `settled` if the chain shows it spent (it landed after all).
+ *
+ * @example
+ * import { createReconciler } from '@tollgate/facilitator'
+ * const reconciler = createReconciler({ store, chains: [{ chainId: 8453, client }] }, { intervalMs: 30_000 })
+ * reconciler.start()
+ * await reconciler.stop()
+ * @see architecture.md (The ledger); chain.md §6
+ */
+export function createReconciler(
+  { store, chains }: CreateReconcilerDeps,
+  {
+    now = systemNow,
+    owner = `reconciler-${Math.random().toString(36).slice(2, 10)}`,
+    leaseSeconds = 30n,
+    limit = 500,
+    intervalMs = 30_000,
+    staleSeconds = 60n,
+    logLookbackBlocks = 100_000n,
+    onError = () => undefined,
+    onReport,
+    onRequeued,
+  }: CreateReconcilerOptions = {},
+): Reconciler {
+  const clients = new Map(chains.map(({ chainId, client }) => [chainId, client]))
+
+  const authorizationState = (client: Client, entry: LedgerEntry, blockNumber?: bigint) =>
+    readContract(client, {
+      address: entry.asset,
+      abi: authorizationStateAbi,
+      functionName: 'authorizationState',
+      args: [entry.payer, entry.nonce],
+      ...(blockNumber === undefined ? {} : { blockNumber }),
+    })
+
+  const receiptOf = async (client: Client, hash: Hex) => {
+    const receipt = (await client.request({
+      method: 'eth_getTransactionReceipt',
+      params: [hash],
+    } as never)) as RpcReceipt
+    return receipt
+      ? { ...receipt, success: receipt.status === '0x1', blockNumber: BigInt(receipt.blockNumber) }
+      : undefined
+  }
+
+  /** The transaction that spent the authorization, from its `AuthorizationUsed` log. */
+  const findSpender = (client: Client, entry: LedgerEntry, latest: bigint) =>
+    findAuthorizationUse(client, entry, { lookbackBlocks: logLookbackBlocks, latest })
+
+  const move = async (entry: LedgerEntry, from: LedgerState, to: LedgerState, patch: LedgerPatch) => {
+    const result = await store.transition(entry.id, { from: [from], to, patch, now: now() })
+    return result.ok
+  }
+
+  /** The payer cancelled the authorization (`cancelAuthorization`): nothing can be paid with it. */
+  const markCanceled = async (entry: LedgerEntry): Promise<Outcome> => {
+    let state = entry.state
+    if (state === 'reserved') {
+      if (!(await move(entry, 'reserved', 'settling', {}))) return 'pending'
+      state = 'settling'
+    }
+    const failed = await move(entry, state, 'failed', {
+      ...freeClaim,
+      errorCode: 'invalid_exact_evm_nonce_already_used',
+      errorMessage: 'The payer cancelled the authorization on chain.',
+    })
+    return failed ? 'failed' : 'pending'
+  }
+
+  /** Walks the row from its state to `settled` with the transaction that spent the authorization. */
+  const markSpent = async (client: Client, entry: LedgerEntry, latest: bigint): Promise<Outcome> => {
+    const spender = await findSpender(client, entry, latest)
+    if (!spender) {
+      const canceled = await findAuthorizationUse(client, entry, {
+        lookbackBlocks: logLookbackBlocks,
+        latest,
+        canceled: true,
+      })
+      // Spent, but its log is out of reach: ask again next run.
+      return canceled ? markCanceled(entry) : 'pending'
+    }
+    let state = entry.state
+    if (state === 'reserved') {
+      if (!(await move(entry, 'reserved', 'settling', {}))) return 'pending'
+      state = 'settling'
+    }
+    if (state === 'settling') {
+      const patch = { transaction: spender.hash }
+      if (!(await move(entry, 'settling', 'submitted', patch))) return 'pending'
+    }
+    const settled = await move(entry, 'submitted', 'settled', {
+      ...freeClaim,
+      transaction: spender.hash,
+      blockNumber: spender.blockNumber,
+    })
+    return settled ? 'settled' : 'pending'
+  }
+
+  /** Nothing of this row can land any more: back to `reserved`, or `expired` past `validBefore`. */
+  const giveBack = async (entry: LedgerEntry, from: 'submitted' | 'settling'): Promise<Outcome> => {
+    const expired = entry.validBefore <= now()
+    if (from === 'submitted' && expired) {
+      return (await move(entry, 'submitted', 'expired', freeClaim)) ? 'expired' : 'pending'
+    }
+    if (!(await move(entry, from, 'reserved', clearSubmission))) return 'pending'
+    if (!expired) {
+      if (from === 'submitted' && entry.transaction) onRequeued?.(entry, entry.transaction)
+      return 'requeued'
+    }
+    return (await move(entry, 'reserved', 'expired', {})) ? 'expired' : 'requeued'
+  }
+
+  const fromReceipt = async (
+    client: Client,
+    entry: LedgerEntry,
+    receipt: NonNullable<Awaited<ReturnType<typeof receiptOf>>>,
+  ): Promise<Outcome> => {
+    // In a batch several payments share the receipt: this one's AuthorizationUsed log tells them apart.
+    const transferred =
+      receipt.success &&
+      isAuthorizationUsedIn(receipt.logs, entry) &&
+      hasTransferLog(receipt.logs, { asset: entry.asset, from: entry.payer, to: entry.payTo, value: entry.amount })
+    if (transferred) {
+      const ok = await move(entry, 'submitted', 'settled', { ...freeClaim, blockNumber: receipt.blockNumber })
+      return ok ? 'settled' : 'pending'
+    }
+    // Mined without this transfer: a replacement may still have spent it; ask the token.
+    const latest = await blockNumberOf(client)
+    if (await authorizationState(client, entry, latest)) return markSpent(client, entry, latest)
+    const errorCode: ErrorCode = receipt.success
+      ? 'invalid_exact_evm_transfer_event_mismatch'
+      : 'invalid_exact_evm_transaction_failed'
+    const ok = await move(entry, 'submitted', 'failed', { ...freeClaim, blockNumber: receipt.blockNumber, errorCode })
+    return ok ? 'failed' : 'pending'
+  }
+
+  const blockNumberOf = async (client: Client) =>
+    BigInt((await client.request({ method: 'eth_blockNumber' } as never)) as string)
+
+  /** Sends a signed transaction again: true when the node took it or knew it; throws on a network fault. */
+  const rebroadcast = async (client: Client, raw: Hex) => {
+    try {
+      await client.request({ method: 'eth_sendRawTransaction', params: [raw] } as never)
+      return true
+    } catch (error) {
+      const { message, network } = describeRpcError(error)
+      if (alreadyKnown.test(message)) return true
+      if (network) throw error // next run
+      return false // refused (nonce used, underpriced, unfunded): nothing of it can land as signed
+    }
+  }
+
+  const reconcileSubmitted = async (client: Client, entry: LedgerEntry): Promise<Outcome> => {
+    if (entry.transaction) {
+      const receipt = await receiptOf(client, entry.transaction)
+      if (receipt) return fromReceipt(client, entry, receipt)
+    }
+    // Both reads at one block: a nonce consumed there without the authorization spent is final.
+    const latest = await blockNumberOf(client)
+    const [spent, mined] = await Promise.all([
+      authorizationState(client, entry, latest),
+      entry.signer
+        ? client
+            .request({ method: 'eth_getTransactionCount', params: [entry.signer, `0x${latest.toString(16)}`] } as never)
+            .then((count) => BigInt(count as string))
+        : Promise.resolve(undefined),
+    ])
+    if (spent) return markSpent(client, entry, latest)
+    if (entry.signerNonce === undefined || mined === undefined || mined <= entry.signerNonce) {
+      // Recorded but never broadcast (the node was killed in between): the node does not know the
+      // transaction and nobody re-sends it, so its nonce may never be used. Stale and unknown: give it back.
+      if (entry.updatedAt + staleSeconds > now()) return 'pending'
+      const known = entry.transaction
+        ? await client.request({ method: 'eth_getTransactionByHash', params: [entry.transaction] } as never)
+        : null
+      if (known !== null) return 'pending'
+      // Journaled: send the signed transaction again (no key needed), so its nonce is used as signed
+      // rather than left a hole every later transaction of the signer waits behind.
+      const stored = entry.transaction ? await store.getTransaction(entry.transaction) : undefined
+      if (stored && (await rebroadcast(client, stored.raw))) return 'rebroadcast'
+      return giveBack(entry, 'submitted')
+    }
+    // The nonce is used; if by our recorded transaction (mined since the first read), its receipt decides.
+    if (entry.transaction) {
+      const receipt = await receiptOf(client, entry.transaction)
+      if (receipt) return fromReceipt(client, entry, receipt)
+    }
+    return giveBack(entry, 'submitted')
+  }
+
+  const reconcileSettling = async (client: Client, entry: LedgerEntry): Promise<Outcome> => {
+    const at = now()
+    const abandoned = entry.claimedUntil === undefined ? entry.updatedAt + staleSeconds <= at : entry.claimedUntil <= at
+    if (!abandoned) return 'pending'
+    const latest = await blockNumberOf(client)
+    if (await authorizationState(client, entry, latest)) return markSpent(client, entry, latest)
+    return giveBack(entry, 'settling')
+  }
+
+  const reconcileReserved = async (client: Client, entry: LedgerEntry): Promise<Outcome> => {
+    const at = now()
+    const expired = entry.validBefore <= at
+    // A row that sat `reserved` for a while (given back after a lost answer, say) may have landed after all.
+    if (!expired && entry.updatedAt + staleSeconds > at) return 'pending'
+    const latest = await blockNumberOf(client)
+    if (await authorizationState(client, entry, latest)) return markSpent(client, entry, latest)
+    if (!expired) return 'pending'
+    return (await move(entry, 'reserved', 'expired', {})) ? 'expired' : 'pending'
+  }
+
+  const reconcile = async (entry: LedgerEntry): Promise<Outcome> => {
+    const client = clients.get(entry.chainId)
+    if (!client) return 'pending'
+    if (entry.state === 'submitted') return reconcileSubmitted(client, entry)
+    if (entry.state === 'settling') return reconcileSettling(client, entry)
+    if (entry.state === 'reserved') return reconcileReserved(client, entry)
+    return 'pending'
+  }
+
+  const pass = async (): Promise<ReconcileReport> => {
+    const report: ReconcileReport = {
+      examined: 0,
+      settled: 0,
+      failed: 0,
+      expired: 0,
+      requeued: 0,
+      rebroadcast: 0,
+      pending: 0,
+    }
+    const submitted = await store.claim({ states: ['submitted'], owner, leaseSeconds, limit, now: now() })
+    // `settling` and `reserved` rows are only changed by compare-and-set on conditions a live settler
+    // cannot be in (an expired claim, a passed validBefore): listing them is enough, and claiming them
+    // would hold up the engine.
+    const others = await store.list({ states: ['settling', 'reserved'], limit })
+    const entries = [...submitted, ...others]
+    let next = 0
+    const worker = async () => {
+      for (let index = next++; index < entries.length; index = next++) {
+        const entry = entries[index] as LedgerEntry
+        report.examined++
+        let outcome: Outcome
+        try {
+          outcome = await reconcile(entry)
+        } catch {
+          outcome = 'pending' // the chain could not be asked: next run
+        }
+        report[outcome]++
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(8, entries.length) }, worker))
+    onReport?.(report)
+    return report
+  }
+
+  let running: Promise<ReconcileReport> | undefined
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let started = false
+
+  const run = () => {
+    running ??= pass().finally(() => {
+      running = undefined
+    })
+    return running
+  }
+
+  const schedule = () => {
+    if (!started) return
+    timer = setTimeout(() => {
+      run().then(
+        () => schedule(),
+        (error: unknown) => {
+          onError(error)
+          schedule()
+        },
+      )
+    }, intervalMs)
+  }
+
+  return {
+    run,
+    start() {
+      if (started) return
+      started = true
+      run().then(
+        () => schedule(),
+        (error: unknown) => {
+          onError(error)
+          schedule()
+        },
+      )
+    },
+    async stop() {
+      started = false
+      if (timer) clearTimeout(timer)
+      timer = undefined
+      await running?.catch(() => undefined)
+    },
+  }
+}

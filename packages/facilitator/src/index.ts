@@ -1,0 +1,79 @@
+export type { AdoptUnminedParameters } from './adoptUnmined.ts'
+export { adoptUnmined } from './adoptUnmined.ts'
+export type { AuthorizationIdParameters } from './authorizationId.ts'
+export { authorizationId } from './authorizationId.ts'
+export type {
+  CreateFacilitatorDeps,
+  CreateFacilitatorOptions,
+  Facilitator,
+  FacilitatorNetwork,
+  FacilitatorNetworkConfig,
+} from './createFacilitator.ts'
+export { createFacilitator } from './createFacilitator.ts'
+export type { CreateFeeOracleOptions, FeeOracle, Fees } from './createFeeOracle.ts'
+export { createFeeOracle } from './createFeeOracle.ts'
+export type { CreateGasPolicyOptions, GasPolicy, GasPolicyParameters, GasPolicyResult } from './createGasPolicy.ts'
+export { createGasPolicy } from './createGasPolicy.ts'
+export { createMemoryStore } from './createMemoryStore.ts'
+export type { CreateNonceAllocatorOptions, NonceAllocator } from './createNonceAllocator.ts'
+export { createNonceAllocator } from './createNonceAllocator.ts'
+export type {
+  CreateReceiptWatcherOptions,
+  ReceiptWatcher,
+  SettlementReceipt,
+  WaitForReceiptParameters,
+} from './createReceiptWatcher.ts'
+export { createReceiptWatcher } from './createReceiptWatcher.ts'
+export type {
+  CreateReconcilerDeps,
+  CreateReconcilerOptions,
+  ReconcileReport,
+  Reconciler,
+  ReconcilerChain,
+} from './createReconciler.ts'
+export { createReconciler } from './createReconciler.ts'
+export type {
+  AdoptedTransaction,
+  CreateSettlerOptions,
+  SettlementGas,
+  Settler,
+  SignedSettlement,
+  SignedTransaction,
+  SubmitParameters,
+  SubmitResult,
+} from './createSettler.ts'
+export { createSettler, defaultSettlementGas } from './createSettler.ts'
+export type { CreateSignerPoolOptions, SignerLeases, SignerPool, SignerStatus } from './createSignerPool.ts'
+export { createSignerPool } from './createSignerPool.ts'
+export type { LedgerRow } from './ledgerRow.ts'
+export { ledgerPatchColumns, toLedgerEntry } from './ledgerRow.ts'
+export type { ExactPaymentRequest, ParseFacilitatorRequestResult } from './parseFacilitatorRequest.ts'
+export { parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
+export type { PaymentInTransaction } from './paymentInTransaction.ts'
+export { paymentInTransaction } from './paymentInTransaction.ts'
+export type { ReleaseResponse, ReleaseResult } from './release.ts'
+export { release, releaseExtension } from './release.ts'
+export { resettle } from './resettle.ts'
+export type { SettleResult } from './settle.ts'
+export { settle } from './settle.ts'
+export type {
+  AcquireSignerParameters,
+  ClaimParameters,
+  LedgerEntry,
+  LedgerPatch,
+  LedgerState,
+  ListParameters,
+  NewLedgerEntry,
+  ReleaseSignerParameters,
+  ReserveResult,
+  Store,
+  StoredTransaction,
+  TransitionParameters,
+  TransitionResult,
+} from './store.ts'
+export { canTransition, ledgerPatchKeys, ledgerTransitions } from './store.ts'
+export type { ConformanceCase, MakeStore } from './storeConformance.ts'
+export { storeConformance } from './storeConformance.ts'
+export { supported } from './supported.ts'
+export type { VerifyResult } from './verify.ts'
+export { verify } from './verify.ts'

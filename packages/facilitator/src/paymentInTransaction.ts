@@ -1,0 +1,90 @@
+import { type ExactAuthorization, eip3009Abi } from '@tollgate/evm'
+import { concat, decodeFunctionData, type Hex, numberToHex, parseTransaction } from 'viem'
+import type { AuthorizationKey } from './authorizationUse.ts'
+
+const aggregate3Abi = [
+  {
+    type: 'function',
+    name: 'aggregate3',
+    stateMutability: 'payable',
+    inputs: [
+      {
+        name: 'calls',
+        type: 'tuple[]',
+        components: [
+          { name: 'target', type: 'address' },
+          { name: 'allowFailure', type: 'bool' },
+          { name: 'callData', type: 'bytes' },
+        ],
+      },
+    ],
+    outputs: [],
+  },
+] as const
+
+/** A payment as a settlement transaction carries it: the authorization and the payer's signature. */
+export type PaymentInTransaction = { authorization: ExactAuthorization; signature: Hex }
+
+/** Decodes one `transferWithAuthorization` call (either overload) to `asset`. */
+function decodeTransfer(data: Hex): PaymentInTransaction | undefined {
+  let decoded: ReturnType<typeof decodeFunctionData<typeof eip3009Abi>>
+  try {
+    decoded = decodeFunctionData({ abi: eip3009Abi, data })
+  } catch {
+    return undefined
+  }
+  if (decoded.functionName !== 'transferWithAuthorization') return undefined
+  const [from, to, value, validAfter, validBefore, nonce, ...rest] = decoded.args as readonly unknown[]
+  const signature =
+    rest.length === 3
+      ? concat([rest[1] as Hex, rest[2] as Hex, numberToHex(rest[0] as number, { size: 1 })])
+      : (rest[0] as Hex)
+  return {
+    authorization: {
+      from: from as ExactAuthorization['from'],
+      to: to as ExactAuthorization['to'],
+      value: value as bigint,
+      validAfter: validAfter as bigint,
+      validBefore: validBefore as bigint,
+      nonce: nonce as Hex,
+    },
+    signature,
+  }
+}
+
+/**
+ * Finds one payment in a signed settlement transaction (the journal's raw bytes): a direct
+ * `transferWithAuthorization` to the asset, or one call of a Multicall3 batch. Answers `undefined`
+ * when the transaction does not carry that authorization.
+ *
+ * @example
+ * const payment = paymentInTransaction(stored.raw, { asset, payer, nonce })
+ */
+export function paymentInTransaction(raw: Hex, key: AuthorizationKey): PaymentInTransaction | undefined {
+  let tx: ReturnType<typeof parseTransaction>
+  try {
+    tx = parseTransaction(raw)
+  } catch {
+    return undefined
+  }
+  if (!tx.to || !tx.data) return undefined
+  const calls: { target: string; callData: Hex }[] = [{ target: tx.to, callData: tx.data }]
+  try {
+    const batch = decodeFunctionData({ abi: aggregate3Abi, data: tx.data })
+    calls.push(...batch.args[0])
+  } catch {
+    // not a batch
+  }
+  for (const { target, callData } of calls) {
+    if (target.toLowerCase() !== key.asset.toLowerCase()) continue
+    const payment = decodeTransfer(callData)
+    if (
+      payment &&
+      payment.authorization.from.toLowerCase() === key.payer.toLowerCase() &&
+      payment.authorization.nonce.toLowerCase() === key.nonce.toLowerCase()
+    ) {
+      return payment
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,59 @@
+import { findAsset, type SettleResponse } from '@tollgate/protocol'
+import type { Hex } from 'viem'
+import type { Facilitator } from './createFacilitator.ts'
+import { paymentInTransaction } from './paymentInTransaction.ts'
+import { settle } from './settle.ts'
+import type { LedgerEntry } from './store.ts'
+
+/**
+ * Settles a payment again without the resource server: one whose settlement was asked for, but
+ * whose transaction can no longer land (the reconciler gave its row back to `reserved` because the
+ * signer's nonce went to another transaction). The authorization and signature are read back from
+ * the journaled transaction (`transaction`, the row's last hash) and go through {@link settle} like
+ * a resource server's retry: re-verified, claimed, sent at a new nonce, answered from the ledger.
+ * Answers `undefined` when the journal does not hold the payment (nothing is sent then).
+ *
+ * @example
+ * import { createReconciler, resettle } from '@tollgate/facilitator'
+ * createReconciler(deps, { onRequeued: (entry, hash) => void resettle(facilitator, entry, hash) })
+ */
+export async function resettle(
+  facilitator: Facilitator,
+  entry: LedgerEntry,
+  transaction: Hex,
+): Promise<SettleResponse | undefined> {
+  const stored = await facilitator.store.getTransaction(transaction)
+  const payment = stored && paymentInTransaction(stored.raw, entry)
+  const asset = findAsset(entry.network, entry.asset)
+  if (!payment || !asset) return undefined
+  const { authorization, signature } = payment
+  const requirements = {
+    scheme: 'exact',
+    network: entry.network,
+    amount: entry.amount.toString(),
+    asset: entry.asset,
+    payTo: entry.payTo,
+    maxTimeoutSeconds: 60,
+    extra: { name: asset.name, version: asset.version },
+  }
+  const result = await settle(facilitator, {
+    x402Version: 2,
+    paymentPayload: {
+      x402Version: 2,
+      accepted: requirements,
+      payload: {
+        signature,
+        authorization: {
+          from: authorization.from,
+          to: authorization.to,
+          value: authorization.value.toString(),
+          validAfter: authorization.validAfter.toString(),
+          validBefore: authorization.validBefore.toString(),
+          nonce: authorization.nonce,
+        },
+      },
+    },
+    paymentRequirements: requirements,
+  })
+  return result.ok ? result.response : undefined
+}

@@ -1,0 +1,317 @@
+import { hasTransferLog, type VerifiedSignature } from '@tollgate/evm'
+import { type ErrorCode, findAsset, type SettleResponse } from '@tollgate/protocol'
+import type { Hex } from 'viem'
+import { findAuthorizationUse, isAuthorizationUsedIn } from './authorizationUse.ts'
+import type { Facilitator, FacilitatorNetwork } from './createFacilitator.ts'
+import type { GasPolicy } from './createGasPolicy.ts'
+import { newLedgerEntry } from './newLedgerEntry.ts'
+import { type ExactPaymentRequest, parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
+import type { LedgerEntry, LedgerState } from './store.ts'
+
+export type SettleResult =
+  /** A well-formed request: answer HTTP 200 with `response` (settled, pending or failed). */
+  | { ok: true; response: SettleResponse }
+  /** Malformed, or for a scheme/network we do not serve: answer HTTP 400 `{ error: code, message }`. */
+  | { ok: false; code: ErrorCode; message: string }
+
+const text = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 300)
+const pollMs = 50
+
+/** The answer for a ledger entry: every answer about one authorization is built from its row. */
+function responseOf(request: ExactPaymentRequest, entry: LedgerEntry): SettleResponse {
+  const base = { payer: entry.payer, transaction: entry.transaction ?? '', network: request.network }
+  switch (entry.state) {
+    case 'settled':
+      return { success: true, ...base }
+    case 'failed':
+      return {
+        success: false,
+        errorReason: entry.errorCode ?? 'unexpected_settle_error',
+        ...(entry.errorMessage ? { errorMessage: entry.errorMessage } : {}),
+        ...base,
+      }
+    case 'expired':
+      return { success: false, errorReason: 'invalid_exact_evm_payload_authorization_valid_before', ...base }
+    default:
+      // submitted (broadcast, receipt not seen in time) or still settling elsewhere: do not pay again.
+      return { success: false, errorReason: 'settlement_pending', ...base }
+  }
+}
+
+/** Waits for the receipt of a submitted entry (bounded) and writes the outcome. */
+async function confirm(facilitator: Facilitator, chain: FacilitatorNetwork, entry: LedgerEntry): Promise<LedgerEntry> {
+  if (!entry.transaction || entry.signerNonce === undefined) return entry
+  const receipt = await chain.settler.waitForReceipt({
+    hash: entry.transaction,
+    nonce: entry.signerNonce,
+    ...(entry.signer ? { signer: entry.signer } : {}),
+    timeoutMs: facilitator.receiptTimeoutMs,
+  })
+  if (!receipt) return (await facilitator.store.get(entry.id)) ?? entry
+  // A batch holds several payments, maybe between the same parties for the same value: this one
+  // settled only if its own `AuthorizationUsed(payer, nonce)` is there. A payment whose call failed
+  // leaves no log of its own: it failed, the others stand.
+  const used = isAuthorizationUsedIn(receipt.logs, entry)
+  const settled =
+    receipt.status === 'success' &&
+    used &&
+    hasTransferLog(receipt.logs, { asset: entry.asset, from: entry.payer, to: entry.payTo, value: entry.amount })
+  if (!settled && !used) {
+    // Our call failed, but the authorization may have been spent by another transaction (sent by
+    // someone else, or by us before a lost answer): then the payee was paid, and that is no failure.
+    const spender = await findAuthorizationUse(chain.client, entry).catch(() => undefined)
+    if (spender) return recordSpent(facilitator, entry, spender)
+  }
+  const result = await facilitator.store.transition(entry.id, {
+    from: ['submitted'],
+    to: settled ? 'settled' : 'failed',
+    // The receipt may be a replacement's (same nonce, higher fee): record the hash that landed.
+    patch: settled
+      ? { blockNumber: receipt.blockNumber, transaction: receipt.transactionHash }
+      : {
+          blockNumber: receipt.blockNumber,
+          transaction: receipt.transactionHash,
+          errorCode:
+            receipt.status === 'success' && used
+              ? 'invalid_exact_evm_transfer_event_mismatch'
+              : 'invalid_exact_evm_transaction_failed',
+        },
+    now: facilitator.now(),
+  })
+  return result.ok ? result.entry : ((await facilitator.store.get(entry.id)) ?? entry)
+}
+
+/**
+ * Records a payment whose authorization was spent on chain by `spender` (the `AuthorizationUsed` log
+ * proves the signed transfer, to the payee and for the full value, happened) as `settled`, walking
+ * the ledger through its states from wherever the row stands.
+ */
+async function recordSpent(
+  facilitator: Facilitator,
+  entry: LedgerEntry,
+  spender: { hash: Hex; blockNumber: bigint },
+): Promise<LedgerEntry> {
+  const { store } = facilitator
+  const steps: [LedgerState, LedgerState][] = [
+    ['reserved', 'settling'],
+    ['settling', 'submitted'],
+    ['submitted', 'settled'],
+  ]
+  let current = entry
+  for (const [from, to] of steps) {
+    if (current.state !== from) continue
+    const moved = await store.transition(entry.id, {
+      from: [from],
+      to,
+      patch: to === 'settled' ? { transaction: spender.hash, blockNumber: spender.blockNumber } : {},
+      now: facilitator.now(),
+    })
+    if (!moved.ok) return (await store.get(entry.id)) ?? current
+    current = moved.entry
+  }
+  return current
+}
+
+/** Another process holds the claim: wait (bounded) until its outcome is written. */
+async function awaitOutcome(
+  facilitator: Facilitator,
+  chain: FacilitatorNetwork,
+  id: string,
+): Promise<LedgerEntry | undefined> {
+  const deadline = Date.now() + facilitator.receiptTimeoutMs
+  for (;;) {
+    const entry = await facilitator.store.get(id)
+    if (entry?.state !== 'settling' || Date.now() >= deadline) {
+      return entry?.state === 'submitted' ? confirm(facilitator, chain, entry) : entry
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs))
+  }
+}
+
+async function submit(
+  facilitator: Facilitator,
+  request: ExactPaymentRequest,
+  signature: VerifiedSignature,
+): Promise<SettleResponse> {
+  const { store } = facilitator
+  const { chain } = request
+  const sent = await chain.settler.submit({
+    asset: request.requirements.asset,
+    authorization: request.authorization,
+    signature,
+    beforeBroadcast: async ({ hash, nonce, signer }) => {
+      const recorded = await store.transition(request.id, {
+        from: ['settling', 'submitted'],
+        to: 'submitted',
+        patch: { transaction: hash, signerNonce: nonce, signer },
+        now: facilitator.now(),
+      })
+      if (!recorded.ok) throw new Error(`the ledger refused submitted for ${request.id}`)
+    },
+  })
+  if (!sent.ok) {
+    // Nothing reached the chain: give the claim back so the payment can be settled again.
+    await store.transition(request.id, {
+      from: ['settling', 'submitted'],
+      to: 'reserved',
+      // Nothing was sent: free the reservation too, so the payment can be verified and settled again.
+      patch: { transaction: undefined, signerNonce: undefined, signer: undefined, reservedUntil: undefined },
+      now: facilitator.now(),
+    })
+    return {
+      success: false,
+      errorReason: sent.code,
+      errorMessage: sent.message,
+      payer: request.authorization.from,
+      transaction: '',
+      network: request.network,
+    }
+  }
+  const entry = await store.get(request.id)
+  if (!entry) throw new Error(`ledger entry ${request.id} disappeared`)
+  return responseOf(request, await confirm(facilitator, chain, entry))
+}
+
+/** The gas policy's verdict, or nothing when it allows the settlement (or fees cannot be read now). */
+async function checkGas(
+  policy: GasPolicy,
+  request: ExactPaymentRequest,
+  signature: VerifiedSignature,
+): Promise<{ code: ErrorCode; message: string } | undefined> {
+  const quote = await request.chain.settler.quote(signature.kind).catch(() => undefined)
+  if (!quote) return undefined // the settlement itself will meet the RPC fault
+  const decimals = findAsset(request.chain.network, request.requirements.asset)?.decimals ?? 6
+  const verdict = policy({ amount: request.authorization.value, decimals, ...quote })
+  return verdict.ok ? undefined : verdict
+}
+
+async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest): Promise<SettleResponse> {
+  const { store } = facilitator
+  const { chain } = request
+  const payer = request.authorization.from
+  const fail = (code: ErrorCode, message?: string): SettleResponse => ({
+    success: false,
+    errorReason: code,
+    ...(message ? { errorMessage: message } : {}),
+    payer,
+    transaction: '',
+    network: request.network,
+  })
+  if (request.mismatch) return fail(request.mismatch)
+
+  // A recorded outcome answers only a request for that same payment: an authorization replayed
+  // against other requirements (another price or payee) gets the mismatch, never the old success.
+  const { authorization, requirements } = request
+  if (authorization.to.toLowerCase() !== requirements.payTo.toLowerCase()) {
+    return fail('invalid_exact_evm_payload_recipient_mismatch')
+  }
+  if (authorization.value !== requirements.amount) {
+    return fail(
+      request.x402Version === 1
+        ? 'invalid_exact_evm_payload_authorization_value'
+        : 'invalid_exact_evm_payload_authorization_value_mismatch',
+    )
+  }
+
+  for (let round = 0; round < 3; round++) {
+    const entry = await store.get(request.id)
+    if (entry) {
+      if (entry.payloadHash !== request.payloadHash) return fail('authorization_in_use')
+      switch (entry.state) {
+        case 'settled':
+        case 'failed':
+        case 'expired':
+          return responseOf(request, entry)
+        case 'submitted':
+          return responseOf(request, await confirm(facilitator, chain, entry))
+        case 'settling': {
+          const outcome = await awaitOutcome(facilitator, chain, request.id)
+          if (outcome && outcome.state !== 'reserved') return responseOf(request, outcome)
+          continue
+        }
+        default:
+          break // reserved or released: verify and claim
+      }
+    }
+    // /settle never trusts an earlier /verify: the chain may have moved since.
+    let verified: Awaited<ReturnType<FacilitatorNetwork['verify']>>
+    try {
+      verified = await chain.verify({
+        authorization: request.authorization,
+        signature: request.signature,
+        requirements: request.requirements,
+        now: facilitator.now(),
+        x402Version: request.x402Version,
+        ...(request.digest ? { digest: request.digest } : {}),
+      })
+    } catch (error) {
+      return fail('unexpected_settle_error', text(error))
+    }
+    if (!verified.ok) {
+      if (entry?.state === 'reserved' && verified.code === 'invalid_exact_evm_nonce_already_used') {
+        // Our reservation, already spent on chain (a settlement whose answer was lost, or the payer's
+        // own submission): the payee was paid, so answer from the chain, not with a failure.
+        const spender = await findAuthorizationUse(chain.client, entry).catch(() => undefined)
+        if (spender) return responseOf(request, await recordSpent(facilitator, entry, spender))
+      }
+      if (entry?.state === 'reserved' && verified.code === 'invalid_exact_evm_payload_authorization_valid_before') {
+        await store.transition(request.id, { from: ['reserved'], to: 'expired', now: facilitator.now() })
+      }
+      return fail(verified.code, verified.message)
+    }
+    if (facilitator.gasPolicy) {
+      const refused = await checkGas(facilitator.gasPolicy, request, verified.signature)
+      if (refused) return fail(refused.code, refused.message)
+    }
+    if (!entry || entry.state === 'released') {
+      const reserved = await store.reserve(newLedgerEntry(request, facilitator.now()))
+      if (!reserved.ok) continue
+    }
+    const claim = await store.transition(request.id, { from: ['reserved'], to: 'settling', now: facilitator.now() })
+    if (!claim.ok) continue // another settler won: read what it did
+    return submit(facilitator, request, verified.signature)
+  }
+  return fail('authorization_in_use', 'The authorization changed hands while settling; ask again.')
+}
+
+/**
+ * `POST /settle`: re-verifies the payment (it may come without `/verify`), claims it in the ledger
+ * (`reserved -> settling`, a compare-and-set: one settler wins), submits `transferWithAuthorization`
+ * from the network's settlement signer (`submitted` is written with the hash and signer nonce before
+ * broadcast), waits for the receipt up to `receiptTimeoutMs` and checks the `Transfer` event
+ * (`settled`, or `failed` with `invalid_exact_evm_transaction_failed` /
+ * `invalid_exact_evm_transfer_event_mismatch`). A receipt that does not come in time is
+ * `settlement_pending` with the transaction hash.
+ *
+ * Idempotent per authorization: the same payload settled again, concurrently in this process or
+ * later from any process sharing the Store, gets the first outcome and never a second transaction.
+ *
+ * @example
+ * import { settle } from '@tollgate/facilitator'
+ * const result = await settle(facilitator, await c.req.json())
+ * return result.ok ? c.json(result.response) : c.json({ error: result.code, message: result.message }, 400)
+ * @see x402-protocol reference §3.1, §4.3; architecture.md (The ledger)
+ */
+export async function settle(facilitator: Facilitator, body: unknown): Promise<SettleResult> {
+  const parsed = parseFacilitatorRequest(facilitator, body)
+  if (!parsed.ok) return parsed
+  const { request } = parsed
+  const key = `${request.id}|${request.payloadHash}|${request.network}`
+  let running = facilitator.inflight.get(key)
+  if (!running) {
+    running = settleOnce(facilitator, request)
+      .catch(
+        (error): SettleResponse => ({
+          success: false,
+          errorReason: 'unexpected_settle_error',
+          errorMessage: text(error),
+          payer: request.authorization.from,
+          transaction: '',
+          network: request.network,
+        }),
+      )
+      .finally(() => facilitator.inflight.delete(key))
+    facilitator.inflight.set(key, running)
+  }
+  return { ok: true, response: await running }
+}

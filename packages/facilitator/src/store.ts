@@ -1,0 +1,225 @@
+import type { ErrorCode, EvmNetwork } from '@tollgate/protocol'
+import type { Address, Hex } from 'viem'
+
+/**
+ * Where a payment stands. Each transition is written before the action it allows, so a crash at any
+ * point leaves a row the reconciler can finish by asking the chain:
+ *
+ * - `reserved`: verified and held under its authorization id; nothing sent.
+ * - `settling`: one settler has claimed it (written before a transaction is built).
+ * - `submitted`: a signed transaction exists (hash and signer nonce written before broadcast).
+ * - `settled` | `failed`: final, with the receipt's block or the failure code.
+ * - `expired`: `validBefore` passed while reserved (or while a transaction never landed).
+ * - `released`: the resource server did not use the reservation; it may be reserved again.
+ *
+ * @see architecture.md (The ledger)
+ */
+export type LedgerState = 'reserved' | 'settling' | 'submitted' | 'settled' | 'failed' | 'expired' | 'released'
+
+/** The transitions a Store allows; anything else is refused with `invalid_transaction_state`. */
+export const ledgerTransitions: Readonly<Record<LedgerState, readonly LedgerState[]>> = {
+  reserved: ['settling', 'released', 'expired'],
+  // `settling -> reserved`: the claim is given back before anything was signed or sent.
+  settling: ['submitted', 'failed', 'reserved'],
+  // `submitted -> submitted`: a replacement (new hash) is recorded before it is broadcast.
+  // `submitted -> reserved`: the node refused the transaction outright, so nothing is on chain.
+  submitted: ['submitted', 'settled', 'failed', 'expired', 'reserved'],
+  settled: [],
+  failed: [],
+  expired: [],
+  released: ['reserved'],
+}
+
+/** Whether `from -> to` is a ledger transition. */
+export function canTransition(from: LedgerState, to: LedgerState): boolean {
+  return ledgerTransitions[from].includes(to)
+}
+
+/** One payment in the ledger, keyed by its authorization id `(chainId, asset, from, nonce)`. */
+export type LedgerEntry = {
+  /** {@link authorizationId} of the payment. */
+  id: string
+  state: LedgerState
+  network: EvmNetwork
+  chainId: number
+  asset: Address
+  payer: Address
+  payTo: Address
+  amount: bigint
+  /** EIP-3009 nonce (bytes32). */
+  nonce: Hex
+  validAfter: bigint
+  validBefore: bigint
+  /**
+   * The authorization's EIP-712 digest: a different authorization under the same id is refused,
+   * while the same authorization sent again (any signature encoding) is the same payment.
+   */
+  payloadHash: Hex
+  x402Version: 1 | 2
+  /** Settlement signer, its transaction nonce and the transaction hash, once `submitted`. */
+  signer?: Address
+  signerNonce?: bigint
+  transaction?: Hex
+  /** Block the transaction landed in, once `settled` (or `failed` on chain). */
+  blockNumber?: bigint
+  errorCode?: ErrorCode
+  errorMessage?: string
+  /**
+   * While `reserved`: the end of the `/verify` lease (seconds). Until then a second `/verify` of the
+   * same payload is `authorization_in_use`; absent means no lease is held.
+   */
+  reservedUntil?: bigint
+  /** The node (owner id) that claimed this entry for settlement or reconciliation, see {@link Store.claim}. */
+  claimedBy?: string
+  /** End of that claim (seconds); once `<= now` another owner may claim the entry. */
+  claimedUntil?: bigint
+  /** Seconds since the epoch (the facilitator's injected clock). */
+  createdAt: bigint
+  updatedAt: bigint
+}
+
+/** What {@link Store.reserve} writes: a new entry, always in state `reserved`. */
+export type NewLedgerEntry = Omit<
+  LedgerEntry,
+  | 'state'
+  | 'updatedAt'
+  | 'signer'
+  | 'signerNonce'
+  | 'transaction'
+  | 'blockNumber'
+  | 'errorCode'
+  | 'errorMessage'
+  | 'claimedBy'
+  | 'claimedUntil'
+>
+
+/** Keys a {@link LedgerPatch} may set. */
+export const ledgerPatchKeys = [
+  'signer',
+  'signerNonce',
+  'transaction',
+  'blockNumber',
+  'errorCode',
+  'errorMessage',
+  'reservedUntil',
+  'claimedBy',
+  'claimedUntil',
+] as const
+
+/** Fields a transition may set (and only these); a key present with `undefined` clears the field. */
+export type LedgerPatch = {
+  [K in (typeof ledgerPatchKeys)[number]]?: LedgerEntry[K] | undefined
+}
+
+export type ReserveResult =
+  /**
+   * `created`: this call wrote the row (false: it was already reserved with the same payload).
+   * `leased`: this call holds the reservation now — it created the row, re-reserved a `released` one,
+   * or re-took a `reserved` one whose `reservedUntil` was absent or `<= entry.createdAt`. `false`: another
+   * call holds an unexpired lease (`/verify` answers `authorization_in_use`).
+   */
+  | { ok: true; entry: LedgerEntry; created: boolean; leased: boolean }
+  /** A different payload holds the id, or the entry is past `reserved`; `entry` is what holds it. */
+  | { ok: false; code: 'authorization_in_use'; entry: LedgerEntry }
+
+export type TransitionParameters = {
+  /** States the entry must be in now (compare-and-set). */
+  from: readonly LedgerState[]
+  to: LedgerState
+  patch?: LedgerPatch
+  /** Seconds since the epoch, written to `updatedAt`. */
+  now: bigint
+}
+
+export type TransitionResult =
+  | { ok: true; entry: LedgerEntry }
+  /** The entry is missing, not in `from`, or `from -> to` is not a ledger transition. */
+  | { ok: false; code: 'invalid_transaction_state'; entry: LedgerEntry | undefined }
+
+export type ClaimParameters = {
+  /** States an entry must be in to be claimed. */
+  states: readonly LedgerState[]
+  /** Who claims (a node id); written to `claimedBy`. */
+  owner: string
+  /** Claim length; `claimedUntil = now + leaseSeconds`. */
+  leaseSeconds: bigint
+  /** At most this many entries. */
+  limit: number
+  /** Seconds since the epoch. */
+  now: bigint
+}
+
+export type AcquireSignerParameters = {
+  /** The signer address (compared case-insensitively). */
+  signer: string
+  /** Who takes the lease (a node id). */
+  owner: string
+  leaseSeconds: bigint
+  /** Seconds since the epoch. */
+  now: bigint
+}
+
+export type ReleaseSignerParameters = { signer: string; owner: string }
+
+/**
+ * A signed settlement transaction, kept (written before it is broadcast) so that it can be broadcast
+ * again after a lost send or a restart, and replaced at its nonce, without the payer's help.
+ */
+export type StoredTransaction = {
+  hash: Hex
+  chainId: number
+  signer: Address
+  /** The signer's transaction nonce. */
+  nonce: bigint
+  /** The signed transaction, serialized (EIP-1559). Anyone may broadcast it; it holds no key. */
+  raw: Hex
+  /** Seconds since the epoch. */
+  createdAt: bigint
+}
+
+export type ListParameters = {
+  states: readonly LedgerState[]
+  /** Default `100`. */
+  limit?: number
+}
+
+/**
+ * The ledger port. Every operation is atomic on its own: `reserve` is an insert-if-absent on the
+ * authorization id, `transition` a compare-and-set on the state, so concurrent requests (and, for
+ * shared databases, concurrent nodes) agree on one winner. Adapters pass {@link storeConformance}.
+ *
+ * @see architecture.md (The ledger)
+ */
+export type Store = {
+  /**
+   * Reserves `entry.id`. Same payload already `reserved` (or `released`, which is reserved again):
+   * `ok` with `created: false`. Another payload, or the entry is settling or beyond:
+   * `authorization_in_use` with the holder.
+   */
+  reserve(entry: NewLedgerEntry): Promise<ReserveResult>
+  get(id: string): Promise<LedgerEntry | undefined>
+  /** Moves an entry from one of `from` to `to`, applying `patch`, if and only if that is allowed. */
+  transition(id: string, parameters: TransitionParameters): Promise<TransitionResult>
+  /** Entries in `states`, oldest first: the reconciler's work list. */
+  list(parameters: ListParameters): Promise<LedgerEntry[]>
+  /**
+   * Atomically claims up to `limit` entries in `states` whose claim is free or expired
+   * (`claimedUntil` absent or `<= now`), oldest first, writing `claimedBy = owner` and
+   * `claimedUntil = now + leaseSeconds` (the state is unchanged). Two concurrent claimers, in one
+   * process or across nodes, never get the same entry. `transition` may clear the claim via its patch.
+   */
+  claim(parameters: ClaimParameters): Promise<LedgerEntry[]>
+  /**
+   * Takes or renews the lease of a signer key for `owner`: `true` when `owner` holds it until
+   * `now + leaseSeconds`, `false` while another owner holds an unexpired lease. One node per signer key.
+   */
+  acquireSigner(parameters: AcquireSignerParameters): Promise<boolean>
+  /** Gives the lease back if `owner` holds it (otherwise does nothing). */
+  releaseSigner(parameters: ReleaseSignerParameters): Promise<void>
+  /** Keeps a signed transaction; the same hash again changes nothing. */
+  saveTransaction(transaction: StoredTransaction): Promise<void>
+  /** A kept transaction by hash (compared case-insensitively). */
+  getTransaction(hash: Hex): Promise<StoredTransaction | undefined>
+  /** Releases the adapter's resources. */
+  close(): Promise<void>
+}

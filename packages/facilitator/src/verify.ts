@@ -1,0 +1,99 @@
+import type { VerifyExactParameters } from '@tollgate/evm'
+import type { ErrorCode, VerifyResponse } from '@tollgate/protocol'
+import type { Address } from 'viem'
+import type { Facilitator } from './createFacilitator.ts'
+import { newLedgerEntry } from './newLedgerEntry.ts'
+import { parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
+
+export type VerifyResult =
+  /** A well-formed request: answer HTTP 200 with `response` (valid or not). */
+  | { ok: true; response: VerifyResponse }
+  /** Malformed, or for a scheme/network we do not serve: answer HTTP 400 `{ error: code, message }`. */
+  | { ok: false; code: ErrorCode; message: string }
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 300)
+
+const invalid = (payer: Address, code: ErrorCode, detail?: string): VerifyResult => ({
+  ok: true,
+  response: detail
+    ? { isValid: false, invalidReason: code, invalidMessage: detail, payer }
+    : { isValid: false, invalidReason: code, payer },
+})
+
+const heldMessage =
+  'Another request holds the reservation of this authorization; settle it, release it, or wait for its lease to end.'
+
+/**
+ * `POST /verify`: parses the body, checks the payment with the network's `exact` verifier (see
+ * `createExactVerifier` in `@tollgate/evm` for the checks and codes), and reserves a valid
+ * authorization in the ledger under its id for `facilitator.reservationSeconds` (never beyond
+ * `validBefore`). Only the call that takes the reservation answers `isValid: true`: the same payload
+ * verified again while the reservation is held is `authorization_in_use` (so a resource server
+ * cannot serve twice for one payment), until the lease runs out or {@link release} gives it back.
+ * `/settle` still accepts the held reservation. A payload that conflicts with a reservation is
+ * `authorization_in_use`; one already settled or being settled is answered from the ledger. An
+ * unreachable chain is `unexpected_verify_error`, not a throw.
+ *
+ * @example
+ * import { verify } from '@tollgate/facilitator'
+ * const result = await verify(facilitator, await c.req.json())
+ * return result.ok ? c.json(result.response) : c.json({ error: result.code, message: result.message }, 400)
+ * @see x402-protocol reference §3.1, §4.2
+ */
+export async function verify(facilitator: Facilitator, body: unknown): Promise<VerifyResult> {
+  const parsed = parseFacilitatorRequest(facilitator, body)
+  if (!parsed.ok) return parsed
+  const { request } = parsed
+  const { authorization, chain } = request
+  const payer = authorization.from
+  if (request.mismatch) return invalid(payer, request.mismatch)
+
+  try {
+    const existing = await facilitator.store.get(request.id)
+    if (existing) {
+      if (existing.payloadHash !== request.payloadHash) return invalid(payer, 'authorization_in_use')
+      switch (existing.state) {
+        case 'settled':
+        case 'submitted':
+          return invalid(payer, 'invalid_exact_evm_nonce_already_used')
+        case 'settling':
+          return invalid(payer, 'authorization_in_use')
+        case 'failed':
+        case 'expired':
+          return invalid(
+            payer,
+            'invalid_transaction_state',
+            `The settlement of this authorization ended ${existing.state}.`,
+          )
+        case 'reserved':
+          if (existing.reservedUntil !== undefined && existing.reservedUntil > facilitator.now()) {
+            return invalid(payer, 'authorization_in_use', heldMessage)
+          }
+          break
+        default:
+          break
+      }
+    }
+    const parameters: VerifyExactParameters = {
+      authorization,
+      signature: request.signature,
+      requirements: request.requirements,
+      now: facilitator.now(),
+      x402Version: request.x402Version,
+    }
+    if (request.digest) parameters.digest = request.digest
+    const result = await chain.verify(parameters)
+    if (!result.ok) return invalid(payer, result.code, result.message)
+    const now = facilitator.now()
+    const leaseEnd = now + facilitator.reservationSeconds
+    const entry = newLedgerEntry(request, now)
+    // biome-ignore lint/complexity/useMathMinMax: bigints (Math.min does not take them); the lease never outlives the authorization.
+    entry.reservedUntil = leaseEnd < authorization.validBefore ? leaseEnd : authorization.validBefore
+    const reserved = await facilitator.store.reserve(entry)
+    if (!reserved.ok) return invalid(payer, 'authorization_in_use')
+    if (!reserved.leased) return invalid(payer, 'authorization_in_use', heldMessage)
+    return { ok: true, response: { isValid: true, payer } }
+  } catch (error) {
+    return invalid(payer, 'unexpected_verify_error', message(error))
+  }
+}

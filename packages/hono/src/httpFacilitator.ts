@@ -1,0 +1,274 @@
+import {
+  ConfigError,
+  type ErrorCode,
+  type SettleResponse,
+  settleResponseSchema,
+  supportedResponseSchema,
+  verifyResponseSchema,
+} from '@tollgate/protocol'
+import {
+  type Facilitator,
+  type FacilitatorCall,
+  type SettleResult,
+  type SupportedResult,
+  toErrorCode,
+  type VerifyResult,
+} from './facilitator.ts'
+
+/** Header maps keyed by facilitator endpoint, as `createAuthHeaders` returns them. */
+export type FacilitatorAuthHeaders = {
+  verify?: Record<string, string>
+  settle?: Record<string, string>
+  supported?: Record<string, string>
+  release?: Record<string, string>
+}
+
+/** Per-endpoint timeouts in milliseconds. */
+export type FacilitatorTimeouts = { verify?: number; settle?: number; supported?: number; release?: number }
+
+/**
+ * Options of {@link httpFacilitator}. Structurally compatible with `@x402/core`'s `FacilitatorConfig`
+ * and with what `@coinbase/x402`'s `createFacilitatorConfig()` returns.
+ */
+export type HttpFacilitatorConfig = {
+  /** Base URL of the facilitator, e.g. `http://127.0.0.1:4020`; `/verify`, `/settle`, `/supported` are appended. */
+  url?: string
+  /**
+   * Timeout per call in milliseconds, covering the response body. One number for all endpoints, or
+   * per endpoint. Default: verify 10 000, settle 60 000, supported 10 000.
+   */
+  timeoutMs?: number | FacilitatorTimeouts
+  /**
+   * Returns auth headers per endpoint, called before every request. This is the shape
+   * `@coinbase/x402`'s `createFacilitatorConfig()` and `@x402/core`'s `FacilitatorConfig` use, so
+   * `httpFacilitator(createFacilitatorConfig(keyId, secret))` talks to Coinbase's hosted facilitator.
+   * A flat map such as `{ Authorization }` is refused (it would silently drop auth).
+   */
+  createAuthHeaders?: () => Promise<FacilitatorAuthHeaders>
+  /** The fetch to use. Default: the global `fetch`. */
+  fetch?: (request: Request) => Promise<Response>
+}
+
+/** A {@link Facilitator} over HTTP, with its normalized base URL. */
+export type HttpFacilitator = Facilitator & {
+  readonly url: string
+  supported(): Promise<SupportedResult>
+}
+
+const defaultTimeouts = { verify: 10_000, settle: 60_000, supported: 10_000, release: 10_000 } as const
+const endpoints = ['verify', 'settle', 'supported', 'release'] as const
+/** The `/supported` extension of a facilitator that serves `POST /release` (Tollgate's does). */
+const releaseExtension = 'tollgate-release'
+type Endpoint = (typeof endpoints)[number]
+
+type Exchange =
+  | { ok: true; status: number; json: unknown }
+  | { ok: false; code: ErrorCode; reason: string; message: string }
+
+function unavailable(message: string): { ok: false; code: ErrorCode; reason: string; message: string } {
+  return { ok: false, code: 'facilitator_unavailable', reason: 'facilitator_unavailable', message }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : ''
+    return `${error.message}${cause}`
+  }
+  return String(error)
+}
+
+function checkTimeout(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > 2_147_483_647) {
+    throw new ConfigError({
+      message: `httpFacilitator: ${field} must be a positive integer number of milliseconds.`,
+      details: [`Received: ${JSON.stringify(value)}`],
+    })
+  }
+  return value
+}
+
+/**
+ * A facilitator client over HTTP: `POST /verify`, `POST /settle`, `GET /supported` (and `POST /release`
+ * when the facilitator's `/supported` lists the `tollgate-release` extension), with a timeout
+ * per call and per-endpoint auth headers. Works with Tollgate's facilitator, Coinbase's hosted one
+ * (pass `createFacilitatorConfig()` from `@coinbase/x402`), or any x402 facilitator. It never
+ * throws at request time: transport faults and timeouts come back as `facilitator_unavailable`,
+ * malformed answers as `unexpected_verify_error` / `unexpected_settle_error`.
+ *
+ * Status handling follows `@x402/core`: a body carrying `isValid` / `success` is a verdict whatever
+ * the HTTP status (Coinbase answers rejections with 4xx); anything else non-2xx is a fault.
+ *
+ * @example
+ * import { httpFacilitator } from '@tollgate/hono'
+ * const facilitator = httpFacilitator({ url: 'http://127.0.0.1:4020', timeoutMs: { settle: 30_000 } })
+ *
+ * @see x402-protocol reference §3 (facilitator API), §3.5 (auth headers)
+ */
+export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator {
+  const { url, timeoutMs, createAuthHeaders, fetch: fetchOption } = config ?? {}
+  if (typeof url !== 'string' || url.length === 0) {
+    throw new ConfigError({ message: 'httpFacilitator: url is required, e.g. "http://127.0.0.1:4020".' })
+  }
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch (cause) {
+    throw new ConfigError({ message: `httpFacilitator: url is not a valid URL: ${JSON.stringify(url)}.`, cause })
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError({ message: `httpFacilitator: url must be http(s), received ${JSON.stringify(url)}.` })
+  }
+  if (createAuthHeaders !== undefined && typeof createAuthHeaders !== 'function') {
+    throw new ConfigError({ message: 'httpFacilitator: createAuthHeaders must be a function returning a promise.' })
+  }
+  if (fetchOption !== undefined && typeof fetchOption !== 'function') {
+    throw new ConfigError({ message: 'httpFacilitator: fetch must be a function.' })
+  }
+  const timeouts: Record<Endpoint, number> = { ...defaultTimeouts }
+  if (typeof timeoutMs === 'number') {
+    for (const endpoint of endpoints) timeouts[endpoint] = checkTimeout(timeoutMs, 'timeoutMs')
+  } else if (timeoutMs !== undefined) {
+    for (const endpoint of endpoints) {
+      const value = timeoutMs[endpoint]
+      if (value !== undefined) timeouts[endpoint] = checkTimeout(value, `timeoutMs.${endpoint}`)
+    }
+  }
+  const base = url.replace(/\/+$/, '')
+  // Bound to the global on purpose: workerd refuses a detached `fetch` ("Illegal invocation").
+  const send = fetchOption ?? ((request: Request) => fetch(request))
+
+  async function authHeaders(endpoint: Endpoint): Promise<Record<string, string> | string> {
+    if (!createAuthHeaders) return {}
+    let all: unknown
+    try {
+      all = await createAuthHeaders()
+    } catch (error) {
+      return `createAuthHeaders failed: ${describe(error)}`
+    }
+    if (all === null || typeof all !== 'object')
+      return 'createAuthHeaders must resolve to { verify, settle, supported }.'
+    const map = all as Record<string, unknown>
+    for (const key of Object.keys(map)) {
+      if (typeof map[key] === 'string') {
+        return (
+          'createAuthHeaders returned a flat header map; return one map per endpoint: ' +
+          '{ verify: {...}, settle: {...}, supported: {...} }.'
+        )
+      }
+    }
+    const headers = map[endpoint]
+    if (headers === undefined) return {}
+    if (headers === null || typeof headers !== 'object') return `createAuthHeaders().${endpoint} must be a header map.`
+    return headers as Record<string, string>
+  }
+
+  async function exchange(endpoint: Endpoint, body: unknown): Promise<Exchange> {
+    const auth = await authHeaders(endpoint)
+    if (typeof auth === 'string') return unavailable(auth)
+    const timeout = timeouts[endpoint]
+    // A timer we hold, not AbortSignal.timeout: Node holds that signal weakly, and a collected
+    // signal never fires.
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(), timeout)
+    const signal = controller.signal
+    const headers = new Headers(auth)
+    headers.set('accept', 'application/json')
+    let init: RequestInit = { method: 'GET', headers, signal }
+    if (body !== undefined) {
+      headers.set('content-type', 'application/json')
+      init = { method: 'POST', headers, body: JSON.stringify(body), signal }
+    }
+    let text: string
+    let response: Response
+    try {
+      response = await send(new Request(`${base}/${endpoint}`, init))
+      text = await response.text()
+    } catch (error) {
+      if (signal.aborted) {
+        const indeterminate = endpoint === 'settle' ? ' (the settlement outcome is unknown)' : ''
+        return unavailable(`${endpoint}: the facilitator did not answer within ${timeout} ms${indeterminate}.`)
+      }
+      return unavailable(`${endpoint}: ${describe(error)}`)
+    } finally {
+      clearTimeout(timer)
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      if (!response.ok) return unavailable(`${endpoint}: HTTP ${response.status} ${text.slice(0, 200)}`.trim())
+      return {
+        ok: false,
+        code: endpoint === 'settle' ? 'unexpected_settle_error' : 'unexpected_verify_error',
+        reason: endpoint === 'settle' ? 'unexpected_settle_error' : 'unexpected_verify_error',
+        message: `${endpoint}: the facilitator answered ${response.status} with a body that is not JSON.`,
+      }
+    }
+    return { ok: true, status: response.status, json }
+  }
+
+  function malformed(endpoint: Endpoint, status: number, json: unknown) {
+    const code: ErrorCode = endpoint === 'settle' ? 'unexpected_settle_error' : 'unexpected_verify_error'
+    if (status < 200 || status > 299) {
+      const error = json && typeof json === 'object' ? (json as Record<string, unknown>).error : undefined
+      return unavailable(`${endpoint}: HTTP ${status}${typeof error === 'string' ? ` ${error}` : ''}`)
+    }
+    return { ok: false as const, code, reason: code, message: `${endpoint}: the facilitator's answer is malformed.` }
+  }
+
+  // Whether the facilitator serves /release: asked once, lazily (a failed ask is asked again next time).
+  let releasable: Promise<boolean> | undefined
+
+  const facilitator: HttpFacilitator = {
+    url: base,
+
+    async verify(call: FacilitatorCall): Promise<VerifyResult> {
+      const answer = await exchange('verify', { x402Version: call.paymentPayload.x402Version, ...call })
+      if (!answer.ok) return answer
+      const parsed = verifyResponseSchema.safeParse(answer.json)
+      if (!parsed.success) return malformed('verify', answer.status, answer.json)
+      const response = parsed.data
+      const payer = response.payer ?? undefined
+      if (response.isValid && answer.status >= 200 && answer.status < 300) return { ok: true, payer, response }
+      const reason = response.invalidReason ?? (response.isValid ? `HTTP ${answer.status}` : 'payment_rejected')
+      return {
+        ok: false,
+        code: toErrorCode(reason),
+        reason,
+        message: response.invalidMessage ?? undefined,
+        payer,
+      }
+    },
+
+    async settle(call: FacilitatorCall): Promise<SettleResult> {
+      const answer = await exchange('settle', { x402Version: call.paymentPayload.x402Version, ...call })
+      if (!answer.ok) return answer
+      const parsed = settleResponseSchema.safeParse(answer.json)
+      if (!parsed.success) return malformed('settle', answer.status, answer.json)
+      const response: SettleResponse = parsed.data
+      if (response.success && answer.status >= 200 && answer.status < 300) return { ok: true, response }
+      const reason = response.errorReason ?? (response.success ? `HTTP ${answer.status}` : 'payment_rejected')
+      return { ok: false, code: toErrorCode(reason), reason, message: response.errorMessage ?? undefined, response }
+    },
+
+    async supported(): Promise<SupportedResult> {
+      const answer = await exchange('supported', undefined)
+      if (!answer.ok) return answer
+      const parsed = supportedResponseSchema.safeParse(answer.json)
+      if (!parsed.success || answer.status < 200 || answer.status > 299) {
+        return unavailable(`supported: HTTP ${answer.status}, not a /supported answer.`)
+      }
+      return { ok: true, response: parsed.data }
+    },
+
+    async release(call: FacilitatorCall): Promise<void> {
+      releasable ??= facilitator.supported().then((answer) => {
+        if (!answer.ok) releasable = undefined
+        return answer.ok && answer.response.extensions.includes(releaseExtension)
+      })
+      if (!(await releasable)) return
+      await exchange('release', { x402Version: call.paymentPayload.x402Version, ...call })
+    },
+  }
+  return facilitator
+}

@@ -1,0 +1,424 @@
+import {
+  ConfigError,
+  decodeHeader,
+  defaultMaxHeaderLength,
+  type ErrorCode,
+  encodeHeader,
+  errorInfo,
+  exactEvmPayloadSchema,
+  headers as headerNames,
+  isX402Error,
+  type PaymentPayload,
+  paymentPayloadSchema,
+  type SettleResponse,
+} from '@tollgate/protocol'
+import type { Context, Env, MiddlewareHandler } from 'hono'
+import type { Facilitator, FacilitatorCall, SettleResult, VerifyResult } from './facilitator.ts'
+import { matchOffer } from './match.ts'
+import type { Payment } from './payment.ts'
+import { type PaywallInfo, renderPaywall } from './paywall.ts'
+import {
+  buildQuote,
+  byteLength,
+  failedQuote,
+  paywallInfo,
+  type Quote,
+  type QuotedOffer,
+  resolveOffers,
+  staticOffers,
+} from './quote.ts'
+import { type CompiledRoute, compileRoutes, type RoutesOptions } from './routes.ts'
+
+/** Options of {@link paymentRequired}. */
+export type PaymentRequiredOptions<E extends Env = Env> = {
+  /**
+   * The protected routes, keyed `'GET /weather'` (one method) or `'/weather'` (any method), with Hono
+   * path patterns (`/forecast/:city`, `/premium/*`). Requests matching no key pass through untouched.
+   */
+  routes: RoutesOptions<E>
+  /** Where payments are verified and settled: {@link httpFacilitator} or any {@link Facilitator}. */
+  facilitator: Facilitator
+  /**
+   * CORS for protected routes: lets browsers send `PAYMENT-SIGNATURE` / `X-PAYMENT` and read
+   * `PAYMENT-REQUIRED` / `PAYMENT-RESPONSE`, and answers their preflight. Default `{ origin: '*' }`;
+   * `false` leaves CORS to the app.
+   */
+  cors?: false | { origin?: string }
+  /**
+   * The HTML page for browsers (`Accept: text/html`) on an unpaid request. Default: a built-in page
+   * with the price and how to pay; a function renders your own; `false` always answers JSON.
+   */
+  paywall?: boolean | ((info: PaywallInfo) => string)
+  /** Longest payment header accepted, in characters. Default 16 384. */
+  maxHeaderLength?: number
+}
+
+const exposedHeaders = `${headerNames.paymentRequired}, ${headerNames.paymentResponse}, ${headerNames.xPaymentResponse}`
+const allowedHeaders = [
+  headerNames.paymentSignature,
+  headerNames.xPayment,
+  'Access-Control-Expose-Headers',
+  'Content-Type',
+]
+const cacheLimit = 256
+
+/**
+ * The identity of a payment: for an `exact` EVM payload the authorization itself (network, asset,
+ * payer, nonce), whatever the version or encoding it came in; otherwise the header as sent.
+ */
+function paymentKey(payload: PaymentPayload, matched: QuotedOffer, header: string): string {
+  const parsed = exactEvmPayloadSchema.safeParse(payload.payload)
+  if (!parsed.success) return header
+  const { from, nonce } = parsed.data.authorization
+  return `${matched.v2.network} ${matched.v2.asset.toLowerCase()} ${from.toLowerCase()} ${nonce.toLowerCase()}`
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+async function verifySafely(facilitator: Facilitator, call: FacilitatorCall): Promise<VerifyResult> {
+  try {
+    return await facilitator.verify(call)
+  } catch (error) {
+    return { ok: false, code: 'facilitator_unavailable', reason: 'facilitator_unavailable', message: describe(error) }
+  }
+}
+
+/** Gives an unused reservation back, if the facilitator can; never throws. */
+async function releaseSafely(facilitator: Facilitator, call: FacilitatorCall): Promise<void> {
+  try {
+    await facilitator.release?.(call)
+  } catch {
+    // The reservation then ends with its lease.
+  }
+}
+
+async function settleSafely(facilitator: Facilitator, call: FacilitatorCall): Promise<SettleResult> {
+  try {
+    return await facilitator.settle(call)
+  } catch (error) {
+    return { ok: false, code: 'facilitator_unavailable', reason: 'facilitator_unavailable', message: describe(error) }
+  }
+}
+
+/**
+ * x402 payment middleware for Hono, on Node and Cloudflare Workers (Web APIs only).
+ *
+ * - Unpaid request to a protected route: `402` with the v2 quote in `PAYMENT-REQUIRED` and the v1
+ *   quote as the JSON body (the same offers, rebuilt identically on every request), `Cache-Control:
+ *   no-store`, CORS headers; browsers get an HTML paywall page.
+ * - Paid request (`PAYMENT-SIGNATURE` v2 or `X-PAYMENT` v1): decode, match the offer, verify with the
+ *   facilitator, run the handler (it reads `c.get('payment')`), settle only if it answered below 400,
+ *   and return `PAYMENT-RESPONSE` (plus `X-PAYMENT-RESPONSE` for v1). A failed settlement withholds
+ *   the content and answers 402 with the reason; a pending one answers 202 with the transaction.
+ * - Routes with `settle: 'before'` settle before the handler runs.
+ * - Malformed or oversized payment headers get 400 with a code, never 500.
+ *
+ * Configuration is validated and static quotes are encoded once, here; a bad option throws a
+ * `ConfigError` naming the route and field.
+ *
+ * @example
+ * import { Hono } from 'hono'
+ * import { httpFacilitator, paymentRequired } from '@tollgate/hono'
+ *
+ * const app = new Hono()
+ * app.use(
+ *   paymentRequired({
+ *     facilitator: httpFacilitator({ url: 'http://127.0.0.1:4020' }),
+ *     routes: {
+ *       'GET /weather': {
+ *         accepts: { network: 'eip155:8453', price: '$0.001', payTo: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' },
+ *         description: 'Current weather',
+ *       },
+ *     },
+ *   }),
+ * )
+ * app.get('/weather', (c) => c.json({ tempC: 21, paidBy: c.get('payment').payer }))
+ *
+ * @see x402-protocol reference §1, §2 (wire formats), §2.6 (dual-stack and matching)
+ */
+export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOptions<E>): MiddlewareHandler<E> {
+  if (!isPlainObject(options)) {
+    throw new ConfigError({ message: 'paymentRequired: options must be an object { routes, facilitator }.' })
+  }
+  const { facilitator, cors = {}, paywall = true, maxHeaderLength = defaultMaxHeaderLength } = options
+  if (
+    !isPlainObject(facilitator) ||
+    typeof facilitator.verify !== 'function' ||
+    typeof facilitator.settle !== 'function'
+  ) {
+    throw new ConfigError({
+      message: 'paymentRequired: facilitator must have verify() and settle(), e.g. httpFacilitator({ url }).',
+    })
+  }
+  if (cors !== false && (!isPlainObject(cors) || (cors.origin !== undefined && typeof cors.origin !== 'string'))) {
+    throw new ConfigError({ message: "paymentRequired: cors must be false or { origin?: string } (default '*')." })
+  }
+  if (typeof paywall !== 'boolean' && typeof paywall !== 'function') {
+    throw new ConfigError({ message: 'paymentRequired: paywall must be a boolean or a function returning HTML.' })
+  }
+  if (!Number.isInteger(maxHeaderLength) || maxHeaderLength <= 0) {
+    throw new ConfigError({ message: 'paymentRequired: maxHeaderLength must be a positive integer.' })
+  }
+  const table = compileRoutes(options.routes)
+  const renderHtml = paywall === true ? renderPaywall : paywall === false ? undefined : paywall
+
+  const origin = cors === false ? undefined : (cors.origin ?? '*')
+  const corsHeaders: Record<string, string> =
+    origin === undefined
+      ? {}
+      : {
+          'Access-Control-Allow-Origin': origin,
+          'Access-Control-Expose-Headers': exposedHeaders,
+          ...(origin === '*' ? {} : { Vary: 'Origin' }),
+        }
+
+  // Quotes by resource URL (static routes) or by URL and resolved offers (dynamic routes).
+  const caches = new Map<CompiledRoute<E>, Map<string, Quote>>(table.routes.map((route) => [route, new Map()]))
+  const remember = (cache: Map<string, Quote>, key: string, quote: Quote) => {
+    if (cache.size >= cacheLimit) cache.clear()
+    cache.set(key, quote)
+    return quote
+  }
+  for (const route of table.routes) {
+    if (route.isStatic && route.resource !== undefined) {
+      const quote = buildQuote(route, route.resource, staticOffers(route, route.resource), corsHeaders)
+      caches.get(route)?.set(route.resource, quote)
+    }
+  }
+
+  // Payments between match and the end of settlement in this process, so the same authorization
+  // sent twice at once is served once (the facilitator guards across processes).
+  const inFlight = new Set<string>()
+
+  async function quoteFor(route: CompiledRoute<E>, c: Context<E>): Promise<Quote> {
+    const url = route.resource ?? c.req.url
+    const cache = caches.get(route) as Map<string, Quote>
+    if (route.isStatic) {
+      return cache.get(url) ?? remember(cache, url, buildQuote(route, url, staticOffers(route, url), corsHeaders))
+    }
+    const offers = await resolveOffers(route, c, url)
+    let key = url
+    for (const offer of offers) key += `\n${offer.v2.amount} ${offer.v2.payTo}`
+    return cache.get(key) ?? remember(cache, key, buildQuote(route, url, offers, corsHeaders))
+  }
+
+  function htmlResponse(quote: Quote, render: (info: PaywallInfo) => string): Response {
+    if (!quote.html) {
+      const body = render(paywallInfo(quote))
+      quote.html = {
+        body,
+        headers: {
+          'Content-Type': 'text/html; charset=utf-8',
+          'Content-Length': String(byteLength(body)),
+          'Cache-Control': 'no-store',
+          [headerNames.paymentRequired]: quote.header,
+          ...corsHeaders,
+        },
+      }
+    }
+    return new Response(quote.html.body, { status: 402, headers: quote.html.headers })
+  }
+
+  function json(status: number, body: unknown, extra?: Record<string, string>): Response {
+    return new Response(JSON.stringify(body), {
+      status,
+      headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...corsHeaders, ...extra },
+    })
+  }
+
+  /** A 402 that answers a failed payment: the quote again, with the reason. */
+  function refused(quote: Quote, reason: string, payer: string | undefined, extra?: Record<string, string>): Response {
+    const failed = failedQuote(quote, reason, payer)
+    return new Response(failed.body, {
+      status: 402,
+      headers: {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-store',
+        [headerNames.paymentRequired]: failed.header,
+        ...corsHeaders,
+        ...extra,
+      },
+    })
+  }
+
+  function receiptHeaders(response: SettleResponse, version: 1 | 2): Record<string, string> {
+    const value = encodeHeader(response)
+    return version === 1
+      ? { [headerNames.paymentResponse]: value, [headerNames.xPaymentResponse]: value }
+      : { [headerNames.paymentResponse]: value }
+  }
+
+  function verifyFailure(quote: Quote, verdict: Extract<VerifyResult, { ok: false }>): Response {
+    const { status, class: kind } = errorInfo(verdict.code)
+    if (kind === 'invalid') return refused(quote, verdict.reason, verdict.payer)
+    return json(status, { error: verdict.code, reason: verdict.reason, message: verdict.message })
+  }
+
+  function settleFailure(
+    quote: Quote,
+    matched: QuotedOffer,
+    version: 1 | 2,
+    result: Extract<SettleResult, { ok: false }>,
+  ): Response {
+    const network = version === 2 ? matched.v2.network : (matched.v1?.network ?? matched.v2.network)
+    const response: SettleResponse = result.response ?? {
+      success: false,
+      errorReason: result.reason,
+      transaction: '',
+      network,
+    }
+    const receipt = receiptHeaders(response, version)
+    const { status, class: kind } = errorInfo(result.code)
+    if (kind === 'pending') {
+      return json(
+        status,
+        {
+          error: result.code,
+          message: 'The payment was submitted and is not confirmed yet. Do not pay again.',
+          transaction: response.transaction,
+          network: response.network,
+        },
+        receipt,
+      )
+    }
+    if (kind === 'invalid') return refused(quote, result.reason, response.payer ?? undefined, receipt)
+    return json(status, { error: result.code, reason: result.reason, message: result.message }, receipt)
+  }
+
+  /** Adds the receipt, CORS and cache headers to the handler's response, with one copy. */
+  function deliver(c: Context<E>, response: SettleResponse, version: 1 | 2): void {
+    const res = c.res
+    const headers = new Headers(res.headers)
+    for (const [name, value] of Object.entries(receiptHeaders(response, version))) headers.set(name, value)
+    if (origin !== undefined) {
+      if (!headers.has('Access-Control-Allow-Origin')) headers.set('Access-Control-Allow-Origin', origin)
+      headers.append('Access-Control-Expose-Headers', exposedHeaders)
+    }
+    const cacheControl = headers.get('Cache-Control')
+    if (cacheControl === null) headers.set('Cache-Control', 'private')
+    else if (!/\b(?:private|no-store)\b/i.test(cacheControl)) headers.set('Cache-Control', `${cacheControl}, private`)
+    c.res = undefined
+    c.res = new Response(res.body, { status: res.status, statusText: res.statusText, headers })
+  }
+
+  function replace(c: Context<E>, response: Response): void {
+    const old = c.res
+    try {
+      old.body?.cancel().catch(() => {})
+    } catch {
+      // A body already used or locked has nothing left to release.
+    }
+    c.res = undefined
+    c.res = response
+  }
+
+  function preflight(c: Context<E>, method: string): Response {
+    const requested = c.req.header('access-control-request-headers')
+    const allow = requested ? [...allowedHeaders, requested].join(', ') : allowedHeaders.join(', ')
+    return new Response(null, {
+      status: 204,
+      headers: {
+        'Access-Control-Allow-Origin': origin as string,
+        'Access-Control-Allow-Methods': `${method}, OPTIONS`,
+        'Access-Control-Allow-Headers': allow,
+        'Access-Control-Expose-Headers': exposedHeaders,
+        'Access-Control-Max-Age': '600',
+        Vary: origin === '*' ? 'Access-Control-Request-Headers' : 'Origin, Access-Control-Request-Headers',
+      },
+    })
+  }
+
+  return async function paymentRequired(c, next) {
+    const method = c.req.method
+    if (method === 'OPTIONS') {
+      const requested = c.req.header('access-control-request-method')
+      if (origin !== undefined && requested && table.match(requested, c.req.path)) return preflight(c, requested)
+      return next()
+    }
+    const route = table.match(method, c.req.path)
+    if (!route) return next()
+
+    const header = c.req.header(headerNames.paymentSignature) ?? c.req.header(headerNames.xPayment)
+    const quote = await quoteFor(route, c)
+    if (header === undefined) {
+      if (renderHtml && c.req.header('accept')?.includes('text/html')) return htmlResponse(quote, renderHtml)
+      return new Response(quote.body, { status: 402, headers: quote.responseHeaders })
+    }
+
+    let payload: PaymentPayload
+    try {
+      payload = decodeHeader(paymentPayloadSchema, header, { maxLength: maxHeaderLength })
+    } catch (error) {
+      if (!isX402Error(error)) throw error
+      return json(400, { error: error.code as ErrorCode, message: error.shortMessage })
+    }
+    const matched = matchOffer(quote.offers, payload)
+    if (!matched) return refused(quote, 'payment_requirements_mismatch', undefined)
+
+    const version = payload.x402Version
+    const call: FacilitatorCall =
+      payload.x402Version === 2
+        ? { x402Version: 2, paymentPayload: payload, paymentRequirements: matched.v2 }
+        : {
+            x402Version: 1,
+            paymentPayload: payload,
+            paymentRequirements: matched.v1 as NonNullable<QuotedOffer['v1']>,
+          }
+    const payment: Payment = {
+      route: route.key,
+      x402Version: version,
+      requirements: matched.v2,
+      amount: matched.amount,
+      payer: undefined,
+      payload,
+      settlement: undefined,
+    }
+
+    const key = paymentKey(payload, matched, header)
+    if (inFlight.has(key)) {
+      return json(409, {
+        error: 'authorization_in_use',
+        message: 'This payment is already being processed by another request.',
+      })
+    }
+    inFlight.add(key)
+    try {
+      if (route.settle === 'before') {
+        const settled = await settleSafely(facilitator, call)
+        if (!settled.ok) return settleFailure(quote, matched, version, settled)
+        payment.payer = settled.response.payer ?? undefined
+        payment.settlement = settled.response
+        c.set('payment', payment)
+        await next()
+        deliver(c, settled.response, version)
+        return
+      }
+
+      const verdict = await verifySafely(facilitator, call)
+      if (!verdict.ok) return verifyFailure(quote, verdict)
+      payment.payer = verdict.payer
+      c.set('payment', payment)
+      await next()
+      // The handler failed: nothing is charged; the reservation is given back (when the facilitator
+      // supports it) so the same payment can be used again at once, else it ends with its lease.
+      if (c.error !== undefined || c.res.status >= 400) {
+        await releaseSafely(facilitator, call)
+        return
+      }
+      const settled = await settleSafely(facilitator, call)
+      if (!settled.ok) {
+        replace(c, settleFailure(quote, matched, version, settled))
+        return
+      }
+      deliver(c, settled.response, version)
+    } finally {
+      inFlight.delete(key)
+    }
+  }
+}

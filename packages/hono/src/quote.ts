@@ -1,0 +1,166 @@
+import {
+  encodeHeader,
+  headers as headerNames,
+  type PaymentRequiredV1,
+  type PaymentRequiredV2,
+  type PaymentRequirementsV1,
+  type PaymentRequirementsV2,
+} from '@tollgate/protocol'
+import type { Context, Env } from 'hono'
+import { type PaywallInfo, paywallOffer } from './paywall.ts'
+import { type CompiledOffer, type CompiledRoute, type ResolvedAsset, toAtomic, toPayTo } from './routes.ts'
+
+/** What building an offer needs of a compiled offer (nothing that depends on the Env). */
+type OfferShape = Pick<CompiledOffer<Env>, 'scheme' | 'network' | 'v1Network' | 'asset' | 'maxTimeoutSeconds' | 'extra'>
+/** What building a quote needs of a compiled route. */
+type RouteShape = Pick<CompiledRoute<Env>, 'description' | 'mimeType' | 'outputSchema'>
+
+/** One concrete offer, in both protocol shapes. */
+export type QuotedOffer = {
+  v2: PaymentRequirementsV2
+  /** `undefined` when v1 clients cannot pay on this offer's network. */
+  v1: PaymentRequirementsV1 | undefined
+  amount: bigint
+  asset: ResolvedAsset
+}
+
+/** A route's quote for one resource URL, with its 402 parts encoded once. */
+export type Quote = {
+  url: string
+  offers: readonly QuotedOffer[]
+  paymentRequired: PaymentRequiredV2
+  paymentRequiredV1: PaymentRequiredV1
+  /** The `PAYMENT-REQUIRED` value of the unpaid 402. */
+  header: string
+  /** The v1 JSON body of the unpaid 402. */
+  body: string
+  /** Complete headers of the unpaid 402 (shared; never mutate). */
+  responseHeaders: Record<string, string>
+  /** The paywall page, rendered on first use. */
+  html: { body: string; headers: Record<string, string> } | undefined
+}
+
+const encoder = new TextEncoder()
+
+/** Byte length of a string in UTF-8. */
+export function byteLength(text: string): number {
+  return encoder.encode(text).length
+}
+
+function buildOffer(
+  route: RouteShape,
+  offer: OfferShape,
+  amount: bigint,
+  payTo: `0x${string}`,
+  url: string,
+): QuotedOffer {
+  const atomic = amount.toString()
+  const v2: PaymentRequirementsV2 = {
+    scheme: offer.scheme,
+    network: offer.network,
+    amount: atomic,
+    asset: offer.asset.address,
+    payTo,
+    maxTimeoutSeconds: offer.maxTimeoutSeconds,
+    extra: offer.extra,
+  }
+  const v1: PaymentRequirementsV1 | undefined = offer.v1Network
+    ? {
+        scheme: offer.scheme,
+        network: offer.v1Network,
+        maxAmountRequired: atomic,
+        resource: url,
+        description: route.description,
+        mimeType: route.mimeType,
+        ...(route.outputSchema ? { outputSchema: route.outputSchema } : {}),
+        payTo,
+        maxTimeoutSeconds: offer.maxTimeoutSeconds,
+        asset: offer.asset.address,
+        extra: offer.extra,
+      }
+    : undefined
+  return { v2, v1, amount, asset: offer.asset }
+}
+
+/** The offers of a static route (no functions), for `url`. */
+export function staticOffers<E extends Env>(route: CompiledRoute<E>, url: string): QuotedOffer[] {
+  return route.offers.map((offer) =>
+    buildOffer(route, offer, offer.amount as bigint, offer.payTo as `0x${string}`, url),
+  )
+}
+
+/** Builds a quote from concrete offers; everything a 402 needs is encoded here, once. */
+export function buildQuote(
+  route: RouteShape,
+  url: string,
+  offers: readonly QuotedOffer[],
+  cors: Record<string, string>,
+): Quote {
+  const paymentRequired: PaymentRequiredV2 = {
+    x402Version: 2,
+    error: 'payment_required',
+    resource: { url, description: route.description, mimeType: route.mimeType },
+    accepts: offers.map((offer) => offer.v2),
+  }
+  const paymentRequiredV1: PaymentRequiredV1 = {
+    x402Version: 1,
+    error: 'payment_required',
+    accepts: offers.flatMap((offer) => (offer.v1 ? [offer.v1] : [])),
+  }
+  const header = encodeHeader(paymentRequired)
+  const body = JSON.stringify(paymentRequiredV1)
+  return {
+    url,
+    offers,
+    paymentRequired,
+    paymentRequiredV1,
+    header,
+    body,
+    responseHeaders: {
+      'Content-Type': 'application/json',
+      'Content-Length': String(byteLength(body)),
+      'Cache-Control': 'no-store',
+      [headerNames.paymentRequired]: header,
+      ...cors,
+    },
+    html: undefined,
+  }
+}
+
+/**
+ * Resolves a route's offers for a request: static values as compiled, functions called with the
+ * context and validated (a bad dynamic value throws a ConfigError naming the route and field).
+ */
+export async function resolveOffers<E extends Env>(
+  route: CompiledRoute<E>,
+  c: Context<E>,
+  url: string,
+): Promise<QuotedOffer[]> {
+  const quoted: QuotedOffer[] = []
+  for (const offer of route.offers) {
+    const amount =
+      typeof offer.amount === 'bigint'
+        ? offer.amount
+        : toAtomic(await offer.amount(c), offer.asset.decimals, offer.field)
+    const payTo = typeof offer.payTo === 'string' ? offer.payTo : toPayTo(await offer.payTo(c), offer.field)
+    quoted.push(buildOffer(route, offer, amount, payTo, url))
+  }
+  return quoted
+}
+
+/** Builds the quote's paywall info (for a custom paywall renderer). */
+export function paywallInfo(quote: Quote): PaywallInfo {
+  return {
+    resource: quote.paymentRequired.resource,
+    offers: quote.offers.map((offer) => paywallOffer(offer.v2, offer.asset)),
+    paymentRequired: quote.header,
+  }
+}
+
+/** The same quote with an error reason: for 402s that answer a failed payment (not cached). */
+export function failedQuote(quote: Quote, error: string, payer: string | undefined): { header: string; body: string } {
+  return {
+    header: encodeHeader({ ...quote.paymentRequired, error }),
+    body: JSON.stringify({ ...quote.paymentRequiredV1, error, ...(payer ? { payer } : {}) }),
+  }
+}

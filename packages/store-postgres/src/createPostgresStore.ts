@@ -1,0 +1,300 @@
+import {
+  canTransition,
+  type LedgerEntry,
+  type LedgerRow,
+  ledgerPatchColumns,
+  ledgerPatchKeys,
+  type Store,
+  type StoredTransaction,
+  toLedgerEntry,
+} from '@tollgate/facilitator'
+import pg from 'pg'
+
+export type CreatePostgresStoreOptions = {
+  /** The schema holding the ledger tables, created if missing. Default `public`. */
+  schema?: string
+  /** Connections in the pool this store creates from `connectionString`. Default `10`. */
+  max?: number
+} & (
+  | {
+      /** `postgres://user@host:port/database`: the store creates a pool and ends it on `close()`. */
+      connectionString: string
+      pool?: never
+    }
+  | {
+      /** A pool you own: the store uses it and leaves it open on `close()`. */
+      pool: pg.Pool
+      connectionString?: never
+    }
+)
+
+type Row = LedgerRow
+
+/** A `transactions` row as `pg` reads it: `numeric` and `bigint` arrive as strings. */
+type TransactionRow = { hash: string; chain_id: number; signer: string; nonce: string; raw: string; created_at: string }
+
+/** Ordered migrations; each runs once per schema, in one transaction under an advisory lock. */
+const migrations: readonly ((schema: string) => string)[] = [
+  (s) => `
+CREATE TABLE ${s}.ledger (
+  id text PRIMARY KEY,
+  state text NOT NULL,
+  network text NOT NULL,
+  chain_id integer NOT NULL,
+  asset text NOT NULL,
+  payer text NOT NULL,
+  pay_to text NOT NULL,
+  amount numeric(78, 0) NOT NULL,
+  nonce text NOT NULL,
+  valid_after numeric(78, 0) NOT NULL,
+  valid_before numeric(78, 0) NOT NULL,
+  payload_hash text NOT NULL,
+  x402_version smallint NOT NULL,
+  signer text,
+  signer_nonce numeric(78, 0),
+  tx_hash text,
+  block_number numeric(78, 0),
+  error_code text,
+  error_message text,
+  reserved_until bigint,
+  claimed_by text,
+  claimed_until bigint,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX ledger_state_created ON ${s}.ledger (state, created_at, id);
+CREATE INDEX ledger_tx_hash ON ${s}.ledger (tx_hash) WHERE tx_hash IS NOT NULL;
+CREATE TABLE ${s}.signer_leases (
+  signer text PRIMARY KEY,
+  owner text NOT NULL,
+  until bigint NOT NULL
+);`,
+  // Signed settlement transactions, kept for rebroadcast: hash lowercase, nonce any uint256.
+  (s) => `
+CREATE TABLE ${s}.transactions (
+  hash text PRIMARY KEY,
+  chain_id integer NOT NULL,
+  signer text NOT NULL,
+  nonce numeric(78, 0) NOT NULL,
+  raw text NOT NULL,
+  created_at bigint NOT NULL
+);`,
+]
+
+const toParameter = (value: unknown): string | null =>
+  value === undefined || value === null ? null : typeof value === 'bigint' ? value.toString() : String(value)
+
+const toStoredTransaction = (row: TransactionRow): StoredTransaction => ({
+  hash: row.hash as StoredTransaction['hash'],
+  chainId: row.chain_id,
+  signer: row.signer as StoredTransaction['signer'],
+  nonce: BigInt(row.nonce),
+  raw: row.raw as StoredTransaction['raw'],
+  createdAt: BigInt(row.created_at),
+})
+
+const byAge = (a: LedgerEntry, b: LedgerEntry) =>
+  a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+
+/** Runs the missing migrations of `schema` in one transaction, serialised across nodes by an advisory lock. */
+async function migrate(pool: pg.Pool, schemaName: string, schema: string): Promise<void> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tollgate-migrations:${schemaName}`])
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${schema}.tollgate_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    )
+    const { rows } = await client.query<{ version: number }>(
+      `SELECT coalesce(max(version), 0) AS version FROM ${schema}.tollgate_migrations`,
+    )
+    const current = rows[0]?.version ?? 0
+    if (current > migrations.length) {
+      throw new Error(
+        `schema ${schemaName} has ledger migration ${current}; this version of Tollgate knows up to ${migrations.length}.`,
+      )
+    }
+    for (let version = current + 1; version <= migrations.length; version++) {
+      await client.query((migrations[version - 1] as (schema: string) => string)(schema))
+      await client.query(`INSERT INTO ${schema}.tollgate_migrations (version) VALUES ($1)`, [version])
+    }
+    await client.query('COMMIT')
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw error
+  } finally {
+    client.release()
+  }
+}
+
+/**
+ * The ledger on PostgreSQL (`pg`), for several facilitator nodes sharing one database. Runs its
+ * migrations at start (a `tollgate_migrations` table, one transaction under an advisory lock, so
+ * nodes starting together migrate once). Every operation is one statement: reservation is
+ * `INSERT … ON CONFLICT DO NOTHING`, a lease re-take and every transition a conditional `UPDATE`
+ * (one winner under concurrency), `claim` picks rows with `FOR UPDATE SKIP LOCKED`, signer leases are
+ * an `INSERT … ON CONFLICT DO UPDATE … WHERE` on the holder and expiry. Money and block numbers are
+ * `numeric(78, 0)`, read back as bigints without loss. Passes `storeConformance`.
+ *
+ * @example
+ * import { createPostgresStore } from '@tollgate/store-postgres'
+ * const store = await createPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:5432/tollgate' })
+ * @see architecture.md (The ledger, Scale)
+ */
+export async function createPostgresStore(options: CreatePostgresStoreOptions): Promise<Store> {
+  const schemaName = options.schema ?? 'public'
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schemaName)) {
+    throw new TypeError(
+      `createPostgresStore: schema must match /^[a-z_][a-z0-9_]*$/ (got ${JSON.stringify(schemaName)})`,
+    )
+  }
+  const schema = `"${schemaName}"`
+  const owned = options.pool === undefined
+  let pool: pg.Pool
+  if (options.pool) pool = options.pool
+  else if (options.connectionString) {
+    pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 })
+    // An idle connection dropped by the server must not crash the process; the next query reconnects.
+    pool.on('error', () => {})
+  } else throw new TypeError('createPostgresStore needs connectionString or pool')
+
+  try {
+    await migrate(pool, schemaName, schema)
+  } catch (error) {
+    if (owned) await pool.end()
+    throw error
+  }
+
+  const ledger = `${schema}.ledger`
+  const one = async (sql: string, parameters: unknown[]): Promise<Row | undefined> =>
+    (await pool.query<Row>(sql, parameters)).rows[0]
+  const selectOne = (id: string) => one(`SELECT * FROM ${ledger} WHERE id = $1`, [id])
+  let closed = false
+
+  return {
+    async reserve(entry) {
+      const reservedUntil = toParameter(entry.reservedUntil)
+      const createdAt = entry.createdAt.toString()
+      const inserted = await one(
+        `INSERT INTO ${ledger} (id, state, network, chain_id, asset, payer, pay_to, amount, nonce, valid_after,
+           valid_before, payload_hash, x402_version, reserved_until, created_at, updated_at)
+         VALUES ($1, 'reserved', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING *`,
+        [
+          entry.id,
+          entry.network,
+          entry.chainId,
+          entry.asset,
+          entry.payer,
+          entry.payTo,
+          entry.amount.toString(),
+          entry.nonce,
+          entry.validAfter.toString(),
+          entry.validBefore.toString(),
+          entry.payloadHash,
+          entry.x402Version,
+          reservedUntil,
+          createdAt,
+        ],
+      )
+      if (inserted) return { ok: true, entry: toLedgerEntry(inserted), created: true, leased: true }
+      // Re-take a released reservation or an expired lease: a conditional UPDATE, so one caller wins.
+      const retaken = await one(
+        `UPDATE ${ledger} SET state = 'reserved', updated_at = $1, reserved_until = $2
+         WHERE id = $3 AND payload_hash = $4
+           AND (state = 'released' OR (state = 'reserved' AND (reserved_until IS NULL OR reserved_until <= $1)))
+         RETURNING *`,
+        [createdAt, reservedUntil, entry.id, entry.payloadHash],
+      )
+      if (retaken) return { ok: true, entry: toLedgerEntry(retaken), created: false, leased: true }
+      const row = await selectOne(entry.id)
+      if (!row) throw new Error(`ledger row ${entry.id} vanished during reserve`)
+      const stored = toLedgerEntry(row)
+      if (stored.state === 'reserved' && stored.payloadHash === entry.payloadHash) {
+        return { ok: true, entry: stored, created: false, leased: false }
+      }
+      return { ok: false, code: 'authorization_in_use', entry: stored }
+    },
+    async get(id) {
+      const row = await selectOne(id)
+      return row && toLedgerEntry(row)
+    },
+    async transition(id, { from, to, patch = {}, now }) {
+      const states = from.filter((state) => canTransition(state, to))
+      if (states.length > 0) {
+        const keys = ledgerPatchKeys.filter((key) => key in patch)
+        const sets = keys.map((key, index) => `, ${ledgerPatchColumns[key]} = $${index + 5}`).join('')
+        const row = await one(
+          `UPDATE ${ledger} SET state = $1, updated_at = $2${sets} WHERE id = $3 AND state = ANY($4::text[]) RETURNING *`,
+          [to, now.toString(), id, states, ...keys.map((key) => toParameter(patch[key]))],
+        )
+        if (row) return { ok: true, entry: toLedgerEntry(row) }
+      }
+      const current = await selectOne(id)
+      return { ok: false, code: 'invalid_transaction_state', entry: current && toLedgerEntry(current) }
+    },
+    async list({ states, limit = 100 }) {
+      if (states.length === 0) return []
+      const { rows } = await pool.query<Row>(
+        `SELECT * FROM ${ledger} WHERE state = ANY($1::text[]) ORDER BY created_at, id LIMIT $2`,
+        [states, limit],
+      )
+      return rows.map(toLedgerEntry)
+    },
+    async claim({ states, owner, leaseSeconds, limit, now }) {
+      if (states.length === 0 || limit <= 0) return []
+      const { rows } = await pool.query<Row>(
+        `WITH picked AS (
+           SELECT id FROM ${ledger}
+           WHERE state = ANY($1::text[]) AND (claimed_until IS NULL OR claimed_until <= $2)
+           ORDER BY created_at, id LIMIT $3
+           FOR UPDATE SKIP LOCKED)
+         UPDATE ${ledger} AS l SET claimed_by = $4, claimed_until = $5
+         FROM picked WHERE l.id = picked.id
+         RETURNING l.*`,
+        [states, now.toString(), limit, owner, (now + leaseSeconds).toString()],
+      )
+      return rows.map(toLedgerEntry).sort(byAge)
+    },
+    async acquireSigner({ signer, owner, leaseSeconds, now }) {
+      const { rows } = await pool.query(
+        `INSERT INTO ${schema}.signer_leases (signer, owner, until) VALUES ($1, $2, $3)
+         ON CONFLICT (signer) DO UPDATE SET owner = excluded.owner, until = excluded.until
+           WHERE signer_leases.owner = excluded.owner OR signer_leases.until <= $4
+         RETURNING owner`,
+        [signer.toLowerCase(), owner, (now + leaseSeconds).toString(), now.toString()],
+      )
+      return rows.length === 1
+    },
+    async releaseSigner({ signer, owner }) {
+      await pool.query(`DELETE FROM ${schema}.signer_leases WHERE signer = $1 AND owner = $2`, [
+        signer.toLowerCase(),
+        owner,
+      ])
+    },
+    async saveTransaction({ hash, chainId, signer, nonce, raw, createdAt }) {
+      await pool.query(
+        `INSERT INTO ${schema}.transactions (hash, chain_id, signer, nonce, raw, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (hash) DO NOTHING`,
+        [hash.toLowerCase(), chainId, signer, nonce.toString(), raw, createdAt.toString()],
+      )
+    },
+    async getTransaction(hash) {
+      const { rows } = await pool.query<TransactionRow>(
+        `SELECT hash, chain_id, signer, nonce::text AS nonce, raw, created_at::text AS created_at
+         FROM ${schema}.transactions WHERE hash = $1`,
+        [hash.toLowerCase()],
+      )
+      const row = rows[0]
+      return row && toStoredTransaction(row)
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      if (owned) await pool.end()
+    },
+  }
+}

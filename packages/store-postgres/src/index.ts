@@ -1,0 +1,2 @@
+export type { CreatePostgresStoreOptions } from './createPostgresStore.ts'
+export { createPostgresStore } from './createPostgresStore.ts'

@@ -1,0 +1,273 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import {
+  canTransition,
+  type LedgerPatch,
+  type LedgerRow,
+  type LedgerState,
+  ledgerPatchColumns,
+  type Store,
+  type StoredTransaction,
+  toLedgerEntry,
+} from '@tollgate/facilitator'
+import Database from 'better-sqlite3'
+
+export type CreateSqliteStoreOptions = {
+  /** Directory of the ledger file (`<dataDir>/ledger.sqlite`), created if missing. */
+  dataDir?: string
+  /** The database file itself, or `':memory:'`; wins over `dataDir`. */
+  filename?: string
+  /**
+   * SQLite `synchronous` in WAL mode. `'NORMAL'` (default) survives a crash of the process, not of
+   * the machine; `'FULL'` fsyncs every commit (slower; survives power loss).
+   */
+  synchronous?: 'NORMAL' | 'FULL'
+}
+
+type Row = LedgerRow
+
+/** A `transactions` row, read with safe integers (`chain_id` and `created_at` as bigints). */
+type TransactionRow = { hash: string; chain_id: bigint; signer: string; nonce: string; raw: string; created_at: bigint }
+
+const schemaVersion = 3
+
+const schema = `
+CREATE TABLE IF NOT EXISTS ledger (
+  id TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  network TEXT NOT NULL,
+  chain_id INTEGER NOT NULL,
+  asset TEXT NOT NULL,
+  payer TEXT NOT NULL,
+  pay_to TEXT NOT NULL,
+  amount TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  valid_after TEXT NOT NULL,
+  valid_before TEXT NOT NULL,
+  payload_hash TEXT NOT NULL,
+  x402_version INTEGER NOT NULL,
+  signer TEXT,
+  signer_nonce TEXT,
+  tx_hash TEXT,
+  block_number TEXT,
+  error_code TEXT,
+  error_message TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ledger_state_created ON ledger (state, created_at);
+CREATE INDEX IF NOT EXISTS ledger_tx_hash ON ledger (tx_hash) WHERE tx_hash IS NOT NULL;
+`
+
+/** Version 2: reservation leases, claims, signer leases. */
+const schemaV2 = `
+ALTER TABLE ledger ADD COLUMN reserved_until INTEGER;
+ALTER TABLE ledger ADD COLUMN claimed_by TEXT;
+ALTER TABLE ledger ADD COLUMN claimed_until INTEGER;
+CREATE TABLE IF NOT EXISTS signer_leases (
+  signer TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  until INTEGER NOT NULL
+) WITHOUT ROWID;
+`
+
+/** Version 3: signed settlement transactions, kept for rebroadcast (hash lowercase, nonce decimal text). */
+const schemaV3 = `
+CREATE TABLE IF NOT EXISTS transactions (
+  hash TEXT PRIMARY KEY,
+  chain_id INTEGER NOT NULL,
+  signer TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`
+
+const toStoredTransaction = (row: TransactionRow): StoredTransaction => ({
+  hash: row.hash as StoredTransaction['hash'],
+  chainId: Number(row.chain_id),
+  signer: row.signer as StoredTransaction['signer'],
+  nonce: BigInt(row.nonce),
+  raw: row.raw as StoredTransaction['raw'],
+  createdAt: row.created_at,
+})
+
+/** Integer columns (seconds) keep bigints as SQLite integers; the others are text. */
+const integerColumns = new Set<keyof LedgerPatch>(['reservedUntil', 'claimedUntil'])
+const toColumn = (key: keyof LedgerPatch, value: unknown): string | bigint | null =>
+  value === undefined || value === null
+    ? null
+    : typeof value === 'bigint'
+      ? integerColumns.has(key)
+        ? value
+        : value.toString()
+      : String(value)
+
+/**
+ * The ledger on SQLite (better-sqlite3), the embedded default for one node: one file under the data
+ * directory, WAL mode, the ledger keyed by the authorization id (plus signer leases and kept transactions).
+ * Reservation is a single `INSERT … ON CONFLICT DO NOTHING RETURNING` and every transition a single conditional
+ * `UPDATE … WHERE state IN (…) RETURNING`: each statement is atomic, so two processes sharing the file
+ * also agree on one winner.
+ * Passes `storeConformance`.
+ *
+ * @example
+ * import { createSqliteStore } from '@tollgate/store-sqlite'
+ * const store = createSqliteStore({ dataDir: './.data' })
+ * @see architecture.md (The ledger)
+ */
+export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }: CreateSqliteStoreOptions): Store {
+  let file = filename
+  if (file === undefined) {
+    if (dataDir === undefined) throw new TypeError('createSqliteStore needs dataDir or filename')
+    mkdirSync(dataDir, { recursive: true })
+    file = join(dataDir, 'ledger.sqlite')
+  }
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  db.pragma(`synchronous = ${synchronous}`)
+  db.pragma('busy_timeout = 5000')
+  const version = db.pragma('user_version', { simple: true }) as number
+  if (version > schemaVersion) {
+    db.close()
+    throw new Error(`${file} has ledger schema ${version}; this version of Tollgate reads up to ${schemaVersion}.`)
+  }
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number
+    if (current < 1) db.exec(schema)
+    if (current < 2) db.exec(schemaV2)
+    if (current < 3) db.exec(schemaV3)
+    if (current < schemaVersion) db.pragma(`user_version = ${schemaVersion}`)
+  }).immediate()
+
+  const selectOne = db.prepare<[string], Row>('SELECT * FROM ledger WHERE id = ?')
+  // Single statements (each its own transaction, atomic across connections) with RETURNING, so the
+  // common paths cost one statement: a new reservation, a successful compare-and-set.
+  const insert = db.prepare<Record<string, unknown>, Row>(`
+    INSERT INTO ledger (id, state, network, chain_id, asset, payer, pay_to, amount, nonce, valid_after, valid_before,
+      payload_hash, x402_version, reserved_until, created_at, updated_at)
+    VALUES (@id, 'reserved', @network, @chainId, @asset, @payer, @payTo, @amount, @nonce, @validAfter, @validBefore,
+      @payloadHash, @x402Version, @reservedUntil, @createdAt, @createdAt)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING *`)
+  // Re-takes a released reservation, or a reserved one whose lease is absent or over (one statement: one winner).
+  const rereserve = db.prepare<[bigint, bigint | null, string, string, bigint], Row>(
+    `UPDATE ledger SET state = 'reserved', updated_at = ?, reserved_until = ?
+     WHERE id = ? AND payload_hash = ?
+       AND (state = 'released' OR (state = 'reserved' AND (reserved_until IS NULL OR reserved_until <= ?)))
+     RETURNING *`,
+  )
+  const claimFree = (states: readonly LedgerState[]) =>
+    db.prepare<unknown[], Row>(`
+      UPDATE ledger SET claimed_by = ?, claimed_until = ?
+      WHERE id IN (
+        SELECT id FROM ledger WHERE state IN (${states.map(() => '?').join(', ')})
+          AND (claimed_until IS NULL OR claimed_until <= ?)
+        ORDER BY created_at, id LIMIT ?)
+      RETURNING *`)
+  const takeSigner = db.prepare<[string, string, bigint, bigint], { owner: string }>(`
+    INSERT INTO signer_leases (signer, owner, until) VALUES (?, ?, ?)
+    ON CONFLICT (signer) DO UPDATE SET owner = excluded.owner, until = excluded.until
+      WHERE signer_leases.owner = excluded.owner OR signer_leases.until <= ?
+    RETURNING owner`)
+  const dropSigner = db.prepare<[string, string]>('DELETE FROM signer_leases WHERE signer = ? AND owner = ?')
+  const insertTransaction = db.prepare<[string, number, string, string, string, bigint]>(
+    `INSERT INTO transactions (hash, chain_id, signer, nonce, raw, created_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (hash) DO NOTHING`,
+  )
+  const selectTransaction = db
+    .prepare<[string], TransactionRow>('SELECT * FROM transactions WHERE hash = ?')
+    .safeIntegers(true)
+  const updates = new Map<string, Database.Statement<unknown[], Row>>()
+
+  const update = (id: string, states: readonly LedgerState[], to: LedgerState, patch: LedgerPatch, now: bigint) => {
+    const keys = (Object.keys(patch) as (keyof LedgerPatch)[]).filter((key) => key in ledgerPatchColumns).sort()
+    const sql = `UPDATE ledger SET state = ?, updated_at = ?${keys.map((key) => `, ${ledgerPatchColumns[key]} = ?`).join('')} WHERE id = ? AND state IN (${states.map(() => '?').join(', ')}) RETURNING *`
+    let statement = updates.get(sql)
+    if (!statement) {
+      statement = db.prepare<unknown[], Row>(sql)
+      updates.set(sql, statement)
+    }
+    return statement.get(to, now, ...keys.map((key) => toColumn(key, patch[key])), id, ...states)
+  }
+
+  return {
+    async reserve(entry) {
+      const inserted = insert.get({
+        id: entry.id,
+        network: entry.network,
+        chainId: entry.chainId,
+        asset: entry.asset,
+        payer: entry.payer,
+        payTo: entry.payTo,
+        amount: entry.amount.toString(),
+        nonce: entry.nonce,
+        validAfter: entry.validAfter.toString(),
+        validBefore: entry.validBefore.toString(),
+        payloadHash: entry.payloadHash,
+        x402Version: entry.x402Version,
+        reservedUntil: entry.reservedUntil ?? null,
+        createdAt: entry.createdAt,
+      })
+      if (inserted) return { ok: true, entry: toLedgerEntry(inserted), created: true, leased: true }
+      const retaken = rereserve.get(
+        entry.createdAt,
+        entry.reservedUntil ?? null,
+        entry.id,
+        entry.payloadHash,
+        entry.createdAt,
+      )
+      if (retaken) return { ok: true, entry: toLedgerEntry(retaken), created: false, leased: true }
+      const row = selectOne.get(entry.id)
+      if (!row) throw new Error(`ledger row ${entry.id} vanished during reserve`)
+      const stored = toLedgerEntry(row)
+      if (stored.state === 'reserved' && stored.payloadHash === entry.payloadHash) {
+        return { ok: true, entry: stored, created: false, leased: false }
+      }
+      return { ok: false, code: 'authorization_in_use', entry: stored }
+    },
+    async get(id) {
+      const row = selectOne.get(id)
+      return row && toLedgerEntry(row)
+    },
+    async transition(id, { from, to, patch = {}, now }) {
+      const states = from.filter((state) => canTransition(state, to))
+      const row = states.length > 0 ? update(id, states, to, patch, now) : undefined
+      if (row) return { ok: true, entry: toLedgerEntry(row) }
+      const current = selectOne.get(id)
+      return { ok: false, code: 'invalid_transaction_state', entry: current && toLedgerEntry(current) }
+    },
+    async list({ states, limit = 100 }) {
+      if (states.length === 0) return []
+      const rows = db
+        .prepare<unknown[], Row>(
+          `SELECT * FROM ledger WHERE state IN (${states.map(() => '?').join(', ')}) ORDER BY created_at, id LIMIT ?`,
+        )
+        .all(...states, limit)
+      return rows.map(toLedgerEntry)
+    },
+    async claim({ states, owner, leaseSeconds, limit, now }) {
+      if (states.length === 0 || limit <= 0) return []
+      const rows = claimFree(states).all(owner, now + leaseSeconds, ...states, now, limit)
+      return rows
+        .map(toLedgerEntry)
+        .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1))
+    },
+    async acquireSigner({ signer, owner, leaseSeconds, now }) {
+      return takeSigner.get(signer.toLowerCase(), owner, now + leaseSeconds, now) !== undefined
+    },
+    async releaseSigner({ signer, owner }) {
+      dropSigner.run(signer.toLowerCase(), owner)
+    },
+    async saveTransaction({ hash, chainId, signer, nonce, raw, createdAt }) {
+      insertTransaction.run(hash.toLowerCase(), chainId, signer, nonce.toString(), raw, createdAt)
+    },
+    async getTransaction(hash) {
+      const row = selectTransaction.get(hash.toLowerCase())
+      return row && toStoredTransaction(row)
+    },
+    async close() {
+      if (db.open) db.close()
+    },
+  }
+}

@@ -1,0 +1,2 @@
+export type { CreateSqliteStoreOptions } from './createSqliteStore.ts'
+export { createSqliteStore } from './createSqliteStore.ts'

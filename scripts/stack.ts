@@ -1,0 +1,182 @@
+/**
+ * The local Tollgate stack behind `npm start`, on loopback: the local chain (anvil acting as Base,
+ * chain id 8453, our EIP-3009 test USDC at the real USDC address), the Tollgate facilitator (SQLite
+ * ledger in a data folder), and the paid demo API. `startStack()` starts them in that order and
+ * returns one `stop()` for all; `payDemo()` pays for `GET /weather` with the official `@x402/fetch`
+ * client and reports what happened.
+ */
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { decodeHeader, formatMoney, paymentRequiredV2Schema, settleResponseSchema } from '@tollgate/protocol'
+import { x402Client } from '@x402/core/client'
+import { ExactEvmScheme } from '@x402/evm/exact/client'
+import { wrapFetchWithPayment } from '@x402/fetch'
+import type { Address, LocalAccount } from 'viem'
+import { parseDemoConfig } from '../apps/demo/src/config.ts'
+import { type RunningDemo, startDemo } from '../apps/demo/src/server.ts'
+import { type RunningFacilitator, startFacilitator } from '../apps/facilitator/src/server.ts'
+import { devPrivateKeys } from '../test/chain/accounts.ts'
+import { isPortFree } from '../test/chain/freePort.ts'
+import { type LocalChain, startLocalChain } from '../test/chain/localChain.ts'
+
+/** Options of {@link startStack}. Ports default to the documented ones; `0` picks free ports (tests). */
+export type StackOptions = {
+  /** Default 8545. */
+  chainPort?: number
+  /** Default 4020. */
+  facilitatorPort?: number
+  /** Default 4021. */
+  demoPort?: number
+  /**
+   * The facilitator's ledger folder. Default `<repo>/.data/local-stack`. The local chain starts
+   * empty on every run, so this folder is emptied at start: a ledger of a previous chain would only
+   * point at transactions that no longer exist.
+   */
+  dataDir?: string
+  /** Progress lines. Default: none. */
+  log?: (line: string) => void
+}
+
+/** The running stack. */
+export type Stack = {
+  chain: LocalChain
+  facilitator: RunningFacilitator
+  demo: RunningDemo
+  dataDir: string
+  /** Stops the demo, the facilitator and anvil, in that order. Safe to call twice. */
+  stop(): Promise<void>
+}
+
+const root = join(import.meta.dirname, '..')
+
+/**
+ * Starts chain, facilitator and demo on 127.0.0.1. Fails with a clear message when a fixed port is
+ * taken, and stops whatever it had started when a later step fails.
+ *
+ * @example
+ * import { payDemo, startStack } from './stack.ts'
+ * const stack = await startStack({ log: console.log })
+ * await payDemo(stack, { log: console.log })
+ * await stack.stop()
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const {
+    chainPort = 8545,
+    facilitatorPort = 4020,
+    demoPort = 4021,
+    dataDir = join(root, '.data', 'local-stack'),
+    log = () => {},
+  } = options
+  for (const [name, port] of [
+    ['the local chain', chainPort],
+    ['the facilitator', facilitatorPort],
+    ['the demo API', demoPort],
+  ] as const) {
+    if (port !== 0 && !(await isPortFree(port))) {
+      throw new Error(
+        `Port ${port} on 127.0.0.1 (for ${name}) is already in use: is another npm start running? Stop it and try again.`,
+      )
+    }
+  }
+
+  const started: { stop(): Promise<void> }[] = []
+  const stopAll = async () => {
+    for (const part of started.splice(0).reverse()) await part.stop().catch(() => {})
+  }
+  try {
+    const chain = await startLocalChain({ ...(chainPort === 0 ? {} : { port: chainPort }), chainId: 8453 })
+    started.push(chain)
+    log(`local chain       ${chain.url} (chain id ${chain.chainId}, USDC at ${chain.usdc})`)
+
+    await rm(dataDir, { recursive: true, force: true })
+    await mkdir(dataDir, { recursive: true })
+    const facilitator = await startFacilitator(
+      {
+        TOLLGATE_HOST: '127.0.0.1',
+        TOLLGATE_PORT: String(facilitatorPort),
+        TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+        TOLLGATE_NETWORKS: chain.network,
+        [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
+        TOLLGATE_DATA_DIR: dataDir,
+      },
+      { logError: (error) => log(`facilitator error: ${error instanceof Error ? error.message : String(error)}`) },
+    )
+    started.push(facilitator)
+    log(`facilitator       ${facilitator.url} (signer ${facilitator.signer}, ledger ${dataDir})`)
+
+    const demo = await startDemo(
+      parseDemoConfig({
+        TOLLGATE_DEMO_HOST: '127.0.0.1',
+        TOLLGATE_DEMO_PORT: String(demoPort),
+        TOLLGATE_FACILITATOR_URL: facilitator.url,
+        TOLLGATE_PAY_TO: chain.accounts.seller.address,
+        TOLLGATE_NETWORK: chain.network,
+      }),
+    )
+    started.push(demo)
+    log(`demo API          ${demo.url} (pays to ${chain.accounts.seller.address})`)
+
+    let stopping: Promise<void> | undefined
+    return { chain, facilitator, demo, dataDir, stop: () => (stopping ??= stopAll()) }
+  } catch (error) {
+    await stopAll()
+    throw error
+  }
+}
+
+/** What {@link payDemo} observed. */
+export type DemoPayment = {
+  status: number
+  body: unknown
+  transaction: string
+  price: bigint
+  before: { payer: bigint; seller: bigint }
+  after: { payer: bigint; seller: bigint }
+}
+
+const usdc = (amount: bigint) => `${formatMoney(amount, { decimals: 6 })} USDC`
+
+/**
+ * Pays for `GET /weather` on the stack's demo with the official `@x402/fetch` client (v2), as
+ * payer #1 (dev account #2), and logs the quote, the response, the transaction and both balances
+ * before and after.
+ */
+export async function payDemo(
+  stack: Stack,
+  {
+    payer = stack.chain.accounts.payers[0],
+    log = () => {},
+  }: { payer?: LocalAccount; log?: (line: string) => void } = {},
+): Promise<DemoPayment> {
+  const { chain, demo } = stack
+  const seller = chain.accounts.seller.address
+  const url = `${demo.url}/weather?city=Lisbon`
+  const balances = async () => {
+    const [p, s] = await Promise.all([chain.balanceOf(payer.address as Address), chain.balanceOf(seller)])
+    return { payer: p, seller: s }
+  }
+
+  const unpaid = await fetch(url)
+  const quote = decodeHeader(paymentRequiredV2Schema, unpaid.headers.get('payment-required'))
+  await unpaid.body?.cancel()
+  const offer = quote.accepts[0]
+  if (unpaid.status !== 402 || !offer) throw new Error(`expected a 402 quote from ${url}, got ${unpaid.status}`)
+  const price = BigInt(offer.amount)
+  log(`GET ${url} -> ${unpaid.status} Payment Required`)
+  log(
+    `  quote: ${usdc(price)} (${offer.amount} atomic) on ${offer.network}, pay to ${offer.payTo}, asset ${offer.asset}`,
+  )
+
+  const before = await balances()
+  const pay = wrapFetchWithPayment(fetch, new x402Client().register(chain.network, new ExactEvmScheme(payer)))
+  const res = await pay(url)
+  const body: unknown = await res.json()
+  const receipt = decodeHeader(settleResponseSchema, res.headers.get('payment-response'))
+  const after = await balances()
+  log(`paid with @x402/fetch as ${payer.address} -> ${res.status}`)
+  log(`  response:    ${JSON.stringify(body)}`)
+  log(`  transaction: ${receipt.transaction}`)
+  log(`  payer:  ${usdc(before.payer)} -> ${usdc(after.payer)}`)
+  log(`  seller: ${usdc(before.seller)} -> ${usdc(after.seller)}`)
+  return { status: res.status, body, transaction: receipt.transaction, price, before, after }
+}

@@ -1,0 +1,79 @@
+// `npm start`: the local Tollgate stack on loopback (scripts/stack.ts): anvil on 127.0.0.1:8545 acting as Base (chain
+// id 8453) with the EIP-3009 test USDC at the real USDC address and funded dev accounts, the facilitator on
+// 127.0.0.1:4020 (SQLite ledger in .data/local-stack), and the paid demo API on 127.0.0.1:4021. It then pays for
+// GET /weather with the official @x402/fetch client, prints what happened, and keeps the stack up until Ctrl-C.
+import { readFileSync } from 'node:fs'
+import { relative } from 'node:path'
+import { payDemo, type Stack, startStack } from './stack.ts'
+
+let stack: Stack | undefined
+let stopping = false
+const shutdown = async (reason: string, code = 0) => {
+  if (stopping) return
+  stopping = true
+  console.log(`\n${reason}: stopping the demo API, the facilitator and anvil…`)
+  await stack?.stop()
+  process.exit(code)
+}
+process.on('SIGINT', () => void shutdown('SIGINT'))
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+watchAncestors(() => void shutdown('parent process gone'))
+
+console.log('Starting the local Tollgate stack…')
+try {
+  stack = await startStack({ log: (line) => console.log(`  ${line}`) })
+} catch (error) {
+  console.error(`Could not start the stack: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1)
+}
+// A signal that arrived while the stack was starting found `stack` unset; stop what just started.
+if (stopping) {
+  await stack.stop()
+  process.exit(0)
+}
+
+console.log('\nA first payment, by the official @x402/fetch client (payer = dev account #2):')
+try {
+  await payDemo(stack, { log: (line) => console.log(`  ${line}`) })
+} catch (error) {
+  console.error(`The demo payment failed: ${error instanceof Error ? error.message : String(error)}`)
+  await shutdown('payment failed', 1)
+}
+
+const { chain, facilitator, demo } = stack
+console.log(
+  [
+    '',
+    'Try it:',
+    `  curl -i '${demo.url}/weather?city=Oslo'                 # 402: PAYMENT-REQUIRED header + v1 JSON quote`,
+    `  curl -i -H 'Accept: text/html' '${demo.url}/weather'    # the HTML paywall`,
+    `  curl ${demo.url}/                                       # routes and prices`,
+    `  curl ${facilitator.url}/supported`,
+    `Payers: dev accounts #2-#9 hold 1,000 USDC each (keys in test/chain/accounts.ts); seller ${chain.accounts.seller.address}.`,
+    `Ledger: ${relative(process.cwd(), stack.dataDir) || stack.dataDir}`,
+    '',
+    `Tollgate stack ready: chain ${chain.url}, facilitator ${facilitator.url}, demo ${demo.url} (Ctrl-C to stop)`,
+  ].join('\n'),
+)
+
+/**
+ * `kill <npm pid>` sends SIGTERM to npm, which passes it to its `sh -c` only; that shell dies without passing it on, and
+ * tsx, this process and anvil would live on as orphans. So watch the parent and grandparent (Linux `/proc`; elsewhere
+ * this does nothing) and shut down when either goes away.
+ */
+function watchAncestors(onGone: () => void): void {
+  const parentOf = (pid: number) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    } catch {
+      return undefined
+    }
+  }
+  const parent = process.ppid
+  const grandparent = parentOf(parent)
+  if (grandparent === undefined) return
+  setInterval(() => {
+    if (process.ppid !== parent || parentOf(parent) !== grandparent) onGone()
+  }, 500).unref()
+}

@@ -1,0 +1,288 @@
+import { transferWithAuthorizationTypes } from '@tollgate/evm'
+import { assets, type ExactEvmPayload } from '@tollgate/protocol'
+import {
+  type Account,
+  type Address,
+  type Chain,
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  encodeAbiParameters,
+  type Hex,
+  type HttpTransport,
+  http,
+  keccak256,
+  type LocalAccount,
+  type ParseAccount,
+  type PublicClient,
+  type TestClient,
+  toHex,
+  type WalletClient,
+  zeroHash,
+} from 'viem'
+import { base, baseSepolia } from 'viem/chains'
+import { devAccounts } from './accounts.ts'
+import { startAnvil } from './anvil.ts'
+import { smartWalletFactory, testUsdc } from './contracts/artifacts.ts'
+import { placeMulticall3 } from './multicall3.ts'
+
+/** The chains the local chain can impersonate: Base (8453) and Base Sepolia (84532). */
+export type LocalChainId = 8453 | 84532
+
+/** Options of {@link startLocalChain}. */
+export type StartLocalChainParameters = {
+  /** Port on 127.0.0.1. Default: a free port. */
+  port?: number
+  /** Default: `8453`. */
+  chainId?: LocalChainId
+  /** Seconds between anvil's interval blocks (mixed mining). Default: `1`. */
+  blockTime?: number
+  /** Extra anvil flags, e.g. `['--gas-limit', '300000000']` for benchmarks. */
+  args?: readonly string[]
+}
+
+/** Input of {@link LocalChain.signTransferAuthorization}. */
+export type SignTransferAuthorizationParameters = {
+  /** The key that signs: the payer, or the owner of the smart wallet named in `from`. */
+  payer: LocalAccount
+  /** The authorizer. Default: `payer.address`. */
+  from?: Address
+  to: Address
+  /** Atomic units (6 decimals). */
+  value: bigint
+  /** Seconds since epoch; the token requires `block.timestamp > validAfter`. */
+  validAfter: bigint
+  /** Seconds since epoch; the token requires `block.timestamp < validBefore`. */
+  validBefore: bigint
+  /** Default: 32 random bytes. */
+  nonce?: Hex
+}
+
+/** Input of {@link LocalChain.deploySmartWallet}. */
+export type DeploySmartWalletParameters = {
+  owner: Address
+  /** Default: `zeroHash`. */
+  salt?: Hex
+  /** Who sends the factory call. Default: the last payer (`devAccounts.payers[7]`). */
+  sender?: Account
+}
+
+/** A running local chain: clients, accounts, contract addresses and test helpers. */
+export type LocalChain = {
+  url: string
+  port: number
+  chainId: LocalChainId
+  network: `eip155:${LocalChainId}`
+  /** viem's `base` / `baseSepolia` with the RPC URL replaced by `url`. */
+  chain: Chain
+  /** `pollingInterval: 50, cacheTime: 0` (chain.md pitfall 8). */
+  publicClient: PublicClient<HttpTransport, Chain>
+  testClient: TestClient<'anvil', HttpTransport, Chain>
+  /** A wallet client for `account` on this chain (`pollingInterval: 50, cacheTime: 0`). */
+  walletClient<account extends Account>(account: account): WalletClient<HttpTransport, Chain, ParseAccount<account>>
+  accounts: typeof devAccounts
+  /** TestUsdc at the real USDC address of `chainId`. */
+  usdc: Address
+  /** SmartWalletFactory (ERC-6492 style) at a fixed address. */
+  factory: Address
+  /** USDC balance, atomic units. */
+  balanceOf(address: Address): Promise<bigint>
+  /** Adds USDC to `to` (and to `totalSupply`) by writing the token's storage: no transaction, no nonce used. */
+  mint(parameters: { to: Address; value: bigint }): Promise<void>
+  /** An EIP-3009 `TransferWithAuthorization` signed for this chain's USDC domain, as x402's `exact` payload. */
+  signTransferAuthorization(parameters: SignTransferAuthorizationParameters): Promise<ExactEvmPayload>
+  /** Deploys (or finds) the SmartWallet of `owner` and `salt` through the factory and returns its address. */
+  deploySmartWallet(parameters: DeploySmartWalletParameters): Promise<Address>
+  /** An EIP-3009 `CancelAuthorization` of `nonce`, signed by the payer for this chain's USDC domain. */
+  signCancelAuthorization(parameters: { payer: LocalAccount; nonce: Hex }): Promise<Hex>
+  /** The payer cancels an authorization nonce on chain (`cancelAuthorization`, bytes overload, sent by the payer); waits for it. */
+  cancelAuthorization(parameters: { payer: LocalAccount; nonce: Hex }): Promise<void>
+  /** Stops anvil. */
+  stop(): Promise<void>
+}
+
+/** Where the SmartWalletFactory's runtime code is placed; fixed so an ERC-6492 factory allowlist can name it. */
+export const smartWalletFactoryAddress: Address = '0x0000000000000000000000000000000000006492'
+
+/** What each payer (dev accounts #2–#9) holds at start: 1,000 USDC. */
+export const payerStartBalance = 1_000_000_000n
+
+const balanceOfSlot = 0n
+const totalSupplySlot = 2n
+
+/**
+ * Starts anvil and turns it into a local Base (or Base Sepolia): TestUsdc's runtime code at the real USDC address,
+ * the smart wallet factory at {@link smartWalletFactoryAddress}, Multicall3 at its canonical address, one block mined (so `latest` has a current timestamp),
+ * and 1,000 USDC for each payer, written to storage (no transactions: every dev account starts at nonce 0).
+ * Defaults: a free port, chain id 8453, 1 s block time with mixed mining.
+ *
+ * @example
+ * import { startLocalChain } from './localChain.ts'
+ * const chain = await startLocalChain()
+ * const [payer] = chain.accounts.payers
+ * await chain.balanceOf(payer.address) // 1_000_000_000n
+ * await chain.stop()
+ * @see chain.md §1.6 and §2.1
+ */
+export async function startLocalChain(parameters: StartLocalChainParameters = {}): Promise<LocalChain> {
+  const { port, chainId = 8453, blockTime = 1, args = [] } = parameters
+  const network = `eip155:${chainId}` as const
+  const usdc = assets[network].address
+  const anvil = await startAnvil({
+    chainId,
+    blockTime,
+    args,
+    ...(port === undefined ? {} : { port }),
+  })
+  try {
+    const chain: Chain = { ...(chainId === 8453 ? base : baseSepolia), rpcUrls: { default: { http: [anvil.url] } } }
+    const clientOptions = { chain, pollingInterval: 50, cacheTime: 0 } as const
+    const publicClient: PublicClient<HttpTransport, Chain> = createPublicClient({
+      ...clientOptions,
+      transport: http(anvil.url),
+    })
+    const testClient = createTestClient({ ...clientOptions, mode: 'anvil', transport: http(anvil.url) })
+
+    const balanceOf = (address: Address) =>
+      publicClient.readContract({ address: usdc, abi: testUsdc.abi, functionName: 'balanceOf', args: [address] })
+
+    const mint = async ({ to, value }: { to: Address; value: bigint }) => {
+      const [balance, supply] = await Promise.all([
+        balanceOf(to),
+        publicClient.readContract({ address: usdc, abi: testUsdc.abi, functionName: 'totalSupply' }),
+      ])
+      await testClient.setStorageAt({
+        address: usdc,
+        index: mappingSlot(to, balanceOfSlot),
+        value: word(balance + value),
+      })
+      await testClient.setStorageAt({ address: usdc, index: word(totalSupplySlot), value: word(supply + value) })
+    }
+
+    await Promise.all([
+      testClient.setCode({ address: usdc, bytecode: testUsdc.deployedBytecode }),
+      testClient.setCode({ address: smartWalletFactoryAddress, bytecode: smartWalletFactory.deployedBytecode }),
+      placeMulticall3({ testClient }),
+    ])
+    await Promise.all([
+      ...devAccounts.payers.map(({ address }) =>
+        testClient.setStorageAt({
+          address: usdc,
+          index: mappingSlot(address, balanceOfSlot),
+          value: word(payerStartBalance),
+        }),
+      ),
+      testClient.setStorageAt({
+        address: usdc,
+        index: word(totalSupplySlot),
+        value: word(payerStartBalance * BigInt(devAccounts.payers.length)),
+      }),
+    ])
+    await testClient.mine({ blocks: 1 })
+
+    const walletClient = <account extends Account>(account: account) =>
+      createWalletClient({ ...clientOptions, account, transport: http(anvil.url) })
+
+    const signTransferAuthorization = async ({
+      payer,
+      from = payer.address,
+      to,
+      value,
+      validAfter,
+      validBefore,
+      nonce = toHex(crypto.getRandomValues(new Uint8Array(32))),
+    }: SignTransferAuthorizationParameters): Promise<ExactEvmPayload> => {
+      const { name, version } = assets[network]
+      const signature = await payer.signTypedData({
+        domain: { name, version, chainId, verifyingContract: usdc },
+        types: transferWithAuthorizationTypes,
+        primaryType: 'TransferWithAuthorization',
+        message: { from, to, value, validAfter, validBefore, nonce },
+      })
+      return {
+        authorization: {
+          from,
+          to,
+          value: value.toString(),
+          validAfter: validAfter.toString(),
+          validBefore: validBefore.toString(),
+          nonce,
+        },
+        signature,
+      }
+    }
+
+    const deploySmartWallet = async ({
+      owner,
+      salt = zeroHash,
+      sender = devAccounts.payers[7],
+    }: DeploySmartWalletParameters) => {
+      const call = { address: smartWalletFactoryAddress, abi: smartWalletFactory.abi, args: [owner, salt] } as const
+      const hash = await walletClient(sender).writeContract({ ...call, functionName: 'deploy' })
+      const receipt = await publicClient.waitForTransactionReceipt({ hash })
+      if (receipt.status !== 'success') throw new Error(`SmartWalletFactory.deploy reverted (${hash})`)
+      return publicClient.readContract({ ...call, functionName: 'getAddress' })
+    }
+
+    const signCancelAuthorization = ({ payer, nonce }: { payer: LocalAccount; nonce: Hex }) => {
+      const { name, version } = assets[network]
+      return payer.signTypedData({
+        domain: { name, version, chainId, verifyingContract: usdc },
+        types: {
+          CancelAuthorization: [
+            { name: 'authorizer', type: 'address' },
+            { name: 'nonce', type: 'bytes32' },
+          ],
+        },
+        primaryType: 'CancelAuthorization',
+        message: { authorizer: payer.address, nonce },
+      })
+    }
+
+    const cancelAuthorization = async ({ payer, nonce }: { payer: LocalAccount; nonce: Hex }) => {
+      const signature = await signCancelAuthorization({ payer, nonce })
+      const hash = await walletClient(payer).writeContract({
+        address: usdc,
+        abi: testUsdc.abi,
+        functionName: 'cancelAuthorization',
+        args: [payer.address, nonce, signature],
+      })
+      const receipt = await publicClient.waitForTransactionReceipt({ hash })
+      if (receipt.status !== 'success') throw new Error(`cancelAuthorization reverted (${hash})`)
+    }
+
+    return {
+      url: anvil.url,
+      port: anvil.port,
+      chainId,
+      network,
+      chain,
+      publicClient,
+      testClient,
+      walletClient,
+      accounts: devAccounts,
+      usdc,
+      factory: smartWalletFactoryAddress,
+      balanceOf,
+      mint,
+      signTransferAuthorization,
+      deploySmartWallet,
+      signCancelAuthorization,
+      cancelAuthorization,
+      stop: anvil.stop,
+    }
+  } catch (error) {
+    await anvil.stop()
+    throw error
+  }
+}
+
+/** The 32-byte hex form of a uint256, as storage values and indices are written. */
+function word(value: bigint): Hex {
+  return toHex(value, { size: 32 })
+}
+
+/** Storage index of `mapping(address => …)` entry `key` declared at `slot`: keccak256(abi.encode(key, slot)). */
+function mappingSlot(key: Address, slot: bigint): Hex {
+  return keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [key, slot]))
+}

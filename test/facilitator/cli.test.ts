@@ -1,0 +1,88 @@
+/** The tollgate-facilitator CLI as a real process. */
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { devPrivateKeys } from '../chain/accounts.ts'
+import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
+
+const bin = join(import.meta.dirname, '../../apps/facilitator/bin/tollgate-facilitator.js')
+const run = promisify(execFile)
+const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'))
+const children = new Set<ChildProcess>()
+let chain: LocalChain
+
+beforeAll(async () => {
+  chain = await startLocalChain()
+})
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL')
+  await chain?.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+const cleanEnv = () =>
+  Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('TOLLGATE_'))) as NodeJS.ProcessEnv
+
+describe('tollgate-facilitator', () => {
+  test('default: --help lists the configuration and exits 0', async () => {
+    const { stdout } = await run(process.execPath, [bin, '--help'])
+    expect(stdout).toContain('Usage: tollgate-facilitator')
+    for (const name of [
+      'TOLLGATE_SIGNER_KEY',
+      'TOLLGATE_NETWORKS',
+      'TOLLGATE_RPC_URL_<chainId>',
+      'TOLLGATE_PORT',
+      'TOLLGATE_DATA_DIR',
+    ]) {
+      expect(stdout).toContain(name)
+    }
+  })
+
+  test('behavior: a bad configuration exits 1 naming the variable, without the key', async () => {
+    const error = await run(process.execPath, [bin], {
+      env: { ...cleanEnv(), TOLLGATE_SIGNER_KEY: '0xsecret', TOLLGATE_RPC_URL_8453: chain.url },
+    }).catch((e: { code: number; stderr: string }) => e)
+    expect(error).toMatchObject({ code: 1 })
+    expect((error as { stderr: string }).stderr).toContain('TOLLGATE_SIGNER_KEY')
+    expect((error as { stderr: string }).stderr).not.toContain('0xsecret')
+  })
+
+  test('behavior: serves until SIGTERM, then exits 0', async () => {
+    const child = spawn(process.execPath, [bin], {
+      env: {
+        ...cleanEnv(),
+        TOLLGATE_PORT: '0',
+        TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+        TOLLGATE_RPC_URL_8453: chain.url,
+        TOLLGATE_DATA_DIR: dataDir,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    children.add(child)
+    let output = ''
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout?.setEncoding('utf8')
+      child.stderr?.setEncoding('utf8')
+      child.stderr?.on('data', (chunk: string) => {
+        output += chunk
+      })
+      child.stdout?.on('data', (chunk: string) => {
+        output += chunk
+        const match = /listening on (http:\/\/\S+)[\s\S]*networks [^\n]+\n/.exec(output)
+        if (match?.[1]) resolve(match[1])
+      })
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)))
+    })
+    expect(output).toContain(chain.accounts.facilitator.address)
+    expect(output).not.toContain(devPrivateKeys[0].slice(2))
+    const supported = await (await fetch(`${url}/supported`)).json()
+    expect(supported.kinds).toContainEqual({ x402Version: 2, scheme: 'exact', network: 'eip155:8453' })
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    children.delete(child)
+  })
+})

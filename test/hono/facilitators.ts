@@ -1,0 +1,61 @@
+/**
+ * The facilitator the middleware suites pay through: Tollgate's own (`apps/facilitator`, SQLite
+ * ledger in a temporary folder) by default, or with `TOLLGATE_E2E_FACILITATOR=official` the
+ * official x402 facilitator stand-in (officialFacilitator.ts). Both listen on 127.0.0.1, free port.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startFacilitator } from '../../apps/facilitator/src/server.ts'
+import { devPrivateKeys } from '../chain/accounts.ts'
+import type { LocalChain } from '../chain/localChain.ts'
+import { startOfficialFacilitator } from './officialFacilitator.ts'
+
+export type TestFacilitatorKind = 'tollgate' | 'official'
+
+/** A running facilitator on loopback. */
+export type TestFacilitator = { kind: TestFacilitatorKind; url: string; stop(): Promise<void> }
+
+/** The kind selected by `TOLLGATE_E2E_FACILITATOR` (default `tollgate`). */
+export function selectedFacilitator(): TestFacilitatorKind {
+  return process.env.TOLLGATE_E2E_FACILITATOR === 'official' ? 'official' : 'tollgate'
+}
+
+/** Starts a facilitator for `chain`, settling from dev account #0. */
+export async function startTestFacilitator(
+  chain: LocalChain,
+  kind: TestFacilitatorKind = selectedFacilitator(),
+): Promise<TestFacilitator> {
+  if (kind === 'official') {
+    const official = await startOfficialFacilitator(chain)
+    return { kind, url: official.url, stop: official.stop }
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-facilitator-'))
+  try {
+    const running = await startFacilitator(
+      {
+        TOLLGATE_HOST: '127.0.0.1',
+        TOLLGATE_PORT: '0',
+        TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+        TOLLGATE_NETWORKS: chain.network,
+        [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
+        TOLLGATE_DATA_DIR: dataDir,
+      },
+      { logError: () => {} },
+    )
+    return {
+      kind,
+      url: running.url,
+      stop: async () => {
+        try {
+          await running.stop()
+        } finally {
+          await rm(dataDir, { recursive: true, force: true })
+        }
+      },
+    }
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true })
+    throw error
+  }
+}

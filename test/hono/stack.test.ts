@@ -1,0 +1,37 @@
+/**
+ * The `npm start` stack (scripts/stack.ts) on free ports: chain, facilitator and demo start, the
+ * official client's payment moves exactly the price, and stop() leaves nothing listening.
+ */
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, expect, test } from 'vitest'
+import { payDemo, type Stack, startStack } from '../../scripts/stack.ts'
+
+let stack: Stack | undefined
+let dataDir: string | undefined
+
+afterAll(async () => {
+  await stack?.stop()
+  if (dataDir) await rm(dataDir, { recursive: true, force: true })
+})
+
+test('default: the stack starts, the demo payment settles on chain, stop() ends everything', async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'tollgate-stack-'))
+  const lines: string[] = []
+  stack = await startStack({ chainPort: 0, facilitatorPort: 0, demoPort: 0, dataDir, log: (line) => lines.push(line) })
+  expect(lines.map((line) => line.split(/\s+/)[0])).toEqual(['local', 'facilitator', 'demo'])
+  expect((await stat(dataDir)).isDirectory()).toBe(true)
+
+  const payment = await payDemo(stack, { log: (line) => lines.push(line) })
+  expect(payment.status).toBe(200)
+  expect(payment.price).toBe(1000n)
+  expect(payment.after.seller - payment.before.seller).toBe(1000n)
+  expect(payment.before.payer - payment.after.payer).toBe(1000n)
+  expect(payment.transaction).toMatch(/^0x[0-9a-f]{64}$/)
+  expect(lines.join('\n')).toContain('quote: 0.001 USDC (1000 atomic) on eip155:8453')
+
+  const urls = [stack.chain.url, `${stack.facilitator.url}/health`, `${stack.demo.url}/health`]
+  await stack.stop()
+  for (const url of urls) await expect(fetch(url)).rejects.toThrow()
+})

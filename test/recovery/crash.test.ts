@@ -1,0 +1,212 @@
+/**
+ * The facilitator killed with SIGKILL at random moments during a stream of 500 settlements, and
+ * restarted on the same ledger and port each time: every authorization is settled on chain exactly
+ * once or refused, and the ledger matches the chain (settled ⇔ authorizationState).
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { LedgerEntry } from '@tollgate/facilitator'
+import { errorInfo, isErrorCode } from '@tollgate/protocol'
+import { createSqliteStore } from '@tollgate/store-sqlite'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { devPrivateKeys } from '../chain/accounts.ts'
+import { freePort } from '../chain/freePort.ts'
+import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
+import { seededRandom } from './faultProxy.ts'
+import { chainView, makePayments, type Payment, pool } from './payments.ts'
+
+const count = Number(process.env.TOLLGATE_CRASH_COUNT ?? 500)
+const seed = Number(process.env.TOLLGATE_CRASH_SEED ?? Date.now() % 1_000_000)
+const bin = join(import.meta.dirname, '../../apps/facilitator/bin/tollgate-facilitator.js')
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+let chain: LocalChain
+let dataDir: string
+let port: number
+let child: ChildProcess | undefined
+let log = ''
+const reconciled: Record<string, number> = {}
+
+beforeAll(async () => {
+  chain = await startLocalChain()
+  dataDir = mkdtempSync(join(tmpdir(), 'tollgate-crash-'))
+  port = await freePort()
+})
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((resolve) => child?.once('exit', resolve))
+    child.kill('SIGKILL')
+    await exited
+  }
+  await chain?.stop()
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+})
+
+/** Starts the facilitator as a child process on `port` and the shared data dir; resolves once it listens. */
+async function startChild(): Promise<ChildProcess> {
+  const env: Record<string, string> = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith('TOLLGATE_')) env[key] = value
+  }
+  const started = spawn(process.execPath, [bin], {
+    env: {
+      ...env,
+      TOLLGATE_PORT: String(port),
+      TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+      TOLLGATE_RPC_URL_8453: chain.url,
+      TOLLGATE_DATA_DIR: dataDir,
+      TOLLGATE_RECEIPT_TIMEOUT_MS: '4000',
+      TOLLGATE_POLLING_INTERVAL_MS: '100',
+      TOLLGATE_RECONCILE_INTERVAL_MS: '1000',
+      TOLLGATE_RECONCILE_STALE_SECONDS: '2',
+      TOLLGATE_REPLACE_AFTER_MS: '3000',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  await new Promise<void>((resolve, reject) => {
+    started.stdout?.setEncoding('utf8')
+    started.stderr?.setEncoding('utf8')
+    started.stderr?.on('data', (chunk: string) => {
+      log = (log + chunk).slice(-4_000)
+    })
+    started.stdout?.on('data', (chunk: string) => {
+      output += chunk
+      if (/networks [^\n]+\n/.test(output)) resolve()
+    })
+    started.stdout?.on('data', (chunk: string) => {
+      for (const match of chunk.matchAll(/reconciled (\{[^\n]*\})/g)) {
+        let counts: Record<string, number>
+        try {
+          counts = JSON.parse(match[1] as string) as Record<string, number>
+        } catch {
+          continue // a line split across chunks: only the tally misses it
+        }
+        for (const [key, n] of Object.entries(counts)) reconciled[key] = (reconciled[key] ?? 0) + n
+      }
+    })
+    started.once('exit', (code) => reject(new Error(`facilitator exited ${code}: ${output}${log}`)))
+  })
+  return started
+}
+
+type Outcome = { kind: 'settled' | 'refused'; code?: string; transaction?: string }
+
+/** Asks `/settle` the way a resource server would: retries lost connections, pending and retryable answers. */
+async function settleUntilFinal(payment: Payment, deadline: number): Promise<Outcome | undefined> {
+  while (Date.now() < deadline) {
+    let answer: Record<string, unknown>
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/settle`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payment.body),
+        signal: AbortSignal.timeout(10_000),
+      })
+      answer = (await response.json()) as Record<string, unknown>
+    } catch {
+      await sleep(150) // down or killed mid-request: try again
+      continue
+    }
+    if (answer.success === true) return { kind: 'settled', transaction: String(answer.transaction) }
+    const code = answer.errorReason ?? answer.error
+    if (isErrorCode(code) && errorInfo(code).class !== 'invalid') {
+      await sleep(250)
+      continue
+    }
+    return { kind: 'refused', code: String(code) }
+  }
+  return undefined
+}
+
+test('behavior: SIGKILL at random moments during 500 settlements: each settled once or refused, ledger = chain', async () => {
+  const random = seededRandom(seed)
+  const kills = 3 + Math.floor(random() * 3)
+  console.log(`crash seed ${seed} (TOLLGATE_CRASH_SEED=${seed} replays it): ${kills} kills over ${count} settlements`)
+  const payments = await makePayments(chain, count)
+  const started = Date.now()
+  child = await startChild()
+
+  const outcomes = new Map<string, Outcome>()
+  let streaming = true
+  let killed = 0
+  const killer = (async () => {
+    for (let kill = 0; kill < kills && streaming; kill++) {
+      // A random moment within the kill's share of the stream (by answers received), plus a random delay.
+      const threshold = Math.floor(((kill + 0.2 + random() * 0.6) / (kills + 1)) * count)
+      while (streaming && outcomes.size < threshold) await sleep(20)
+      await sleep(random() * 300)
+      if (!streaming) break
+      const victim = child as ChildProcess
+      const exited = new Promise((resolve) => victim.once('exit', resolve))
+      victim.kill('SIGKILL')
+      await exited
+      killed++
+      console.log(`SIGKILL #${kill + 1} at ${Date.now() - started} ms, ${outcomes.size} answered`)
+      child = await startChild()
+    }
+  })()
+  const streamDeadline = started + 50_000
+  await pool(payments, 24, async (payment) => {
+    const outcome = await settleUntilFinal(payment, streamDeadline)
+    if (outcome) outcomes.set(payment.id, outcome)
+  })
+  streaming = false
+  await killer
+  console.log(`stream done at ${Date.now() - started} ms: ${outcomes.size}/${count} answered`)
+
+  // Stop cleanly (the last start's reconciler ran at start and every second), then read the ledger.
+  const last = child as ChildProcess
+  const exited = new Promise((resolve) => last.once('exit', resolve))
+  last.kill('SIGTERM')
+  await exited
+  child = undefined
+
+  const view = await chainView(chain, payments)
+  const store = createSqliteStore({ dataDir })
+  const ledger = new Map<string, LedgerEntry | undefined>()
+  for (const payment of payments) ledger.set(payment.id, await store.get(payment.id))
+  await store.close()
+
+  const signer = chain.accounts.facilitator.address
+  for (const payment of payments.filter((p) => !outcomes.has(p.id))) {
+    const entry = ledger.get(payment.id)
+    const tx = entry?.transaction
+      ? await chain.publicClient.request({ method: 'eth_getTransactionByHash', params: [entry.transaction] })
+      : null
+    console.log(
+      `unanswered ${payment.id}: ${entry?.state} tx ${entry?.transaction} nonce ${entry?.signerNonce} known ${tx !== null}`,
+      `signer latest ${await chain.publicClient.getTransactionCount({ address: signer, blockTag: 'latest' })}`,
+      `pending ${await chain.publicClient.getTransactionCount({ address: signer, blockTag: 'pending' })}`,
+    )
+  }
+  let settled = 0
+  let refused = 0
+  const states: Record<string, number> = {}
+  for (const payment of payments) {
+    const onChain = view.get(payment.id)
+    const entry = ledger.get(payment.id)
+    const outcome = outcomes.get(payment.id)
+    const state = entry?.state ?? 'none'
+    states[state] = (states[state] ?? 0) + 1
+    const where = `${payment.id}: ${JSON.stringify(outcome)} ledger ${state}`
+    expect(onChain?.logs ?? 0, where).toBeLessThanOrEqual(1) // never twice
+    expect(outcome, where).toBeDefined() // every payment got a final answer
+    if (outcome?.kind === 'settled') {
+      expect(onChain?.spent, where).toBe(true)
+      expect(outcome.transaction?.toLowerCase(), where).toBe(onChain?.transactions[0]?.toLowerCase())
+      settled++
+    } else {
+      expect(onChain?.spent, where).toBe(false)
+      refused++
+    }
+    expect(entry?.state === 'settled', where).toBe(onChain?.spent === true)
+  }
+  console.log(
+    `${settled} settled once, ${refused} refused, ledger ${JSON.stringify(states)}, reconciler ${JSON.stringify(reconciled)}, ${Date.now() - started} ms`,
+  )
+  expect(settled + refused).toBe(count)
+  expect(killed).toBe(kills)
+}, 90_000)
