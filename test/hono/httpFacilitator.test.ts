@@ -4,6 +4,8 @@
  */
 import { generateKeyPairSync, verify as verifySignature } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { createFacilitatorConfig } from '@coinbase/x402'
 import { serve } from '@hono/node-server'
 import { httpFacilitator, toErrorCode } from '@tollgate/hono'
@@ -175,6 +177,19 @@ describe('httpFacilitator', () => {
       message: 'settle: the facilitator did not answer within 150 ms (the settlement outcome is unknown).',
     })
     expect(Date.now() - started).toBeLessThan(1_500)
+  })
+
+  test('behavior: the timeout holds after a garbage collection (Node fetch loses a copied Request signal)', async () => {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    reset(() => new Promise<Response>((resolve) => setTimeout(() => resolve(Response.json({ success: true })), 3_000)))
+    const facilitator = httpFacilitator({ url: server.url, timeoutMs: 300 })
+    const started = Date.now()
+    const answer = facilitator.settle(call)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    gc()
+    expect(await answer).toMatchObject({ ok: false, code: 'facilitator_unavailable' })
+    expect(Date.now() - started).toBeLessThan(2_000)
   })
 
   test('behavior: an unreachable facilitator is facilitator_unavailable', async () => {

@@ -166,11 +166,15 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     const auth = await authHeaders(endpoint)
     if (typeof auth === 'string') return unavailable(auth)
     const timeout = timeouts[endpoint]
-    // A timer we hold, not AbortSignal.timeout: Node holds that signal weakly, and a collected
-    // signal never fires.
+    // The deadline is a race we own, not only the request's signal: Node's fetch copies the
+    // Request, and after a garbage collection the copy no longer follows our signal
+    // (nodejs/undici#4068), so an aborted call would wait for the answer however long it takes.
     const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(), timeout)
     const signal = controller.signal
+    const deadline = new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+    })
+    const timer = setTimeout(() => controller.abort(), timeout)
     const headers = new Headers(auth)
     headers.set('accept', 'application/json')
     let init: RequestInit = { method: 'GET', headers, signal }
@@ -180,11 +184,15 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     }
     let text: string
     let response: Response
+    let sent: Promise<Response> | undefined
     try {
-      response = await send(new Request(`${base}/${endpoint}`, init))
-      text = await response.text()
+      sent = send(new Request(`${base}/${endpoint}`, init))
+      response = await Promise.race([sent, deadline])
+      text = await Promise.race([response.text(), deadline])
     } catch (error) {
       if (signal.aborted) {
+        // An answer that still comes after the deadline is dropped, not left holding the connection.
+        sent?.then((late) => late.body?.cancel()).catch(() => {})
         const indeterminate = endpoint === 'settle' ? ' (the settlement outcome is unknown)' : ''
         return unavailable(`${endpoint}: the facilitator did not answer within ${timeout} ms${indeterminate}.`)
       }
