@@ -35,8 +35,8 @@ export default defineConfig({
           include: loadSuites,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
-          // One retry, reported as such: test/ledger/manyNodes.test.ts's 60-payment case has hung once in
-          // about 25 runs (under investigation); a real break fails both attempts.
+          // One retry, reported as such: these suites push hundreds of settlements through one anvil on a
+          // shared 2-core machine, and a starved run can miss a bound; a real break fails both attempts.
           retry: 1,
         },
       },

@@ -192,6 +192,15 @@ describe('httpFacilitator', () => {
     expect(Date.now() - started).toBeLessThan(2_000)
   })
 
+  test('behavior: the timeout holds even when the fetch ignores the signal', async () => {
+    const facilitator = httpFacilitator({ url: server.url, timeoutMs: 100, fetch: () => new Promise(() => {}) })
+    expect(await facilitator.verify(call)).toMatchObject({
+      ok: false,
+      code: 'facilitator_unavailable',
+      message: 'verify: the facilitator did not answer within 100 ms.',
+    })
+  })
+
   test('behavior: an unreachable facilitator is facilitator_unavailable', async () => {
     const facilitator = httpFacilitator({ url: 'http://127.0.0.1:9', timeoutMs: 2_000 })
     expect(await facilitator.verify(call)).toMatchObject({ ok: false, code: 'facilitator_unavailable' })
