@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { type Facilitator, release, releaseExtension, settle, supported, verify } from '@tollgate/facilitator'
-import type { ErrorCode } from '@tollgate/protocol'
+import { type ErrorCode, tollgateExtensions } from '@tollgate/protocol'
 import { type Context, Hono } from 'hono'
 
 export type CreateAppOptions = {
@@ -128,7 +128,7 @@ export function createApp(
 
   app.get('/supported', function supportedRoute(c) {
     const answer = supported(facilitator)
-    return c.json({ ...answer, extensions: [...answer.extensions, releaseExtension] })
+    return c.json({ ...answer, extensions: [...answer.extensions, releaseExtension, tollgateExtensions.delivery] })
   })
 
   app.get('/health', function healthRoute(c) {

@@ -42,6 +42,8 @@ export function createMemoryStore(): Store {
           existing.updatedAt = entry.createdAt
           if (entry.reservedUntil === undefined) delete existing.reservedUntil
           else existing.reservedUntil = entry.reservedUntil
+          if (entry.holder === undefined) delete existing.holder
+          else existing.holder = entry.holder
         }
         return { ok: true, entry: copy(existing), created: false, leased: free }
       }
@@ -57,6 +59,16 @@ export function createMemoryStore(): Store {
         return { ok: false, code: 'invalid_transaction_state', entry: entry && copy(entry) }
       }
       Object.assign(entry, patch, { state: to, updatedAt: now })
+      return { ok: true, entry: copy(entry) }
+    },
+    async swapDelivery(id, { expected, next, now }) {
+      const entry = entries.get(id)
+      if (entry?.state !== 'settled' || entry.deliveredTo !== expected) {
+        return { ok: false, code: 'invalid_transaction_state', entry: entry && copy(entry) }
+      }
+      if (next === undefined) delete entry.deliveredTo
+      else entry.deliveredTo = next
+      entry.updatedAt = now
       return { ok: true, entry: copy(entry) }
     },
     async list({ states, limit = 100 }) {

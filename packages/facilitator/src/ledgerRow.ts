@@ -31,6 +31,8 @@ export type LedgerRow = {
   reserved_until: Integer | null
   claimed_by: string | null
   claimed_until: Integer | null
+  holder: string | null
+  delivered_to: string | null
   created_at: Integer
   updated_at: Integer
 }
@@ -76,5 +78,7 @@ export function toLedgerEntry(row: LedgerRow): LedgerEntry {
   if (row.reserved_until !== null) entry.reservedUntil = BigInt(row.reserved_until)
   if (row.claimed_by !== null) entry.claimedBy = row.claimed_by
   if (row.claimed_until !== null) entry.claimedUntil = BigInt(row.claimed_until)
+  if (row.holder !== null) entry.holder = row.holder as Hex
+  if (row.delivered_to !== null) entry.deliveredTo = row.delivered_to as Hex
   return entry
 }

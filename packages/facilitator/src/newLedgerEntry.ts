@@ -4,7 +4,7 @@ import type { NewLedgerEntry } from './store.ts'
 /** The ledger row a verified payment is reserved under (internal). */
 export function newLedgerEntry(request: ExactPaymentRequest, now: bigint): NewLedgerEntry {
   const { authorization, chain, requirements } = request
-  return {
+  const entry: NewLedgerEntry = {
     id: request.id,
     network: chain.network,
     chainId: chain.chainId,
@@ -19,4 +19,6 @@ export function newLedgerEntry(request: ExactPaymentRequest, now: bigint): NewLe
     x402Version: request.x402Version,
     createdAt: now,
   }
+  if (request.claim) entry.holder = request.claim
+  return entry
 }

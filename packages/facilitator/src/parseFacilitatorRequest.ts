@@ -38,6 +38,11 @@ export type ExactPaymentRequest = {
   digest?: Uint8Array
   /** Set when the payload contradicts the requirements (answered as an invalid payment, not a 400). */
   mismatch?: ErrorCode
+  /**
+   * Digest of the resource server's `tollgate.claim` for this buyer request: the reservation's holder
+   * and the one request allowed to deliver. Absent when the caller sent none (a plain x402 client).
+   */
+  claim?: Hex
 }
 
 export type ParseFacilitatorRequestResult =
@@ -49,6 +54,8 @@ const addressPattern = /^0x[0-9a-fA-F]{40}$/
 const bytes32Pattern = /^0x[0-9a-fA-F]{64}$/
 const signaturePattern = /^0x(?:[0-9a-fA-F]{2})+$/
 const uintPattern = /^(?:0|[1-9][0-9]{0,77})$/
+/** `tollgateRequestSchema`'s claim. */
+const claimPattern = /^[A-Za-z0-9_-]{16,128}$/
 const caip2Pattern = /^[-a-z0-9]{3,8}:[-_a-zA-Z0-9]{1,32}$/
 const isUint = (value: unknown): value is string =>
   typeof value === 'string' && uintPattern.test(value) && (value.length < 78 || BigInt(value) < 2n ** 256n)
@@ -86,8 +93,14 @@ function isRequirementsV2(value: unknown): boolean {
  * are loose and its transforms are casts). Anything else goes through zod, which decides and explains.
  */
 function fastFacilitatorRequestV2(body: Record<string, unknown>): FacilitatorRequestV2 | undefined {
-  const { x402Version, paymentPayload, paymentRequirements } = body
+  const { x402Version, paymentPayload, paymentRequirements, tollgate } = body
   if ((x402Version !== undefined && x402Version !== 2) || !isObject(paymentPayload)) return undefined
+  if (
+    tollgate !== undefined &&
+    !(isObject(tollgate) && typeof tollgate.claim === 'string' && claimPattern.test(tollgate.claim))
+  ) {
+    return undefined
+  }
   const { resource, accepted, payload, extensions } = paymentPayload
   const resourceValid =
     resource === undefined ||
@@ -249,5 +262,6 @@ export function parseFacilitatorRequest(facilitator: Facilitator, body: unknown)
   }
   if (digest) request.digest = digest
   if (mismatch) request.mismatch = mismatch
+  if (data.tollgate) request.claim = keccak256(toBytes(data.tollgate.claim))
   return { ok: true, request }
 }

@@ -25,7 +25,8 @@ const requirements = {
   maxTimeoutSeconds: 60,
   extra: { name: 'USD Coin', version: '2' },
 }
-const body = (nonceByte: string, value = '10000') => ({
+const holderClaim = 'holder-claim-0123456789'
+const body = (nonceByte: string, { value = '10000', claim }: { value?: string; claim?: string } = {}) => ({
   x402Version: 2,
   paymentPayload: {
     x402Version: 2,
@@ -43,36 +44,89 @@ const body = (nonceByte: string, value = '10000') => ({
     },
   },
   paymentRequirements: requirements,
+  ...(claim ? { tollgate: { claim } } : {}),
 })
 
+/** Reserves the payment as `/verify` would for the request that sent `holderClaim`. */
 async function reserve(input: ReturnType<typeof body>) {
-  const parsed = parseFacilitatorRequest(facilitator, input)
+  const parsed = parseFacilitatorRequest(facilitator, { ...input, tollgate: { claim: holderClaim } })
   if (!parsed.ok) throw new Error(parsed.message)
   await facilitator.store.reserve({ ...newLedgerEntry(parsed.request, 1_800_000_000n), reservedUntil: 1_800_000_120n })
   return parsed.request.id
 }
 
-test('default: a held reservation is released once; the row is released with no lease', async () => {
+test('default: the holder releases its reservation once; the row is released with no lease', async () => {
   const id = await reserve(body('22'))
-  expect(await release(facilitator, body('22'))).toEqual({ ok: true, response: { released: true } })
-  expect(await release(facilitator, body('22'))).toEqual({ ok: true, response: { released: false } })
+  expect(await release(facilitator, body('22', { claim: holderClaim }))).toEqual({
+    ok: true,
+    response: { released: true },
+  })
+  expect(await release(facilitator, body('22', { claim: holderClaim }))).toEqual({
+    ok: true,
+    response: { released: false },
+  })
   const entry = await facilitator.store.get(id)
   expect(entry?.state).toBe('released')
   expect(entry?.reservedUntil).toBeUndefined()
 })
 
+test('behavior: a copy of the payment without the holder claim releases nothing', async () => {
+  const id = await reserve(body('55'))
+  // Anyone who saw the payment header can send this body: with no claim, or with a claim of its own.
+  expect(await release(facilitator, body('55'))).toEqual({ ok: true, response: { released: false } })
+  expect(await release(facilitator, body('55', { claim: 'someone-else-0123456789' }))).toEqual({
+    ok: true,
+    response: { released: false },
+  })
+  expect((await facilitator.store.get(id))?.state).toBe('reserved')
+})
+
+test('behavior: the delivering request gives back the delivery of a settled payment; nobody else can', async () => {
+  const id = await reserve(body('66'))
+  const now = 1_800_000_001n
+  for (const to of ['settling', 'submitted', 'settled'] as const) {
+    const from = to === 'settling' ? 'reserved' : to === 'submitted' ? 'settling' : 'submitted'
+    await facilitator.store.transition(id, { from: [from], to, now })
+  }
+  const parsed = parseFacilitatorRequest(facilitator, body('66', { claim: holderClaim }))
+  if (!parsed.ok || !parsed.request.claim) throw new Error('no claim')
+  await facilitator.store.swapDelivery(id, { expected: undefined, next: parsed.request.claim, now })
+  expect(await release(facilitator, body('66', { claim: 'someone-else-0123456789' }))).toEqual({
+    ok: true,
+    response: { released: false },
+  })
+  expect((await facilitator.store.get(id))?.deliveredTo).toBe(parsed.request.claim)
+  expect(await release(facilitator, body('66', { claim: holderClaim }))).toEqual({
+    ok: true,
+    response: { released: true },
+  })
+  const entry = await facilitator.store.get(id)
+  expect(entry?.state).toBe('settled')
+  expect(entry?.deliveredTo).toBeUndefined()
+})
+
 test('behavior: nothing reserved, another payload under the id, or a claimed payment is not released', async () => {
-  expect(await release(facilitator, body('33'))).toEqual({ ok: true, response: { released: false } })
+  expect(await release(facilitator, body('33', { claim: holderClaim }))).toEqual({
+    ok: true,
+    response: { released: false },
+  })
   const id = await reserve(body('44'))
   // Same authorization id (from, nonce), another payload (value): not the holder.
-  expect(await release(facilitator, body('44', '20000'))).toMatchObject({ ok: true })
+  expect(await release(facilitator, body('44', { value: '20000', claim: holderClaim }))).toMatchObject({ ok: true })
   expect((await facilitator.store.get(id))?.state).toBe('reserved')
   await facilitator.store.transition(id, { from: ['reserved'], to: 'settling', now: 1_800_000_001n })
-  expect(await release(facilitator, body('44'))).toEqual({ ok: true, response: { released: false } })
+  expect(await release(facilitator, body('44', { claim: holderClaim }))).toEqual({
+    ok: true,
+    response: { released: false },
+  })
   expect((await facilitator.store.get(id))?.state).toBe('settling')
 })
 
-test('behavior: a malformed body is a 400-style failure', async () => {
+test('behavior: a malformed body or claim is a 400-style failure', async () => {
   expect(await release(facilitator, { x402Version: 2 })).toMatchObject({ ok: false })
-  expect(await release(facilitator, 'not an object')).toMatchObject({ ok: false })
+  expect(await release(facilitator, 'not an object')).toMatchObject({ ok: false, code: 'invalid_request' })
+  expect(await release(facilitator, body('77', { claim: 'short' }))).toMatchObject({
+    ok: false,
+    code: 'invalid_request',
+  })
 })

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@tollgate/protocol'
+import { type ErrorCode, tollgateExtensions } from '@tollgate/protocol'
 import type { Facilitator } from './createFacilitator.ts'
 import { parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
 
@@ -12,14 +12,21 @@ export type ReleaseResult =
   | { ok: false; code: ErrorCode; message: string }
 
 /** The `/supported` extension that announces `POST /release`. */
-export const releaseExtension = 'tollgate-release'
+export const releaseExtension = tollgateExtensions.release
 
 /**
  * `POST /release` (Tollgate extension `tollgate-release`): the resource server did not use a payment
- * it verified (its handler failed), so the reservation `/verify` took is given back
- * (`reserved -> released`) and the same payment can be verified and paid again at once instead of
- * after the lease. Same body as `/verify`; only a reservation of that very authorization (same
- * payload hash) still `reserved` is released: a payment being settled or settled is never touched.
+ * it verified (its handler failed), so what its request held is given back:
+ *
+ * - a reservation `/verify` took (`reserved -> released`), so the same payment can be verified and
+ *   paid again at once instead of after the lease;
+ * - the delivery of a settled payment (`deliveredTo` cleared), so a retry of the same payment is served
+ *   instead of answered `payment_already_delivered`.
+ *
+ * Only the request that holds it may give it back: the body is the `/verify` body with the same
+ * `tollgate.claim` (a secret the resource server drew for that buyer request). A copy of the payment
+ * header, which anyone who saw the request holds, releases nothing; a body without a claim releases
+ * nothing either. A payment being settled is never touched.
  *
  * @example
  * import { release } from '@tollgate/facilitator'
@@ -30,15 +37,22 @@ export async function release(facilitator: Facilitator, body: unknown): Promise<
   const parsed = parseFacilitatorRequest(facilitator, body)
   if (!parsed.ok) return parsed
   const { request } = parsed
+  const { claim } = request
   const entry = await facilitator.store.get(request.id)
-  if (entry?.state !== 'reserved' || entry.payloadHash !== request.payloadHash) {
+  if (claim === undefined || entry?.payloadHash !== request.payloadHash) {
     return { ok: true, response: { released: false } }
   }
+  const now = facilitator.now()
+  if (entry.state === 'settled' && entry.deliveredTo === claim) {
+    const given = await facilitator.store.swapDelivery(request.id, { expected: claim, next: undefined, now })
+    return { ok: true, response: { released: given.ok } }
+  }
+  if (entry.state !== 'reserved' || entry.holder !== claim) return { ok: true, response: { released: false } }
   const moved = await facilitator.store.transition(request.id, {
     from: ['reserved'],
     to: 'released',
     patch: { reservedUntil: undefined },
-    now: facilitator.now(),
+    now,
   })
   return { ok: true, response: { released: moved.ok } }
 }

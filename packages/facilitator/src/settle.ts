@@ -230,6 +230,16 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
           continue
         }
         default:
+          // Reserved by another resource-server request whose lease runs: only that request settles it now.
+          if (
+            entry.state === 'reserved' &&
+            entry.holder !== undefined &&
+            entry.holder !== request.claim &&
+            entry.reservedUntil !== undefined &&
+            entry.reservedUntil > facilitator.now()
+          ) {
+            return fail('authorization_in_use', 'Another request holds the reservation of this authorization.')
+          }
           break // reserved or released: verify and claim
       }
     }
@@ -285,6 +295,10 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
  *
  * Idempotent per authorization: the same payload settled again, concurrently in this process or
  * later from any process sharing the Store, gets the first outcome and never a second transaction.
+ * Delivery is once per payment: a request carrying Tollgate's `tollgate.claim` gets `success: true`
+ * only if its claim takes the payment's one delivery (or already holds it); another claim gets
+ * `payment_already_delivered` with the transaction. A caller without a claim (a plain x402 resource
+ * server) gets the settled answer every time, and must itself not serve a payment twice.
  *
  * @example
  * import { settle } from '@tollgate/facilitator'
@@ -296,7 +310,7 @@ export async function settle(facilitator: Facilitator, body: unknown): Promise<S
   const parsed = parseFacilitatorRequest(facilitator, body)
   if (!parsed.ok) return parsed
   const { request } = parsed
-  const key = `${request.id}|${request.payloadHash}|${request.network}`
+  const key = `${request.id}|${request.payloadHash}|${request.network}|${request.claim ?? ''}`
   let running = facilitator.inflight.get(key)
   if (!running) {
     running = settleOnce(facilitator, request)
@@ -313,5 +327,32 @@ export async function settle(facilitator: Facilitator, body: unknown): Promise<S
       .finally(() => facilitator.inflight.delete(key))
     facilitator.inflight.set(key, running)
   }
-  return { ok: true, response: await running }
+  const response = await running
+  if (!response.success || request.claim === undefined) return { ok: true, response }
+  return { ok: true, response: await takeDelivery(facilitator, request, request.claim, response) }
+}
+
+/**
+ * The one delivery a settled payment allows, taken for the request that sent `claim` (compare-and-set
+ * in the ledger, shared by every node): the first claim to ask gets the settled answer, and so does
+ * the same claim asking again (its answer was lost); any other gets `payment_already_delivered`.
+ */
+async function takeDelivery(
+  facilitator: Facilitator,
+  request: ExactPaymentRequest,
+  claim: Hex,
+  settled: SettleResponse,
+): Promise<SettleResponse> {
+  const taken = await facilitator.store.swapDelivery(request.id, {
+    expected: undefined,
+    next: claim,
+    now: facilitator.now(),
+  })
+  if (taken.ok || taken.entry?.deliveredTo === claim) return settled
+  return {
+    ...settled,
+    success: false,
+    errorReason: 'payment_already_delivered',
+    errorMessage: 'This payment settled and was delivered once, to another request; a new request needs a new payment.',
+  }
 }

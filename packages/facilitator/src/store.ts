@@ -69,6 +69,16 @@ export type LedgerEntry = {
    * same payload is `authorization_in_use`; absent means no lease is held.
    */
   reservedUntil?: bigint
+  /**
+   * Digest of the claim of the resource-server request that holds the reservation (Tollgate's
+   * `tollgate.claim`): only that request may release it. Absent for a caller that sent no claim.
+   */
+  holder?: Hex
+  /**
+   * Once `settled`: digest of the claim of the one resource-server request allowed to deliver the
+   * paid content, taken with {@link Store.swapDelivery}. Absent while nobody has delivered.
+   */
+  deliveredTo?: Hex
   /** The node (owner id) that claimed this entry for settlement or reconciliation, see {@link Store.claim}. */
   claimedBy?: string
   /** End of that claim (seconds); once `<= now` another owner may claim the entry. */
@@ -91,6 +101,7 @@ export type NewLedgerEntry = Omit<
   | 'errorMessage'
   | 'claimedBy'
   | 'claimedUntil'
+  | 'deliveredTo'
 >
 
 /** Keys a {@link LedgerPatch} may set. */
@@ -135,6 +146,15 @@ export type TransitionResult =
   | { ok: true; entry: LedgerEntry }
   /** The entry is missing, not in `from`, or `from -> to` is not a ledger transition. */
   | { ok: false; code: 'invalid_transaction_state'; entry: LedgerEntry | undefined }
+
+export type SwapDeliveryParameters = {
+  /** What `deliveredTo` must be now (`undefined`: nobody delivered). */
+  expected: Hex | undefined
+  /** What it becomes (`undefined`: the delivery is given back). */
+  next: Hex | undefined
+  /** Seconds since the epoch, written to `updatedAt`. */
+  now: bigint
+}
 
 export type ClaimParameters = {
   /** States an entry must be in to be claimed. */
@@ -193,13 +213,18 @@ export type ListParameters = {
 export type Store = {
   /**
    * Reserves `entry.id`. Same payload already `reserved` (or `released`, which is reserved again):
-   * `ok` with `created: false`. Another payload, or the entry is settling or beyond:
+   * `ok` with `created: false`. Whoever takes the lease writes its `holder` (or clears it). Another payload, or the entry is settling or beyond:
    * `authorization_in_use` with the holder.
    */
   reserve(entry: NewLedgerEntry): Promise<ReserveResult>
   get(id: string): Promise<LedgerEntry | undefined>
   /** Moves an entry from one of `from` to `to`, applying `patch`, if and only if that is allowed. */
   transition(id: string, parameters: TransitionParameters): Promise<TransitionResult>
+  /**
+   * Compare-and-set on the delivery of a `settled` entry: sets `deliveredTo` to `next` if and only if
+   * the entry is `settled` and `deliveredTo` is `expected` now. Of concurrent callers (any node), one wins.
+   */
+  swapDelivery(id: string, parameters: SwapDeliveryParameters): Promise<TransitionResult>
   /** Entries in `states`, oldest first: the reconciler's work list. */
   list(parameters: ListParameters): Promise<LedgerEntry[]>
   /**

@@ -382,6 +382,62 @@ export function storeConformance(makeStore: MakeStore): ConformanceCase[] {
         }),
     },
     {
+      name: 'reserve: the holder is written, kept while the lease is held, and replaced by whoever re-takes it',
+      run: () =>
+        withStore(makeStore, async (store) => {
+          const [a, b] = [`0x${'a1'.repeat(32)}`, `0x${'b2'.repeat(32)}`] as const
+          const entry = newEntry({ reservedUntil: 1_800_000_120n, holder: a })
+          const first = await store.reserve(entry)
+          check(first.ok && first.entry.holder === a, 'holder not written', first)
+          const held = await store.reserve({ ...entry, createdAt: 1_800_000_100n, holder: b })
+          check(held.ok && !held.leased && held.entry.holder === a, 'a held reservation changed holder', held)
+          const retaken = await store.reserve({
+            ...entry,
+            createdAt: 1_800_000_120n,
+            reservedUntil: 1_800_000_240n,
+            holder: b,
+          })
+          check(retaken.ok && retaken.leased && retaken.entry.holder === b, 're-taker is not the holder', retaken)
+          const { holder: _, ...anonymous } = entry
+          const cleared = await store.reserve({
+            ...anonymous,
+            createdAt: 1_800_000_240n,
+            reservedUntil: 1_800_000_360n,
+          })
+          check(cleared.ok && cleared.leased && cleared.entry.holder === undefined, 'holder not cleared', cleared)
+        }),
+    },
+    {
+      name: 'swapDelivery: only a settled entry, only from the expected value; of 25 concurrent takers one wins',
+      run: () =>
+        withStore(makeStore, async (store) => {
+          const entry = newEntry()
+          await store.reserve(entry)
+          const [a, b] = [`0x${'a1'.repeat(32)}`, `0x${'b2'.repeat(32)}`] as const
+          const early = await store.swapDelivery(entry.id, { expected: undefined, next: a, now: 1_800_000_001n })
+          check(!early.ok && early.entry?.deliveredTo === undefined, 'an unsettled entry was delivered', early)
+          await moveTo(store, entry.id, ['settling', 'submitted', 'settled'])
+          const takers = Array.from({ length: 25 }, (_, i) => `0x${i.toString(16).padStart(64, '0')}` as Hex)
+          const results = await Promise.all(
+            takers.map((next) => store.swapDelivery(entry.id, { expected: undefined, next, now: 1_800_000_002n })),
+          )
+          const winners = results.filter((result) => result.ok)
+          check(winners.length === 1, 'not exactly one delivery', results)
+          const winner = (winners[0] as { entry: LedgerEntry }).entry.deliveredTo
+          check((await store.get(entry.id))?.deliveredTo === winner, 'deliveredTo not the winner')
+          const wrong = await store.swapDelivery(entry.id, { expected: a, next: b, now: 1_800_000_003n })
+          check(!wrong.ok && wrong.entry?.deliveredTo === winner, 'swapped from a value it did not hold', wrong)
+          const back = await store.swapDelivery(entry.id, { expected: winner, next: undefined, now: 1_800_000_004n })
+          check(
+            back.ok && back.entry.deliveredTo === undefined && back.entry.state === 'settled',
+            'not given back',
+            back,
+          )
+          const again = await store.swapDelivery(entry.id, { expected: undefined, next: b, now: 1_800_000_005n })
+          check(again.ok && again.entry.deliveredTo === b, 'a given-back delivery was not taken again', again)
+        }),
+    },
+    {
       name: 'reserve: of 25 concurrent leased reservations of one id exactly one holds the lease',
       run: () =>
         withStore(makeStore, async (store) => {

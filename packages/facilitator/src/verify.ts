@@ -20,6 +20,8 @@ const invalid = (payer: Address, code: ErrorCode, detail?: string): VerifyResult
     : { isValid: false, invalidReason: code, payer },
 })
 
+const pendingMessage = 'This authorization is being settled; ask /settle for its outcome, and do not pay again.'
+
 const heldMessage =
   'Another request holds the reservation of this authorization; settle it, release it, or wait for its lease to end.'
 
@@ -30,8 +32,11 @@ const heldMessage =
  * `validBefore`). Only the call that takes the reservation answers `isValid: true`: the same payload
  * verified again while the reservation is held is `authorization_in_use` (so a resource server
  * cannot serve twice for one payment), until the lease runs out or {@link release} gives it back.
- * `/settle` still accepts the held reservation. A payload that conflicts with a reservation is
- * `authorization_in_use`; one already settled or being settled is answered from the ledger. An
+ * `/settle` still accepts the held reservation. A request carrying Tollgate's `tollgate.claim` holds
+ * the reservation under that claim: the same claim verifying again (a lost answer) is valid again, and
+ * only that claim may release it or settle it while the lease lasts. A payload that conflicts with a
+ * reservation is `authorization_in_use`; one being settled is `settlement_pending` (ask `/settle`);
+ * one settled is `invalid_exact_evm_nonce_already_used`. An
  * unreachable chain is `unexpected_verify_error`, not a throw.
  *
  * @example
@@ -54,10 +59,11 @@ export async function verify(facilitator: Facilitator, body: unknown): Promise<V
       if (existing.payloadHash !== request.payloadHash) return invalid(payer, 'authorization_in_use')
       switch (existing.state) {
         case 'settled':
-        case 'submitted':
           return invalid(payer, 'invalid_exact_evm_nonce_already_used')
         case 'settling':
-          return invalid(payer, 'authorization_in_use')
+        case 'submitted':
+          // Being settled: the same payment sent again is answered by `/settle` once the outcome is known.
+          return invalid(payer, 'settlement_pending', pendingMessage)
         case 'failed':
         case 'expired':
           return invalid(
@@ -67,6 +73,10 @@ export async function verify(facilitator: Facilitator, body: unknown): Promise<V
           )
         case 'reserved':
           if (existing.reservedUntil !== undefined && existing.reservedUntil > facilitator.now()) {
+            // The holder asking again (its answer was lost) still holds it; anyone else waits.
+            if (request.claim !== undefined && existing.holder === request.claim) {
+              return { ok: true, response: { isValid: true, payer } }
+            }
             return invalid(payer, 'authorization_in_use', heldMessage)
           }
           break

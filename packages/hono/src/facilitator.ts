@@ -61,6 +61,13 @@ export type Facilitator = {
    * (Tollgate extension `tollgate-release`). Optional; must not throw.
    */
   release?(call: FacilitatorCall): Promise<void>
+  /**
+   * Whether the facilitator binds the reservation and the one delivery of a payment to the call's
+   * `tollgate.claim` (Tollgate extension `tollgate-delivery`): then `settle` answers `success` only to
+   * the request allowed to deliver, so the middleware may settle a payment it did not verify (a retry
+   * of a pending one) and serve on the answer. Optional; absent means no.
+   */
+  deliveryClaims?(): Promise<boolean>
 }
 
 // The official packages spell a few spec codes differently (x402-protocol.md §3.4); clients only

@@ -4,6 +4,7 @@ import {
   type SettleResponse,
   settleResponseSchema,
   supportedResponseSchema,
+  tollgateExtensions,
   verifyResponseSchema,
 } from '@tollgate/protocol'
 import {
@@ -57,8 +58,6 @@ export type HttpFacilitator = Facilitator & {
 
 const defaultTimeouts = { verify: 10_000, settle: 60_000, supported: 10_000, release: 10_000 } as const
 const endpoints = ['verify', 'settle', 'supported', 'release'] as const
-/** The `/supported` extension of a facilitator that serves `POST /release` (Tollgate's does). */
-const releaseExtension = 'tollgate-release'
 type Endpoint = (typeof endpoints)[number]
 
 type Exchange =
@@ -224,14 +223,26 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     return { ok: false as const, code, reason: code, message: `${endpoint}: the facilitator's answer is malformed.` }
   }
 
-  // Whether the facilitator serves /release: asked once, lazily (a failed ask is asked again next time).
-  let releasable: Promise<boolean> | undefined
+  // The facilitator's /supported extensions: asked once, lazily (a failed ask is asked again next time).
+  let extensions: Promise<readonly string[]> | undefined
+  const hasExtension = async (name: string) => {
+    extensions ??= facilitator.supported().then((answer) => {
+      if (!answer.ok) extensions = undefined
+      return answer.ok ? answer.response.extensions : []
+    })
+    return (await extensions).includes(name)
+  }
+  /** The body of a call: Tollgate's `tollgate` member only for a facilitator that reads it. */
+  const bodyOf = async ({ tollgate, ...call }: FacilitatorCall) => {
+    const body = { x402Version: call.paymentPayload.x402Version, ...call }
+    return tollgate && (await hasExtension(tollgateExtensions.delivery)) ? { ...body, tollgate } : body
+  }
 
   const facilitator: HttpFacilitator = {
     url: base,
 
     async verify(call: FacilitatorCall): Promise<VerifyResult> {
-      const answer = await exchange('verify', { x402Version: call.paymentPayload.x402Version, ...call })
+      const answer = await exchange('verify', await bodyOf(call))
       if (!answer.ok) return answer
       const parsed = verifyResponseSchema.safeParse(answer.json)
       if (!parsed.success) return malformed('verify', answer.status, answer.json)
@@ -249,7 +260,7 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     },
 
     async settle(call: FacilitatorCall): Promise<SettleResult> {
-      const answer = await exchange('settle', { x402Version: call.paymentPayload.x402Version, ...call })
+      const answer = await exchange('settle', await bodyOf(call))
       if (!answer.ok) return answer
       const parsed = settleResponseSchema.safeParse(answer.json)
       if (!parsed.success) return malformed('settle', answer.status, answer.json)
@@ -270,13 +281,11 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     },
 
     async release(call: FacilitatorCall): Promise<void> {
-      releasable ??= facilitator.supported().then((answer) => {
-        if (!answer.ok) releasable = undefined
-        return answer.ok && answer.response.extensions.includes(releaseExtension)
-      })
-      if (!(await releasable)) return
-      await exchange('release', { x402Version: call.paymentPayload.x402Version, ...call })
+      if (!(await hasExtension(tollgateExtensions.release))) return
+      await exchange('release', await bodyOf(call))
     },
+
+    deliveryClaims: () => hasExtension(tollgateExtensions.delivery),
   }
   return facilitator
 }

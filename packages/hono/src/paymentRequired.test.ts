@@ -445,9 +445,10 @@ describe('paid requests', () => {
     const res = await request('/weather', { headers: { 'PAYMENT-SIGNATURE': await v2Header(request, '/weather') } })
     expect(res.status).toBe(202)
     expect(res.headers.get('payment-required')).toBeNull()
+    expect(res.headers.get('retry-after')).toBe('2')
     expect(await res.json()).toEqual({
       error: 'settlement_pending',
-      message: 'The payment was submitted and is not confirmed yet. Do not pay again.',
+      message: 'The payment was submitted and is not confirmed yet. Do not pay again: send the same payment again.',
       transaction: txHash,
       network: 'eip155:8453',
     })

@@ -15,6 +15,7 @@ import {
 import type { Context, Env, MiddlewareHandler } from 'hono'
 import type { Facilitator, FacilitatorCall, SettleResult, VerifyResult } from './facilitator.ts'
 import { matchOffer } from './match.ts'
+import { newClaim } from './newClaim.ts'
 import type { Payment } from './payment.ts'
 import { type PaywallInfo, renderPaywall } from './paywall.ts'
 import {
@@ -61,6 +62,10 @@ const allowedHeaders = [
   'Content-Type',
 ]
 const cacheLimit = 256
+/** `Retry-After` of a pending settlement, in seconds: about two Base blocks. */
+const retryAfterSeconds = 2
+/** Verify answers for a payment already being settled or settled: its retry asks `/settle` instead. */
+const resumable: ReadonlySet<ErrorCode> = new Set(['settlement_pending', 'invalid_exact_evm_nonce_already_used'])
 
 /**
  * The identity of a payment: for an `exact` EVM payload the authorization itself (network, asset,
@@ -95,6 +100,15 @@ async function releaseSafely(facilitator: Facilitator, call: FacilitatorCall): P
     await facilitator.release?.(call)
   } catch {
     // The reservation then ends with its lease.
+  }
+}
+
+/** Whether the facilitator binds delivery to the call's claim; never throws. */
+async function deliveryClaims(facilitator: Facilitator): Promise<boolean> {
+  try {
+    return (await facilitator.deliveryClaims?.()) === true
+  } catch {
+    return false
   }
 }
 
@@ -180,10 +194,11 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
 
   // Quotes by resource URL (static routes) or by URL and resolved offers (dynamic routes).
   const caches = new Map<CompiledRoute<E>, Map<string, Quote>>(table.routes.map((route) => [route, new Map()]))
-  const remember = (cache: Map<string, Quote>, key: string, quote: Quote) => {
-    if (cache.size >= cacheLimit) cache.clear()
-    cache.set(key, quote)
-    return quote
+  const remember = <T>(cache: Map<string, T>, key: string, value: T) => {
+    // The oldest goes first (a Map iterates in insertion order).
+    if (cache.size >= cacheLimit) cache.delete(cache.keys().next().value as string)
+    cache.set(key, value)
+    return value
   }
   for (const route of table.routes) {
     if (route.isStatic && route.resource !== undefined) {
@@ -195,6 +210,8 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
   // Payments between match and the end of settlement in this process, so the same authorization
   // sent twice at once is served once (the facilitator guards across processes).
   const inFlight = new Set<string>()
+  // Claims of requests whose settlement outcome is unknown (the facilitator did not answer), by payment.
+  const unresolved = new Map<string, string>()
 
   async function quoteFor(route: CompiledRoute<E>, c: Context<E>): Promise<Quote> {
     const url = route.resource ?? c.req.url
@@ -280,12 +297,20 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
         status,
         {
           error: result.code,
-          message: 'The payment was submitted and is not confirmed yet. Do not pay again.',
+          message: 'The payment was submitted and is not confirmed yet. Do not pay again: send the same payment again.',
           transaction: response.transaction,
           network: response.network,
         },
-        receipt,
+        { ...receipt, 'Retry-After': String(retryAfterSeconds) },
       )
+    }
+    if (result.code === 'payment_already_delivered') {
+      return json(status, {
+        error: result.code,
+        message: 'This payment was already delivered once; a new request needs a new payment.',
+        transaction: response.transaction,
+        network: response.network,
+      })
     }
     if (kind === 'invalid') return refused(quote, result.reason, response.payer ?? undefined, receipt)
     return json(status, { error: result.code, reason: result.reason, message: result.message }, receipt)
@@ -362,13 +387,26 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     if (!matched) return refused(quote, 'payment_requirements_mismatch', undefined)
 
     const version = payload.x402Version
+    const key = paymentKey(payload, matched, header)
+    if (inFlight.has(key)) {
+      return json(409, {
+        error: 'authorization_in_use',
+        message: 'This payment is already being processed by another request.',
+      })
+    }
+    // A request whose settlement outcome was lost left its claim here: a retry of the same payment
+    // takes it up, so it is served the delivery that request never got.
+    const claim = unresolved.get(key) ?? newClaim()
+    unresolved.delete(key)
+    const tollgate = { claim }
     const call: FacilitatorCall =
       payload.x402Version === 2
-        ? { x402Version: 2, paymentPayload: payload, paymentRequirements: matched.v2 }
+        ? { x402Version: 2, paymentPayload: payload, paymentRequirements: matched.v2, tollgate }
         : {
             x402Version: 1,
             paymentPayload: payload,
             paymentRequirements: matched.v1 as NonNullable<QuotedOffer['v1']>,
+            tollgate,
           }
     const payment: Payment = {
       route: route.key,
@@ -380,28 +418,37 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       settlement: undefined,
     }
 
-    const key = paymentKey(payload, matched, header)
-    if (inFlight.has(key)) {
-      return json(409, {
-        error: 'authorization_in_use',
-        message: 'This payment is already being processed by another request.',
-      })
+    /** A settlement that did not succeed: keeps the claim if its outcome is unknown, then the answer. */
+    const unsettled = (settled: Extract<SettleResult, { ok: false }>) => {
+      if (errorInfo(settled.code).class === 'retryable') remember(unresolved, key, claim)
+      return settleFailure(quote, matched, version, settled)
     }
+
+    /** Settles first, then runs the handler on the facilitator's word that this request may deliver. */
+    const settleThenServe = async (): Promise<Response | undefined> => {
+      const settled = await settleSafely(facilitator, call)
+      if (!settled.ok) return unsettled(settled)
+      payment.payer = settled.response.payer ?? undefined
+      payment.settlement = settled.response
+      c.set('payment', payment)
+      await next()
+      // Paid, and the handler failed: give the delivery back, so the same payment is served on a retry.
+      if (c.error !== undefined || c.res.status >= 400) await releaseSafely(facilitator, call)
+      deliver(c, settled.response, version)
+      return undefined
+    }
+
     inFlight.add(key)
     try {
-      if (route.settle === 'before') {
-        const settled = await settleSafely(facilitator, call)
-        if (!settled.ok) return settleFailure(quote, matched, version, settled)
-        payment.payer = settled.response.payer ?? undefined
-        payment.settlement = settled.response
-        c.set('payment', payment)
-        await next()
-        deliver(c, settled.response, version)
-        return
-      }
+      if (route.settle === 'before') return await settleThenServe()
 
       const verdict = await verifySafely(facilitator, call)
-      if (!verdict.ok) return verifyFailure(quote, verdict)
+      if (!verdict.ok) {
+        // Already being settled or settled: a retry of a payment whose answer was pending. Only a
+        // facilitator that binds delivery to the claim may be asked to settle it for this request.
+        if (resumable.has(verdict.code) && (await deliveryClaims(facilitator))) return await settleThenServe()
+        return verifyFailure(quote, verdict)
+      }
       payment.payer = verdict.payer
       c.set('payment', payment)
       await next()
@@ -413,7 +460,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       }
       const settled = await settleSafely(facilitator, call)
       if (!settled.ok) {
-        replace(c, settleFailure(quote, matched, version, settled))
+        replace(c, unsettled(settled))
         return
       }
       deliver(c, settled.response, version)

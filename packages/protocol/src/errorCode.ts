@@ -71,6 +71,8 @@ export const errorCodeTable = [
   { code: 'unsupported_asset', status: 400, class: 'invalid', source: 'tollgate' },
   { code: 'invalid_exact_evm_payload_signature_high_s', status: 402, class: 'invalid', source: 'tollgate' },
   { code: 'invalid_exact_evm_payload_signature_v', status: 402, class: 'invalid', source: 'tollgate' },
+  // The payment settled and its content was delivered, once, to another request: a new delivery needs a new payment.
+  { code: 'payment_already_delivered', status: 409, class: 'invalid', source: 'tollgate' },
 ] as const satisfies readonly ErrorCodeEntry[]
 
 /** One row of {@link errorCodeTable}. */

@@ -2,11 +2,29 @@ import * as z from 'zod'
 import { paymentPayloadV1Schema, paymentPayloadV2Schema } from './paymentPayload.ts'
 import { paymentRequirementsV1Schema, paymentRequirementsV2Schema } from './paymentRequirements.ts'
 
+/**
+ * The `/supported` extensions of a Tollgate facilitator: `release` serves `POST /release`; `delivery`
+ * binds reservations and the one delivery of a payment to the body's {@link tollgateRequestSchema} claim.
+ */
+export const tollgateExtensions = { release: 'tollgate-release', delivery: 'tollgate-delivery' } as const
+
+/**
+ * Tollgate's extension of a `/verify`, `/settle` or `/release` body (`tollgate-delivery` in
+ * `/supported`): `claim` is a secret the resource server draws for one buyer request. The reservation
+ * `/verify` takes and the one delivery a settled payment allows are bound to it, so only that request
+ * may release the reservation or serve the content; a replayed payment header arrives with another claim.
+ */
+export const tollgateRequestSchema = z.object({
+  claim: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'claim must be 16-128 base64url characters'),
+})
+export type TollgateRequest = z.infer<typeof tollgateRequestSchema>
+
 /** A v1 `/verify` or `/settle` body: v1 payload with v1 requirements. */
 export const facilitatorRequestV1Schema = z.looseObject({
   x402Version: z.literal(1).optional(),
   paymentPayload: paymentPayloadV1Schema,
   paymentRequirements: paymentRequirementsV1Schema,
+  tollgate: tollgateRequestSchema.optional(),
 })
 
 /** A v2 `/verify` or `/settle` body: v2 payload with v2 requirements. */
@@ -14,6 +32,7 @@ export const facilitatorRequestV2Schema = z.looseObject({
   x402Version: z.literal(2).optional(),
   paymentPayload: paymentPayloadV2Schema,
   paymentRequirements: paymentRequirementsV2Schema,
+  tollgate: tollgateRequestSchema.optional(),
 })
 
 /**

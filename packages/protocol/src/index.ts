@@ -5,11 +5,18 @@ export type { ErrorClass, ErrorCode, ErrorCodeEntry } from './errorCode.ts'
 export { errorCodes, errorCodeTable, errorInfo, isErrorCode } from './errorCode.ts'
 export type { X402ErrorCode, X402ErrorParameters } from './errors.ts'
 export { ConfigError, DecodeError, isX402Error, X402Error } from './errors.ts'
-export type { FacilitatorRequest, FacilitatorRequestV1, FacilitatorRequestV2 } from './facilitatorRequest.ts'
+export type {
+  FacilitatorRequest,
+  FacilitatorRequestV1,
+  FacilitatorRequestV2,
+  TollgateRequest,
+} from './facilitatorRequest.ts'
 export {
   facilitatorRequestSchema,
   facilitatorRequestV1Schema,
   facilitatorRequestV2Schema,
+  tollgateExtensions,
+  tollgateRequestSchema,
 } from './facilitatorRequest.ts'
 export type { DecodeHeaderOptions } from './headerCodec.ts'
 export { decodeHeader, defaultMaxHeaderLength, encodeHeader } from './headerCodec.ts'

@@ -51,7 +51,7 @@ describe.skipIf(!available)('createPostgresStore', () => {
       Array.from({ length: 5 }, () => createPostgresStore({ connectionString: url, schema, max: 2 })),
     )
     const { rows } = await pool.query(`SELECT version FROM "${schema}".tollgate_migrations ORDER BY version`)
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }])
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }])
     await Promise.all(stores.map((store) => store.close()))
     const again = await createPostgresStore({ connectionString: url, schema })
     await again.close()

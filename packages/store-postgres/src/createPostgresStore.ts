@@ -79,6 +79,9 @@ CREATE TABLE ${s}.transactions (
   raw text NOT NULL,
   created_at bigint NOT NULL
 );`,
+  // Who holds a reservation and who delivered a settled payment (claim digests).
+  (s) => `
+ALTER TABLE ${s}.ledger ADD COLUMN holder text, ADD COLUMN delivered_to text;`,
 ]
 
 const toParameter = (value: unknown): string | null =>
@@ -178,8 +181,8 @@ export async function createPostgresStore(options: CreatePostgresStoreOptions): 
       const createdAt = entry.createdAt.toString()
       const inserted = await one(
         `INSERT INTO ${ledger} (id, state, network, chain_id, asset, payer, pay_to, amount, nonce, valid_after,
-           valid_before, payload_hash, x402_version, reserved_until, created_at, updated_at)
-         VALUES ($1, 'reserved', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+           valid_before, payload_hash, x402_version, reserved_until, holder, created_at, updated_at)
+         VALUES ($1, 'reserved', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15, $14, $14)
          ON CONFLICT (id) DO NOTHING
          RETURNING *`,
         [
@@ -197,16 +200,17 @@ export async function createPostgresStore(options: CreatePostgresStoreOptions): 
           entry.x402Version,
           reservedUntil,
           createdAt,
+          entry.holder ?? null,
         ],
       )
       if (inserted) return { ok: true, entry: toLedgerEntry(inserted), created: true, leased: true }
       // Re-take a released reservation or an expired lease: a conditional UPDATE, so one caller wins.
       const retaken = await one(
-        `UPDATE ${ledger} SET state = 'reserved', updated_at = $1, reserved_until = $2
+        `UPDATE ${ledger} SET state = 'reserved', updated_at = $1, reserved_until = $2, holder = $5
          WHERE id = $3 AND payload_hash = $4
            AND (state = 'released' OR (state = 'reserved' AND (reserved_until IS NULL OR reserved_until <= $1)))
          RETURNING *`,
-        [createdAt, reservedUntil, entry.id, entry.payloadHash],
+        [createdAt, reservedUntil, entry.id, entry.payloadHash, entry.holder ?? null],
       )
       if (retaken) return { ok: true, entry: toLedgerEntry(retaken), created: false, leased: true }
       const row = await selectOne(entry.id)
@@ -232,6 +236,17 @@ export async function createPostgresStore(options: CreatePostgresStoreOptions): 
         )
         if (row) return { ok: true, entry: toLedgerEntry(row) }
       }
+      const current = await selectOne(id)
+      return { ok: false, code: 'invalid_transaction_state', entry: current && toLedgerEntry(current) }
+    },
+    async swapDelivery(id, { expected, next, now }) {
+      const row = await one(
+        `UPDATE ${ledger} SET delivered_to = $1, updated_at = $2
+         WHERE id = $3 AND state = 'settled' AND delivered_to IS NOT DISTINCT FROM $4
+         RETURNING *`,
+        [next ?? null, now.toString(), id, expected ?? null],
+      )
+      if (row) return { ok: true, entry: toLedgerEntry(row) }
       const current = await selectOne(id)
       return { ok: false, code: 'invalid_transaction_state', entry: current && toLedgerEntry(current) }
     },

@@ -29,7 +29,7 @@ type Row = LedgerRow
 /** A `transactions` row, read with safe integers (`chain_id` and `created_at` as bigints). */
 type TransactionRow = { hash: string; chain_id: bigint; signer: string; nonce: string; raw: string; created_at: bigint }
 
-const schemaVersion = 3
+const schemaVersion = 4
 
 const schema = `
 CREATE TABLE IF NOT EXISTS ledger (
@@ -81,6 +81,12 @@ CREATE TABLE IF NOT EXISTS transactions (
   raw TEXT NOT NULL,
   created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+`
+
+/** Version 4: who holds a reservation and who delivered a settled payment (claim digests). */
+const schemaV4 = `
+ALTER TABLE ledger ADD COLUMN holder TEXT;
+ALTER TABLE ledger ADD COLUMN delivered_to TEXT;
 `
 
 const toStoredTransaction = (row: TransactionRow): StoredTransaction => ({
@@ -137,6 +143,7 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
     if (current < 1) db.exec(schema)
     if (current < 2) db.exec(schemaV2)
     if (current < 3) db.exec(schemaV3)
+    if (current < 4) db.exec(schemaV4)
     if (current < schemaVersion) db.pragma(`user_version = ${schemaVersion}`)
   }).immediate()
 
@@ -145,16 +152,21 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
   // common paths cost one statement: a new reservation, a successful compare-and-set.
   const insert = db.prepare<Record<string, unknown>, Row>(`
     INSERT INTO ledger (id, state, network, chain_id, asset, payer, pay_to, amount, nonce, valid_after, valid_before,
-      payload_hash, x402_version, reserved_until, created_at, updated_at)
+      payload_hash, x402_version, reserved_until, holder, created_at, updated_at)
     VALUES (@id, 'reserved', @network, @chainId, @asset, @payer, @payTo, @amount, @nonce, @validAfter, @validBefore,
-      @payloadHash, @x402Version, @reservedUntil, @createdAt, @createdAt)
+      @payloadHash, @x402Version, @reservedUntil, @holder, @createdAt, @createdAt)
     ON CONFLICT (id) DO NOTHING
     RETURNING *`)
   // Re-takes a released reservation, or a reserved one whose lease is absent or over (one statement: one winner).
-  const rereserve = db.prepare<[bigint, bigint | null, string, string, bigint], Row>(
-    `UPDATE ledger SET state = 'reserved', updated_at = ?, reserved_until = ?
+  const rereserve = db.prepare<[bigint, bigint | null, string | null, string, string, bigint], Row>(
+    `UPDATE ledger SET state = 'reserved', updated_at = ?, reserved_until = ?, holder = ?
      WHERE id = ? AND payload_hash = ?
        AND (state = 'released' OR (state = 'reserved' AND (reserved_until IS NULL OR reserved_until <= ?)))
+     RETURNING *`,
+  )
+  const swapDelivery = db.prepare<[string | null, bigint, string, string | null], Row>(
+    `UPDATE ledger SET delivered_to = ?, updated_at = ?
+     WHERE id = ? AND state = 'settled' AND delivered_to IS ?
      RETURNING *`,
   )
   const claimFree = (states: readonly LedgerState[]) =>
@@ -207,12 +219,14 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
         payloadHash: entry.payloadHash,
         x402Version: entry.x402Version,
         reservedUntil: entry.reservedUntil ?? null,
+        holder: entry.holder ?? null,
         createdAt: entry.createdAt,
       })
       if (inserted) return { ok: true, entry: toLedgerEntry(inserted), created: true, leased: true }
       const retaken = rereserve.get(
         entry.createdAt,
         entry.reservedUntil ?? null,
+        entry.holder ?? null,
         entry.id,
         entry.payloadHash,
         entry.createdAt,
@@ -233,6 +247,12 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
     async transition(id, { from, to, patch = {}, now }) {
       const states = from.filter((state) => canTransition(state, to))
       const row = states.length > 0 ? update(id, states, to, patch, now) : undefined
+      if (row) return { ok: true, entry: toLedgerEntry(row) }
+      const current = selectOne.get(id)
+      return { ok: false, code: 'invalid_transaction_state', entry: current && toLedgerEntry(current) }
+    },
+    async swapDelivery(id, { expected, next, now }) {
+      const row = swapDelivery.get(next ?? null, now, id, expected ?? null)
       if (row) return { ok: true, entry: toLedgerEntry(row) }
       const current = selectOne.get(id)
       return { ok: false, code: 'invalid_transaction_state', entry: current && toLedgerEntry(current) }
