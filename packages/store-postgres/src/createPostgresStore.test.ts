@@ -55,7 +55,7 @@ describe.skipIf(!available)('createPostgresStore', () => {
     await Promise.all(stores.map((store) => store.close()))
     const again = await createPostgresStore({ connectionString: url, schema })
     await again.close()
-    expect((await pool.query(`SELECT version FROM "${schema}".tollgate_migrations`)).rows).toHaveLength(2)
+    expect((await pool.query(`SELECT version FROM "${schema}".tollgate_migrations`)).rows).toHaveLength(3)
   })
 
   test('behavior: two stores (two pools) agree on one reservation lease, one claim and one signer lease', async () => {
