@@ -25,13 +25,14 @@ const post = async (path: string, body: string) => {
 }
 
 describe('createApp', () => {
-  test('default: GET /supported lists v2 and v1 kinds, the tollgate-release extension, the signer', async () => {
+  test('default: GET /supported lists v2 and v1 kinds, the tollgate-release and tollgate-delivery extensions, the signer', async () => {
     const response = await app.request('/supported')
     expect(response.status).toBe(200)
     expect(await response.json()).toMatchInlineSnapshot(`
       {
         "extensions": [
           "tollgate-release",
+          "tollgate-delivery",
         ],
         "kinds": [
           {

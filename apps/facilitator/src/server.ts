@@ -114,6 +114,8 @@ export async function startFacilitator(
     {
       ...(now ? { now } : {}),
       intervalMs: config.reconcileIntervalMs,
+      // A pending row is looked at again on the next pass: the claim lasts one interval.
+      leaseSeconds: BigInt(Math.max(1, Math.ceil(config.reconcileIntervalMs / 1000))),
       staleSeconds: BigInt(config.reconcileStaleSeconds),
       onReport: ({ examined, pending, ...changed }) => {
         if (Object.values(changed).some((n) => n > 0)) console.log(`reconciled ${JSON.stringify(changed)}`)
