@@ -34,7 +34,7 @@ async function listen(app: Hono): Promise<Seller> {
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())
-        server.closeAllConnections()
+        if ('closeAllConnections' in server) server.closeAllConnections()
       }),
   }
 }
