@@ -90,13 +90,17 @@ async function demoSeller(options: { fetch?: (request: Request) => Promise<Respo
   return seller
 }
 
-/** One payment for `url`, signed by the official v2 client from the seller's 402, as a header. */
-async function signPayment(payer: LocalAccount, url: string) {
+/**
+ * One payment for `url`, signed by the official v2 client from the seller's 402, as a header; with
+ * `paymentId`, carrying the `payment-identifier` extension's id (as `@x402/extensions` writes it).
+ */
+async function signPayment(payer: LocalAccount, url: string, paymentId?: string) {
   const client = new x402Client().register('eip155:8453', new ExactEvmScheme(payer))
   const http = new x402HTTPClient(client)
   const unpaid = await fetch(url)
   expect(unpaid.status).toBe(402)
   const payload = await client.createPaymentPayload(http.getPaymentRequiredResponse((name) => unpaid.headers.get(name)))
+  if (paymentId) payload.extensions = { 'payment-identifier': { info: { required: false, id: paymentId } } }
   const headers = http.encodePaymentSignatureHeader(payload) as Record<string, string>
   const decoded = decodeHeader(paymentPayloadV2Schema, headers['PAYMENT-SIGNATURE'] ?? '') as PaymentPayloadV2
   const { from, nonce } = (decoded.payload as { authorization: { from: Address; nonce: Hex } }).authorization
@@ -257,6 +261,37 @@ describe('pending resolves, and is never charged for nothing', () => {
       expect((await sellerBalance()) - before).toBe(price)
     })
   }
+
+  test('behavior: a payment re-signed under the same payment-identifier is never charged twice', async () => {
+    const seller = await demoSeller()
+    const url = `${seller.url}/weather?city=Lima`
+    const payer = chain.accounts.payers[6]
+    const paymentId = 'pay_7d5d747be160e280504c099d984bcfe0'
+    const first = await signPayment(payer, url, paymentId)
+    const before = await chain.balanceOf(payer.address)
+
+    await chain.testClient.setAutomine(false)
+    const pending = await fetch(url, { headers: first.headers })
+    expect(pending.status).toBe(202)
+    const { transaction } = await pending.json()
+    // The client gives up on the first header and signs again (a new nonce), under the same id.
+    const second = await signPayment(payer, url, paymentId)
+    expect(second.id).not.toBe(first.id)
+    const again = await fetch(url, { headers: second.headers })
+    expect(again.status).toBe(202)
+    expect((await again.json()).transaction).toBe(transaction)
+    await chain.testClient.mine({ blocks: 1 })
+    await chain.testClient.setAutomine(true)
+
+    const served = await fetch(url, { headers: second.headers })
+    expect(served.status).toBe(200)
+    expect(decodeHeader(settleResponseSchema, served.headers.get('payment-response')).transaction).toBe(transaction)
+    const late = await fetch(url, { headers: first.headers })
+    expect(late.status).toBe(409)
+    expect((await late.json()).error).toBe('payment_already_delivered')
+    expect(before - (await chain.balanceOf(payer.address))).toBe(1000n)
+    expect(await facilitator.facilitator.store.get(second.id)).toBeUndefined()
+  })
 
   test('behavior: a lost /settle answer is learned on the retry, and the delivery is not lost', async () => {
     let drop = true

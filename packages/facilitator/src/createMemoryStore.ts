@@ -71,6 +71,13 @@ export function createMemoryStore(): Store {
       entry.updatedAt = now
       return { ok: true, entry: copy(entry) }
     },
+    async findPayment(paymentKey) {
+      const standing = [...entries.values()].filter(
+        (entry) => entry.paymentKey === paymentKey && !['failed', 'expired', 'released'].includes(entry.state),
+      )
+      const newest = standing.sort(byAge).at(-1)
+      return newest && copy(newest)
+    },
     async list({ states, limit = 100 }) {
       return [...entries.values()]
         .filter((entry) => states.includes(entry.state))

@@ -33,6 +33,7 @@ export type LedgerRow = {
   claimed_until: Integer | null
   holder: string | null
   delivered_to: string | null
+  payment_key: string | null
   created_at: Integer
   updated_at: Integer
 }
@@ -80,5 +81,6 @@ export function toLedgerEntry(row: LedgerRow): LedgerEntry {
   if (row.claimed_until !== null) entry.claimedUntil = BigInt(row.claimed_until)
   if (row.holder !== null) entry.holder = row.holder as Hex
   if (row.delivered_to !== null) entry.deliveredTo = row.delivered_to as Hex
+  if (row.payment_key !== null) entry.paymentKey = row.payment_key as Hex
   return entry
 }

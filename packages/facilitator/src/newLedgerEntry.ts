@@ -20,5 +20,6 @@ export function newLedgerEntry(request: ExactPaymentRequest, now: bigint): NewLe
     createdAt: now,
   }
   if (request.claim) entry.holder = request.claim
+  if (request.paymentKey) entry.paymentKey = request.paymentKey
   return entry
 }

@@ -43,6 +43,11 @@ export type ExactPaymentRequest = {
    * and the one request allowed to deliver. Absent when the caller sent none (a plain x402 client).
    */
   claim?: Hex
+  /**
+   * The buyer's `payment-identifier` id (v2 `paymentPayload.extensions`), as a digest scoped to
+   * (chain, asset, payer, payTo): another authorization under the same key is the same payment.
+   */
+  paymentKey?: Hex
 }
 
 export type ParseFacilitatorRequestResult =
@@ -54,8 +59,8 @@ const addressPattern = /^0x[0-9a-fA-F]{40}$/
 const bytes32Pattern = /^0x[0-9a-fA-F]{64}$/
 const signaturePattern = /^0x(?:[0-9a-fA-F]{2})+$/
 const uintPattern = /^(?:0|[1-9][0-9]{0,77})$/
-/** `tollgateRequestSchema`'s claim. */
-const claimPattern = /^[A-Za-z0-9_-]{16,128}$/
+/** A `tollgate.claim` or a `payment-identifier` id (both 16-128 base64url characters). */
+const tokenPattern = /^[A-Za-z0-9_-]{16,128}$/
 const caip2Pattern = /^[-a-z0-9]{3,8}:[-_a-zA-Z0-9]{1,32}$/
 const isUint = (value: unknown): value is string =>
   typeof value === 'string' && uintPattern.test(value) && (value.length < 78 || BigInt(value) < 2n ** 256n)
@@ -97,7 +102,7 @@ function fastFacilitatorRequestV2(body: Record<string, unknown>): FacilitatorReq
   if ((x402Version !== undefined && x402Version !== 2) || !isObject(paymentPayload)) return undefined
   if (
     tollgate !== undefined &&
-    !(isObject(tollgate) && typeof tollgate.claim === 'string' && claimPattern.test(tollgate.claim))
+    !(isObject(tollgate) && typeof tollgate.claim === 'string' && tokenPattern.test(tollgate.claim))
   ) {
     return undefined
   }
@@ -145,6 +150,16 @@ function fastExactEvmPayload(value: unknown): ExactEvmPayload | undefined {
       nonce: nonce as Hex,
     },
   }
+}
+
+/** The `payment-identifier` id of a v2 payload: `undefined` when absent, `null` when malformed. */
+function paymentIdOf(extensions: Record<string, unknown> | undefined): string | undefined | null {
+  const extension = extensions?.['payment-identifier']
+  if (extension === undefined) return undefined
+  const info = isObject(extension) ? extension.info : undefined
+  const id = isObject(info) ? info.id : undefined
+  if (id === undefined && isObject(info)) return undefined // the server's declaration echoed back, no id
+  return typeof id === 'string' && tokenPattern.test(id) ? id : null
 }
 
 const issueText = (issues: readonly { path: readonly PropertyKey[]; message: string }[]) =>
@@ -263,5 +278,20 @@ export function parseFacilitatorRequest(facilitator: Facilitator, body: unknown)
   if (digest) request.digest = digest
   if (mismatch) request.mismatch = mismatch
   if (data.tollgate) request.claim = keccak256(toBytes(data.tollgate.claim))
+  if (paymentPayload.x402Version === 2) {
+    const id = paymentIdOf(paymentPayload.extensions)
+    if (id === null) {
+      return {
+        ok: false,
+        code: 'invalid_payload',
+        message: 'paymentPayload.extensions.payment-identifier.info.id must be 16-128 characters of A-Z a-z 0-9 _ -.',
+      }
+    }
+    if (id !== undefined) {
+      request.paymentKey = keccak256(
+        toBytes(`${chain.chainId}|${asset.toLowerCase()}|${exact.from.toLowerCase()}|${payTo.toLowerCase()}|${id}`),
+      )
+    }
+  }
   return { ok: true, request }
 }

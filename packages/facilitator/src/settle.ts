@@ -6,6 +6,7 @@ import type { Facilitator, FacilitatorNetwork } from './createFacilitator.ts'
 import type { GasPolicy } from './createGasPolicy.ts'
 import { newLedgerEntry } from './newLedgerEntry.ts'
 import { type ExactPaymentRequest, parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
+import { samePayment } from './samePayment.ts'
 import type { LedgerEntry, LedgerState } from './store.ts'
 
 export type SettleResult =
@@ -310,6 +311,9 @@ export async function settle(facilitator: Facilitator, body: unknown): Promise<S
   const parsed = parseFacilitatorRequest(facilitator, body)
   if (!parsed.ok) return parsed
   const { request } = parsed
+  const earlier = await samePayment(facilitator, request)
+  const answered = earlier && (await settleSamePayment(facilitator, request, earlier))
+  if (answered) return { ok: true, response: answered }
   const key = `${request.id}|${request.payloadHash}|${request.network}|${request.claim ?? ''}`
   let running = facilitator.inflight.get(key)
   if (!running) {
@@ -329,7 +333,37 @@ export async function settle(facilitator: Facilitator, body: unknown): Promise<S
   }
   const response = await running
   if (!response.success || request.claim === undefined) return { ok: true, response }
-  return { ok: true, response: await takeDelivery(facilitator, request, request.claim, response) }
+  return { ok: true, response: await takeDelivery(facilitator, request.id, request.claim, response) }
+}
+
+/**
+ * `/settle` of another authorization of a payment already under way (the buyer's `payment-identifier`
+ * id): answered from the earlier one, whose delivery the claim may take; the new one is never sent.
+ * `undefined` when the earlier payment is only reserved and free: then this authorization settles.
+ */
+async function settleSamePayment(
+  facilitator: Facilitator,
+  request: ExactPaymentRequest,
+  earlier: LedgerEntry,
+): Promise<SettleResponse | undefined> {
+  const { chain } = request
+  let entry: LedgerEntry | undefined = earlier
+  if (entry.state === 'settling') entry = await awaitOutcome(facilitator, chain, entry.id)
+  else if (entry.state === 'submitted') entry = await confirm(facilitator, chain, entry)
+  if (entry?.state === 'reserved') {
+    if (entry.reservedUntil === undefined || entry.reservedUntil <= facilitator.now()) return undefined
+    return {
+      success: false,
+      errorReason: 'authorization_in_use',
+      errorMessage: 'An earlier authorization of this payment-identifier is reserved by another request.',
+      payer: entry.payer,
+      transaction: '',
+      network: request.network,
+    }
+  }
+  const response = responseOf(request, entry ?? earlier)
+  if (!response.success || request.claim === undefined) return response
+  return takeDelivery(facilitator, earlier.id, request.claim, response)
 }
 
 /**
@@ -339,11 +373,11 @@ export async function settle(facilitator: Facilitator, body: unknown): Promise<S
  */
 async function takeDelivery(
   facilitator: Facilitator,
-  request: ExactPaymentRequest,
+  id: string,
   claim: Hex,
   settled: SettleResponse,
 ): Promise<SettleResponse> {
-  const taken = await facilitator.store.swapDelivery(request.id, {
+  const taken = await facilitator.store.swapDelivery(id, {
     expected: undefined,
     next: claim,
     now: facilitator.now(),

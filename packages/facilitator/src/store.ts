@@ -79,6 +79,11 @@ export type LedgerEntry = {
    * paid content, taken with {@link Store.swapDelivery}. Absent while nobody has delivered.
    */
   deliveredTo?: Hex
+  /**
+   * Digest of the buyer's `payment-identifier` id scoped to (chain, asset, payer, payTo): another
+   * authorization sent under the same id is the same payment (see {@link Store.findPayment}).
+   */
+  paymentKey?: Hex
   /** The node (owner id) that claimed this entry for settlement or reconciliation, see {@link Store.claim}. */
   claimedBy?: string
   /** End of that claim (seconds); once `<= now` another owner may claim the entry. */
@@ -225,6 +230,11 @@ export type Store = {
    * the entry is `settled` and `deliveredTo` is `expected` now. Of concurrent callers (any node), one wins.
    */
   swapDelivery(id: string, parameters: SwapDeliveryParameters): Promise<TransitionResult>
+  /**
+   * The newest entry written with `paymentKey` that still stands for the payment: not `failed`,
+   * `expired` or `released`. A buyer's retry under the same payment-identifier is answered from it.
+   */
+  findPayment(paymentKey: Hex): Promise<LedgerEntry | undefined>
   /** Entries in `states`, oldest first: the reconciler's work list. */
   list(parameters: ListParameters): Promise<LedgerEntry[]>
   /**

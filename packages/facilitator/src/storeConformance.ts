@@ -438,6 +438,26 @@ export function storeConformance(makeStore: MakeStore): ConformanceCase[] {
         }),
     },
     {
+      name: 'findPayment: the newest standing entry of a payment key; failed, expired and released do not stand',
+      run: () =>
+        withStore(makeStore, async (store) => {
+          const key = `0x${'c3'.repeat(32)}` as const
+          check((await store.findPayment(key)) === undefined, 'found a payment never written')
+          const first = newEntry({ paymentKey: key, createdAt: 1_800_000_000n })
+          const second = newEntry({ paymentKey: key, createdAt: 1_800_000_010n })
+          await store.reserve(first)
+          await store.reserve(newEntry())
+          check((await store.findPayment(key))?.id === first.id, 'first entry not found')
+          await store.reserve(second)
+          const newest = await store.findPayment(key)
+          check(newest?.id === second.id && newest.paymentKey === key, 'newest entry not found', newest)
+          await moveTo(store, second.id, ['settling', 'failed'])
+          check((await store.findPayment(key))?.id === first.id, 'a failed entry still stands')
+          await moveTo(store, first.id, ['released'])
+          check((await store.findPayment(key)) === undefined, 'a released entry still stands')
+        }),
+    },
+    {
       name: 'reserve: of 25 concurrent leased reservations of one id exactly one holds the lease',
       run: () =>
         withStore(makeStore, async (store) => {

@@ -4,6 +4,7 @@ import type { Address } from 'viem'
 import type { Facilitator } from './createFacilitator.ts'
 import { newLedgerEntry } from './newLedgerEntry.ts'
 import { parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
+import { samePayment } from './samePayment.ts'
 
 export type VerifyResult =
   /** A well-formed request: answer HTTP 200 with `response` (valid or not). */
@@ -36,7 +37,9 @@ const heldMessage =
  * the reservation under that claim: the same claim verifying again (a lost answer) is valid again, and
  * only that claim may release it or settle it while the lease lasts. A payload that conflicts with a
  * reservation is `authorization_in_use`; one being settled is `settlement_pending` (ask `/settle`);
- * one settled is `invalid_exact_evm_nonce_already_used`. An
+ * one settled is `invalid_exact_evm_nonce_already_used`. Another authorization of a payment already
+ * under way (the buyer's `payment-identifier` id) is answered from the first: `settlement_pending`,
+ * `duplicate_settlement` once settled, `authorization_in_use` while reserved; it is never reserved. An
  * unreachable chain is `unexpected_verify_error`, not a throw.
  *
  * @example
@@ -54,6 +57,24 @@ export async function verify(facilitator: Facilitator, body: unknown): Promise<V
   if (request.mismatch) return invalid(payer, request.mismatch)
 
   try {
+    const earlier = await samePayment(facilitator, request)
+    if (earlier) {
+      // The same payment (payment-identifier) under an earlier authorization: this one is not charged.
+      if (earlier.state === 'settling' || earlier.state === 'submitted') {
+        return invalid(payer, 'settlement_pending', pendingMessage)
+      }
+      if (earlier.state === 'settled') {
+        return invalid(
+          payer,
+          'duplicate_settlement',
+          'This payment-identifier was settled by an earlier authorization.',
+        )
+      }
+      if (earlier.reservedUntil !== undefined && earlier.reservedUntil > facilitator.now()) {
+        return invalid(payer, 'authorization_in_use', heldMessage)
+      }
+      // An earlier reservation nobody holds any more: this authorization takes its place.
+    }
     const existing = await facilitator.store.get(request.id)
     if (existing) {
       if (existing.payloadHash !== request.payloadHash) return invalid(payer, 'authorization_in_use')

@@ -65,7 +65,11 @@ const cacheLimit = 256
 /** `Retry-After` of a pending settlement, in seconds: about two Base blocks. */
 const retryAfterSeconds = 2
 /** Verify answers for a payment already being settled or settled: its retry asks `/settle` instead. */
-const resumable: ReadonlySet<ErrorCode> = new Set(['settlement_pending', 'invalid_exact_evm_nonce_already_used'])
+const resumable: ReadonlySet<ErrorCode> = new Set([
+  'settlement_pending',
+  'invalid_exact_evm_nonce_already_used',
+  'duplicate_settlement',
+])
 
 /**
  * The identity of a payment: for an `exact` EVM payload the authorization itself (network, asset,

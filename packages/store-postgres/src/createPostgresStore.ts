@@ -79,9 +79,10 @@ CREATE TABLE ${s}.transactions (
   raw text NOT NULL,
   created_at bigint NOT NULL
 );`,
-  // Who holds a reservation and who delivered a settled payment (claim digests).
+  // Who holds a reservation and who delivered a settled payment (claim digests); payment-identifier keys.
   (s) => `
-ALTER TABLE ${s}.ledger ADD COLUMN holder text, ADD COLUMN delivered_to text;`,
+ALTER TABLE ${s}.ledger ADD COLUMN holder text, ADD COLUMN delivered_to text, ADD COLUMN payment_key text;
+CREATE INDEX ledger_payment_key ON ${s}.ledger (payment_key, created_at) WHERE payment_key IS NOT NULL;`,
 ]
 
 const toParameter = (value: unknown): string | null =>
@@ -181,8 +182,8 @@ export async function createPostgresStore(options: CreatePostgresStoreOptions): 
       const createdAt = entry.createdAt.toString()
       const inserted = await one(
         `INSERT INTO ${ledger} (id, state, network, chain_id, asset, payer, pay_to, amount, nonce, valid_after,
-           valid_before, payload_hash, x402_version, reserved_until, holder, created_at, updated_at)
-         VALUES ($1, 'reserved', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15, $14, $14)
+           valid_before, payload_hash, x402_version, reserved_until, holder, payment_key, created_at, updated_at)
+         VALUES ($1, 'reserved', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15, $16, $14, $14)
          ON CONFLICT (id) DO NOTHING
          RETURNING *`,
         [
@@ -201,6 +202,7 @@ export async function createPostgresStore(options: CreatePostgresStoreOptions): 
           reservedUntil,
           createdAt,
           entry.holder ?? null,
+          entry.paymentKey ?? null,
         ],
       )
       if (inserted) return { ok: true, entry: toLedgerEntry(inserted), created: true, leased: true }
@@ -249,6 +251,14 @@ export async function createPostgresStore(options: CreatePostgresStoreOptions): 
       if (row) return { ok: true, entry: toLedgerEntry(row) }
       const current = await selectOne(id)
       return { ok: false, code: 'invalid_transaction_state', entry: current && toLedgerEntry(current) }
+    },
+    async findPayment(paymentKey) {
+      const row = await one(
+        `SELECT * FROM ${ledger} WHERE payment_key = $1 AND state NOT IN ('failed', 'expired', 'released')
+         ORDER BY created_at DESC, id DESC LIMIT 1`,
+        [paymentKey],
+      )
+      return row && toLedgerEntry(row)
     },
     async list({ states, limit = 100 }) {
       if (states.length === 0) return []

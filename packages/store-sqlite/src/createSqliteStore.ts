@@ -83,10 +83,12 @@ CREATE TABLE IF NOT EXISTS transactions (
 ) WITHOUT ROWID;
 `
 
-/** Version 4: who holds a reservation and who delivered a settled payment (claim digests). */
+/** Version 4: who holds a reservation and who delivered a settled payment (claim digests); payment-identifier keys. */
 const schemaV4 = `
 ALTER TABLE ledger ADD COLUMN holder TEXT;
 ALTER TABLE ledger ADD COLUMN delivered_to TEXT;
+ALTER TABLE ledger ADD COLUMN payment_key TEXT;
+CREATE INDEX IF NOT EXISTS ledger_payment_key ON ledger (payment_key, created_at) WHERE payment_key IS NOT NULL;
 `
 
 const toStoredTransaction = (row: TransactionRow): StoredTransaction => ({
@@ -152,9 +154,9 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
   // common paths cost one statement: a new reservation, a successful compare-and-set.
   const insert = db.prepare<Record<string, unknown>, Row>(`
     INSERT INTO ledger (id, state, network, chain_id, asset, payer, pay_to, amount, nonce, valid_after, valid_before,
-      payload_hash, x402_version, reserved_until, holder, created_at, updated_at)
+      payload_hash, x402_version, reserved_until, holder, payment_key, created_at, updated_at)
     VALUES (@id, 'reserved', @network, @chainId, @asset, @payer, @payTo, @amount, @nonce, @validAfter, @validBefore,
-      @payloadHash, @x402Version, @reservedUntil, @holder, @createdAt, @createdAt)
+      @payloadHash, @x402Version, @reservedUntil, @holder, @paymentKey, @createdAt, @createdAt)
     ON CONFLICT (id) DO NOTHING
     RETURNING *`)
   // Re-takes a released reservation, or a reserved one whose lease is absent or over (one statement: one winner).
@@ -168,6 +170,10 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
     `UPDATE ledger SET delivered_to = ?, updated_at = ?
      WHERE id = ? AND state = 'settled' AND delivered_to IS ?
      RETURNING *`,
+  )
+  const findPayment = db.prepare<[string], Row>(
+    `SELECT * FROM ledger WHERE payment_key = ? AND state NOT IN ('failed', 'expired', 'released')
+     ORDER BY created_at DESC, id DESC LIMIT 1`,
   )
   const claimFree = (states: readonly LedgerState[]) =>
     db.prepare<unknown[], Row>(`
@@ -220,6 +226,7 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
         x402Version: entry.x402Version,
         reservedUntil: entry.reservedUntil ?? null,
         holder: entry.holder ?? null,
+        paymentKey: entry.paymentKey ?? null,
         createdAt: entry.createdAt,
       })
       if (inserted) return { ok: true, entry: toLedgerEntry(inserted), created: true, leased: true }
@@ -256,6 +263,10 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
       if (row) return { ok: true, entry: toLedgerEntry(row) }
       const current = selectOne.get(id)
       return { ok: false, code: 'invalid_transaction_state', entry: current && toLedgerEntry(current) }
+    },
+    async findPayment(paymentKey) {
+      const row = findPayment.get(paymentKey)
+      return row && toLedgerEntry(row)
     },
     async list({ states, limit = 100 }) {
       if (states.length === 0) return []
