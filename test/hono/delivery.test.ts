@@ -4,10 +4,7 @@
  * built with `@tollgate/hono` on Node, and payments signed by the official v2 client (`@x402/core` +
  * `@x402/evm`). Balances are read on chain.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { serve } from '@hono/node-server'
 import { authorizationId } from '@tollgate/facilitator'
 import { httpFacilitator, paymentRequired } from '@tollgate/hono'
@@ -18,9 +15,9 @@ import { type Context, Hono } from 'hono'
 import type { Address, Hex, LocalAccount } from 'viem'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { createDemoApp } from '../../apps/demo/src/app.ts'
-import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/server.ts'
-import { devPrivateKeys } from '../chain/accounts.ts'
+import type { RunningFacilitator } from '../../apps/facilitator/src/server.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
+import { startTestFacilitator, type TestFacilitator } from './facilitators.ts'
 
 type Seller = { url: string; stop(): Promise<void> }
 
@@ -40,28 +37,19 @@ async function listen(app: Hono): Promise<Seller> {
 }
 
 let chain: LocalChain
+let tollgate: TestFacilitator
 let facilitator: RunningFacilitator
-let dataDir: string
 const sellers: Seller[] = []
 
 beforeAll(async () => {
   chain = await startLocalChain()
-  dataDir = await mkdtemp(join(tmpdir(), 'tollgate-delivery-'))
-  facilitator = await startFacilitator(
-    {
-      TOLLGATE_HOST: '127.0.0.1',
-      TOLLGATE_PORT: '0',
-      TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-      TOLLGATE_NETWORKS: chain.network,
-      [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
-      TOLLGATE_DATA_DIR: dataDir,
-      // Short enough that an unmined settlement answers pending at once; the reconciler runs often.
-      TOLLGATE_RECEIPT_TIMEOUT_MS: '400',
-      TOLLGATE_POLLING_INTERVAL_MS: '50',
-      TOLLGATE_RECONCILE_INTERVAL_MS: '500',
-    },
-    { logError: () => {} },
-  )
+  tollgate = await startTestFacilitator(chain, 'tollgate', {
+    // Short enough that an unmined settlement answers pending at once; the reconciler runs often.
+    TOLLGATE_RECEIPT_TIMEOUT_MS: '400',
+    TOLLGATE_POLLING_INTERVAL_MS: '50',
+    TOLLGATE_RECONCILE_INTERVAL_MS: '500',
+  })
+  facilitator = tollgate.running as RunningFacilitator
 })
 
 afterEach(async () => {
@@ -71,10 +59,9 @@ afterEach(async () => {
 
 afterAll(async () => {
   try {
-    await facilitator?.stop()
+    await tollgate?.stop()
   } finally {
     await chain?.stop()
-    if (dataDir) await rm(dataDir, { recursive: true, force: true })
   }
 })
 

@@ -6,25 +6,31 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startFacilitator } from '../../apps/facilitator/src/server.ts'
+import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/server.ts'
 import { devPrivateKeys } from '../chain/accounts.ts'
 import type { LocalChain } from '../chain/localChain.ts'
 import { startOfficialFacilitator } from './officialFacilitator.ts'
 
 export type TestFacilitatorKind = 'tollgate' | 'official'
 
-/** A running facilitator on loopback. */
-export type TestFacilitator = { kind: TestFacilitatorKind; url: string; stop(): Promise<void> }
+/** A running facilitator on loopback; `running` is Tollgate's, in this process (its ledger readable). */
+export type TestFacilitator = {
+  kind: TestFacilitatorKind
+  url: string
+  running?: RunningFacilitator
+  stop(): Promise<void>
+}
 
 /** The kind selected by `TOLLGATE_E2E_FACILITATOR` (default `tollgate`). */
 export function selectedFacilitator(): TestFacilitatorKind {
   return process.env.TOLLGATE_E2E_FACILITATOR === 'official' ? 'official' : 'tollgate'
 }
 
-/** Starts a facilitator for `chain`, settling from dev account #0. */
+/** Starts a facilitator for `chain`, settling from dev account #0; `env` adds to Tollgate's configuration. */
 export async function startTestFacilitator(
   chain: LocalChain,
   kind: TestFacilitatorKind = selectedFacilitator(),
+  env: Record<string, string> = {},
 ): Promise<TestFacilitator> {
   if (kind === 'official') {
     const official = await startOfficialFacilitator(chain)
@@ -40,12 +46,14 @@ export async function startTestFacilitator(
         TOLLGATE_NETWORKS: chain.network,
         [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
         TOLLGATE_DATA_DIR: dataDir,
+        ...env,
       },
       { logError: () => {} },
     )
     return {
       kind,
       url: running.url,
+      running,
       stop: async () => {
         try {
           await running.stop()
