@@ -1,6 +1,7 @@
 import type { RawLog } from '@tollgate/evm'
 import { type Address, type Client, type Hex, pad, toEventSelector } from 'viem'
-import { getBlockNumber, getLogs } from 'viem/actions'
+import { getBlockNumber, getLogs, getTransaction, getTransactionReceipt } from 'viem/actions'
+import { movesPayment, type PaymentTerms } from './movesPayment.ts'
 
 /** The EIP-3009 event a token emits when an authorization is spent. */
 export const authorizationUsedEvent = {
@@ -43,9 +44,10 @@ export function isAuthorizationUsedIn(logs: readonly RawLog[], { asset, payer, n
 }
 
 /**
- * The transaction that spent an authorization, found through its `AuthorizationUsed` log within the
- * last `lookbackBlocks`; `undefined` when none is in reach. The signed message binds `to` and
- * `value`, so a spent `transferWithAuthorization` paid the payee in full, whoever sent it.
+ * The transaction that spent the payer's nonce, found through its `AuthorizationUsed` log within the
+ * last `lookbackBlocks`; `undefined` when none is in reach. The nonce is the payer's, not the
+ * message's: any authorization of the payer under this nonce leaves the same log, so this alone does
+ * not say the payee was paid (see {@link findPaymentUse}).
  */
 export async function findAuthorizationUse(
   client: Client,
@@ -73,4 +75,30 @@ export async function findAuthorizationUse(
   return log?.transactionHash && log.blockNumber !== null
     ? { hash: log.transactionHash, blockNumber: log.blockNumber }
     : undefined
+}
+
+/** The transaction that spent a payment's nonce, and whether it moved exactly this payment. */
+export type PaymentUse = { hash: Hex; blockNumber: bigint; paid: boolean }
+
+/**
+ * The transaction that spent the payment's nonce ({@link findAuthorizationUse}), with `paid` when it
+ * moved exactly this payment ({@link movesPayment}); `paid: false` means the payer spent the nonce on
+ * something else, so this payment can never be made. `undefined` when no spender is in reach.
+ */
+export async function findPaymentUse(
+  client: Client,
+  payment: PaymentTerms,
+  options: { lookbackBlocks?: bigint; latest?: bigint } = {},
+): Promise<PaymentUse | undefined> {
+  const use = await findAuthorizationUse(client, payment, options)
+  if (!use) return undefined
+  const [receipt, transaction] = await Promise.all([
+    getTransactionReceipt(client, { hash: use.hash }),
+    getTransaction(client, { hash: use.hash }),
+  ])
+  const paid = movesPayment(
+    { success: receipt.status === 'success', logs: receipt.logs, to: transaction.to, input: transaction.input },
+    payment,
+  )
+  return { ...use, paid }
 }

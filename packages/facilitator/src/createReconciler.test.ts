@@ -1,6 +1,6 @@
 /** The reconciler against a local anvil: each non-final state finished by asking the chain. */
 import { toExactAuthorization, transferWithAuthorizationData } from '@tollgate/evm'
-import type { Hex } from 'viem'
+import type { Address, Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type LocalChain, startLocalChain } from '../../../test/chain/localChain.ts'
 import { authorizationId } from './authorizationId.ts'
@@ -70,7 +70,33 @@ async function row(store: Store, i: number, state: LedgerState, patch: LedgerPat
     expect(receipt.status).toBe('success')
     return hash
   }
-  return { id, land }
+  /** The payer lands its own authorization under the same nonce: 1 unit to itself (or `twin`). */
+  const frontRun = async (twin: { to: Address; value: bigint } = { to: payer.address, value: 1n }) => {
+    const b = await chain.signTransferAuthorization({
+      payer,
+      ...twin,
+      validAfter: 0n,
+      validBefore: clock() + 300n,
+      nonce: authorization.nonce,
+    })
+    const hash = await chain.walletClient(payer).sendTransaction({
+      to: chain.usdc,
+      data: transferWithAuthorizationData(toExactAuthorization(b.authorization), b.signature as Hex),
+      gas: 150_000n,
+    })
+    expect((await chain.publicClient.waitForTransactionReceipt({ hash })).status).toBe('success')
+    return hash
+  }
+  /** Sends A from the facilitator's key (a settlement), whatever comes of it. */
+  const send = async () => {
+    const hash = await chain.walletClient(chain.accounts.facilitator).sendTransaction({
+      to: chain.usdc,
+      data: transferWithAuthorizationData(authorization, payload.signature as Hex),
+      gas: 150_000n,
+    })
+    return chain.publicClient.waitForTransactionReceipt({ hash })
+  }
+  return { id, land, frontRun, send }
 }
 
 const reconcilerOf = (store: Store) =>
@@ -198,5 +224,48 @@ describe('createReconciler', () => {
     expect(runs).toBeGreaterThanOrEqual(2)
     await new Promise((resolve) => setTimeout(resolve, 150))
     expect(reports.length).toBe(runs)
+  })
+})
+
+describe('createReconciler: the payer front-runs its own nonce', () => {
+  const failedWithUsedNonce = { state: 'failed', errorCode: 'invalid_exact_evm_nonce_already_used' }
+
+  test('behavior: reserved, settling and submitted rows whose nonce another authorization spent end failed', async () => {
+    const store = createMemoryStore()
+    const signer = chain.accounts.facilitator.address
+    const reserved = await row(store, 10, 'reserved')
+    const settling = await row(store, 11, 'settling')
+    const submitted = await row(store, 12, 'submitted', { transaction: bogusHash(12), signer, signerNonce: 0n })
+    const short = await row(store, 13, 'submitted', { transaction: bogusHash(13), signer, signerNonce: 0n })
+    const sellerBefore = await chain.balanceOf(chain.accounts.seller.address)
+    await reserved.frontRun()
+    await settling.frontRun()
+    await submitted.frontRun()
+    await short.frontRun({ to: chain.accounts.seller.address, value: 999n })
+    const report = await reconcilerOf(store).run()
+    expect(report).toMatchObject({ examined: 4, failed: 4, settled: 0 })
+    for (const { id } of [reserved, settling, submitted, short]) {
+      expect(await store.get(id)).toMatchObject(failedWithUsedNonce)
+    }
+    expect(await chain.balanceOf(chain.accounts.seller.address)).toBe(sellerBefore + 999n)
+    // Final: a later pass changes nothing.
+    expect(await reconcilerOf(store).run()).toMatchObject({ examined: 0 })
+  })
+
+  test('behavior: our settlement mined after the payer spent the nonce (reverted receipt): failed, never settled', async () => {
+    const store = createMemoryStore()
+    const signer = chain.accounts.facilitator.address
+    const late = await row(store, 14, 'submitted')
+    await late.frontRun()
+    const receipt = await late.send()
+    expect(receipt.status).toBe('reverted')
+    await store.transition(late.id, {
+      from: ['submitted'],
+      to: 'submitted',
+      patch: { transaction: receipt.transactionHash, signer, signerNonce: 0n },
+      now: clock(),
+    })
+    expect(await reconcilerOf(store).run()).toMatchObject({ failed: 1, settled: 0 })
+    expect(await store.get(late.id)).toMatchObject({ ...failedWithUsedNonce, transaction: receipt.transactionHash })
   })
 })

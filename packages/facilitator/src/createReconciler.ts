@@ -2,7 +2,7 @@ import { hasTransferLog, type RawLog } from '@tollgate/evm'
 import type { ErrorCode } from '@tollgate/protocol'
 import type { Client, Hex } from 'viem'
 import { readContract } from 'viem/actions'
-import { findAuthorizationUse, isAuthorizationUsedIn } from './authorizationUse.ts'
+import { findAuthorizationUse, findPaymentUse, isAuthorizationUsedIn } from './authorizationUse.ts'
 import { alreadyKnown, describeRpcError } from './describeRpcError.ts'
 import type { LedgerEntry, LedgerPatch, LedgerState, Store } from './store.ts'
 
@@ -110,7 +110,10 @@ const clearSubmission: LedgerPatch = {
  *   and the row was not updated for `staleSeconds` (recorded, then the process died before broadcast),
  *   unless the transaction is journaled (Store `saveTransaction`): then it is sent again as signed;
  *   otherwise still pending: left to the engine (fee bumping).
- * - A spent authorization with no `AuthorizationUsed` but the payer's `AuthorizationCanceled`: `failed`.
+ * - A spent nonce counts as this payment only if the transaction that spent it moved exactly this
+ *   payment (`movesPayment`): the payer may spend its nonce on another authorization of its own (to
+ *   itself, for 1 unit). Then, as with the payer's `AuthorizationCanceled`, the row is `failed` with
+ *   `invalid_exact_evm_nonce_already_used`, never `settled`.
  * - `settling` whose claim expired (or, unclaimed, not updated for `staleSeconds`): nothing was
  *   broadcast (`submitted` is written first), so back to `reserved`, unless the chain shows the
  *   authorization spent.
@@ -160,17 +163,20 @@ export function createReconciler(
       : undefined
   }
 
-  /** The transaction that spent the authorization, from its `AuthorizationUsed` log. */
+  /** The transaction that spent the payer's nonce (its `AuthorizationUsed` log), and whether it paid this row. */
   const findSpender = (client: Client, entry: LedgerEntry, latest: bigint) =>
-    findAuthorizationUse(client, entry, { lookbackBlocks: logLookbackBlocks, latest })
+    findPaymentUse(client, entry, { lookbackBlocks: logLookbackBlocks, latest })
 
   const move = async (entry: LedgerEntry, from: LedgerState, to: LedgerState, patch: LedgerPatch) => {
     const result = await store.transition(entry.id, { from: [from], to, patch, now: now() })
     return result.ok
   }
 
-  /** The payer cancelled the authorization (`cancelAuthorization`): nothing can be paid with it. */
-  const markCanceled = async (entry: LedgerEntry): Promise<Outcome> => {
+  /**
+   * The payer's nonce is burnt without this payment (`cancelAuthorization`, or another authorization
+   * of the payer under the same nonce): nothing can be paid with it, so the row fails.
+   */
+  const markNonceUsed = async (entry: LedgerEntry, errorMessage: string): Promise<Outcome> => {
     let state = entry.state
     if (state === 'reserved') {
       if (!(await move(entry, 'reserved', 'settling', {}))) return 'pending'
@@ -179,12 +185,15 @@ export function createReconciler(
     const failed = await move(entry, state, 'failed', {
       ...freeClaim,
       errorCode: 'invalid_exact_evm_nonce_already_used',
-      errorMessage: 'The payer cancelled the authorization on chain.',
+      errorMessage,
     })
     return failed ? 'failed' : 'pending'
   }
 
-  /** Walks the row from its state to `settled` with the transaction that spent the authorization. */
+  /**
+   * Walks the row from its state to `settled` with the transaction that spent the authorization, when
+   * that transaction moved exactly this payment; to `failed` when the payer spent the nonce otherwise.
+   */
   const markSpent = async (client: Client, entry: LedgerEntry, latest: bigint): Promise<Outcome> => {
     const spender = await findSpender(client, entry, latest)
     if (!spender) {
@@ -194,7 +203,10 @@ export function createReconciler(
         canceled: true,
       })
       // Spent, but its log is out of reach: ask again next run.
-      return canceled ? markCanceled(entry) : 'pending'
+      return canceled ? markNonceUsed(entry, 'The payer cancelled the authorization on chain.') : 'pending'
+    }
+    if (!spender.paid) {
+      return markNonceUsed(entry, `The payer spent this nonce in ${spender.hash}, which did not move this payment.`)
     }
     let state = entry.state
     if (state === 'reserved') {

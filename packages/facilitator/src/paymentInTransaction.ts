@@ -1,5 +1,5 @@
 import { type ExactAuthorization, eip3009Abi } from '@tollgate/evm'
-import { concat, decodeFunctionData, type Hex, numberToHex, parseTransaction } from 'viem'
+import { type Address, concat, decodeFunctionData, type Hex, numberToHex, parseTransaction } from 'viem'
 import type { AuthorizationKey } from './authorizationUse.ts'
 
 const aggregate3Abi = [
@@ -52,6 +52,40 @@ function decodeTransfer(data: Hex): PaymentInTransaction | undefined {
   }
 }
 
+/** One `transferWithAuthorization` call a transaction makes, see {@link transferCallsIn}. */
+export type TransferCall = {
+  /** The contract called (the asset, if it is a payment). */
+  target: Address
+  /** The transaction's own call (`to` and `data`), as opposed to one call of a Multicall3 batch. */
+  direct: boolean
+  /** For a batch call: whether its revert leaves the batch standing (always false for a direct call). */
+  allowFailure: boolean
+  payment: PaymentInTransaction
+}
+
+/**
+ * The `transferWithAuthorization` calls a transaction to `to` with calldata `data` makes: the call
+ * itself, and each call of an `aggregate3` batch (decoded whatever `to` is: the caller decides whether
+ * `to` is Multicall3 and what `allowFailure` means for it).
+ */
+export function transferCallsIn(to: Address, data: Hex): TransferCall[] {
+  const calls: { target: Address; allowFailure: boolean; callData: Hex; direct: boolean }[] = [
+    { target: to, allowFailure: false, callData: data, direct: true },
+  ]
+  try {
+    const batch = decodeFunctionData({ abi: aggregate3Abi, data })
+    calls.push(...batch.args[0].map((call) => ({ ...call, direct: false })))
+  } catch {
+    // not a batch
+  }
+  const found: TransferCall[] = []
+  for (const { target, allowFailure, callData, direct } of calls) {
+    const payment = decodeTransfer(callData)
+    if (payment) found.push({ target, direct, allowFailure, payment })
+  }
+  return found
+}
+
 /**
  * Finds one payment in a signed settlement transaction (the journal's raw bytes): a direct
  * `transferWithAuthorization` to the asset, or one call of a Multicall3 batch. Answers `undefined`
@@ -68,23 +102,11 @@ export function paymentInTransaction(raw: Hex, key: AuthorizationKey): PaymentIn
     return undefined
   }
   if (!tx.to || !tx.data) return undefined
-  const calls: { target: string; callData: Hex }[] = [{ target: tx.to, callData: tx.data }]
-  try {
-    const batch = decodeFunctionData({ abi: aggregate3Abi, data: tx.data })
-    calls.push(...batch.args[0])
-  } catch {
-    // not a batch
-  }
-  for (const { target, callData } of calls) {
-    if (target.toLowerCase() !== key.asset.toLowerCase()) continue
-    const payment = decodeTransfer(callData)
-    if (
-      payment &&
+  const call = transferCallsIn(tx.to, tx.data).find(
+    ({ target, payment }) =>
+      target.toLowerCase() === key.asset.toLowerCase() &&
       payment.authorization.from.toLowerCase() === key.payer.toLowerCase() &&
-      payment.authorization.nonce.toLowerCase() === key.nonce.toLowerCase()
-    ) {
-      return payment
-    }
-  }
-  return undefined
+      payment.authorization.nonce.toLowerCase() === key.nonce.toLowerCase(),
+  )
+  return call?.payment
 }

@@ -1,7 +1,6 @@
 import { hasTransferLog, type VerifiedSignature } from '@tollgate/evm'
 import { type ErrorCode, findAsset, type SettleResponse } from '@tollgate/protocol'
-import type { Hex } from 'viem'
-import { findAuthorizationUse, isAuthorizationUsedIn } from './authorizationUse.ts'
+import { findPaymentUse, isAuthorizationUsedIn, type PaymentUse } from './authorizationUse.ts'
 import type { Facilitator, FacilitatorNetwork } from './createFacilitator.ts'
 import type { GasPolicy } from './createGasPolicy.ts'
 import { newLedgerEntry } from './newLedgerEntry.ts'
@@ -58,9 +57,10 @@ async function confirm(facilitator: Facilitator, chain: FacilitatorNetwork, entr
     used &&
     hasTransferLog(receipt.logs, { asset: entry.asset, from: entry.payer, to: entry.payTo, value: entry.amount })
   if (!settled && !used) {
-    // Our call failed, but the authorization may have been spent by another transaction (sent by
-    // someone else, or by us before a lost answer): then the payee was paid, and that is no failure.
-    const spender = await findAuthorizationUse(chain.client, entry).catch(() => undefined)
+    // Our call failed, but the nonce may have been spent by another transaction: this payment (sent
+    // by someone else, or by us before a lost answer), then the payee was paid and that is no failure;
+    // or another authorization of the payer under the same nonce, then this payment failed.
+    const spender = await findPaymentUse(chain.client, entry).catch(() => undefined)
     if (spender) return recordSpent(facilitator, entry, spender)
   }
   const result = await facilitator.store.transition(entry.id, {
@@ -83,28 +83,40 @@ async function confirm(facilitator: Facilitator, chain: FacilitatorNetwork, entr
 }
 
 /**
- * Records a payment whose authorization was spent on chain by `spender` (the `AuthorizationUsed` log
- * proves the signed transfer, to the payee and for the full value, happened) as `settled`, walking
- * the ledger through its states from wherever the row stands.
+ * Records a payment whose nonce was spent on chain by `spender`, walking the ledger through its states
+ * from wherever the row stands: `settled` with that transaction when it moved exactly this payment
+ * (`spender.paid`), else `failed` with `invalid_exact_evm_nonce_already_used` (the payer spent its
+ * nonce on another authorization: the payee got nothing, and this payment can never land).
  */
-async function recordSpent(
-  facilitator: Facilitator,
-  entry: LedgerEntry,
-  spender: { hash: Hex; blockNumber: bigint },
-): Promise<LedgerEntry> {
+async function recordSpent(facilitator: Facilitator, entry: LedgerEntry, spender: PaymentUse): Promise<LedgerEntry> {
   const { store } = facilitator
-  const steps: [LedgerState, LedgerState][] = [
-    ['reserved', 'settling'],
-    ['settling', 'submitted'],
-    ['submitted', 'settled'],
-  ]
+  const steps: [LedgerState, LedgerState][] = spender.paid
+    ? [
+        ['reserved', 'settling'],
+        ['settling', 'submitted'],
+        ['submitted', 'settled'],
+      ]
+    : [
+        ['reserved', 'settling'],
+        ['settling', 'failed'],
+        ['submitted', 'failed'],
+      ]
+  const failure = {
+    errorCode: 'invalid_exact_evm_nonce_already_used',
+    errorMessage: `The payer spent this nonce in ${spender.hash}, which did not move this payment.`,
+  } as const
   let current = entry
   for (const [from, to] of steps) {
     if (current.state !== from) continue
     const moved = await store.transition(entry.id, {
       from: [from],
       to,
-      patch: to === 'settled' ? { transaction: spender.hash, blockNumber: spender.blockNumber } : {},
+      patch:
+        to === 'settled'
+          ? { transaction: spender.hash, blockNumber: spender.blockNumber }
+          : to === 'failed'
+            ? failure
+            : {},
       now: facilitator.now(),
     })
     if (!moved.ok) return (await store.get(entry.id)) ?? current
@@ -260,9 +272,10 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
     }
     if (!verified.ok) {
       if (entry?.state === 'reserved' && verified.code === 'invalid_exact_evm_nonce_already_used') {
-        // Our reservation, already spent on chain (a settlement whose answer was lost, or the payer's
-        // own submission): the payee was paid, so answer from the chain, not with a failure.
-        const spender = await findAuthorizationUse(chain.client, entry).catch(() => undefined)
+        // Our reservation's nonce, already spent on chain: by this payment (a settlement whose answer
+        // was lost, or the payer's own submission of it), then the payee was paid and the chain
+        // answers; or by another authorization of the payer, then this payment failed for good.
+        const spender = await findPaymentUse(chain.client, entry).catch(() => undefined)
         if (spender) return responseOf(request, await recordSpent(facilitator, entry, spender))
       }
       if (entry?.state === 'reserved' && verified.code === 'invalid_exact_evm_payload_authorization_valid_before') {
