@@ -1,5 +1,6 @@
 import { hasTransferLog, type VerifiedSignature } from '@tollgate/evm'
 import { type ErrorCode, findAsset, type SettleResponse } from '@tollgate/protocol'
+import type { Hex } from 'viem'
 import { findPaymentUse, isAuthorizationUsedIn, type PaymentUse } from './authorizationUse.ts'
 import type { Facilitator, FacilitatorNetwork } from './createFacilitator.ts'
 import type { GasPolicy } from './createGasPolicy.ts'
