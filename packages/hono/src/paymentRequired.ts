@@ -335,13 +335,13 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
   }
 
   return async function paymentRequired(c, next) {
-    const method = c.req.method
-    if (method === 'OPTIONS') {
+    // A CORS preflight for a protected method is answered here; the handler never runs for it.
+    if (origin !== undefined && c.req.method.toUpperCase() === 'OPTIONS') {
       const requested = c.req.header('access-control-request-method')
-      if (origin !== undefined && requested && table.match(requested, c.req.path)) return preflight(c, requested)
-      return next()
+      if (requested && table.match(c, requested)) return preflight(c, requested)
     }
-    const route = table.match(method, c.req.path)
+    // Every other request Hono dispatches, a plain OPTIONS included, pays when a key covers it.
+    const route = table.match(c)
     if (!route) return next()
 
     const header = c.req.header(headerNames.paymentSignature) ?? c.req.header(headerNames.xPayment)
