@@ -13,6 +13,7 @@ import {
   type SettleResponse,
 } from '@tollgate/protocol'
 import type { Context, Env, MiddlewareHandler } from 'hono'
+import { checkExactPayload } from './checkExactPayload.ts'
 import type { Facilitator, FacilitatorCall, SettleResult, VerifyResult } from './facilitator.ts'
 import { matchOffer } from './match.ts'
 import type { Payment } from './payment.ts'
@@ -360,6 +361,9 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     }
     const matched = matchOffer(quote.offers, payload)
     if (!matched) return refused(quote, 'payment_requirements_mismatch', undefined)
+    // A malformed payment is the buyer's fault: refused here, the facilitator is never asked.
+    const malformed = checkExactPayload(payload)
+    if (malformed !== undefined) return json(400, { error: 'invalid_payload', message: malformed })
 
     const version = payload.x402Version
     const call: FacilitatorCall =
