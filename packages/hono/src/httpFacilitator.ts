@@ -1,6 +1,7 @@
 import {
   ConfigError,
   type ErrorCode,
+  errorInfo,
   type SettleResponse,
   settleResponseSchema,
   supportedResponseSchema,
@@ -60,12 +61,38 @@ const defaultTimeouts = { verify: 10_000, settle: 60_000, supported: 10_000, rel
 const endpoints = ['verify', 'settle', 'supported', 'release'] as const
 type Endpoint = (typeof endpoints)[number]
 
-type Exchange =
-  | { ok: true; status: number; json: unknown }
-  | { ok: false; code: ErrorCode; reason: string; message: string }
+type Failure = { ok: false; code: ErrorCode; reason: string; message: string }
+type Exchange = { ok: true; status: number; json: unknown } | Failure
 
-function unavailable(message: string): { ok: false; code: ErrorCode; reason: string; message: string } {
+function unavailable(message: string): Failure {
   return { ok: false, code: 'facilitator_unavailable', reason: 'facilitator_unavailable', message }
+}
+
+/** The code of a 4xx that names none, by status; otherwise `invalid_request`. */
+const refusalByStatus: Readonly<Record<number, ErrorCode>> = {
+  401: 'unauthorized',
+  403: 'unauthorized',
+  413: 'payload_too_large',
+  429: 'rate_limited',
+}
+
+/**
+ * A 4xx answer: the facilitator refused this request, so it is never `facilitator_unavailable` (that is
+ * for transport faults, timeouts and 5xx). Its `error` code is kept (`invalid_payload`,
+ * `invalid_network`, ... as our facilitator answers `400 { error, message }`), unless it is one whose
+ * status is a 5xx, which a 4xx cannot mean; a 4xx without a code gets one from its status.
+ */
+function refusal(endpoint: Endpoint, status: number, body: unknown): Failure {
+  const fields = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {}
+  const error = typeof fields.error === 'string' && fields.error !== '' ? fields.error : undefined
+  const detail = [fields.message, fields.errorMessage, fields.invalidMessage].find((v) => typeof v === 'string')
+  let code: ErrorCode = refusalByStatus[status] ?? 'invalid_request'
+  if (error !== undefined) {
+    const named = toErrorCode(error)
+    code = errorInfo(named).status < 500 ? named : 'invalid_request'
+  }
+  const message = `${endpoint}: HTTP ${status}${detail === undefined ? '' : ` ${String(detail).slice(0, 200)}`}`
+  return { ok: false, code, reason: error ?? code, message }
 }
 
 function describe(error: unknown): string {
@@ -94,8 +121,12 @@ function checkTimeout(value: unknown, field: string): number {
  * throws at request time: transport faults and timeouts come back as `facilitator_unavailable`,
  * malformed answers as `unexpected_verify_error` / `unexpected_settle_error`.
  *
- * Status handling follows `@x402/core`: a body carrying `isValid` / `success` is a verdict whatever
- * the HTTP status (Coinbase answers rejections with 4xx); anything else non-2xx is a fault.
+ * Status handling: a body carrying `isValid` / `success` is a verdict whatever the HTTP status
+ * (Coinbase answers rejections with 4xx), as in `@x402/core`. Any other 4xx is a refusal of the
+ * request, never `facilitator_unavailable`: its `error` code when it names one (our facilitator
+ * answers `400 { error: 'invalid_payload' | 'invalid_network' | ..., message }`), else a code from
+ * the status (`unauthorized`, `payload_too_large`, `rate_limited`, `invalid_request`). Only 5xx,
+ * timeouts and transport faults are `facilitator_unavailable`.
  *
  * @example
  * import { httpFacilitator } from '@tollgate/hono'
@@ -203,6 +234,9 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     try {
       json = JSON.parse(text)
     } catch {
+      if (response.status >= 400 && response.status < 500) {
+        return refusal(endpoint, response.status, { message: text.trim() || undefined })
+      }
       if (!response.ok) return unavailable(`${endpoint}: HTTP ${response.status} ${text.slice(0, 200)}`.trim())
       return {
         ok: false,
@@ -214,8 +248,9 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     return { ok: true, status: response.status, json }
   }
 
-  function malformed(endpoint: Endpoint, status: number, json: unknown) {
+  function malformed(endpoint: Endpoint, status: number, json: unknown): Failure {
     const code: ErrorCode = endpoint === 'settle' ? 'unexpected_settle_error' : 'unexpected_verify_error'
+    if (status >= 400 && status < 500) return refusal(endpoint, status, json)
     if (status < 200 || status > 299) {
       const error = json && typeof json === 'object' ? (json as Record<string, unknown>).error : undefined
       return unavailable(`${endpoint}: HTTP ${status}${typeof error === 'string' ? ` ${error}` : ''}`)

@@ -46,7 +46,7 @@ function matchesV1(offer: QuotedOffer, payment: PaymentPayloadV1): boolean {
   if (!v1 || v1.scheme !== payment.scheme || v1.network !== payment.network) return false
   if (payment.scheme !== 'exact') return true
   const parsed = exactEvmPayloadSchema.safeParse(payment.payload)
-  if (!parsed.success) return true // malformed payloads are the facilitator's to refuse, with its reason
+  if (!parsed.success) return true // refused before matching (checkExactPayload); kept for direct callers
   const { value, to } = parsed.data.authorization
   return value === v1.maxAmountRequired && to.toLowerCase() === v1.payTo.toLowerCase()
 }

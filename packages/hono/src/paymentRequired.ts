@@ -13,6 +13,7 @@ import {
   type SettleResponse,
 } from '@tollgate/protocol'
 import type { Context, Env, MiddlewareHandler } from 'hono'
+import { checkExactPayload } from './checkExactPayload.ts'
 import type { Facilitator, FacilitatorCall, SettleResult, VerifyResult } from './facilitator.ts'
 import { matchOffer } from './match.ts'
 import { newClaim } from './newClaim.ts'
@@ -364,13 +365,13 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
   }
 
   return async function paymentRequired(c, next) {
-    const method = c.req.method
-    if (method === 'OPTIONS') {
+    // A CORS preflight for a protected method is answered here; the handler never runs for it.
+    if (origin !== undefined && c.req.method.toUpperCase() === 'OPTIONS') {
       const requested = c.req.header('access-control-request-method')
-      if (origin !== undefined && requested && table.match(requested, c.req.path)) return preflight(c, requested)
-      return next()
+      if (requested && table.match(c, requested)) return preflight(c, requested)
     }
-    const route = table.match(method, c.req.path)
+    // Every other request Hono dispatches, a plain OPTIONS included, pays when a key covers it.
+    const route = table.match(c)
     if (!route) return next()
 
     const header = c.req.header(headerNames.paymentSignature) ?? c.req.header(headerNames.xPayment)
@@ -389,6 +390,9 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     }
     const matched = matchOffer(quote.offers, payload)
     if (!matched) return refused(quote, 'payment_requirements_mismatch', undefined)
+    // A malformed payment is the buyer's fault: refused here, the facilitator is never asked.
+    const malformed = checkExactPayload(payload)
+    if (malformed !== undefined) return json(400, { error: 'invalid_payload', message: malformed })
 
     const version = payload.x402Version
     const key = paymentKey(payload, matched, header)

@@ -10,10 +10,13 @@ import {
   type V1NetworkName,
 } from '@tollgate/protocol'
 import type { Context, Env } from 'hono'
-import { METHOD_NAME_ALL } from 'hono/router'
+import { baseRoutePath } from 'hono/route'
+import { METHOD_NAME_ALL, type Router } from 'hono/router'
+import { LinearRouter } from 'hono/router/linear-router'
+import { PatternRouter } from 'hono/router/pattern-router'
 import { RegExpRouter } from 'hono/router/reg-exp-router'
-import { SmartRouter } from 'hono/router/smart-router'
 import { TrieRouter } from 'hono/router/trie-router'
+import { mergePath } from 'hono/utils/url'
 import { checksumAddress } from './checksumAddress.ts'
 
 /**
@@ -75,7 +78,12 @@ export type RouteOptions<E extends Env = Env> = {
   settle?: 'after' | 'before'
 }
 
-/** Routes keyed `'GET /weather'` (one method) or `'/weather'` (any method); paths use Hono patterns. */
+/**
+ * Routes keyed `'GET /weather'` (one method) or `'/weather'` (any method); paths use Hono patterns.
+ * A key's path is written as the routes of the app the middleware is registered on: a sub-app
+ * mounted with `app.route('/api', sub)` or an app with `basePath('/v1')` writes `'GET /weather'` for
+ * `sub.get('/weather')`, and it guards `/api/weather` (`/v1/weather`).
+ */
 export type RoutesOptions<E extends Env = Env> = Record<string, RouteOptions<E>>
 
 export type ResolvedAsset = {
@@ -286,20 +294,157 @@ function compileRoute<E extends Env>(key: string, route: RouteOptions<E>): Compi
 /** The compiled route table: finds the protected route of a request, or `undefined`. */
 export type RouteTable<E extends Env> = {
   routes: readonly CompiledRoute<E>[]
-  match(method: string, path: string): CompiledRoute<E> | undefined
+  /**
+   * The protected route of the request in `c` for `method` (default: the request's own method), as
+   * Hono dispatches it: the request's routed path (`c.req.path`), the keys placed under the base
+   * path of the app the middleware is registered on, `HEAD` as `GET`, methods in any case.
+   */
+  match(c: Context<E>, method?: string): CompiledRoute<E> | undefined
+}
+
+/** Methods Hono never dispatches: `HEAD` runs the `GET` handlers, and fetch refuses the others. */
+const undispatched: Readonly<Record<string, string>> = {
+  HEAD: 'Hono serves HEAD with the GET handlers; a "GET /path" key covers HEAD',
+  CONNECT: 'fetch refuses CONNECT requests, so Hono never sees one',
+  TRACE: 'fetch refuses TRACE requests, so Hono never sees one',
+  TRACK: 'fetch refuses TRACK requests, so Hono never sees one',
+}
+
+/**
+ * Each of Hono's routers, so that a key matches whatever router the app was built with
+ * (`hono`: RegExpRouter or TrieRouter; `hono/quick`: LinearRouter; `hono/tiny`: PatternRouter).
+ * They differ at the edges (LinearRouter and PatternRouter also match `/weather/` for `/weather`);
+ * a request is protected when any of them matches it, so the table never guards less than the app
+ * dispatches.
+ */
+const routerKinds: readonly (() => Router<number>)[] = [
+  () => new RegExpRouter<number>(),
+  () => new TrieRouter<number>(),
+  () => new LinearRouter<number>(),
+  () => new PatternRouter<number>(),
+]
+
+type Entry = { key: string; method: string; path: string }
+type Matcher = (method: string, path: string) => number | undefined
+
+/** `path` with Hono's `{regex}` groups blanked out, so checks see only its literal characters. */
+function literalPart(path: string): string {
+  return path.replace(/\{[^}]+\}/g, '{}')
+}
+
+/**
+ * Why a key's path can never equal a routed path (`c.req.path`), or `undefined`. Routed paths have
+ * no query or fragment, and are percent-decoded except for what `decodeURI` keeps (`%2F`, `%3F`,
+ * `%25`, ...).
+ */
+function unmatchablePath(path: string): string | undefined {
+  const literal = literalPart(path)
+  if (literal.includes('#')) return 'a routed path never contains "#" (the fragment is not sent)'
+  const question = literal.indexOf('?')
+  if (question !== -1) {
+    const last = literal.slice(literal.lastIndexOf('/') + 1)
+    const optional = question === literal.length - 1 && last.startsWith(':')
+    if (!optional) {
+      return 'a routed path never contains "?" (the query string is not part of it); only an optional parameter ends in "?" (/:name?)'
+    }
+  }
+  for (const run of literal.match(/(?:%[0-9A-Fa-f]{2})+/g) ?? []) {
+    let decoded: string
+    try {
+      decoded = decodeURI(run.replace(/%25/g, '%2525'))
+    } catch {
+      continue // Hono keeps sequences that do not decode as they are
+    }
+    if (decoded !== run) {
+      return `Hono matches the decoded path, so "${run}" never appears in it; write "${decoded}"`
+    }
+  }
+  return undefined
+}
+
+function buildRouter(make: () => Router<number>, entries: readonly Entry[], paths: readonly string[], only?: number) {
+  try {
+    const router = make()
+    entries.forEach((entry, index) => {
+      if (only === undefined || only === index) router.add(entry.method, paths[index] as string, index)
+    })
+    router.match('GET', '/') // RegExpRouter builds on its first match; an unsupported set throws here
+    return router
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The keys placed under `base` (the base route path of the app the middleware is registered on,
+ * joined as Hono joins a sub-app's routes to it) and matched with every router that takes them: one
+ * router per kind for all keys, or, when a kind refuses the set, one per key it takes.
+ */
+function buildMatcher(entries: readonly Entry[], base: string): Matcher {
+  const paths = entries.map((entry) => (base === '/' ? entry.path : mergePath(base, entry.path)))
+  const routers: Router<number>[] = []
+  const covered = new Set<number>()
+  for (const make of routerKinds) {
+    const all = buildRouter(make, entries, paths)
+    if (all) {
+      routers.push(all)
+      for (let i = 0; i < entries.length; i++) covered.add(i)
+      continue
+    }
+    for (let i = 0; i < entries.length; i++) {
+      const one = buildRouter(make, entries, paths, i)
+      if (one) {
+        routers.push(one)
+        covered.add(i)
+      }
+    }
+  }
+  const missing = entries.find((_, i) => !covered.has(i))
+  if (missing) {
+    fail(
+      `routes[${JSON.stringify(missing.key)}]`,
+      `no Hono router takes the path ${JSON.stringify(paths[entries.indexOf(missing)])}`,
+    )
+  }
+  return (method, path) => {
+    let first: number | undefined
+    for (const router of routers) {
+      for (const entry of router.match(method, path)[0]) {
+        const index = entry[0]
+        if (first === undefined || index < first) first = index
+      }
+    }
+    return first
+  }
+}
+
+/**
+ * The base route path of the app (sub-app, `basePath`) the running middleware was registered on, as
+ * Hono recorded it when it dispatched the request (`'/api'`, `'/:tenant'`); `'/'` for the root app or
+ * outside Hono's routing.
+ */
+function registeredBase(c: Context): string {
+  try {
+    const base = baseRoutePath(c)
+    return typeof base === 'string' && base.startsWith('/') ? base : '/'
+  } catch {
+    return '/'
+  }
 }
 
 /**
  * Validates the routes option and builds its matcher (Hono's own routers, so patterns such as
  * `/forecast/:city` and `/premium/*` mean what they mean in Hono). The first route that matches,
- * in the order given, wins. HEAD requests match GET routes, as Hono routes them.
+ * in the order given, wins. HEAD requests match GET routes, as Hono routes them. A key that can
+ * never match a request (a method Hono never dispatches, a path with a query or an encoded
+ * character, a pattern no router takes, a key shadowed by an earlier one) is a ConfigError.
  */
 export function compileRoutes<E extends Env>(routes: RoutesOptions<E>): RouteTable<E> {
   if (!isPlainObject(routes)) fail('routes', "must be an object such as { 'GET /weather': { accepts } }", routes)
   const keys = Object.keys(routes)
   if (keys.length === 0) fail('routes', 'needs at least one route')
   const compiled: CompiledRoute<E>[] = []
-  const router = new SmartRouter<number>({ routers: [new RegExpRouter(), new TrieRouter()] })
+  const entries: Entry[] = []
   for (const key of keys) {
     const field = `routes[${JSON.stringify(key)}]`
     const parts = key.trim().split(/\s+/)
@@ -307,19 +452,38 @@ export function compileRoutes<E extends Env>(routes: RoutesOptions<E>): RouteTab
     if (parts.length > 2 || !method || !path || !methodPattern.test(method) || !path.startsWith('/')) {
       fail(field, 'the key must be "METHOD /path" or "/path", e.g. "GET /weather" or "/premium/*"')
     }
+    const never = undispatched[method]
+    if (never) fail(field, `can never match: ${never}`)
+    const unmatchable = unmatchablePath(path)
+    if (unmatchable) fail(field, `can never match: ${unmatchable}`)
+    try {
+      const probe = new TrieRouter<number>()
+      probe.add(method, path, 0)
+      probe.match(method, path)
+    } catch (error) {
+      fail(field, `is not a Hono path pattern: ${error instanceof Error ? error.message : String(error)}`)
+    }
+    const earlier = entries.find(
+      (entry) => entry.path === path && (entry.method === METHOD_NAME_ALL || entry.method === method),
+    )
+    if (earlier) fail(field, `can never match: routes[${JSON.stringify(earlier.key)}] comes first and covers it`)
     compiled.push(compileRoute(key, routes[key] as RouteOptions<E>))
-    router.add(method === 'HEAD' ? 'GET' : method, path, compiled.length - 1)
+    entries.push({ key, method, path })
   }
+  // Built once per base route path the middleware is reached under (a handful per app); the root now.
+  const matchers = new Map<string, Matcher>([['/', buildMatcher(entries, '/')]])
   return {
     routes: compiled,
-    match(method, path) {
-      const [matches] = router.match(method === 'HEAD' ? 'GET' : method, path)
-      let first: number | undefined
-      for (const entry of matches) {
-        const index = entry[0]
-        if (first === undefined || index < first) first = index
+    match(c, method = c.req.method) {
+      const base = registeredBase(c)
+      let matcher = matchers.get(base)
+      if (!matcher) {
+        matcher = buildMatcher(entries, base)
+        matchers.set(base, matcher)
       }
-      return first === undefined ? undefined : compiled[first]
+      const upper = method.toUpperCase()
+      const index = matcher(upper === 'HEAD' ? 'GET' : upper, c.req.path)
+      return index === undefined ? undefined : compiled[index]
     },
   }
 }
