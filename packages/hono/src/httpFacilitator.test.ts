@@ -111,7 +111,8 @@ describe('httpFacilitator: 4xx answers are refusals, never facilitator_unavailab
     app.get('/weather', (c) => c.json({ tempC: 21 }))
     const header = btoa(JSON.stringify(call.paymentPayload))
     const res = await app.request('/weather', { headers: { 'PAYMENT-SIGNATURE': header } })
-    expect(calls).toEqual(['/verify'])
+    // `/supported` is asked once, for the delivery extension (here a 400 too: no extensions).
+    expect(calls).toEqual(['/supported', '/verify'])
     expect(res.status).toBeGreaterThanOrEqual(400)
     expect(res.status).toBeLessThan(500)
     expect(await res.json()).toMatchObject({ error: 'invalid_network' })
