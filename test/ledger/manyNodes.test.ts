@@ -65,16 +65,21 @@ const requirements = () => ({
   maxTimeoutSeconds: 300,
   extra: { name: assets[chain.network].name, version: assets[chain.network].version },
 })
-const body = (payload: ExactEvmPayload) => ({
+const body = (payload: ExactEvmPayload, claim?: string) => ({
   x402Version: 2,
   paymentPayload: { x402Version: 2, resource: { url: 'http://127.0.0.1/paid' }, accepted: requirements(), payload },
   paymentRequirements: requirements(),
+  ...(claim ? { tollgate: { claim } } : {}),
 })
-async function settleAt(node: RunningFacilitator, payload: ExactEvmPayload): Promise<Record<string, unknown>> {
+async function settleAt(
+  node: RunningFacilitator,
+  payload: ExactEvmPayload,
+  claim?: string,
+): Promise<Record<string, unknown>> {
   const response = await fetch(`${node.url}/settle`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body(payload)),
+    body: JSON.stringify(body(payload, claim)),
   })
   expect(response.status).toBe(200)
   return (await response.json()) as Record<string, unknown>
@@ -139,21 +144,30 @@ describe.skipIf(!available)('three facilitator nodes on one PostgreSQL ledger', 
       validAfter: 0n,
       validBefore: BigInt(Math.floor(Date.now() / 1000)) + 600n,
     })
-    const call = (node: RunningFacilitator, path: string) =>
+    // Thirty resource-server requests, each with its own claim.
+    const claim = (i: number) => `resource-server-request-${i}`
+    const call = (node: RunningFacilitator, path: string, i: number) =>
       fetch(`${node.url}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body(payload)),
+        body: JSON.stringify(body(payload, claim(i))),
       }).then((response) => response.json() as Promise<Record<string, unknown>>)
     const answers = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => call(nodes[i % 3] as RunningFacilitator, '/verify')),
+      Array.from({ length: 30 }, (_, i) => call(nodes[i % 3] as RunningFacilitator, '/verify', i)),
     )
     expect(answers.filter((answer) => answer.isValid === true)).toHaveLength(1)
     expect(answers.filter((answer) => answer.invalidReason === 'authorization_in_use')).toHaveLength(29)
-    // Released on one node, the payment verifies again on another, and settles on the third.
-    expect(await call(nodes[1] as RunningFacilitator, '/release')).toEqual({ released: true })
-    expect(await call(nodes[2] as RunningFacilitator, '/verify')).toMatchObject({ isValid: true })
-    expect(await settleAt(nodes[0] as RunningFacilitator, payload)).toMatchObject({ success: true })
+    const holder = answers.findIndex((answer) => answer.isValid === true)
+    // Only the holder releases, on any node; the payment verifies again on another, and settles on the third.
+    expect(await call(nodes[1] as RunningFacilitator, '/release', holder + 1)).toEqual({ released: false })
+    expect(await call(nodes[1] as RunningFacilitator, '/release', holder)).toEqual({ released: true })
+    expect(await call(nodes[2] as RunningFacilitator, '/verify', 100)).toMatchObject({ isValid: true })
+    // While that request holds it, nobody else settles it; the holder does, on any node.
+    expect(await settleAt(nodes[0] as RunningFacilitator, payload)).toMatchObject({
+      success: false,
+      errorReason: 'authorization_in_use',
+    })
+    expect(await settleAt(nodes[0] as RunningFacilitator, payload, claim(100))).toMatchObject({ success: true })
   })
 
   test('behavior: 60 different authorizations across 3 nodes, concurrently: each lands exactly once', async () => {

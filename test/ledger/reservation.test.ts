@@ -64,10 +64,11 @@ const requirements = () => ({
   maxTimeoutSeconds: 300,
   extra: { name: assets[chain.network].name, version: assets[chain.network].version },
 })
-const body = (payload: ExactEvmPayload) => ({
+const body = (payload: ExactEvmPayload, claim?: string) => ({
   x402Version: 2,
   paymentPayload: { x402Version: 2, resource: { url: 'http://127.0.0.1/paid' }, accepted: requirements(), payload },
   paymentRequirements: requirements(),
+  ...(claim ? { tollgate: { claim } } : {}),
 })
 const sign = (payer: LocalAccount, validBefore = now() + 300n) =>
   chain.signTransferAuthorization({
@@ -124,16 +125,19 @@ describe('reservation lease', () => {
     expect(entry?.reservedUntil).toBe(validBefore)
   })
 
-  test('behavior: /release gives the reservation back once; the payment then verifies and settles', async () => {
+  test('behavior: /release gives the holder reservation back once; the payment then verifies and settles', async () => {
     const payload = await sign(chain.accounts.payers[3])
-    expect(await post('/verify', body(payload))).toMatchObject({ isValid: true })
-    expect(await post('/release', body(payload))).toEqual({ released: true })
+    const claim = 'reservation-holder-0001'
+    expect(await post('/verify', body(payload, claim))).toMatchObject({ isValid: true })
+    // A copy of the payment without the holder's claim releases nothing.
     expect(await post('/release', body(payload))).toEqual({ released: false })
+    expect(await post('/release', body(payload, claim))).toEqual({ released: true })
+    expect(await post('/release', body(payload, claim))).toEqual({ released: false })
     expect(await post('/verify', body(payload))).toMatchObject({ isValid: true })
     expect(await post('/settle', body(payload))).toMatchObject({ success: true })
-    expect(await post('/release', body(payload))).toEqual({ released: false })
+    expect(await post('/release', body(payload, claim))).toEqual({ released: false })
     const supported = await (await fetch(`${running.url}/supported`)).json()
-    expect(supported.extensions).toEqual(['tollgate-release'])
+    expect(supported.extensions).toEqual(['tollgate-release', 'tollgate-delivery'])
   })
 })
 
