@@ -29,7 +29,7 @@ type Row = LedgerRow
 /** A `transactions` row, read with safe integers (`chain_id` and `created_at` as bigints). */
 type TransactionRow = { hash: string; chain_id: bigint; signer: string; nonce: string; raw: string; created_at: bigint }
 
-const schemaVersion = 3
+const schemaVersion = 4
 
 const schema = `
 CREATE TABLE IF NOT EXISTS ledger (
@@ -81,6 +81,12 @@ CREATE TABLE IF NOT EXISTS transactions (
   raw TEXT NOT NULL,
   created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+`
+
+/** Version 4: fenced signer leases (the epoch grows at every acquisition) and the payer's signature. */
+const schemaV4 = `
+ALTER TABLE signer_leases ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ledger ADD COLUMN signature TEXT;
 `
 
 const toStoredTransaction = (row: TransactionRow): StoredTransaction => ({
@@ -137,6 +143,7 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
     if (current < 1) db.exec(schema)
     if (current < 2) db.exec(schemaV2)
     if (current < 3) db.exec(schemaV3)
+    if (current < 4) db.exec(schemaV4)
     if (current < schemaVersion) db.pragma(`user_version = ${schemaVersion}`)
   }).immediate()
 
@@ -145,9 +152,9 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
   // common paths cost one statement: a new reservation, a successful compare-and-set.
   const insert = db.prepare<Record<string, unknown>, Row>(`
     INSERT INTO ledger (id, state, network, chain_id, asset, payer, pay_to, amount, nonce, valid_after, valid_before,
-      payload_hash, x402_version, reserved_until, created_at, updated_at)
+      payload_hash, x402_version, signature, reserved_until, created_at, updated_at)
     VALUES (@id, 'reserved', @network, @chainId, @asset, @payer, @payTo, @amount, @nonce, @validAfter, @validBefore,
-      @payloadHash, @x402Version, @reservedUntil, @createdAt, @createdAt)
+      @payloadHash, @x402Version, @signature, @reservedUntil, @createdAt, @createdAt)
     ON CONFLICT (id) DO NOTHING
     RETURNING *`)
   // Re-takes a released reservation, or a reserved one whose lease is absent or over (one statement: one winner).
@@ -165,15 +172,36 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
           AND (claimed_until IS NULL OR claimed_until <= ?)
         ORDER BY created_at, id LIMIT ?)
       RETURNING *`)
-  const takeSigner = db.prepare<[string, string, bigint, bigint], { owner: string }>(`
-    INSERT INTO signer_leases (signer, owner, until) VALUES (?, ?, ?)
-    ON CONFLICT (signer) DO UPDATE SET owner = excluded.owner, until = excluded.until
-      WHERE signer_leases.owner = excluded.owner OR signer_leases.until <= ?
-    RETURNING owner`)
-  const dropSigner = db.prepare<[string, string]>('DELETE FROM signer_leases WHERE signer = ? AND owner = ?')
+  // A renewal (same owner and epoch) keeps the epoch; any other grant (free, expired, or the same
+  // owner starting again) takes the next one.
+  const takeSigner = db
+    .prepare<Record<string, unknown>, { epoch: bigint; until: bigint }>(`
+    INSERT INTO signer_leases (signer, owner, until, epoch) VALUES (@signer, @owner, @until, 1)
+    ON CONFLICT (signer) DO UPDATE SET owner = excluded.owner, until = excluded.until,
+      epoch = CASE WHEN signer_leases.owner = excluded.owner AND signer_leases.epoch IS @epoch
+        THEN signer_leases.epoch ELSE signer_leases.epoch + 1 END
+      WHERE signer_leases.until <= @now
+        OR (signer_leases.owner = excluded.owner AND (@epoch IS NULL OR signer_leases.epoch = @epoch))
+    RETURNING epoch, until`)
+    .safeIntegers(true)
+  const dropSigner = db.prepare<[string, string, bigint | null, bigint | null]>(
+    'UPDATE signer_leases SET until = 0 WHERE signer = ? AND owner = ? AND (? IS NULL OR epoch = ?)',
+  )
+  const fenceHolds = db.prepare<[string, string, bigint, bigint], { held: number }>(
+    'SELECT 1 AS held FROM signer_leases WHERE signer = ? AND owner = ? AND epoch = ? AND until > ?',
+  )
   const insertTransaction = db.prepare<[string, number, string, string, string, bigint]>(
     `INSERT INTO transactions (hash, chain_id, signer, nonce, raw, created_at) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (hash) DO NOTHING`,
+  )
+  // The fence and the write in one transaction: nobody takes the lease in between.
+  const saveFenced = db.transaction(
+    (transaction: StoredTransaction, fence: { owner: string; epoch: bigint; now: bigint } | undefined) => {
+      const { hash, chainId, signer, nonce, raw, createdAt } = transaction
+      if (fence && !fenceHolds.get(signer.toLowerCase(), fence.owner, fence.epoch, fence.now)) return false
+      insertTransaction.run(hash.toLowerCase(), chainId, signer, nonce.toString(), raw, createdAt)
+      return true
+    },
   )
   const selectTransaction = db
     .prepare<[string], TransactionRow>('SELECT * FROM transactions WHERE hash = ?')
@@ -206,6 +234,7 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
         validBefore: entry.validBefore.toString(),
         payloadHash: entry.payloadHash,
         x402Version: entry.x402Version,
+        signature: entry.signature ?? null,
         reservedUntil: entry.reservedUntil ?? null,
         createdAt: entry.createdAt,
       })
@@ -253,14 +282,21 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
         .map(toLedgerEntry)
         .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1))
     },
-    async acquireSigner({ signer, owner, leaseSeconds, now }) {
-      return takeSigner.get(signer.toLowerCase(), owner, now + leaseSeconds, now) !== undefined
+    async acquireSigner({ signer, owner, leaseSeconds, now, epoch }) {
+      const lease = takeSigner.get({
+        signer: signer.toLowerCase(),
+        owner,
+        until: now + leaseSeconds,
+        now,
+        epoch: epoch ?? null,
+      })
+      return lease && { epoch: BigInt(lease.epoch), until: BigInt(lease.until) }
     },
-    async releaseSigner({ signer, owner }) {
-      dropSigner.run(signer.toLowerCase(), owner)
+    async releaseSigner({ signer, owner, epoch }) {
+      dropSigner.run(signer.toLowerCase(), owner, epoch ?? null, epoch ?? null)
     },
-    async saveTransaction({ hash, chainId, signer, nonce, raw, createdAt }) {
-      insertTransaction.run(hash.toLowerCase(), chainId, signer, nonce.toString(), raw, createdAt)
+    async saveTransaction(transaction, { fence } = {}) {
+      return saveFenced.immediate(transaction, fence)
     },
     async getTransaction(hash) {
       const row = selectTransaction.get(hash.toLowerCase())
