@@ -152,16 +152,32 @@ describe('engine throughput', () => {
       (typeof f.chain.accounts.payers)[number],
     ]
     const ours = new Set([held.address])
+    const store = createMemoryStore()
+    const now = () => BigInt(Math.floor(Date.now() / 1000))
     const pooled = createFacilitator(
       {
-        store: createMemoryStore(),
+        store,
         networks: [
           {
             network: f.chain.network,
             client: f.chain.publicClient,
             accounts: [held, elsewhere],
+            // The other signer's lease is held elsewhere; ours is the Store's (journal writes are fenced).
             leases: {
-              acquire: async (signer) => ours.has(signer),
+              owner: 'node-a',
+              validMs: 50_000,
+              acquire: async (signer, epoch) =>
+                ours.has(signer)
+                  ? (
+                      await store.acquireSigner({
+                        signer,
+                        owner: 'node-a',
+                        leaseSeconds: 60n,
+                        now: now(),
+                        ...(epoch ? { epoch } : {}),
+                      })
+                    )?.epoch
+                  : undefined,
               release: async () => undefined,
             },
           },

@@ -211,7 +211,7 @@ describe('lost and stranded settlements', () => {
     const reconciler = reconcilerOf({
       leaseSeconds: 0n,
       onRequeued: (entry, transaction) => {
-        requeued.push(transaction)
+        if (transaction) requeued.push(transaction)
         void resettle(f.facilitator, entry, transaction)
       },
     })

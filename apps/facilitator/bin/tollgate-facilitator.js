@@ -19,6 +19,8 @@ Configuration comes from environment variables:
   TOLLGATE_POLLING_INTERVAL_MS   receipt polling interval (default: 250)
   TOLLGATE_RECONCILE_INTERVAL_MS how often the reconciler finishes non-final ledger rows (default: 30000; 0: at start only)
   TOLLGATE_RECONCILE_STALE_SECONDS  age at which an unclaimed settling row is given back to reserved (default: 60)
+  TOLLGATE_SIGNER_LEASE_SECONDS  signer lease on a shared (PostgreSQL) ledger, fenced, renewed every quarter of it (default: 6)
+  TOLLGATE_NODE_ID               this node's stable id on a shared ledger: a restart under it takes its lease at once (default: random)
 
 Endpoints: POST /verify, POST /settle, GET /supported, GET /health.
 `

@@ -34,6 +34,7 @@ describe('parseConfig', () => {
             "rpcUrl": "http://127.0.0.1:8545",
           },
         ],
+        "nodeId": undefined,
         "pollingIntervalMs": 250,
         "port": 4020,
         "receiptTimeoutMs": 30000,
@@ -43,6 +44,7 @@ describe('parseConfig', () => {
         "reservationSeconds": 120,
         "signerKey": "0x1111111111111111111111111111111111111111111111111111111111111111",
         "signerKeys": [],
+        "signerLeaseSeconds": 6,
       }
     `)
     expect(Object.isFrozen(parseConfig(base))).toBe(true)
@@ -65,6 +67,8 @@ describe('parseConfig', () => {
       TOLLGATE_DATABASE_URL: 'postgres://tollgate:secret@db.internal:5432/ledger',
       TOLLGATE_DATABASE_SCHEMA: 'node_ledger',
       TOLLGATE_RESERVATION_SECONDS: '30',
+      TOLLGATE_SIGNER_LEASE_SECONDS: '10',
+      TOLLGATE_NODE_ID: 'node-a.eu-1',
     })
     expect(config).toMatchObject({
       databaseUrl: 'postgres://tollgate:secret@db.internal:5432/ledger',
@@ -82,6 +86,8 @@ describe('parseConfig', () => {
       pollingIntervalMs: 50,
       reconcileIntervalMs: 0,
       reconcileStaleSeconds: 5,
+      signerLeaseSeconds: 10,
+      nodeId: 'node-a.eu-1',
     })
   })
 

@@ -43,6 +43,18 @@ export type Config = Readonly<{
   reconcileIntervalMs: number
   /** `TOLLGATE_RECONCILE_STALE_SECONDS`, default `60`: an unclaimed `settling` row this old is given back to `reserved`. */
   reconcileStaleSeconds: number
+  /**
+   * `TOLLGATE_SIGNER_LEASE_SECONDS`, default `6`: the signer lease on a shared ledger, renewed every
+   * quarter of it; a node killed without releasing it is taken over by another (or its restart) this
+   * long after its last renewal at most.
+   */
+  signerLeaseSeconds: number
+  /**
+   * `TOLLGATE_NODE_ID`: this node's stable id in a shared ledger (the signer lease owner). A restart
+   * under the same id takes its signer lease over at once. Default: host, pid and a random suffix
+   * (a restart waits for the lease to run out).
+   */
+  nodeId: string | undefined
 }>
 
 /** The environment as `process.env` has it. */
@@ -97,6 +109,12 @@ const variables = {
     .default(100_000_000_000n),
   TOLLGATE_RECONCILE_INTERVAL_MS: integer(0, 3_600_000).default(30_000),
   TOLLGATE_RECONCILE_STALE_SECONDS: integer(1, 86_400).default(60),
+  TOLLGATE_SIGNER_LEASE_SECONDS: integer(3, 600).default(6),
+  TOLLGATE_NODE_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'expected 1 to 100 letters, digits or ._:-')
+    .optional(),
 }
 
 const rpcUrl = z
@@ -138,6 +156,8 @@ function describeVariable(name: string, message: string, received?: string): str
  * | `TOLLGATE_POLLING_INTERVAL_MS` | `250` |
  * | `TOLLGATE_RECONCILE_INTERVAL_MS` | `30000` (`0`: at start only) |
  * | `TOLLGATE_RECONCILE_STALE_SECONDS` | `60` |
+ * | `TOLLGATE_SIGNER_LEASE_SECONDS` | `6` (signer lease on a shared ledger; renewed every quarter of it) |
+ * | `TOLLGATE_NODE_ID` | host, pid and a random suffix (set it so a restart takes its lease over at once) |
  *
  * @example
  * import { parseConfig } from './config.ts'
@@ -168,6 +188,8 @@ export function parseConfig(env: Env): Config {
   const maxFeePerGas = read('TOLLGATE_MAX_FEE_PER_GAS', variables.TOLLGATE_MAX_FEE_PER_GAS)
   const reconcileIntervalMs = read('TOLLGATE_RECONCILE_INTERVAL_MS', variables.TOLLGATE_RECONCILE_INTERVAL_MS)
   const reconcileStaleSeconds = read('TOLLGATE_RECONCILE_STALE_SECONDS', variables.TOLLGATE_RECONCILE_STALE_SECONDS)
+  const signerLeaseSeconds = read('TOLLGATE_SIGNER_LEASE_SECONDS', variables.TOLLGATE_SIGNER_LEASE_SECONDS)
+  const nodeId = read('TOLLGATE_NODE_ID', variables.TOLLGATE_NODE_ID)
 
   const networks: NetworkConfig[] = []
   const names =
@@ -253,5 +275,7 @@ export function parseConfig(env: Env): Config {
     pollingIntervalMs: pollingIntervalMs as number,
     reconcileIntervalMs: reconcileIntervalMs as number,
     reconcileStaleSeconds: reconcileStaleSeconds as number,
+    signerLeaseSeconds: signerLeaseSeconds as number,
+    nodeId,
   })
 }

@@ -2,7 +2,14 @@ import type { AddressInfo } from 'node:net'
 import { hostname } from 'node:os'
 import { serve } from '@hono/node-server'
 import type { RecoverAddress } from '@tollgate/evm'
-import { createFacilitator, createReconciler, type Facilitator, resettle, type Store } from '@tollgate/facilitator'
+import {
+  createFacilitator,
+  createReconciler,
+  type Facilitator,
+  resettle,
+  type SignerLeases,
+  type Store,
+} from '@tollgate/facilitator'
 import { createPostgresStore } from '@tollgate/store-postgres'
 import { createSqliteStore } from '@tollgate/store-sqlite'
 import { type Address, createPublicClient, http } from 'viem'
@@ -35,9 +42,6 @@ export type RunningFacilitator = {
   stop(): Promise<void>
 }
 
-/** Signer lease length; the signer pool renews it on every refresh (30 s by default). */
-const signerLeaseSeconds = 90n
-
 const isConfig = (input: Config | Env): input is Config => Array.isArray((input as Config).networks)
 
 /**
@@ -63,14 +67,29 @@ export async function startFacilitator(
       ? await createPostgresStore({ connectionString: config.databaseUrl, schema: config.databaseSchema })
       : createSqliteStore({ dataDir: config.dataDir }))
   // A ledger shared by several nodes (PostgreSQL): each signer key is used by one node at a time.
-  const owner = nodeId ?? `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`
+  // Fenced and short: the pool renews the lease every quarter of it and signs only while it surely
+  // holds (less 1 s for the ledger clock's granularity and 250 ms of skew between nodes); every
+  // journal write before a broadcast carries the lease's epoch.
+  const owner = nodeId ?? config.nodeId ?? `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`
   const clock = now ?? (() => BigInt(Math.floor(Date.now() / 1000)))
-  const leases =
-    config.databaseUrl || nodeId
+  const leaseSeconds = BigInt(config.signerLeaseSeconds)
+  const leases: SignerLeases | undefined =
+    config.databaseUrl || nodeId || config.nodeId
       ? {
-          acquire: (signer: Address) =>
-            ledger.acquireSigner({ signer, owner, leaseSeconds: signerLeaseSeconds, now: clock() }),
-          release: (signer: Address) => ledger.releaseSigner({ signer, owner }),
+          owner,
+          validMs: (config.signerLeaseSeconds - 1) * 1000 - 250,
+          heartbeatMs: (config.signerLeaseSeconds * 1000) / 4,
+          acquire: async (signer: Address, epoch: bigint | undefined) =>
+            (
+              await ledger.acquireSigner({
+                signer,
+                owner,
+                leaseSeconds,
+                now: clock(),
+                ...(epoch === undefined ? {} : { epoch }),
+              })
+            )?.epoch,
+          release: (signer: Address, epoch: bigint) => ledger.releaseSigner({ signer, owner, epoch }),
         }
       : undefined
   const account = privateKeyToAccount(config.signerKey)
@@ -114,8 +133,9 @@ export async function startFacilitator(
     {
       ...(now ? { now } : {}),
       intervalMs: config.reconcileIntervalMs,
-      // A pending row is looked at again on the next pass: the claim lasts one interval.
-      leaseSeconds: BigInt(Math.max(1, Math.ceil(config.reconcileIntervalMs / 1000))),
+      // A claim on a submitted row lasts about two passes (5 to 30 s): a live node claims it again
+      // each pass, and the rows a killed node had claimed are not held from its restart for long.
+      leaseSeconds: BigInt(Math.min(30, Math.max(5, Math.ceil((2 * config.reconcileIntervalMs) / 1000)))),
       staleSeconds: BigInt(config.reconcileStaleSeconds),
       onReport: ({ examined, pending, ...changed }) => {
         if (Object.values(changed).some((n) => n > 0)) console.log(`reconciled ${JSON.stringify(changed)}`)

@@ -154,7 +154,12 @@ export function createFacilitator(
       ...(rebroadcastAfterMs === undefined ? {} : { rebroadcastAfterMs }),
       ...(batch ? { batch } : {}),
       ...(leases ? { leases } : {}),
-      journal: (transaction) => store.saveTransaction({ ...transaction, chainId, createdAt: now() }),
+      // Fenced by the signer's lease epoch: a node that lost the lease cannot journal, so cannot send.
+      journal: (transaction, lease) => {
+        const at = now()
+        const fence = leases && lease ? { owner: leases.owner, epoch: lease.epoch, now: at } : undefined
+        return store.saveTransaction({ ...transaction, chainId, createdAt: at }, fence ? { fence } : {})
+      },
       onLeased: async (signer) => {
         await adoptUnmined({ store, chainId, settler, signers: [signer], now })
       },

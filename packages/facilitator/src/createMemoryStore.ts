@@ -13,7 +13,7 @@ const byAge = (a: LedgerEntry, b: LedgerEntry) =>
  */
 export function createMemoryStore(): Store {
   const entries = new Map<string, LedgerEntry>()
-  const signers = new Map<string, { owner: string; until: bigint }>()
+  const signers = new Map<string, { owner: string; until: bigint; epoch: bigint }>()
   const transactions = new Map<string, StoredTransaction>()
   const copy = (entry: LedgerEntry): LedgerEntry => {
     const out = { ...entry }
@@ -98,20 +98,28 @@ export function createMemoryStore(): Store {
       }
       return claimed.map(copy)
     },
-    async acquireSigner({ signer, owner, leaseSeconds, now }) {
+    async acquireSigner({ signer, owner, leaseSeconds, now, epoch }) {
       const key = signer.toLowerCase()
       const held = signers.get(key)
-      if (held && held.owner !== owner && held.until > now) return false
-      signers.set(key, { owner, until: now + leaseSeconds })
-      return true
+      const own = held?.owner === owner && (epoch === undefined || held.epoch === epoch)
+      if (held && held.until > now && !own) return undefined
+      const renewal = held?.owner === owner && epoch !== undefined && held.epoch === epoch
+      const lease = { owner, until: now + leaseSeconds, epoch: renewal ? epoch : (held?.epoch ?? 0n) + 1n }
+      signers.set(key, lease)
+      return { epoch: lease.epoch, until: lease.until }
     },
-    async releaseSigner({ signer, owner }) {
-      const key = signer.toLowerCase()
-      if (signers.get(key)?.owner === owner) signers.delete(key)
+    async releaseSigner({ signer, owner, epoch }) {
+      const held = signers.get(signer.toLowerCase())
+      if (held?.owner === owner && (epoch === undefined || held.epoch === epoch)) held.until = 0n
     },
-    async saveTransaction(transaction) {
+    async saveTransaction(transaction, { fence } = {}) {
+      if (fence) {
+        const held = signers.get(transaction.signer.toLowerCase())
+        if (held?.owner !== fence.owner || held.epoch !== fence.epoch || held.until <= fence.now) return false
+      }
       const key = transaction.hash.toLowerCase()
       if (!transactions.has(key)) transactions.set(key, { ...transaction })
+      return true
     },
     async getTransaction(hash) {
       const transaction = transactions.get(hash.toLowerCase())

@@ -39,10 +39,13 @@ export type CreateReconcilerOptions = {
   onReport?: (report: ReconcileReport) => void
   /**
    * Called when a row whose settlement was asked for goes back to `reserved` (its transaction can no
-   * longer land), with the row as it was and its last transaction hash: pass it to `resettle` so the
-   * payment is settled without waiting for the resource server to ask again.
+   * longer land, or a `settling` row was abandoned before anything was signed), with the row as it
+   * was and its last transaction hash if any; also for a `reserved` row that `/settle` reserved or
+   * gave back (no `/verify` lease, `reservedUntil` absent) and that sat for `staleSeconds` with its
+   * authorization unspent. Pass it to `resettle` so the payment is settled without waiting for the
+   * resource server to ask again.
    */
-  onRequeued?: (entry: LedgerEntry, transaction: Hex) => void
+  onRequeued?: (entry: LedgerEntry, transaction: Hex | undefined) => void
 }
 
 /** What one run did, by outcome. */
@@ -231,9 +234,11 @@ export function createReconciler(
     if (from === 'submitted' && expired) {
       return (await move(entry, 'submitted', 'expired', freeClaim)) ? 'expired' : 'pending'
     }
-    if (!(await move(entry, from, 'reserved', clearSubmission))) return 'pending'
+    // `reservedUntil` cleared too: a row given back after `/settle` was asked stays recognisable (below).
+    if (!(await move(entry, from, 'reserved', { ...clearSubmission, reservedUntil: undefined }))) return 'pending'
     if (!expired) {
       if (from === 'submitted' && entry.transaction) onRequeued?.(entry, entry.transaction)
+      else if (entry.signature) onRequeued?.(entry, undefined)
       return 'requeued'
     }
     return (await move(entry, 'reserved', 'expired', {})) ? 'expired' : 'requeued'
@@ -333,7 +338,12 @@ export function createReconciler(
     if (!expired && entry.updatedAt + staleSeconds > at) return 'pending'
     const latest = await blockNumberOf(client)
     if (await authorizationState(client, entry, latest)) return markSpent(client, entry, latest)
-    if (!expired) return 'pending'
+    if (!expired) {
+      // Asked to settle (reserved by `/settle` or given back, never a `/verify` lease) and left so:
+      // the facilitator finishes it.
+      if (entry.reservedUntil === undefined && entry.signature) onRequeued?.(entry, undefined)
+      return 'pending'
+    }
     return (await move(entry, 'reserved', 'expired', {})) ? 'expired' : 'pending'
   }
 

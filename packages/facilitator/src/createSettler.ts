@@ -121,6 +121,13 @@ export type CreateSettlerOptions = {
   batch?: BatchOptions
   /** Default {@link multicall3Address}. */
   multicallAddress?: Address
+  /**
+   * Whether this process may sign with the key now (its signer lease is held and valid). Checked
+   * before a nonce is taken and again just before each newly signed transaction (a payment, a
+   * replacement, a gap filler) is broadcast; `false`: nothing new is signed or sent, only
+   * transactions already sent may be sent again as they are. Default: always.
+   */
+  canSign?: () => boolean
 }
 
 export type BatchOptions = {
@@ -206,6 +213,7 @@ export function createSettler(
     batch,
     maxFeePerGas: feeCap = feeOptions?.maxFeePerGas,
     multicallAddress = multicall3Address,
+    canSign = () => true,
   }: CreateSettlerOptions,
 ): Settler {
   const limits = { ...defaultSettlementGas, ...gas }
@@ -290,11 +298,11 @@ export function createSettler(
   }
 
   const fillGap = async (nonce: number): Promise<void> => {
-    if (closed || !nonces.take(nonce)) return
+    if (closed || !canSign() || !nonces.take(nonce)) return
     const tx = { to: account.address, data: '0x' as Hex, gas: 21_000n }
     try {
       const signed = await sign(nonce, tx.to, tx.data, tx.gas)
-      if ((await broadcast(signed.serialized, signed.hash)).kind !== 'rejected') {
+      if (canSign() && (await broadcast(signed.serialized, signed.hash)).kind !== 'rejected') {
         nonces.commit(nonce)
         track(nonce, tx, signed, async () => undefined) // a gap filler has no payment to record
         return
@@ -309,6 +317,7 @@ export function createSettler(
 
   /** Sends a replacement of a stuck transaction: same nonce, fees up by at least 12.5%, never above the cap. */
   const replace = async (stuck: Sent): Promise<void> => {
+    if (!canSign()) return
     let current: Fees
     try {
       current = await fees()
@@ -339,7 +348,8 @@ export function createSettler(
     stuck.raw = signed.serialized
     stuck.signedAt = Date.now()
     stuck.sentAt = stuck.signedAt
-    await broadcast(signed.serialized, signed.hash)
+    // Recorded and journaled: sent now, or (the lease lost meanwhile) by whoever adopts it.
+    if (canSign()) await broadcast(signed.serialized, signed.hash)
   }
 
   /**
@@ -356,8 +366,10 @@ export function createSettler(
       ),
     )
     for (const nonce of sent.keys()) if (nonce < mined) sent.delete(nonce)
-    for (const hole of nonces.holes()) if (hole >= mined) await fillGap(hole)
-    await fillOrphans(mined)
+    if (canSign()) {
+      for (const hole of nonces.holes()) if (hole >= mined) await fillGap(hole)
+      await fillOrphans(mined)
+    }
     const now = Date.now()
     const replacing = (tx: Sent) => tx.record !== undefined && now - tx.signedAt >= replaceAfterMs
     const due = [...sent.values()]
@@ -484,6 +496,10 @@ export function createSettler(
     const answer = () => all.map((item) => results.get(item) as SubmitResult)
     for (let attempt = 0; attempt < 2; attempt++) {
       let nonce: number
+      if (!canSign()) {
+        failRest('This node does not hold the signer lease now; nothing was sent.')
+        return answer()
+      }
       try {
         await fees() // read fees before taking a nonce, so an RPC fault here costs no nonce
         nonce = await nonces.acquire()
@@ -533,6 +549,14 @@ export function createSettler(
         })
         if (refused.length === 0) break
         items = items.filter((item) => !refused.includes(item))
+      }
+      if (!canSign()) {
+        // The lease lost after the fenced journal write (a pause, a failed heartbeat): a new signature
+        // is never broadcast then. It is journaled and recorded, so the lease's new holder adopts it,
+        // or the reconciler sends it or gives the payment back: answered as possibly sent, not kept.
+        nonces.commit(nonce)
+        for (const item of items) results.set(item, { ok: true, hash: signed.hash, nonce: BigInt(nonce) })
+        return answer()
       }
       const outcome = await broadcast(signed.serialized, signed.hash)
       if (outcome.kind === 'sent' || outcome.kind === 'uncertain') {

@@ -9,6 +9,7 @@ import {
   defaultSettlementGas,
   type SettlementGas,
   type Settler,
+  type SignedTransaction,
   type SubmitParameters,
   type SubmitResult,
 } from './createSettler.ts'
@@ -22,18 +23,36 @@ export type SignerStatus = {
   inFlight: number
   /** The balance is below `lowBalance`. */
   low: boolean
-  /** This node holds the signer's lease (always true without `leases`). */
+  /** This node holds the signer's lease and may sign with it now (always true without `leases`). */
   leased: boolean
 }
 
 /**
- * Who may use a signer key, when several nodes share one ledger (the Store's signer leases).
- * `acquire` takes or renews the lease and answers whether this node holds it.
+ * Who may use a signer key, when several nodes share one ledger (the Store's fenced signer leases).
+ * The pool renews each held lease, and tries to take each free one, every `heartbeatMs`; a signer is
+ * used only while its last renewal is younger than `validMs`, so a node whose heartbeat fails (the
+ * database unreachable, the process paused) stops signing before another node can take the key.
  */
 export type SignerLeases = {
-  acquire(signer: Address): Promise<boolean>
-  release(signer: Address): Promise<void>
+  /** This node's id (the lease owner), for fenced writes. */
+  owner: string
+  /**
+   * How long after a take or renewal was *sent* the lease surely still holds here, in ms: the lease
+   * length less the Store clock's granularity and the clock skew between nodes.
+   */
+  validMs: number
+  /** Milliseconds between heartbeats. Default `validMs / 4`. */
+  heartbeatMs?: number
+  /**
+   * Takes (`epoch` undefined) or renews (`epoch` held) the lease: the epoch held now, or `undefined`
+   * when another owner holds it (or it was taken from us meanwhile). See {@link Store.acquireSigner}.
+   */
+  acquire(signer: Address, epoch: bigint | undefined): Promise<bigint | undefined>
+  release(signer: Address, epoch: bigint): Promise<void>
 }
+
+/** The lease under which a transaction is journaled: the fencing epoch, `undefined` without leases. */
+export type JournalLease = { epoch: bigint } | undefined
 
 /** Several signers on one chain behind the {@link Settler} interface; see {@link createSignerPool}. */
 export type SignerPool = Settler & {
@@ -61,11 +80,16 @@ export type CreateSignerPoolOptions = {
   replaceAfterMs?: number
   /** Send an unmined transaction again after this many ms (see {@link CreateSettlerOptions}). Default `3_000`. */
   rebroadcastAfterMs?: number
-  /** Keeps each signed transaction before broadcast (see {@link CreateSettlerOptions}). */
-  journal?: CreateSettlerOptions['journal']
   /**
-   * Called when this node takes a signer's lease (the first time, or back from another node), before
-   * the signer is used: the moment to {@link Settler.adopt} the transactions it left unmined.
+   * Keeps each signed transaction before broadcast (see {@link CreateSettlerOptions}), with the lease
+   * it is signed under: a fenced write. `false`: the lease is no longer ours (nothing is broadcast, and
+   * the signer is not used until its lease is taken again).
+   */
+  journal?: (transaction: SignedTransaction, lease: JournalLease) => Promise<boolean | undefined>
+  /**
+   * Called when this node takes a signer's lease (the first time, back from another node, or from its
+   * own earlier process), after the nonce was re-read from the chain and before the signer is used:
+   * the moment to {@link Settler.adopt} the transactions left unmined.
    */
   onLeased?: (signer: Address) => Promise<void>
   multicallAddress?: Address
@@ -75,12 +99,26 @@ export type CreateSignerPoolOptions = {
   refreshIntervalMs?: number
   /** Signer leases for nodes sharing a ledger. Default: every signer is ours. */
   leases?: SignerLeases
+  /**
+   * With `leases`, how long a settlement waits for a usable signer (a lease being taken over) before
+   * it is refused, in ms. Default: `2 * validMs`.
+   */
+  leaseWaitMs?: number
+  /** A monotonic clock in ms, for lease validity. Default `performance.now()`. */
+  clock?: () => number
 }
 
 type Member = {
   settler: Settler
   balance: bigint | undefined
-  leased: boolean
+  /** The lease epoch held (renewed with it); `undefined`: not held. */
+  epoch: bigint | undefined
+  /** Taken over for `epoch`: nonces re-read and unmined transactions adopted. */
+  ready: boolean
+  /** The takeover of the current epoch, while it runs. */
+  takingOver: Promise<void> | undefined
+  /** Clock reading until which the lease surely holds. */
+  validUntil: number
   submitting: number
   /** Sent transactions not yet seen mined, with the time they stop counting. */
   waiting: Map<Hex, number>
@@ -92,7 +130,11 @@ type Member = {
  * fewest settlements in flight. Balances are read on first use and then every `refreshIntervalMs`
  * (no timers: a stale reading is refreshed by the next settlement or `/health`); a signer whose
  * balance cannot pay one settlement's gas at the current max fee is skipped, one below `lowBalance`
- * is reported. With `leases`, only signers whose lease this node holds are used (renewed on refresh).
+ * is reported. With `leases`, only signers whose lease this node holds are used: a heartbeat renews
+ * them (and takes free ones) every `heartbeatMs`; a lease taken gets a new fencing epoch, and the
+ * signer is used only after its nonce was re-read from the chain and the unmined transactions
+ * journaled under earlier epochs were adopted (`onLeased`). Every journal write carries the epoch
+ * (fenced in the Store), and each signed transaction is broadcast only while the lease is valid here.
  *
  * @example
  * import { createSignerPool } from '@tollgate/facilitator'
@@ -117,6 +159,8 @@ export function createSignerPool(
     lowBalance = 10n ** 16n,
     refreshIntervalMs = 30_000,
     leases,
+    leaseWaitMs = leases ? 2 * leases.validMs : 0,
+    clock = () => performance.now(),
   }: CreateSignerPoolOptions,
 ): SignerPool {
   if (accounts.length === 0) throw new TypeError('a signer pool needs at least one account')
@@ -127,25 +171,43 @@ export function createSignerPool(
     if (members.some((member) => member.settler.address.toLowerCase() === account.address.toLowerCase())) {
       throw new TypeError(`signer listed twice: ${account.address}`)
     }
-    members.push({
-      settler: createSettler(client, {
-        account,
-        chainId,
-        gas,
-        feeOracle,
-        ...(pollingIntervalMs === undefined ? {} : { pollingIntervalMs }),
-        ...(multicallAddress ? { multicallAddress } : {}),
-        ...(replaceAfterMs === undefined ? {} : { replaceAfterMs }),
-        ...(rebroadcastAfterMs === undefined ? {} : { rebroadcastAfterMs }),
-        ...(journal ? { journal } : {}),
-        ...(batch ? { batch } : {}),
-        ...(feeOptions?.maxFeePerGas === undefined ? {} : { maxFeePerGas: feeOptions.maxFeePerGas }),
-      }),
+    const member: Member = {
+      settler: undefined as unknown as Settler,
       balance: undefined,
-      leased: leases === undefined,
+      epoch: undefined,
+      ready: leases === undefined,
+      takingOver: undefined,
+      validUntil: leases === undefined ? Number.POSITIVE_INFINITY : 0,
       submitting: 0,
       waiting: new Map(),
+    }
+    member.settler = createSettler(client, {
+      account,
+      chainId,
+      gas,
+      feeOracle,
+      ...(pollingIntervalMs === undefined ? {} : { pollingIntervalMs }),
+      ...(multicallAddress ? { multicallAddress } : {}),
+      ...(replaceAfterMs === undefined ? {} : { replaceAfterMs }),
+      ...(rebroadcastAfterMs === undefined ? {} : { rebroadcastAfterMs }),
+      ...(journal
+        ? {
+            journal: async (transaction: SignedTransaction) => {
+              const epoch = member.epoch
+              if (leases && (epoch === undefined || !usable(member))) throw new Error(leaseLost)
+              const kept = await journal(transaction, epoch === undefined ? undefined : { epoch })
+              if (kept === false) {
+                lose(member, epoch)
+                throw new Error(leaseLost)
+              }
+            },
+          }
+        : {}),
+      ...(leases ? { canSign: () => usable(member) } : {}),
+      ...(batch ? { batch } : {}),
+      ...(feeOptions?.maxFeePerGas === undefined ? {} : { maxFeePerGas: feeOptions.maxFeePerGas }),
     })
+    members.push(member)
   }
   const first = members[0] as Member
   const waitingMs = 120_000
@@ -153,24 +215,82 @@ export function createSignerPool(
   let refreshedAt = Number.NEGATIVE_INFINITY
   let refreshing: Promise<void> | undefined
   let closed = false
+  const leaseLost = 'This node no longer holds the signer lease; nothing was sent.'
+
+  /** The lease is held, surely still valid here, and taken over: the signer may sign now. */
+  function usable(member: Member): boolean {
+    return leases === undefined || (member.ready && member.epoch !== undefined && clock() < member.validUntil)
+  }
+  /** The lease (at `epoch`) is no longer ours: stop signing with it at once. */
+  function lose(member: Member, epoch: bigint | undefined) {
+    if (leases === undefined || member.epoch !== epoch) return
+    member.epoch = undefined
+    member.ready = false
+    member.validUntil = 0
+  }
+
+  /**
+   * A lease taken (a new epoch): the key may have been used by its earlier holder (another node, or
+   * this node's earlier process), so re-read the nonce from the chain and adopt the transactions it
+   * journaled, before the signer is used.
+   */
+  const takeOver = (member: Member, epoch: bigint) => {
+    member.takingOver = (async () => {
+      try {
+        await member.settler.resyncNonces()
+        await onLeased?.(member.settler.address)
+        if (member.epoch === epoch) member.ready = true
+      } catch {
+        // not ready: the next heartbeat tries again
+      } finally {
+        member.takingOver = undefined
+      }
+    })()
+    return member.takingOver
+  }
+
+  /** One heartbeat of one signer: renew its lease (or try to take it), then take it over if new. */
+  const beat = async (member: Member) => {
+    if (!leases || closed) return
+    const held = member.epoch
+    const sentAt = clock()
+    let epoch: bigint | undefined
+    try {
+      epoch = await leases.acquire(member.settler.address, held)
+    } catch {
+      return // the Store could not be asked: the lease runs out here at `validUntil`
+    }
+    if (closed) return
+    if (epoch === undefined) {
+      lose(member, held)
+      return
+    }
+    if (epoch !== held) member.ready = false
+    member.epoch = epoch
+    member.validUntil = sentAt + leases.validMs
+    if (!member.ready && !member.takingOver) await takeOver(member, epoch)
+  }
+
+  let heartbeat: ReturnType<typeof setTimeout> | undefined
+  const heartbeatMs = leases ? Math.max(50, leases.heartbeatMs ?? leases.validMs / 4) : 0
+  const schedule = () => {
+    if (!leases || closed) return
+    heartbeat = setTimeout(() => {
+      void Promise.all(members.map(beat)).finally(schedule)
+    }, heartbeatMs)
+  }
 
   const readOne = async (member: Member) => {
     const address = member.settler.address
-    const [balance, leased] = await Promise.all([
+    const [balance] = await Promise.all([
       (client.request({ method: 'eth_getBalance', params: [address, 'latest'] } as never) as Promise<string>).then(
         (value) => BigInt(value),
         () => member.balance, // keep the last reading through an RPC fault
       ),
-      leases ? leases.acquire(address).catch(() => false) : Promise.resolve(true),
+      beat(member),
     ])
     member.balance = balance
-    // A lease taken (back) from another node: that node may have sent meanwhile, re-read the nonce
-    // and take over what it left unmined.
-    if (leased && !member.leased) {
-      await member.settler.resyncNonces().catch(() => undefined)
-      await onLeased?.(address).catch(() => undefined)
-    }
-    member.leased = leased
+    await member.takingOver
   }
 
   const refresh = () => {
@@ -194,18 +314,26 @@ export function createSignerPool(
 
   const pick = async (gasLimit: bigint): Promise<{ member: Member; cost: bigint } | undefined> => {
     if (Date.now() - refreshedAt >= refreshIntervalMs) {
-      // The first use waits for the first reading; later ones refresh in the background, except
-      // with leases: a lease must be renewed before its signer is used again.
-      if (leases || refreshedAt === Number.NEGATIVE_INFINITY) await refresh()
+      // The first use waits for the first reading; later ones refresh in the background (leases are
+      // kept by the heartbeat).
+      if (refreshedAt === Number.NEGATIVE_INFINITY) await refresh()
       else void refresh()
     }
     const { maxFeePerGas } = await feeOracle()
     const cost = gasLimit * maxFeePerGas
-    let best: Member | undefined
-    for (const member of members) {
-      if (!member.leased) continue
-      if (member.balance !== undefined && member.balance < cost) continue
-      if (!best || inFlight(member) < inFlight(best)) best = member
+    const choose = () => {
+      let best: Member | undefined
+      for (const member of members) {
+        if (!usable(member)) continue
+        if (member.balance !== undefined && member.balance < cost) continue
+        if (!best || inFlight(member) < inFlight(best)) best = member
+      }
+      return best
+    }
+    let best = choose()
+    // No usable lease yet (being taken over from a dead process, say): wait for one, bounded.
+    for (const until = clock() + leaseWaitMs; !best && !closed && clock() < until; best = choose()) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
     }
     // Counted before yielding, so concurrent picks see it and spread over the signers.
     if (best) best.submitting++
@@ -213,6 +341,7 @@ export function createSignerPool(
   }
 
   const gasOf = (parameters: SubmitParameters) => limits[parameters.signature.kind]
+  schedule()
 
   return {
     address: first.settler.address,
@@ -269,7 +398,7 @@ export function createSignerPool(
         balance: member.balance,
         inFlight: inFlight(member),
         low: member.balance !== undefined && member.balance < lowBalance,
-        leased: member.leased,
+        leased: usable(member),
       }))
     },
     refresh,
@@ -284,10 +413,15 @@ export function createSignerPool(
     },
     close() {
       closed = true
+      if (heartbeat !== undefined) clearTimeout(heartbeat)
       for (const member of members) member.settler.close()
       if (leases)
-        for (const member of members)
-          if (member.leased) void leases.release(member.settler.address).catch(() => undefined)
+        for (const member of members) {
+          const { epoch } = member
+          member.epoch = undefined
+          member.ready = false
+          if (epoch !== undefined) void leases.release(member.settler.address, epoch).catch(() => undefined)
+        }
     },
   }
 }

@@ -43,7 +43,13 @@ export type {
   SubmitResult,
 } from './createSettler.ts'
 export { createSettler, defaultSettlementGas } from './createSettler.ts'
-export type { CreateSignerPoolOptions, SignerLeases, SignerPool, SignerStatus } from './createSignerPool.ts'
+export type {
+  CreateSignerPoolOptions,
+  JournalLease,
+  SignerLeases,
+  SignerPool,
+  SignerStatus,
+} from './createSignerPool.ts'
 export { createSignerPool } from './createSignerPool.ts'
 export type { LedgerRow } from './ledgerRow.ts'
 export { ledgerPatchColumns, toLedgerEntry } from './ledgerRow.ts'
@@ -66,6 +72,8 @@ export type {
   NewLedgerEntry,
   ReleaseSignerParameters,
   ReserveResult,
+  SignerFence,
+  SignerLease,
   Store,
   StoredTransaction,
   TransitionParameters,

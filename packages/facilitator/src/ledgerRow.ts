@@ -22,6 +22,7 @@ export type LedgerRow = {
   valid_before: Integer
   payload_hash: string
   x402_version: number
+  signature: string | null
   signer: string | null
   signer_nonce: Integer | null
   tx_hash: string | null
@@ -70,6 +71,7 @@ export function toLedgerEntry(row: LedgerRow): LedgerEntry {
     createdAt: BigInt(row.created_at),
     updatedAt: BigInt(row.updated_at),
   }
+  if (row.signature !== null && row.signature !== undefined) entry.signature = row.signature as Hex
   if (row.signer !== null) entry.signer = row.signer as Address
   if (row.signer_nonce !== null) entry.signerNonce = BigInt(row.signer_nonce)
   if (row.tx_hash !== null) entry.transaction = row.tx_hash as Hex

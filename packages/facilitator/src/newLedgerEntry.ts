@@ -17,6 +17,7 @@ export function newLedgerEntry(request: ExactPaymentRequest, now: bigint): NewLe
     validBefore: authorization.validBefore,
     payloadHash: request.payloadHash,
     x402Version: request.x402Version,
+    signature: request.signature,
     createdAt: now,
   }
   if (request.claim) entry.holder = request.claim

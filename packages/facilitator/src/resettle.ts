@@ -8,10 +8,12 @@ import type { LedgerEntry } from './store.ts'
 /**
  * Settles a payment again without the resource server: one whose settlement was asked for, but
  * whose transaction can no longer land (the reconciler gave its row back to `reserved` because the
- * signer's nonce went to another transaction). The authorization and signature are read back from
- * the journaled transaction (`transaction`, the row's last hash) and go through {@link settle} like
- * a resource server's retry: re-verified, claimed, sent at a new nonce, answered from the ledger.
- * Answers `undefined` when the journal does not hold the payment (nothing is sent then).
+ * signer's nonce went to another transaction), or that was never signed (a process killed while the
+ * row was `settling`, or a settlement given back to `reserved`). The authorization comes from the
+ * row and the payer's signature from the row (kept at reservation) or else from the journaled
+ * transaction (`transaction`, the row's last hash); they go through {@link settle} like a resource
+ * server's retry: re-verified, claimed, sent at a new nonce, answered from the ledger. Answers
+ * `undefined` when neither holds the payment (nothing is sent then).
  *
  * @example
  * import { createReconciler, resettle } from '@tollgate/facilitator'
@@ -20,10 +22,21 @@ import type { LedgerEntry } from './store.ts'
 export async function resettle(
   facilitator: Facilitator,
   entry: LedgerEntry,
-  transaction: Hex,
+  transaction?: Hex,
 ): Promise<SettleResponse | undefined> {
-  const stored = await facilitator.store.getTransaction(transaction)
-  const payment = stored && paymentInTransaction(stored.raw, entry)
+  const kept = entry.signature && {
+    authorization: {
+      from: entry.payer,
+      to: entry.payTo,
+      value: entry.amount,
+      validAfter: entry.validAfter,
+      validBefore: entry.validBefore,
+      nonce: entry.nonce,
+    },
+    signature: entry.signature,
+  }
+  const stored = kept || !transaction ? undefined : await facilitator.store.getTransaction(transaction)
+  const payment = kept || (stored && paymentInTransaction(stored.raw, entry))
   const asset = findAsset(entry.network, entry.asset)
   if (!payment || !asset) return undefined
   const { authorization, signature } = payment

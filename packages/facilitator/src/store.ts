@@ -56,6 +56,12 @@ export type LedgerEntry = {
    */
   payloadHash: Hex
   x402Version: 1 | 2
+  /**
+   * The payer's signature as sent (any kind), kept from the reservation on so that the facilitator
+   * can finish a settlement it accepted (a row left `settling`, or given back to `reserved` after
+   * `/settle` was asked) without the resource server asking again.
+   */
+  signature?: Hex
   /** Settlement signer, its transaction nonce and the transaction hash, once `submitted`. */
   signer?: Address
   signerNonce?: bigint
@@ -182,9 +188,32 @@ export type AcquireSignerParameters = {
   leaseSeconds: bigint
   /** Seconds since the epoch. */
   now: bigint
+  /**
+   * The epoch `owner` holds, to renew it. Absent: a new acquisition (a start, a restart under the
+   * same node id, a takeover), which always gets a new epoch.
+   */
+  epoch?: bigint
 }
 
-export type ReleaseSignerParameters = { signer: string; owner: string }
+/**
+ * A signer lease as {@link Store.acquireSigner} grants it. `epoch` is the fencing token: it grows
+ * at every acquisition (never at a renewal), so a holder that lost the lease, even one paused and
+ * woken up later, can no longer pass {@link SignerFence} checks with its old epoch.
+ */
+export type SignerLease = { epoch: bigint; until: bigint }
+
+export type ReleaseSignerParameters = {
+  signer: string
+  owner: string
+  /** Only this epoch of `owner`'s lease (default: whatever `owner` holds). */
+  epoch?: bigint
+}
+
+/**
+ * What a fenced write checks, atomically with the write: the signer's lease is held by `owner` at
+ * `epoch` and has not expired at `now` (seconds).
+ */
+export type SignerFence = { owner: string; epoch: bigint; now: bigint }
 
 /**
  * A signed settlement transaction, kept (written before it is broadcast) so that it can be broadcast
@@ -245,14 +274,23 @@ export type Store = {
    */
   claim(parameters: ClaimParameters): Promise<LedgerEntry[]>
   /**
-   * Takes or renews the lease of a signer key for `owner`: `true` when `owner` holds it until
-   * `now + leaseSeconds`, `false` while another owner holds an unexpired lease. One node per signer key.
+   * Takes or renews the lease of a signer key for `owner` until `now + leaseSeconds`. Granted when the
+   * signer is free, when its lease expired (`until <= now`), or when `owner` holds it: a renewal
+   * (`epoch` given and current) keeps the epoch, any other grant gets `epoch + 1` (the first is `1n`).
+   * `undefined`: another owner holds an unexpired lease, or `owner`'s given epoch is no longer current
+   * (it lost the lease meanwhile). One node per signer key; the epoch fences the writes that precede
+   * signing ({@link Store.saveTransaction} with a fence).
    */
-  acquireSigner(parameters: AcquireSignerParameters): Promise<boolean>
-  /** Gives the lease back if `owner` holds it (otherwise does nothing). */
+  acquireSigner(parameters: AcquireSignerParameters): Promise<SignerLease | undefined>
+  /** Gives the lease back (ends it now; the epoch is kept) if `owner` holds it, otherwise does nothing. */
   releaseSigner(parameters: ReleaseSignerParameters): Promise<void>
-  /** Keeps a signed transaction; the same hash again changes nothing. */
-  saveTransaction(transaction: StoredTransaction): Promise<void>
+  /**
+   * Keeps a signed transaction; the same hash again changes nothing. With `fence`, only while the
+   * transaction's signer lease is held as the fence says (checked in the same atomic step): `false`
+   * and nothing written otherwise, so a node that lost its lease cannot journal (and so cannot
+   * broadcast) a transaction. `true` when kept or already kept.
+   */
+  saveTransaction(transaction: StoredTransaction, options?: { fence?: SignerFence }): Promise<boolean>
   /** A kept transaction by hash (compared case-insensitively). */
   getTransaction(hash: Hex): Promise<StoredTransaction | undefined>
   /** Releases the adapter's resources. */

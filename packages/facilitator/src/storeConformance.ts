@@ -576,28 +576,154 @@ export function storeConformance(makeStore: MakeStore): ConformanceCase[] {
       run: () =>
         withStore(makeStore, async (store) => {
           const signer = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266'
-          check(await store.acquireSigner({ signer, owner: 'a', leaseSeconds: 30n, now: 100n }), 'free lease refused')
           check(
-            !(await store.acquireSigner({ signer: signer.toLowerCase(), owner: 'b', leaseSeconds: 30n, now: 110n })),
+            (await store.acquireSigner({ signer, owner: 'a', leaseSeconds: 30n, now: 100n })) !== undefined,
+            'free lease refused',
+          )
+          check(
+            (await store.acquireSigner({ signer: signer.toLowerCase(), owner: 'b', leaseSeconds: 30n, now: 110n })) ===
+              undefined,
             'a held lease was given to another owner',
           )
-          check(await store.acquireSigner({ signer, owner: 'a', leaseSeconds: 30n, now: 120n }), 'renewal refused')
-          check(!(await store.acquireSigner({ signer, owner: 'b', leaseSeconds: 30n, now: 149n })), 'renewal not kept')
           check(
-            await store.acquireSigner({ signer, owner: 'b', leaseSeconds: 30n, now: 150n }),
+            (await store.acquireSigner({ signer, owner: 'a', leaseSeconds: 30n, now: 120n })) !== undefined,
+            'renewal refused',
+          )
+          check(
+            (await store.acquireSigner({ signer, owner: 'b', leaseSeconds: 30n, now: 149n })) === undefined,
+            'renewal not kept',
+          )
+          check(
+            (await store.acquireSigner({ signer, owner: 'b', leaseSeconds: 30n, now: 150n })) !== undefined,
             'expired lease refused',
           )
           await store.releaseSigner({ signer, owner: 'a' })
           check(
-            !(await store.acquireSigner({ signer, owner: 'a', leaseSeconds: 30n, now: 151n })),
+            (await store.acquireSigner({ signer, owner: 'a', leaseSeconds: 30n, now: 151n })) === undefined,
             'non-owner released',
           )
           await store.releaseSigner({ signer: signer.toUpperCase().replace('0X', '0x'), owner: 'b' })
-          check(await store.acquireSigner({ signer, owner: 'a', leaseSeconds: 30n, now: 152n }), 'release did not free')
+          check(
+            (await store.acquireSigner({ signer, owner: 'a', leaseSeconds: 30n, now: 152n })) !== undefined,
+            'release did not free',
+          )
           const other = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
           check(
-            await store.acquireSigner({ signer: other, owner: 'b', leaseSeconds: 30n, now: 152n }),
+            (await store.acquireSigner({ signer: other, owner: 'b', leaseSeconds: 30n, now: 152n })) !== undefined,
             'leases not per signer',
+          )
+        }),
+    },
+    {
+      name: "reserve: the payer's signature is kept (absent stays absent) and survives transitions",
+      run: () =>
+        withStore(makeStore, async (store) => {
+          // An ERC-6492 wrapped signature is long: ~1.5 KB of hex must fit.
+          const signature = `0x${'1b'.repeat(65)}${'6492'.repeat(300)}` as Hex
+          const entry = newEntry({ signature })
+          await store.reserve(entry)
+          check((await store.get(entry.id))?.signature === signature, 'signature not kept')
+          await moveTo(store, entry.id, ['settling', 'reserved'])
+          check((await store.get(entry.id))?.signature === signature, 'signature lost in a transition')
+          const bare = newEntry()
+          await store.reserve(bare)
+          const read = await store.get(bare.id)
+          check(read !== undefined && !('signature' in read), 'an absent signature reads back present', read)
+        }),
+    },
+    {
+      name: 'acquireSigner: fencing epochs: a new one at each acquisition, kept by renewals, a stale one refused',
+      run: () =>
+        withStore(makeStore, async (store) => {
+          const signer = '0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65'
+          const take = (owner: string, now: bigint, epoch?: bigint) =>
+            store.acquireSigner({ signer, owner, leaseSeconds: 30n, now, ...(epoch === undefined ? {} : { epoch }) })
+          const first = await take('a', 100n)
+          check(first?.epoch === 1n && first.until === 130n, 'first lease not epoch 1 until now + 30', first)
+          const renewed = await take('a', 110n, 1n)
+          check(renewed?.epoch === 1n && renewed.until === 140n, 'a renewal changed the epoch or kept the end', renewed)
+          // The same owner starting again (a restarted process under the same node id): at once, a new epoch.
+          const restarted = await take('a', 115n)
+          check(restarted?.epoch === 2n && restarted.until === 145n, 'a restart under the same owner', restarted)
+          check((await take('a', 116n, 1n)) === undefined, 'a renewal with a stale epoch was granted')
+          check((await take('b', 144n)) === undefined, 'an unexpired lease was taken')
+          const taken = await take('b', 145n)
+          check(taken?.epoch === 3n, 'an expired lease taken without a new epoch', taken)
+          check((await take('a', 146n, 2n)) === undefined, 'the old holder renewed a lease taken from it')
+          await store.releaseSigner({ signer, owner: 'b', epoch: 2n })
+          check((await take('a', 147n)) === undefined, 'a release at another epoch freed the lease')
+          await store.releaseSigner({ signer, owner: 'b', epoch: 3n })
+          const again = await take('a', 148n)
+          check(again?.epoch === 4n, 'the epoch did not survive a release', again)
+        }),
+    },
+    {
+      name: 'saveTransaction: a fenced write is kept only under the current, unexpired epoch of its signer',
+      run: () =>
+        withStore(makeStore, async (store) => {
+          const signer = '0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc'
+          const a = await store.acquireSigner({ signer, owner: 'a', leaseSeconds: 30n, now: 100n })
+          check(a !== undefined, 'free lease refused')
+          const kept = newTransaction({ signer })
+          check(
+            await store.saveTransaction(kept, { fence: { owner: 'a', epoch: a.epoch, now: 101n } }),
+            'fenced write refused',
+          )
+          check((await store.getTransaction(kept.hash)) !== undefined, 'fenced write not kept')
+          const b = await store.acquireSigner({ signer, owner: 'b', leaseSeconds: 30n, now: 130n })
+          check(b !== undefined && b.epoch > a.epoch, 'takeover without a new epoch', b)
+          const stale = newTransaction({ signer, nonce: 8n })
+          const refused = await store.saveTransaction(stale, { fence: { owner: 'a', epoch: a.epoch, now: 131n } })
+          check(!refused, 'a write under a lost lease was kept')
+          check((await store.getTransaction(stale.hash)) === undefined, 'a refused write left a transaction')
+          check(
+            !(await store.saveTransaction(stale, { fence: { owner: 'a', epoch: b.epoch, now: 131n } })),
+            "a write under another owner's epoch was kept",
+          )
+          const current = newTransaction({ signer, nonce: 9n })
+          check(
+            await store.saveTransaction(current, { fence: { owner: 'b', epoch: b.epoch, now: 159n } }),
+            'a write under the current lease was refused',
+          )
+          const late = newTransaction({ signer, nonce: 10n })
+          check(
+            !(await store.saveTransaction(late, { fence: { owner: 'b', epoch: b.epoch, now: 160n } })),
+            'a write under an expired lease was kept',
+          )
+          const elsewhere = newTransaction({ signer: '0x976EA74026E726554dB657fA54763abd0C3a0aa9', nonce: 11n })
+          check(
+            !(await store.saveTransaction(elsewhere, { fence: { owner: 'b', epoch: b.epoch, now: 140n } })),
+            'a write for a signer the fence does not lease was kept',
+          )
+          check(await store.saveTransaction(late), 'an unfenced write was refused')
+        }),
+    },
+    {
+      name: 'saveTransaction: 10 fenced writes racing a takeover: each is either refused or kept, as answered',
+      run: () =>
+        withStore(makeStore, async (store) => {
+          const signer = '0x14dC79964da2C08b23698B3D3cc7Ca32193d9955'
+          const a = await store.acquireSigner({ signer, owner: 'a', leaseSeconds: 30n, now: 100n })
+          check(a !== undefined, 'free lease refused')
+          const writes = Array.from({ length: 10 }, (_, i) => newTransaction({ signer, nonce: BigInt(20 + i) }))
+          const [taken, ...answers] = await Promise.all([
+            store.acquireSigner({ signer, owner: 'b', leaseSeconds: 30n, now: 130n }),
+            ...writes.map((write) =>
+              store.saveTransaction(write, { fence: { owner: 'a', epoch: a.epoch, now: 129n } }),
+            ),
+          ])
+          check(taken !== undefined, 'takeover of an expired lease refused')
+          for (const [i, write] of writes.entries()) {
+            const stored = await store.getTransaction(write.hash)
+            check((stored !== undefined) === answers[i], 'a fenced write answered otherwise than it did', {
+              i,
+              answers,
+            })
+          }
+          const after = newTransaction({ signer, nonce: 40n })
+          check(
+            !(await store.saveTransaction(after, { fence: { owner: 'a', epoch: a.epoch, now: 129n } })),
+            'a write after the takeover was kept',
           )
         }),
     },
@@ -611,7 +737,7 @@ export function storeConformance(makeStore: MakeStore): ConformanceCase[] {
               store.acquireSigner({ signer, owner: `node-${i}`, leaseSeconds: 30n, now: 100n }),
             ),
           )
-          check(results.filter(Boolean).length === 1, 'not exactly one lease holder', results)
+          check(results.filter((lease) => lease !== undefined).length === 1, 'not exactly one lease holder', results)
         }),
     },
     {

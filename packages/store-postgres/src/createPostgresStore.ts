@@ -79,9 +79,12 @@ CREATE TABLE ${s}.transactions (
   raw text NOT NULL,
   created_at bigint NOT NULL
 );`,
-  // Who holds a reservation and who delivered a settled payment (claim digests); payment-identifier keys.
+  // Fenced signer leases (the epoch grows at every acquisition), the payer's signature, who holds a
+  // reservation and who delivered a settled payment (claim digests), payment-identifier keys.
   (s) => `
-ALTER TABLE ${s}.ledger ADD COLUMN holder text, ADD COLUMN delivered_to text, ADD COLUMN payment_key text;
+ALTER TABLE ${s}.signer_leases ADD COLUMN epoch bigint NOT NULL DEFAULT 0;
+ALTER TABLE ${s}.ledger ADD COLUMN signature text, ADD COLUMN holder text, ADD COLUMN delivered_to text,
+  ADD COLUMN payment_key text;
 CREATE INDEX ledger_payment_key ON ${s}.ledger (payment_key, created_at) WHERE payment_key IS NOT NULL;`,
 ]
 
@@ -138,7 +141,8 @@ async function migrate(pool: pg.Pool, schemaName: string, schema: string): Promi
  * nodes starting together migrate once). Every operation is one statement: reservation is
  * `INSERT … ON CONFLICT DO NOTHING`, a lease re-take and every transition a conditional `UPDATE`
  * (one winner under concurrency), `claim` picks rows with `FOR UPDATE SKIP LOCKED`, signer leases are
- * an `INSERT … ON CONFLICT DO UPDATE … WHERE` on the holder and expiry. Money and block numbers are
+ * an `INSERT … ON CONFLICT DO UPDATE … WHERE` on the holder, its epoch and expiry (a fenced journal
+ * write checks the lease in the same statement). Money and block numbers are
  * `numeric(78, 0)`, read back as bigints without loss. Passes `storeConformance`.
  *
  * @example
@@ -182,8 +186,9 @@ export async function createPostgresStore(options: CreatePostgresStoreOptions): 
       const createdAt = entry.createdAt.toString()
       const inserted = await one(
         `INSERT INTO ${ledger} (id, state, network, chain_id, asset, payer, pay_to, amount, nonce, valid_after,
-           valid_before, payload_hash, x402_version, reserved_until, holder, payment_key, created_at, updated_at)
-         VALUES ($1, 'reserved', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15, $16, $14, $14)
+           valid_before, payload_hash, x402_version, reserved_until, created_at, updated_at, signature, holder,
+           payment_key)
+         VALUES ($1, 'reserved', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17)
          ON CONFLICT (id) DO NOTHING
          RETURNING *`,
         [
@@ -201,6 +206,7 @@ export async function createPostgresStore(options: CreatePostgresStoreOptions): 
           entry.x402Version,
           reservedUntil,
           createdAt,
+          entry.signature ?? null,
           entry.holder ?? null,
           entry.paymentKey ?? null,
         ],
@@ -283,29 +289,54 @@ export async function createPostgresStore(options: CreatePostgresStoreOptions): 
       )
       return rows.map(toLedgerEntry).sort(byAge)
     },
-    async acquireSigner({ signer, owner, leaseSeconds, now }) {
-      const { rows } = await pool.query(
-        `INSERT INTO ${schema}.signer_leases (signer, owner, until) VALUES ($1, $2, $3)
-         ON CONFLICT (signer) DO UPDATE SET owner = excluded.owner, until = excluded.until
-           WHERE signer_leases.owner = excluded.owner OR signer_leases.until <= $4
-         RETURNING owner`,
-        [signer.toLowerCase(), owner, (now + leaseSeconds).toString(), now.toString()],
+    async acquireSigner({ signer, owner, leaseSeconds, now, epoch }) {
+      // A renewal (same owner and epoch) keeps the epoch; any other grant takes the next one.
+      const { rows } = await pool.query<{ epoch: string; until: string }>(
+        `INSERT INTO ${schema}.signer_leases (signer, owner, until, epoch) VALUES ($1, $2, $3, 1)
+         ON CONFLICT (signer) DO UPDATE SET owner = excluded.owner, until = excluded.until,
+           epoch = CASE WHEN signer_leases.owner = excluded.owner AND signer_leases.epoch = $5::bigint
+             THEN signer_leases.epoch ELSE signer_leases.epoch + 1 END
+           WHERE signer_leases.until <= $4
+             OR (signer_leases.owner = excluded.owner AND ($5::bigint IS NULL OR signer_leases.epoch = $5::bigint))
+         RETURNING epoch::text AS epoch, until::text AS until`,
+        [signer.toLowerCase(), owner, (now + leaseSeconds).toString(), now.toString(), toParameter(epoch)],
       )
-      return rows.length === 1
+      const lease = rows[0]
+      return lease && { epoch: BigInt(lease.epoch), until: BigInt(lease.until) }
     },
-    async releaseSigner({ signer, owner }) {
-      await pool.query(`DELETE FROM ${schema}.signer_leases WHERE signer = $1 AND owner = $2`, [
-        signer.toLowerCase(),
-        owner,
-      ])
-    },
-    async saveTransaction({ hash, chainId, signer, nonce, raw, createdAt }) {
+    async releaseSigner({ signer, owner, epoch }) {
       await pool.query(
-        `INSERT INTO ${schema}.transactions (hash, chain_id, signer, nonce, raw, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (hash) DO NOTHING`,
-        [hash.toLowerCase(), chainId, signer, nonce.toString(), raw, createdAt.toString()],
+        `UPDATE ${schema}.signer_leases SET until = 0
+         WHERE signer = $1 AND owner = $2 AND ($3::bigint IS NULL OR epoch = $3::bigint)`,
+        [signer.toLowerCase(), owner, toParameter(epoch)],
       )
+    },
+    async saveTransaction({ hash, chainId, signer, nonce, raw, createdAt }, { fence } = {}) {
+      const values = [hash.toLowerCase(), chainId, signer, nonce.toString(), raw, createdAt.toString()]
+      if (!fence) {
+        await pool.query(
+          `INSERT INTO ${schema}.transactions (hash, chain_id, signer, nonce, raw, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (hash) DO NOTHING`,
+          values,
+        )
+        return true
+      }
+      // One statement: the lease row is locked (FOR SHARE) while the transaction is written, so a
+      // takeover commits either before the check (refused) or after the write.
+      const { rows } = await pool.query<{ held: boolean }>(
+        `WITH fence AS (
+           SELECT 1 FROM ${schema}.signer_leases
+           WHERE signer = lower($3) AND owner = $7 AND epoch = $8::bigint AND until > $9::bigint
+           FOR SHARE),
+         kept AS (
+           INSERT INTO ${schema}.transactions (hash, chain_id, signer, nonce, raw, created_at)
+           SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM fence)
+           ON CONFLICT (hash) DO NOTHING)
+         SELECT EXISTS (SELECT 1 FROM fence) AS held`,
+        [...values, fence.owner, fence.epoch.toString(), fence.now.toString()],
+      )
+      return rows[0]?.held === true
     },
     async getTransaction(hash) {
       const { rows } = await pool.query<TransactionRow>(

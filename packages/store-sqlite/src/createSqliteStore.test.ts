@@ -90,7 +90,10 @@ test('behavior: a version 1 ledger file is migrated in place (leases and claims 
   expect((await store.get(entry.id))?.state).toBe('settling')
   const claimed = await store.claim({ states: ['settling'], owner: 'n', leaseSeconds: 5n, limit: 5, now: 10n })
   expect(claimed.map((e) => e.claimedUntil)).toEqual([15n])
-  expect(await store.acquireSigner({ signer: entry.payer, owner: 'n', leaseSeconds: 5n, now: 10n })).toBe(true)
+  expect(await store.acquireSigner({ signer: entry.payer, owner: 'n', leaseSeconds: 5n, now: 10n })).toEqual({
+    epoch: 1n,
+    until: 15n,
+  })
   await store.close()
   const again = createSqliteStore({ dataDir })
   expect((await again.get(entry.id))?.claimedBy).toBe('n')

@@ -83,8 +83,13 @@ CREATE TABLE IF NOT EXISTS transactions (
 ) WITHOUT ROWID;
 `
 
-/** Version 4: who holds a reservation and who delivered a settled payment (claim digests); payment-identifier keys. */
+/**
+ * Version 4: fenced signer leases (the epoch grows at every acquisition), the payer's signature, who holds a
+ * reservation and who delivered a settled payment (claim digests), payment-identifier keys.
+ */
 const schemaV4 = `
+ALTER TABLE signer_leases ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ledger ADD COLUMN signature TEXT;
 ALTER TABLE ledger ADD COLUMN holder TEXT;
 ALTER TABLE ledger ADD COLUMN delivered_to TEXT;
 ALTER TABLE ledger ADD COLUMN payment_key TEXT;
@@ -154,9 +159,9 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
   // common paths cost one statement: a new reservation, a successful compare-and-set.
   const insert = db.prepare<Record<string, unknown>, Row>(`
     INSERT INTO ledger (id, state, network, chain_id, asset, payer, pay_to, amount, nonce, valid_after, valid_before,
-      payload_hash, x402_version, reserved_until, holder, payment_key, created_at, updated_at)
+      payload_hash, x402_version, signature, reserved_until, holder, payment_key, created_at, updated_at)
     VALUES (@id, 'reserved', @network, @chainId, @asset, @payer, @payTo, @amount, @nonce, @validAfter, @validBefore,
-      @payloadHash, @x402Version, @reservedUntil, @holder, @paymentKey, @createdAt, @createdAt)
+      @payloadHash, @x402Version, @signature, @reservedUntil, @holder, @paymentKey, @createdAt, @createdAt)
     ON CONFLICT (id) DO NOTHING
     RETURNING *`)
   // Re-takes a released reservation, or a reserved one whose lease is absent or over (one statement: one winner).
@@ -183,15 +188,36 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
           AND (claimed_until IS NULL OR claimed_until <= ?)
         ORDER BY created_at, id LIMIT ?)
       RETURNING *`)
-  const takeSigner = db.prepare<[string, string, bigint, bigint], { owner: string }>(`
-    INSERT INTO signer_leases (signer, owner, until) VALUES (?, ?, ?)
-    ON CONFLICT (signer) DO UPDATE SET owner = excluded.owner, until = excluded.until
-      WHERE signer_leases.owner = excluded.owner OR signer_leases.until <= ?
-    RETURNING owner`)
-  const dropSigner = db.prepare<[string, string]>('DELETE FROM signer_leases WHERE signer = ? AND owner = ?')
+  // A renewal (same owner and epoch) keeps the epoch; any other grant (free, expired, or the same
+  // owner starting again) takes the next one.
+  const takeSigner = db
+    .prepare<Record<string, unknown>, { epoch: bigint; until: bigint }>(`
+    INSERT INTO signer_leases (signer, owner, until, epoch) VALUES (@signer, @owner, @until, 1)
+    ON CONFLICT (signer) DO UPDATE SET owner = excluded.owner, until = excluded.until,
+      epoch = CASE WHEN signer_leases.owner = excluded.owner AND signer_leases.epoch IS @epoch
+        THEN signer_leases.epoch ELSE signer_leases.epoch + 1 END
+      WHERE signer_leases.until <= @now
+        OR (signer_leases.owner = excluded.owner AND (@epoch IS NULL OR signer_leases.epoch = @epoch))
+    RETURNING epoch, until`)
+    .safeIntegers(true)
+  const dropSigner = db.prepare<[string, string, bigint | null, bigint | null]>(
+    'UPDATE signer_leases SET until = 0 WHERE signer = ? AND owner = ? AND (? IS NULL OR epoch = ?)',
+  )
+  const fenceHolds = db.prepare<[string, string, bigint, bigint], { held: number }>(
+    'SELECT 1 AS held FROM signer_leases WHERE signer = ? AND owner = ? AND epoch = ? AND until > ?',
+  )
   const insertTransaction = db.prepare<[string, number, string, string, string, bigint]>(
     `INSERT INTO transactions (hash, chain_id, signer, nonce, raw, created_at) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (hash) DO NOTHING`,
+  )
+  // The fence and the write in one transaction: nobody takes the lease in between.
+  const saveFenced = db.transaction(
+    (transaction: StoredTransaction, fence: { owner: string; epoch: bigint; now: bigint } | undefined) => {
+      const { hash, chainId, signer, nonce, raw, createdAt } = transaction
+      if (fence && !fenceHolds.get(signer.toLowerCase(), fence.owner, fence.epoch, fence.now)) return false
+      insertTransaction.run(hash.toLowerCase(), chainId, signer, nonce.toString(), raw, createdAt)
+      return true
+    },
   )
   const selectTransaction = db
     .prepare<[string], TransactionRow>('SELECT * FROM transactions WHERE hash = ?')
@@ -224,6 +250,7 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
         validBefore: entry.validBefore.toString(),
         payloadHash: entry.payloadHash,
         x402Version: entry.x402Version,
+        signature: entry.signature ?? null,
         reservedUntil: entry.reservedUntil ?? null,
         holder: entry.holder ?? null,
         paymentKey: entry.paymentKey ?? null,
@@ -284,14 +311,21 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
         .map(toLedgerEntry)
         .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1))
     },
-    async acquireSigner({ signer, owner, leaseSeconds, now }) {
-      return takeSigner.get(signer.toLowerCase(), owner, now + leaseSeconds, now) !== undefined
+    async acquireSigner({ signer, owner, leaseSeconds, now, epoch }) {
+      const lease = takeSigner.get({
+        signer: signer.toLowerCase(),
+        owner,
+        until: now + leaseSeconds,
+        now,
+        epoch: epoch ?? null,
+      })
+      return lease && { epoch: BigInt(lease.epoch), until: BigInt(lease.until) }
     },
-    async releaseSigner({ signer, owner }) {
-      dropSigner.run(signer.toLowerCase(), owner)
+    async releaseSigner({ signer, owner, epoch }) {
+      dropSigner.run(signer.toLowerCase(), owner, epoch ?? null, epoch ?? null)
     },
-    async saveTransaction({ hash, chainId, signer, nonce, raw, createdAt }) {
-      insertTransaction.run(hash.toLowerCase(), chainId, signer, nonce.toString(), raw, createdAt)
+    async saveTransaction(transaction, { fence } = {}) {
+      return saveFenced.immediate(transaction, fence)
     },
     async getTransaction(hash) {
       const row = selectTransaction.get(hash.toLowerCase())
