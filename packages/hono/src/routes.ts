@@ -325,6 +325,8 @@ const routerKinds: readonly (() => Router<number>)[] = [
 ]
 
 type Entry = { key: string; method: string; path: string }
+/** Match answers kept per route table (the oldest goes first). */
+const answerLimit = 1024
 type Matcher = (method: string, path: string) => number | undefined
 
 /** `path` with Hono's `{regex}` groups blanked out, so checks see only its literal characters. */
@@ -472,18 +474,28 @@ export function compileRoutes<E extends Env>(routes: RoutesOptions<E>): RouteTab
   }
   // Built once per base route path the middleware is reached under (a handful per app); the root now.
   const matchers = new Map<string, Matcher>([['/', buildMatcher(entries, '/')]])
+  // Answers by base, method and path: a request path seen before costs one map lookup, not four routers.
+  const answers = new Map<string, number>()
   return {
     routes: compiled,
     match(c, method = c.req.method) {
       const base = registeredBase(c)
-      let matcher = matchers.get(base)
-      if (!matcher) {
-        matcher = buildMatcher(entries, base)
-        matchers.set(base, matcher)
-      }
       const upper = method.toUpperCase()
-      const index = matcher(upper === 'HEAD' ? 'GET' : upper, c.req.path)
-      return index === undefined ? undefined : compiled[index]
+      const routed = upper === 'HEAD' ? 'GET' : upper
+      const path = c.req.path
+      const key = `${base} ${routed} ${path}`
+      let index = answers.get(key)
+      if (index === undefined) {
+        let matcher = matchers.get(base)
+        if (!matcher) {
+          matcher = buildMatcher(entries, base)
+          matchers.set(base, matcher)
+        }
+        index = matcher(routed, path) ?? -1
+        if (answers.size >= answerLimit) answers.delete(answers.keys().next().value as string)
+        answers.set(key, index)
+      }
+      return index < 0 ? undefined : compiled[index]
     },
   }
 }
