@@ -325,7 +325,7 @@ const routerKinds: readonly (() => Router<number>)[] = [
 ]
 
 type Entry = { key: string; method: string; path: string }
-/** Match answers kept per route table (the oldest goes first). */
+/** Match answers kept per route table, for paths up to 256 characters (the oldest goes first). */
 const answerLimit = 1024
 type Matcher = (method: string, path: string) => number | undefined
 
@@ -492,8 +492,10 @@ export function compileRoutes<E extends Env>(routes: RoutesOptions<E>): RouteTab
           matchers.set(base, matcher)
         }
         index = matcher(routed, path) ?? -1
-        if (answers.size >= answerLimit) answers.delete(answers.keys().next().value as string)
-        answers.set(key, index)
+        if (path.length <= 256) {
+          if (answers.size >= answerLimit) answers.delete(answers.keys().next().value as string)
+          answers.set(key, index)
+        }
       }
       return index < 0 ? undefined : compiled[index]
     },
