@@ -267,6 +267,19 @@ describe('pending resolves, and is never charged for nothing', () => {
     const again = await fetch(url, { headers: second.headers })
     expect(again.status).toBe(202)
     expect((await again.json()).transaction).toBe(transaction)
+    // Someone who saw the id forges a payload in the payer's name (another nonce, a signature of its own):
+    // it does not verify, so it is refused, and it cannot take the payer's delivery later.
+    const authorization = (second.payload.payload as { authorization: Record<string, string> }).authorization
+    const forged = {
+      ...second.payload,
+      payload: {
+        signature: `0x${'1b'.repeat(65)}`,
+        authorization: { ...authorization, nonce: `0x${'77'.repeat(32)}` },
+      },
+    }
+    const refused = await fetch(url, { headers: { 'PAYMENT-SIGNATURE': btoa(JSON.stringify(forged)) } })
+    expect(refused.status).toBe(402)
+    expect((await refused.json()).error).toMatch(/signature/)
     await chain.testClient.mine({ blocks: 1 })
     await chain.testClient.setAutomine(true)
 

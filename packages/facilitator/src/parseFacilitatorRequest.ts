@@ -45,7 +45,7 @@ export type ExactPaymentRequest = {
   claim?: Hex
   /**
    * The buyer's `payment-identifier` id (v2 `paymentPayload.extensions`), as a digest scoped to
-   * (chain, asset, payer, payTo): another authorization under the same key is the same payment.
+   * (chain, asset, payer, payTo, amount): another authorization under the same key is the same payment.
    */
   paymentKey?: Hex
 }
@@ -289,7 +289,9 @@ export function parseFacilitatorRequest(facilitator: Facilitator, body: unknown)
     }
     if (id !== undefined) {
       request.paymentKey = keccak256(
-        toBytes(`${chain.chainId}|${asset.toLowerCase()}|${exact.from.toLowerCase()}|${payTo.toLowerCase()}|${id}`),
+        toBytes(
+          `${chain.chainId}|${asset.toLowerCase()}|${exact.from.toLowerCase()}|${payTo.toLowerCase()}|${amount}|${id}`,
+        ),
       )
     }
   }

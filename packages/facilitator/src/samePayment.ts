@@ -4,9 +4,11 @@ import type { LedgerEntry } from './store.ts'
 
 /**
  * The earlier authorization a request pays the same payment with (the buyer's `payment-identifier`
- * id, scoped to chain, asset, payer and payee), while that one still stands (not failed, expired or
- * released). A buyer that re-signs a payment whose settlement is pending is answered from the first
- * authorization, and the second is never charged. `undefined` when the request is the first.
+ * id, scoped to chain, asset, payer, payee and amount), while that one still stands (not failed,
+ * expired or released). A buyer that re-signs a payment whose settlement is pending is answered from
+ * the first authorization, and the second is never charged. Only a request whose own authorization
+ * verifies counts, so naming someone else's id (and address) in a forged payload takes nothing.
+ * `undefined` when the request is the first, or does not verify (the caller then refuses it).
  */
 export async function samePayment(
   facilitator: Facilitator,
@@ -14,5 +16,14 @@ export async function samePayment(
 ): Promise<LedgerEntry | undefined> {
   if (!request.paymentKey) return undefined
   const earlier = await facilitator.store.findPayment(request.paymentKey)
-  return earlier && earlier.id !== request.id ? earlier : undefined
+  if (!earlier || earlier.id === request.id) return undefined
+  const verified = await request.chain.verify({
+    authorization: request.authorization,
+    signature: request.signature,
+    requirements: request.requirements,
+    now: facilitator.now(),
+    x402Version: request.x402Version,
+    ...(request.digest ? { digest: request.digest } : {}),
+  })
+  return verified.ok ? earlier : undefined
 }

@@ -86,7 +86,7 @@ export type LedgerEntry = {
    */
   deliveredTo?: Hex
   /**
-   * Digest of the buyer's `payment-identifier` id scoped to (chain, asset, payer, payTo): another
+   * Digest of the buyer's `payment-identifier` id scoped to (chain, asset, payer, payTo, amount): another
    * authorization sent under the same id is the same payment (see {@link Store.findPayment}).
    */
   paymentKey?: Hex
