@@ -9,6 +9,7 @@
  */
 import { createFacilitator, createMemoryStore, type Facilitator } from '@tollgate/facilitator'
 import { type Address, createPublicClient, custom, type Hex, pad } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createApp } from '../../apps/facilitator/src/app.ts'
 import { createNativeRecover } from '../../apps/facilitator/src/nativeRecover.ts'
@@ -171,6 +172,30 @@ describe('abuse limits', () => {
       const again = f.bodyV2(await f.sign(owner, { from: wallet }))
       expect(await node.post('/verify', again)).toMatchObject({ isValid: false, invalidReason: 'payment_rejected' })
       expect(await node.post('/settle', again)).toMatchObject({ success: false, errorReason: 'payment_rejected' })
+      expect(await node.sent()).toBe(2)
+    } finally {
+      await node.close()
+    }
+  })
+
+  test('an EOA with code (EIP-7702 style) is a smart-wallet payer: settled alone, so its flip fails no one else', async () => {
+    // A fresh key whose address carries TrickWallet code owned by itself: its 65-byte signature
+    // recovers locally, but the token asks the code (as FiatToken does for any signer with code).
+    const key = generatePrivateKey()
+    const delegated = privateKeyToAccount(key)
+    await placeTrickWallet(delegated.address, delegated.address, 0n)
+    const arm = () =>
+      f.chain.testClient.setStorageAt({ address: delegated.address, index: armedSlot, value: pad('0x1') })
+    const node = startNode(7, { batch: { maxSize: 8, maxWaitMs: 400 } }, arm)
+    try {
+      const others = [f.chain.accounts.payers[3], f.chain.accounts.payers[4]]
+      const first = f.bodyV2(await f.sign(delegated))
+      const bodies = await Promise.all(others.map(async (payer) => f.bodyV2(await f.sign(payer as never))))
+      const answer = node.post('/settle', first)
+      await new Promise((resolve) => setTimeout(resolve, 30))
+      const answers = await Promise.all(bodies.map((body) => node.post('/settle', body)))
+      for (const other of answers) expect(other).toMatchObject({ success: true })
+      expect(await answer).toMatchObject({ success: false, errorReason: 'invalid_exact_evm_transaction_failed' })
       expect(await node.sent()).toBe(2)
     } finally {
       await node.close()

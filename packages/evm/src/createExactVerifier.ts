@@ -170,7 +170,9 @@ const wordOf = (result: Call3Result | undefined): bigint | undefined =>
  *    (`invalid_exact_evm_nonce_already_used`), not paused (`asset_paused`), payer and payee not
  *    blacklisted (`…_from_address_kyt`, `…_to_address_kyt`), and a simulated
  *    `transferWithAuthorization` (`invalid_exact_evm_transaction_simulation_failed`, reason in
- *    `message`); a smart-wallet payer's settlement is then simulated once more, alone, as the exact
+ *    `message`); a payer with code answers `isValidSignature` there too (an EIP-7702 delegated EOA
+ *    is checked by the token through its code: it counts as `erc1271`), and a smart-wallet payer's
+ *    settlement is then simulated once more, alone, as the exact
  *    transaction that will be sent (`settlement`: sender, gas limit and fees).
  *
  * Expected failures are values; a chain that cannot be asked throws {@link RpcUnavailableError}.
@@ -343,9 +345,10 @@ export function createExactVerifier(
       { target: asset, allowFailure: true, callData: isBlacklistedData(payer) },
       { target: asset, allowFailure: true, callData: isBlacklistedData(authorization.to) },
     ]
-    if (!locallyValid) {
-      reads.push({ target: payer, allowFailure: true, callData: isValidSignatureData(digestHex, inner) })
-    }
+    // Asked of every payer, locally valid or not: an account with code (a wallet, or an EOA delegated
+    // with EIP-7702) is checked by the token through `isValidSignature`, not `ecrecover`. A payer
+    // without code answers an empty success.
+    reads.push({ target: payer, allowFailure: true, callData: isValidSignatureData(digestHex, inner) })
     const effects: Call3[] = []
     if (deployment) {
       effects.push(
@@ -371,6 +374,14 @@ export function createExactVerifier(
           if (!isMagic(result.effects[1])) return fail('invalid_exact_evm_payload_signature')
           verified = { kind: 'erc6492', signature: inner, ...deployment }
         } else {
+          if (!isMagic(probe)) return fail('invalid_exact_evm_payload_signature')
+          verified = { kind: 'erc1271', signature: inner }
+        }
+      } else {
+        const probe = result.reads[5]
+        if (probe !== undefined && !(probe.success && probe.returnData === '0x')) {
+          // The payer has code (EIP-7702): its own code decides when mined, so it is a smart-wallet
+          // payer (settled alone, simulated as sent), and the token will ask it, not the signature.
           if (!isMagic(probe)) return fail('invalid_exact_evm_payload_signature')
           verified = { kind: 'erc1271', signature: inner }
         }
