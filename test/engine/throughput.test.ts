@@ -223,13 +223,14 @@ describe('engine throughput', () => {
       gasPolicy: { ethPrice: '3000', maxShare: '0.5' },
     })
     try {
-      // anvil's fees are well below 1 gwei after a while; a 1-atomic-unit payment is never worth 150k gas.
-      const tiny = await f.sign(f.chain.accounts.payers[1], { value: 1n })
-      const refused = await guarded.post('/settle', f.bodyV2(tiny, f.requirementsV2({ amount: '1' })))
+      // anvil's fees are well below 1 gwei after a while; a payment at the minimum amount (1000 atomic
+      // units, $0.001) is still not worth 150k gas at half its value.
+      const tiny = await f.sign(f.chain.accounts.payers[1], { value: 1_000n })
+      const refused = await guarded.post('/settle', f.bodyV2(tiny, f.requirementsV2({ amount: '1000' })))
       expect(refused.json).toMatchObject({ success: false, errorReason: 'amount_too_low', transaction: '' })
       expect(String(refused.json.errorMessage)).toMatch(/more than 0\.5 of the payment/)
       // Nothing was reserved: the same authorization settles through a node without the policy.
-      const settled = await f.post('/settle', f.bodyV2(tiny, f.requirementsV2({ amount: '1' })))
+      const settled = await f.post('/settle', f.bodyV2(tiny, f.requirementsV2({ amount: '1000' })))
       expect(settled.json.success).toBe(true)
       const fine = await f.sign(f.chain.accounts.payers[1], { value: 10_000_000n })
       const accepted = await guarded.post('/settle', f.bodyV2(fine, f.requirementsV2({ amount: '10000000' })))

@@ -55,6 +55,10 @@ async function startChild(): Promise<ChildProcess> {
       ...env,
       TOLLGATE_PORT: String(port),
       TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+      // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
+      TOLLGATE_MAX_GAS_SHARE: 'off',
+      // Hundreds of requests from one loopback address: not what this test is about.
+      TOLLGATE_RATE_LIMIT_PER_MINUTE: '0',
       TOLLGATE_RPC_URL_8453: chain.url,
       TOLLGATE_DATA_DIR: dataDir,
       TOLLGATE_RECEIPT_TIMEOUT_MS: '4000',

@@ -56,6 +56,10 @@ async function startChild(local: LocalChain): Promise<ChildProcess> {
       ...env,
       TOLLGATE_PORT: String(port),
       TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+      // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
+      TOLLGATE_MAX_GAS_SHARE: 'off',
+      // Hundreds of requests from one loopback address: not what this test is about.
+      TOLLGATE_RATE_LIMIT_PER_MINUTE: '0',
       [`TOLLGATE_RPC_URL_${local.chainId}`]: local.url,
       TOLLGATE_NETWORKS: local.network,
       TOLLGATE_DATABASE_URL: databaseUrl,

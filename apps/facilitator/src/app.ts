@@ -1,13 +1,20 @@
 import type { IncomingMessage } from 'node:http'
 import { type Facilitator, release, releaseExtension, settle, supported, verify } from '@tollgate/facilitator'
 import { type ErrorCode, tollgateExtensions } from '@tollgate/protocol'
-import { type Context, Hono } from 'hono'
+import { type Context, Hono, type MiddlewareHandler } from 'hono'
 
 export type CreateAppOptions = {
   /** Largest accepted request body, in bytes. Default `65536`. */
   maxBodyBytes?: number
   /** Where unexpected errors are reported (never to the client). Default `console.error`. */
   logError?: (error: unknown) => void
+  // --- rate limits (issue 9, item 3) ---
+  /**
+   * Rate limiting (see `createRateLimit`): runs before every route but the exempt ones, after any
+   * middleware registered earlier (the auth middleware, so that `c.get('caller')` is set). Default: none.
+   */
+  rateLimit?: MiddlewareHandler
+  // --- end rate limits ---
 }
 
 type Failure = { error: ErrorCode | 'not_found'; message: string }
@@ -101,9 +108,12 @@ async function readJson(c: Context, max: number): Promise<Body> {
  */
 export function createApp(
   facilitator: Facilitator,
-  { maxBodyBytes = 65_536, logError = console.error }: CreateAppOptions = {},
+  { maxBodyBytes = 65_536, logError = console.error, rateLimit }: CreateAppOptions = {},
 ): Hono {
   const app = new Hono()
+  // --- rate limits (issue 9, item 3) ---
+  if (rateLimit) app.use('*', rateLimit)
+  // --- end rate limits ---
 
   app.post('/verify', async function verifyRoute(c) {
     const read = await readJson(c, maxBodyBytes)

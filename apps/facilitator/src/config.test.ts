@@ -20,13 +20,20 @@ describe('parseConfig', () => {
     expect(parseConfig(base)).toMatchInlineSnapshot(`
       {
         "batch": undefined,
+        "coolOffSeconds": 600,
         "dataDir": "./.data",
         "databaseSchema": "public",
         "databaseUrl": undefined,
         "eip6492Factories": [],
-        "gasPolicy": undefined,
+        "gasPolicy": {
+          "ethPrice": "4000",
+          "maxShare": "0.5",
+        },
         "host": "127.0.0.1",
         "maxFeePerGas": 100000000000n,
+        "maxInFlightPerPayer": 16,
+        "minAmount": 1000n,
+        "minAmounts": {},
         "networks": [
           {
             "chainId": 8453,
@@ -37,6 +44,14 @@ describe('parseConfig', () => {
         "nodeId": undefined,
         "pollingIntervalMs": 250,
         "port": 4020,
+        "rateLimit": {
+          "keyPrefix": "tollgate",
+          "perAddress": 600,
+          "perKey": 6000,
+          "redisUrl": undefined,
+          "store": "memory",
+          "trustProxy": false,
+        },
         "receiptTimeoutMs": 30000,
         "reconcileIntervalMs": 30000,
         "reconcileStaleSeconds": 60,
@@ -129,8 +144,52 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ ...base, TOLLGATE_ETH_USD: '3e3', TOLLGATE_MAX_GAS_SHARE: '0.5' })).toThrow(
       /TOLLGATE_ETH_USD/,
     )
-    expect(() => parseConfig({ ...base, TOLLGATE_ETH_USD: '3000' })).toThrow(/set both/)
   })
+
+  // --- limits (issue 9, items 2 and 3) ---
+  test('behavior: the gas policy is on by default; TOLLGATE_MAX_GAS_SHARE=off turns it off', () => {
+    expect(parseConfig(base).gasPolicy).toEqual({ ethPrice: '4000', maxShare: '0.5' })
+    expect(parseConfig({ ...base, TOLLGATE_ETH_USD: '3000' }).gasPolicy).toEqual({ ethPrice: '3000', maxShare: '0.5' })
+    expect(parseConfig({ ...base, TOLLGATE_MAX_GAS_SHARE: 'off' }).gasPolicy).toBeUndefined()
+    expect(() => parseConfig({ ...base, TOLLGATE_MAX_GAS_SHARE: 'half' })).toThrow(/TOLLGATE_MAX_GAS_SHARE/)
+  })
+
+  test('behavior: abuse and rate limit variables', () => {
+    const asset = `0x${'ab'.repeat(20)}`
+    const config = parseConfig({
+      ...base,
+      TOLLGATE_MIN_AMOUNT: '5000',
+      TOLLGATE_MIN_AMOUNTS: `${asset.toUpperCase().replace('0X', '0x')}:20000`,
+      TOLLGATE_COOL_OFF_SECONDS: '0',
+      TOLLGATE_MAX_IN_FLIGHT_PER_PAYER: '2',
+      TOLLGATE_RATE_LIMIT_PER_MINUTE: '100',
+      TOLLGATE_RATE_LIMIT_KEY_PER_MINUTE: '0',
+      TOLLGATE_REDIS_URL: 'redis://127.0.0.1:6379',
+      TOLLGATE_TRUST_PROXY: 'true',
+      TOLLGATE_RATE_LIMIT_PREFIX: 'edge_a',
+    })
+    expect(config).toMatchObject({
+      minAmount: 5_000n,
+      minAmounts: { [asset]: 20_000n },
+      coolOffSeconds: 0,
+      maxInFlightPerPayer: 2,
+      rateLimit: {
+        perAddress: 100,
+        perKey: 0,
+        store: 'redis',
+        redisUrl: 'redis://127.0.0.1:6379',
+        trustProxy: true,
+        keyPrefix: 'edge_a',
+      },
+    })
+    expect(parseConfig({ ...base, TOLLGATE_DATABASE_URL: 'postgres://u@h/db' }).rateLimit.store).toBe('postgres')
+    expect(() => parseConfig({ ...base, TOLLGATE_RATE_LIMIT_STORE: 'redis' })).toThrow(/needs TOLLGATE_REDIS_URL/)
+    expect(() => parseConfig({ ...base, TOLLGATE_MIN_AMOUNTS: 'usdc:5' })).toThrow(/TOLLGATE_MIN_AMOUNTS/)
+    const secret = problem({ ...base, TOLLGATE_REDIS_URL: 'http://user:secret@host' })
+    expect(secret).toMatch(/TOLLGATE_REDIS_URL/)
+    expect(secret).not.toContain('secret')
+  })
+  // --- end limits ---
 
   test('behavior: the error names the bad variable', () => {
     expect(problem({ ...base, TOLLGATE_PORT: 'eighty' })).toMatchInlineSnapshot(

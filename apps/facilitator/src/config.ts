@@ -15,7 +15,11 @@ export type Config = Readonly<{
   signerKey: Hex
   /** `TOLLGATE_SIGNER_KEYS`: more signer keys (comma-separated), pooled after `signerKey`. Never logged. */
   signerKeys: readonly Hex[]
-  /** `TOLLGATE_ETH_USD` and `TOLLGATE_MAX_GAS_SHARE` (decimal strings): the gas policy, off unless both are set. */
+  /**
+   * `TOLLGATE_ETH_USD` (default `4000`) and `TOLLGATE_MAX_GAS_SHARE` (default `0.5`; `off` turns it
+   * off): the gas policy, on by default. A settlement whose worst-case gas (gas limit × current max
+   * fee, priced at `TOLLGATE_ETH_USD`) costs more than this share of its value is `amount_too_low`.
+   */
   gasPolicy: Readonly<{ ethPrice: string; maxShare: string }> | undefined
   /** `TOLLGATE_BATCH_SIZE` (default `1`: off) and `TOLLGATE_BATCH_WAIT_MS` (default `50`): Multicall3 batching. */
   batch: Readonly<{ maxSize: number; maxWaitMs: number }> | undefined
@@ -55,6 +59,42 @@ export type Config = Readonly<{
    * (a restart waits for the lease to run out).
    */
   nodeId: string | undefined
+  // --- limits (issue 9, items 2 and 3) ---
+  /** `TOLLGATE_MIN_AMOUNT`, default `1000` ($0.001 USDC): the smallest payment accepted, atomic units. */
+  minAmount: bigint
+  /** `TOLLGATE_MIN_AMOUNTS`: per-asset minimums, `0xasset:amount` comma-separated, over `minAmount`. */
+  minAmounts: Readonly<Record<string, bigint>>
+  /** `TOLLGATE_COOL_OFF_SECONDS`, default `600`: a payer whose settlement reverted on chain is refused this long (per node; `0`: never). */
+  coolOffSeconds: number
+  /** `TOLLGATE_MAX_IN_FLIGHT_PER_PAYER`, default `16`: settlements of one payer in flight on a node at once. */
+  maxInFlightPerPayer: number
+  /** Request rate limits (`429 rate_limited` with `Retry-After`). */
+  rateLimit: RateLimitConfig
+  // --- end limits ---
+}>
+
+/** Rate limits of `/verify`, `/settle` and `/release`, per client address and per API key. */
+export type RateLimitConfig = Readonly<{
+  /** `TOLLGATE_RATE_LIMIT_PER_MINUTE`, default `600`: requests per client address per minute; `0`: off. */
+  perAddress: number
+  /** `TOLLGATE_RATE_LIMIT_KEY_PER_MINUTE`, default `6000`: requests per API key per minute; `0`: off. */
+  perKey: number
+  /**
+   * `TOLLGATE_RATE_LIMIT_STORE`: `memory` (one node), `postgres` (the ledger's database) or `redis`
+   * (`TOLLGATE_REDIS_URL`). Default: `redis` when `TOLLGATE_REDIS_URL` is set, else `postgres` when
+   * `TOLLGATE_DATABASE_URL` is set, else `memory`.
+   */
+  store: 'memory' | 'postgres' | 'redis'
+  /** `TOLLGATE_REDIS_URL` (`redis://…`): the shared rate-limit store. Never logged. */
+  redisUrl: string | undefined
+  /**
+   * `TOLLGATE_TRUST_PROXY`, default `false`: `true` when the service is behind one reverse proxy
+   * that appends the client to `X-Forwarded-For`; the client address is then its last entry.
+   * Otherwise the socket's address is used and the header ignored.
+   */
+  trustProxy: boolean
+  /** `TOLLGATE_RATE_LIMIT_PREFIX`, default `tollgate`: prefix of the counters (and the PostgreSQL table `<prefix>_rate_limits`). */
+  keyPrefix: string
 }>
 
 /** The environment as `process.env` has it. */
@@ -110,6 +150,30 @@ const variables = {
   TOLLGATE_RECONCILE_INTERVAL_MS: integer(0, 3_600_000).default(30_000),
   TOLLGATE_RECONCILE_STALE_SECONDS: integer(1, 86_400).default(60),
   TOLLGATE_SIGNER_LEASE_SECONDS: integer(3, 600).default(6),
+  // --- limits (issue 9, items 2 and 3) ---
+  TOLLGATE_MIN_AMOUNT: z
+    .string()
+    .trim()
+    .regex(/^[0-9]{1,30}$/, 'expected an amount in atomic units')
+    .transform((value) => BigInt(value))
+    .default(1_000n),
+  TOLLGATE_COOL_OFF_SECONDS: integer(0, 604_800).default(600),
+  TOLLGATE_MAX_IN_FLIGHT_PER_PAYER: integer(1, 100_000).default(16),
+  TOLLGATE_RATE_LIMIT_PER_MINUTE: integer(0, 10_000_000).default(600),
+  TOLLGATE_RATE_LIMIT_KEY_PER_MINUTE: integer(0, 10_000_000).default(6_000),
+  TOLLGATE_RATE_LIMIT_STORE: z.enum(['memory', 'postgres', 'redis']).optional(),
+  TOLLGATE_REDIS_URL: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\/\S+$/, 'expected a redis:// URL (the value is not shown)')
+    .optional(),
+  TOLLGATE_TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false'),
+  TOLLGATE_RATE_LIMIT_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[a-z][a-z0-9_]{0,40}$/, 'expected lower-case letters, digits and _')
+    .default('tollgate'),
+  // --- end limits ---
   TOLLGATE_NODE_ID: z
     .string()
     .trim()
@@ -124,7 +188,10 @@ const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/)
 
 function describeVariable(name: string, message: string, received?: string): string {
   const shown =
-    received === undefined || name.startsWith('TOLLGATE_SIGNER_KEY') || name === 'TOLLGATE_DATABASE_URL'
+    received === undefined ||
+    name.startsWith('TOLLGATE_SIGNER_KEY') ||
+    name === 'TOLLGATE_DATABASE_URL' ||
+    name === 'TOLLGATE_REDIS_URL'
       ? ''
       : ` (got ${JSON.stringify(received)})`
   return `${name}: ${message}${shown}`
@@ -144,7 +211,15 @@ function describeVariable(name: string, message: string, received?: string): str
  * | `TOLLGATE_BATCH_SIZE`, `TOLLGATE_BATCH_WAIT_MS` | `1` (off), `50` |
  * | `TOLLGATE_REPLACE_AFTER_MS` | `15000` (a settlement not mined in 15 s is replaced at a higher fee; `0`: never) |
  * | `TOLLGATE_MAX_FEE_PER_GAS` | `100000000000` (100 gwei: no transaction, replacements included, offers more) |
- * | `TOLLGATE_ETH_USD`, `TOLLGATE_MAX_GAS_SHARE` | none (gas policy off; e.g. `3000` and `0.5`) |
+ * | `TOLLGATE_ETH_USD`, `TOLLGATE_MAX_GAS_SHARE` | `4000`, `0.5` (gas policy on; `TOLLGATE_MAX_GAS_SHARE=off` turns it off) |
+ * | `TOLLGATE_MIN_AMOUNT`, `TOLLGATE_MIN_AMOUNTS` | `1000` ($0.001 USDC), none (`0xasset:amount`, comma-separated) |
+ * | `TOLLGATE_COOL_OFF_SECONDS` | `600` (a payer whose settlement reverted is refused this long; `0`: never) |
+ * | `TOLLGATE_MAX_IN_FLIGHT_PER_PAYER` | `16` |
+ * | `TOLLGATE_RATE_LIMIT_PER_MINUTE`, `TOLLGATE_RATE_LIMIT_KEY_PER_MINUTE` | `600` per client address, `6000` per API key (`0`: off) |
+ * | `TOLLGATE_RATE_LIMIT_STORE` | `redis` with `TOLLGATE_REDIS_URL`, else `postgres` with `TOLLGATE_DATABASE_URL`, else `memory` |
+ * | `TOLLGATE_REDIS_URL` | none |
+ * | `TOLLGATE_RATE_LIMIT_PREFIX` | `tollgate` (counter keys; PostgreSQL table `<prefix>_rate_limits`) |
+ * | `TOLLGATE_TRUST_PROXY` | `false` (`true`: the client address is the last `X-Forwarded-For` entry) |
  * | `TOLLGATE_NETWORKS` | `eip155:8453` (comma-separated CAIP-2 ids or v1 names) |
  * | `TOLLGATE_RPC_URL_<chainId>` | required for each enabled network |
  * | `TOLLGATE_DATA_DIR` | `./.data` |
@@ -190,6 +265,28 @@ export function parseConfig(env: Env): Config {
   const reconcileStaleSeconds = read('TOLLGATE_RECONCILE_STALE_SECONDS', variables.TOLLGATE_RECONCILE_STALE_SECONDS)
   const signerLeaseSeconds = read('TOLLGATE_SIGNER_LEASE_SECONDS', variables.TOLLGATE_SIGNER_LEASE_SECONDS)
   const nodeId = read('TOLLGATE_NODE_ID', variables.TOLLGATE_NODE_ID)
+  // --- limits (issue 9, items 2 and 3) ---
+  const minAmount = read('TOLLGATE_MIN_AMOUNT', variables.TOLLGATE_MIN_AMOUNT)
+  const coolOffSeconds = read('TOLLGATE_COOL_OFF_SECONDS', variables.TOLLGATE_COOL_OFF_SECONDS)
+  const maxInFlightPerPayer = read('TOLLGATE_MAX_IN_FLIGHT_PER_PAYER', variables.TOLLGATE_MAX_IN_FLIGHT_PER_PAYER)
+  const perAddress = read('TOLLGATE_RATE_LIMIT_PER_MINUTE', variables.TOLLGATE_RATE_LIMIT_PER_MINUTE)
+  const perKey = read('TOLLGATE_RATE_LIMIT_KEY_PER_MINUTE', variables.TOLLGATE_RATE_LIMIT_KEY_PER_MINUTE)
+  const rateLimitStore = read('TOLLGATE_RATE_LIMIT_STORE', variables.TOLLGATE_RATE_LIMIT_STORE)
+  const redisUrl = read('TOLLGATE_REDIS_URL', variables.TOLLGATE_REDIS_URL)
+  const trustProxy = read('TOLLGATE_TRUST_PROXY', variables.TOLLGATE_TRUST_PROXY)
+  const keyPrefix = read('TOLLGATE_RATE_LIMIT_PREFIX', variables.TOLLGATE_RATE_LIMIT_PREFIX)
+  const minAmounts: Record<string, bigint> = {}
+  for (const item of list(env.TOLLGATE_MIN_AMOUNTS)) {
+    const match = /^(0x[0-9a-fA-F]{40}):([0-9]{1,30})$/.exec(item)
+    if (match) minAmounts[(match[1] as string).toLowerCase()] = BigInt(match[2] as string)
+    else problems.push(describeVariable('TOLLGATE_MIN_AMOUNTS', 'expected comma-separated 0xasset:amount pairs', item))
+  }
+  const store = rateLimitStore ?? (redisUrl ? 'redis' : databaseUrl ? 'postgres' : 'memory')
+  if (store === 'redis' && !redisUrl) problems.push('TOLLGATE_RATE_LIMIT_STORE: redis needs TOLLGATE_REDIS_URL')
+  if (store === 'postgres' && !databaseUrl) {
+    problems.push('TOLLGATE_RATE_LIMIT_STORE: postgres needs TOLLGATE_DATABASE_URL')
+  }
+  // --- end limits ---
 
   const networks: NetworkConfig[] = []
   const names =
@@ -232,16 +329,15 @@ export function parseConfig(env: Env): Config {
       )
   }
   const decimal = /^[0-9]+(?:\.[0-9]+)?$/
-  const ethPrice = env.TOLLGATE_ETH_USD?.trim() || undefined
-  const maxShare = env.TOLLGATE_MAX_GAS_SHARE?.trim() || undefined
-  if (ethPrice !== undefined && !decimal.test(ethPrice)) {
+  // The gas policy is on by default (issue 9, item 2): `TOLLGATE_MAX_GAS_SHARE=off` turns it off.
+  const ethPrice = env.TOLLGATE_ETH_USD?.trim() || '4000'
+  const shareSetting = env.TOLLGATE_MAX_GAS_SHARE?.trim() || '0.5'
+  const maxShare = shareSetting.toLowerCase() === 'off' ? undefined : shareSetting
+  if (!decimal.test(ethPrice)) {
     problems.push(describeVariable('TOLLGATE_ETH_USD', 'expected a decimal such as 3000', ethPrice))
   }
   if (maxShare !== undefined && !decimal.test(maxShare)) {
-    problems.push(describeVariable('TOLLGATE_MAX_GAS_SHARE', 'expected a decimal such as 0.5', maxShare))
-  }
-  if ((ethPrice === undefined) !== (maxShare === undefined)) {
-    problems.push('TOLLGATE_ETH_USD and TOLLGATE_MAX_GAS_SHARE: set both to enable the gas policy, or neither')
+    problems.push(describeVariable('TOLLGATE_MAX_GAS_SHARE', 'expected a decimal such as 0.5, or off', maxShare))
   }
 
   const eip6492Factories: Address[] = []
@@ -277,5 +373,19 @@ export function parseConfig(env: Env): Config {
     reconcileStaleSeconds: reconcileStaleSeconds as number,
     signerLeaseSeconds: signerLeaseSeconds as number,
     nodeId,
+    // --- limits (issue 9, items 2 and 3) ---
+    minAmount: minAmount as bigint,
+    minAmounts: Object.freeze(minAmounts),
+    coolOffSeconds: coolOffSeconds as number,
+    maxInFlightPerPayer: maxInFlightPerPayer as number,
+    rateLimit: Object.freeze({
+      perAddress: perAddress as number,
+      perKey: perKey as number,
+      store,
+      redisUrl,
+      trustProxy: trustProxy === 'true' || trustProxy === '1',
+      keyPrefix: keyPrefix as string,
+    }),
+    // --- end limits ---
   })
 }

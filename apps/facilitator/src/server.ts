@@ -12,11 +12,14 @@ import {
 } from '@tollgate/facilitator'
 import { createPostgresStore } from '@tollgate/store-postgres'
 import { createSqliteStore } from '@tollgate/store-sqlite'
+import { Redis } from 'ioredis'
+import pg from 'pg'
 import { type Address, createPublicClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createApp } from './app.ts'
 import { type Config, type Env, parseConfig } from './config.ts'
 import { createNativeRecover } from './nativeRecover.ts'
+import { createRateLimit, type RateLimit, type RateLimitStore } from './rateLimit.ts'
 
 export type StartFacilitatorOptions = {
   /** Default: PostgreSQL at `config.databaseUrl` when set, else SQLite under `config.dataDir`. */
@@ -118,9 +121,60 @@ export async function startFacilitator(
       replaceAfterMs: config.replaceAfterMs,
       fees: { maxFeePerGas: config.maxFeePerGas },
       ...(now ? { now } : {}),
+      // --- abuse limits (issue 9, item 2) ---
+      minAmount: config.minAmount,
+      minAmounts: config.minAmounts,
+      coolOffSeconds: BigInt(config.coolOffSeconds),
+      maxInFlightPerPayer: config.maxInFlightPerPayer,
+      // --- end abuse limits ---
     },
   )
-  const app = createApp(facilitator, logError ? { logError } : {})
+  // --- rate limits (issue 9, item 3) ---
+  // Counters shared by the nodes: Redis when configured, else the ledger's PostgreSQL, else memory.
+  let limiterStore: RateLimitStore = { kind: 'memory' }
+  let closeLimiterStore: () => Promise<void> = async () => undefined
+  let rateLimit: RateLimit | undefined
+  const { rateLimit: limits } = config
+  if (limits.perAddress > 0 || limits.perKey > 0) {
+    try {
+      if (limits.store === 'redis' && limits.redisUrl) {
+        const client = new Redis(limits.redisUrl, {
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          connectTimeout: 5_000,
+        })
+        // A Redis that cannot be reached at start is an error; one lost later falls back to memory.
+        client.on('error', () => undefined)
+        await client.connect()
+        limiterStore = { kind: 'redis', client }
+        closeLimiterStore = async () => {
+          await client.quit().catch(() => client.disconnect())
+        }
+      } else if (limits.store === 'postgres' && config.databaseUrl) {
+        const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 4, connectionTimeoutMillis: 5_000 })
+        pool.on('error', () => undefined)
+        limiterStore = { kind: 'postgres', pool, schema: config.databaseSchema }
+        closeLimiterStore = () => pool.end()
+      }
+      rateLimit = await createRateLimit({
+        perAddress: limits.perAddress,
+        perKey: limits.perKey,
+        store: limiterStore,
+        trustProxy: limits.trustProxy,
+        keyPrefix: limits.keyPrefix,
+      })
+    } catch (error) {
+      await closeLimiterStore().catch(() => undefined)
+      await facilitator.close()
+      throw error
+    }
+  }
+  // --- end rate limits ---
+  const app = createApp(facilitator, {
+    ...(logError ? { logError } : {}),
+    ...(rateLimit ? { rateLimit: rateLimit.middleware } : {}),
+  })
   // Finishes rows a crash (or a lost RPC answer) left non-final: at start, then every interval.
   const reconciler = createReconciler(
     {
@@ -171,11 +225,16 @@ export async function startFacilitator(
         })
           .then(() => reconciler.stop())
           .then(() => facilitator.close())
+          .then(() => {
+            rateLimit?.close()
+            return closeLimiterStore()
+          })
         return stopping
       },
     }
   } catch (error) {
     await facilitator.close()
+    await closeLimiterStore().catch(() => undefined)
     throw error
   }
 }

@@ -1,7 +1,7 @@
 import { type Asset, assets as defaultAssets, type ErrorCode } from '@tollgate/protocol'
 import type { Address, Client, Hex } from 'viem'
-import { isErc6492Signature, parseErc6492Signature } from 'viem'
-import type { Call3, Call3Result } from './aggregate3.ts'
+import { isErc6492Signature, numberToHex, parseErc6492Signature } from 'viem'
+import { type Call3, type Call3Result, encodeAggregate3, multicall3Address } from './aggregate3.ts'
 import { authorizationDigest } from './authorizationDigest.ts'
 import {
   authorizationStateData,
@@ -18,6 +18,7 @@ import {
   type MulticallScheduler,
 } from './createMulticallScheduler.ts'
 import { domainSeparator } from './domainSeparator.ts'
+import { RpcUnavailableError } from './errors.ts'
 import { hexByteAt, hexToBytesOrUndefined, isHexShaped, readHex, toHex } from './hex.ts'
 import { jsRecoverAddress, type RecoverAddress } from './recoverAddress.ts'
 import { revertReason } from './revertReason.ts'
@@ -63,6 +64,17 @@ export type VerifyExactReturnType =
 /** Verifies one `exact` EIP-3009 payment; see {@link createExactVerifier}. */
 export type ExactVerifier = (parameters: VerifyExactParameters) => Promise<VerifyExactReturnType>
 
+/**
+ * The transaction fields a smart-wallet payer's settlement will be sent with (see
+ * `SignerPool.quote`): its simulation runs with the same sender, gas limit and fees.
+ */
+export type SettlementFields = {
+  from: Address
+  gas: bigint
+  maxFeePerGas: bigint
+  maxPriorityFeePerGas: bigint
+}
+
 export type CreateExactVerifierOptions = {
   /** The chain `client` talks to. */
   chainId: number
@@ -78,6 +90,28 @@ export type CreateExactVerifierOptions = {
   schedule?: MulticallScheduler
   /** Options of the default scheduler. */
   multicall?: CreateMulticallSchedulerOptions
+  /**
+   * The fields a settlement of a smart-wallet signature (`erc1271`, `erc6492`) is sent with. When
+   * given, such a payment is simulated once more, alone, as the exact transaction the settler
+   * sends (same `to`, data, sender, gas limit, `maxFeePerGas`, `maxPriorityFeePerGas`): a wallet
+   * whose `isValidSignature` answers differently under a large `eth_call` gas allowance, a zero
+   * gas price or another sender fails here, before anything is sent. Default: none (the shared
+   * Multicall3 simulation only).
+   */
+  settlement?: (kind: 'erc1271' | 'erc6492') => Promise<SettlementFields>
+}
+
+/** An `eth_call` error that is the call's own failure (a revert, out of gas), not the node's. */
+function isExecutionFailure(error: unknown): boolean {
+  let current: unknown = error
+  for (let depth = 0; depth < 6 && current !== null && typeof current === 'object'; depth++) {
+    const { code, message, details } = current as { code?: unknown; message?: unknown; details?: unknown }
+    if (code === 3) return true
+    const text = `${typeof message === 'string' ? message : ''} ${typeof details === 'string' ? details : ''}`
+    if (/revert|out of gas|outofgas|invalid opcode|invalidfeopcode|stack (?:under|over)flow/i.test(text)) return true
+    current = (current as { cause?: unknown }).cause
+  }
+  return false
 }
 
 const halfCurveOrder = [
@@ -136,7 +170,10 @@ const wordOf = (result: Call3Result | undefined): bigint | undefined =>
  *    (`invalid_exact_evm_nonce_already_used`), not paused (`asset_paused`), payer and payee not
  *    blacklisted (`…_from_address_kyt`, `…_to_address_kyt`), and a simulated
  *    `transferWithAuthorization` (`invalid_exact_evm_transaction_simulation_failed`, reason in
- *    `message`).
+ *    `message`); a payer with code answers `isValidSignature` there too (an EIP-7702 delegated EOA
+ *    is checked by the token through its code: it counts as `erc1271`), and a smart-wallet payer's
+ *    settlement is then simulated once more, alone, as the exact
+ *    transaction that will be sent (`settlement`: sender, gas limit and fees).
  *
  * Expected failures are values; a chain that cannot be asked throws {@link RpcUnavailableError}.
  *
@@ -161,6 +198,7 @@ export function createExactVerifier(
     validBeforeMargin = 6n,
     schedule: givenSchedule,
     multicall,
+    settlement,
   }: CreateExactVerifierOptions,
 ): ExactVerifier {
   const network = `eip155:${chainId}`
@@ -179,6 +217,50 @@ export function createExactVerifier(
   }
   const factories = new Set(eip6492Factories.map((factory) => factory.toLowerCase()))
   const schedule = givenSchedule ?? createMulticallScheduler(client, multicall)
+  const multicallAt = multicall?.address ?? multicall3Address
+  const blockTag = multicall?.blockTag ?? 'latest'
+
+  /** The settlement transaction itself, simulated alone with the fields it will be sent with. */
+  const simulateSettlement = async (
+    asset: Address,
+    authorization: ExactAuthorization,
+    verified: Exclude<VerifiedSignature, { kind: 'eoa' }>,
+  ): Promise<string | undefined> => {
+    if (!settlement) return undefined
+    const fields = await settlement(verified.kind)
+    const transfer = transferWithAuthorizationData(authorization, verified.signature)
+    const call =
+      verified.kind === 'erc6492'
+        ? {
+            to: multicallAt,
+            data: encodeAggregate3([
+              { target: verified.factory, allowFailure: true, callData: verified.factoryData },
+              { target: asset, allowFailure: false, callData: transfer },
+            ]),
+          }
+        : { to: asset, data: transfer }
+    try {
+      await client.request({
+        method: 'eth_call',
+        params: [
+          {
+            from: fields.from,
+            ...call,
+            gas: numberToHex(fields.gas),
+            maxFeePerGas: numberToHex(fields.maxFeePerGas),
+            maxPriorityFeePerGas: numberToHex(fields.maxPriorityFeePerGas),
+          },
+          blockTag,
+        ],
+      } as never)
+      return undefined
+    } catch (error) {
+      if (isExecutionFailure(error)) {
+        return `reverted when simulated with the settlement's gas limit ${fields.gas} and fees`
+      }
+      throw new RpcUnavailableError({ message: 'The RPC node did not answer the settlement simulation.', cause: error })
+    }
+  }
 
   return async function verifyExact({ authorization, signature, requirements, now, x402Version = 2, digest: given }) {
     const payer = authorization.from
@@ -263,9 +345,10 @@ export function createExactVerifier(
       { target: asset, allowFailure: true, callData: isBlacklistedData(payer) },
       { target: asset, allowFailure: true, callData: isBlacklistedData(authorization.to) },
     ]
-    if (!locallyValid) {
-      reads.push({ target: payer, allowFailure: true, callData: isValidSignatureData(digestHex, inner) })
-    }
+    // Asked of every payer, locally valid or not: an account with code (a wallet, or an EOA delegated
+    // with EIP-7702) is checked by the token through `isValidSignature`, not `ecrecover`. A payer
+    // without code answers an empty success.
+    reads.push({ target: payer, allowFailure: true, callData: isValidSignatureData(digestHex, inner) })
     const effects: Call3[] = []
     if (deployment) {
       effects.push(
@@ -291,6 +374,14 @@ export function createExactVerifier(
           if (!isMagic(result.effects[1])) return fail('invalid_exact_evm_payload_signature')
           verified = { kind: 'erc6492', signature: inner, ...deployment }
         } else {
+          if (!isMagic(probe)) return fail('invalid_exact_evm_payload_signature')
+          verified = { kind: 'erc1271', signature: inner }
+        }
+      } else {
+        const probe = result.reads[5]
+        if (probe !== undefined && !(probe.success && probe.returnData === '0x')) {
+          // The payer has code (EIP-7702): its own code decides when mined, so it is a smart-wallet
+          // payer (settled alone, simulated as sent), and the token will ask it, not the signature.
           if (!isMagic(probe)) return fail('invalid_exact_evm_payload_signature')
           verified = { kind: 'erc1271', signature: inner }
         }
@@ -323,6 +414,10 @@ export function createExactVerifier(
           continue
         }
         return fail('invalid_exact_evm_transaction_simulation_failed', revertReason(simulation?.returnData ?? '0x'))
+      }
+      if (verified.kind !== 'eoa') {
+        const failed = await simulateSettlement(asset, authorization, verified)
+        if (failed !== undefined) return fail('invalid_exact_evm_transaction_simulation_failed', failed)
       }
       return { ok: true, payer, signature: verified }
     }

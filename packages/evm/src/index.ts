@@ -7,6 +7,7 @@ export type {
   CreateExactVerifierOptions,
   ExactRequirements,
   ExactVerifier,
+  SettlementFields,
   VerifiedSignature,
   VerifyExactParameters,
   VerifyExactReturnType,

@@ -11,6 +11,7 @@ import type { Address, Client, LocalAccount } from 'viem'
 import { adoptUnmined } from './adoptUnmined.ts'
 import type { CreateFeeOracleOptions } from './createFeeOracle.ts'
 import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './createGasPolicy.ts'
+import { createPayerLimits, type PayerLimits } from './createPayerLimits.ts'
 import type { BatchOptions, SettlementGas } from './createSettler.ts'
 import { createSignerPool, type SignerLeases, type SignerPool } from './createSignerPool.ts'
 import type { Store } from './store.ts'
@@ -64,6 +65,26 @@ export type CreateFacilitatorOptions = {
   lowBalance?: bigint
   /** Refuse settlements whose gas would cost more than a share of their value. Default: off. */
   gasPolicy?: CreateGasPolicyOptions
+  // --- abuse limits (issue 9, item 2) ---
+  /**
+   * The smallest payment `/verify` and `/settle` accept, in the asset's atomic units: below it the
+   * answer is `amount_too_low` and nothing is sent. An amount of `0` is always `invalid_amount`.
+   * Default `1_000n` ($0.001 in USDC).
+   */
+  minAmount?: bigint
+  /** Per-asset minimums (by token address, any case), over `minAmount`. Default: none. */
+  minAmounts?: Readonly<Record<string, bigint>>
+  /**
+   * How long a payer whose settlement reverted on chain (after its simulation passed) is refused
+   * (`payment_rejected`), in seconds, per node. `0n`: never. Default `600n`.
+   */
+  coolOffSeconds?: bigint
+  /**
+   * Most settlements of one payer in flight on this node at once (`rate_limited` past it). Default
+   * `Infinity` (no cap; the service sets `TOLLGATE_MAX_IN_FLIGHT_PER_PAYER`, default 16).
+   */
+  maxInFlightPerPayer?: number
+  // --- end abuse limits ---
 }
 
 /** A chain as the facilitator uses it: its digester, verifier and settlement engine. */
@@ -89,6 +110,10 @@ export type Facilitator = {
   readonly reservationSeconds: bigint
   /** The gas policy, when configured. */
   readonly gasPolicy?: GasPolicy
+  /** The smallest accepted payment of `asset`, in atomic units (see `minAmount`, `minAmounts`). */
+  readonly minAmountOf: (asset: Address) => bigint
+  /** Per-payer cool-off and in-flight cap, this node's. */
+  readonly payerLimits: PayerLimits
   /** Settlements in progress in this process, by authorization id and payload. */
   readonly inflight: Map<string, Promise<SettleResponse>>
   /**
@@ -134,8 +159,14 @@ export function createFacilitator(
     multicall,
     lowBalance,
     gasPolicy,
+    minAmount = 1_000n,
+    minAmounts = {},
+    coolOffSeconds = 600n,
+    maxInFlightPerPayer = Number.POSITIVE_INFINITY,
   }: CreateFacilitatorOptions = {},
 ): Facilitator {
+  if (minAmount < 0n) throw new TypeError('minAmount must not be negative')
+  const minimums = new Map(Object.entries(minAmounts).map(([asset, min]) => [asset.toLowerCase(), min]))
   const built = new Map<EvmNetwork, FacilitatorNetwork>()
   for (const { network, client, account, accounts = [], leases, assets } of networks) {
     const chainId = chainIdOf(network)
@@ -176,6 +207,8 @@ export function createFacilitator(
         ...(eip6492Factories ? { eip6492Factories } : {}),
         ...(validBeforeMargin === undefined ? {} : { validBeforeMargin }),
         ...(multicall ? { multicall } : {}),
+        // A smart wallet's settlement is simulated as it will be sent: sender, gas limit and fees.
+        settlement: (kind) => settler.quote(kind),
       }),
       settler,
     })
@@ -187,6 +220,8 @@ export function createFacilitator(
     receiptTimeoutMs,
     reservationSeconds,
     ...(gasPolicy ? { gasPolicy: createGasPolicy(gasPolicy) } : {}),
+    minAmountOf: (asset) => minimums.get(asset.toLowerCase()) ?? minAmount,
+    payerLimits: createPayerLimits({ now, coolOffSeconds, maxInFlight: maxInFlightPerPayer }),
     inflight: new Map(),
     async resume() {
       for (const { chainId, settler } of built.values()) {

@@ -116,7 +116,8 @@ export type CreateSettlerOptions = {
   /**
    * Settle waiting payments together: up to `maxSize` per Multicall3 `aggregate3` transaction
    * (each call may fail alone), collected for at most `maxWaitMs`. Default: off (one transaction
-   * per payment, no added latency). ERC-6492 settlements are never batched.
+   * per payment, no added latency). Smart-wallet settlements (ERC-1271, ERC-6492) are never batched:
+   * their code runs when mined, and could burn the gas of every payment in the batch.
    */
   batch?: BatchOptions
   /** Default {@link multicall3Address}. */
@@ -601,7 +602,9 @@ export function createSettler(
     address: account.address,
     chainId,
     submit(parameters) {
-      if (!batch || batch.maxSize < 2 || parameters.signature.kind === 'erc6492') {
+      // A smart-wallet payer (ERC-1271 / ERC-6492) runs its own code when mined: it could pass the
+      // simulation and then revert or burn the batch's gas, so it is always settled alone.
+      if (!batch || batch.maxSize < 2 || parameters.signature.kind !== 'eoa') {
         return send([parameters]).then((results) => results[0] as SubmitResult)
       }
       return new Promise<SubmitResult>((resolve) => {

@@ -54,6 +54,12 @@ export type SignerLeases = {
 /** The lease under which a transaction is journaled: the fencing epoch, `undefined` without leases. */
 export type JournalLease = { epoch: bigint } | undefined
 
+/**
+ * The fields a settlement of one signature kind is sent with now: gas limit, current fees (capped)
+ * and a signer the pool would send from. A simulation run with them sees what mining will see.
+ */
+export type SettlementQuote = { gas: bigint; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; from: Address }
+
 /** Several signers on one chain behind the {@link Settler} interface; see {@link createSignerPool}. */
 export type SignerPool = Settler & {
   /** Every signer of the pool, leased here or not. */
@@ -63,7 +69,7 @@ export type SignerPool = Settler & {
   /** Re-reads balances and renews leases now (also done every `refreshIntervalMs`, on use). */
   refresh(): Promise<void>
   /** Gas limit and current max fee of a settlement of this signature kind: the expected cost. */
-  quote(kind: VerifiedSignature['kind']): Promise<{ gas: bigint; maxFeePerGas: bigint }>
+  quote(kind: VerifiedSignature['kind']): Promise<SettlementQuote>
 }
 
 export type CreateSignerPoolOptions = {
@@ -409,7 +415,10 @@ export function createSignerPool(
       for (const member of members) member.settler.adopt(transactions)
     },
     async quote(kind) {
-      return { gas: limits[kind], maxFeePerGas: (await feeOracle()).maxFeePerGas }
+      // The oracle already caps at `fees.maxFeePerGas`, as the settlers sign.
+      const { maxFeePerGas, maxPriorityFeePerGas } = await feeOracle()
+      const from = (members.find((member) => member.ready) ?? first).settler.address
+      return { gas: limits[kind], maxFeePerGas, maxPriorityFeePerGas, from }
     },
     close() {
       closed = true

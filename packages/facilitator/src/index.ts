@@ -17,6 +17,8 @@ export { createGasPolicy } from './createGasPolicy.ts'
 export { createMemoryStore } from './createMemoryStore.ts'
 export type { CreateNonceAllocatorOptions, NonceAllocator } from './createNonceAllocator.ts'
 export { createNonceAllocator } from './createNonceAllocator.ts'
+export type { CreatePayerLimitsOptions, PayerLimits } from './createPayerLimits.ts'
+export { createPayerLimits } from './createPayerLimits.ts'
 export type {
   CreateReceiptWatcherOptions,
   ReceiptWatcher,
@@ -46,6 +48,7 @@ export { createSettler, defaultSettlementGas } from './createSettler.ts'
 export type {
   CreateSignerPoolOptions,
   JournalLease,
+  SettlementQuote,
   SignerLeases,
   SignerPool,
   SignerStatus,

@@ -6,6 +6,7 @@ import type { Facilitator, FacilitatorNetwork } from './createFacilitator.ts'
 import type { GasPolicy } from './createGasPolicy.ts'
 import { newLedgerEntry } from './newLedgerEntry.ts'
 import { type ExactPaymentRequest, parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
+import { payerRefusal } from './payerRefusal.ts'
 import { samePayment } from './samePayment.ts'
 import type { LedgerEntry, LedgerState } from './store.ts'
 
@@ -62,6 +63,10 @@ async function confirm(facilitator: Facilitator, chain: FacilitatorNetwork, entr
     // by someone else, or by us before a lost answer), then the payee was paid and that is no failure;
     // or another authorization of the payer under the same nonce, then this payment failed.
     const spender = await findPaymentUse(chain.client, entry).catch(() => undefined)
+    // Our transaction reverted (or this payment's call in it failed) although its simulation had
+    // passed: the payer's code or state answered differently when mined, or the payer spent the
+    // nonce on another authorization meanwhile. Either cost us gas: the payer is refused a while.
+    if (!spender?.paid) facilitator.payerLimits.coolOff(chain.network, entry.payer)
     if (spender) return recordSpent(facilitator, entry, spender)
   }
   const result = await facilitator.store.transition(entry.id, {
@@ -257,6 +262,9 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
           break // reserved or released: verify and claim
       }
     }
+    // Abuse limits before any RPC: nothing below the minimum, nothing from a payer in cool-off.
+    const refused = payerRefusal(facilitator, request)
+    if (refused) return fail(refused.code, refused.message)
     // /settle never trusts an earlier /verify: the chain may have moved since.
     let verified: Awaited<ReturnType<FacilitatorNetwork['verify']>>
     try {
@@ -292,9 +300,18 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
       const reserved = await store.reserve(newLedgerEntry(request, facilitator.now()))
       if (!reserved.ok) continue
     }
-    const claim = await store.transition(request.id, { from: ['reserved'], to: 'settling', now: facilitator.now() })
-    if (!claim.ok) continue // another settler won: read what it did
-    return submit(facilitator, request, verified.signature)
+    // A cap on this payer's settlements in flight here: one key cannot queue the signer's throughput.
+    const { payerLimits } = facilitator
+    if (!payerLimits.enter(chain.network, payer)) {
+      return fail('rate_limited', 'Too many settlements of this payer are in flight; retry when one has finished.')
+    }
+    try {
+      const claim = await store.transition(request.id, { from: ['reserved'], to: 'settling', now: facilitator.now() })
+      if (!claim.ok) continue // another settler won: read what it did
+      return await submit(facilitator, request, verified.signature)
+    } finally {
+      payerLimits.leave(chain.network, payer)
+    }
   }
   return fail('authorization_in_use', 'The authorization changed hands while settling; ask again.')
 }

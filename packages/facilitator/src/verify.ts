@@ -4,6 +4,7 @@ import type { Address } from 'viem'
 import type { Facilitator } from './createFacilitator.ts'
 import { newLedgerEntry } from './newLedgerEntry.ts'
 import { parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
+import { payerRefusal } from './payerRefusal.ts'
 import { samePayment } from './samePayment.ts'
 
 export type VerifyResult =
@@ -55,6 +56,8 @@ export async function verify(facilitator: Facilitator, body: unknown): Promise<V
   const { authorization, chain } = request
   const payer = authorization.from
   if (request.mismatch) return invalid(payer, request.mismatch)
+  const refused = payerRefusal(facilitator, request)
+  if (refused) return invalid(payer, refused.code, refused.message)
 
   try {
     const earlier = await samePayment(facilitator, request)

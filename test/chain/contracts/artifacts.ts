@@ -633,3 +633,50 @@ export const multicall3 = {
   bytecode: artifacts.contracts.Multicall3.bytecode as Hex,
   deployedBytecode: artifacts.contracts.Multicall3.deployedBytecode as Hex,
 } as const
+
+/** TrickWallet: ABI and bytecodes, compiled from `TrickWallet.sol`. */
+export const trickWallet = {
+  abi: [
+    {
+      inputs: [
+        { internalType: 'address', name: 'owner_', type: 'address' },
+        { internalType: 'uint256', name: 'minGas_', type: 'uint256' },
+      ],
+      stateMutability: 'nonpayable',
+      type: 'constructor',
+    },
+    {
+      inputs: [],
+      name: 'armed',
+      outputs: [{ internalType: 'uint256', name: '', type: 'uint256' }],
+      stateMutability: 'view',
+      type: 'function',
+    },
+    {
+      inputs: [
+        { internalType: 'bytes32', name: 'hash', type: 'bytes32' },
+        { internalType: 'bytes', name: 'signature', type: 'bytes' },
+      ],
+      name: 'isValidSignature',
+      outputs: [{ internalType: 'bytes4', name: '', type: 'bytes4' }],
+      stateMutability: 'view',
+      type: 'function',
+    },
+    {
+      inputs: [],
+      name: 'minGas',
+      outputs: [{ internalType: 'uint256', name: '', type: 'uint256' }],
+      stateMutability: 'view',
+      type: 'function',
+    },
+    {
+      inputs: [],
+      name: 'owner',
+      outputs: [{ internalType: 'address', name: '', type: 'address' }],
+      stateMutability: 'view',
+      type: 'function',
+    },
+  ],
+  bytecode: artifacts.contracts.TrickWallet.bytecode as Hex,
+  deployedBytecode: artifacts.contracts.TrickWallet.deployedBytecode as Hex,
+} as const

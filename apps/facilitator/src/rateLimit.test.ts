@@ -1,0 +1,57 @@
+import { Hono } from 'hono'
+import { describe, expect, test } from 'vitest'
+import { createRateLimit } from './rateLimit.ts'
+
+/** An app whose routes answer 200 behind the limiter; `x-test-key` plays the auth middleware's caller. */
+async function limitedApp(options: { perAddress: number; perKey: number; trustProxy?: boolean }) {
+  const limit = await createRateLimit({ ...options, store: { kind: 'memory' }, keyPrefix: 'unit' })
+  const app = new Hono()
+  app.use('*', async (c, next) => {
+    const keyId = c.req.header('x-test-key')
+    if (keyId) (c.set as (key: string, value: unknown) => void)('caller', { keyId, scopes: [], payTo: [] })
+    await next()
+  })
+  app.use('*', limit.middleware)
+  app.post('/verify', (c) => c.json({ ok: true }))
+  app.get('/health', (c) => c.json({ status: 'ok' }))
+  return app
+}
+
+const post = (app: Hono, headers: Record<string, string> = {}) => app.request('/verify', { method: 'POST', headers })
+
+describe('createRateLimit', () => {
+  test('behavior: past the per-address limit, 429 rate_limited with Retry-After; /health is exempt', async () => {
+    const app = await limitedApp({ perAddress: 3, perKey: 0 })
+    const statuses = []
+    for (let i = 0; i < 5; i++) statuses.push((await post(app)).status)
+    expect(statuses).toEqual([200, 200, 200, 429, 429])
+    const limited = await post(app)
+    expect(limited.status).toBe(429)
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+    expect(await limited.json()).toMatchObject({ error: 'rate_limited' })
+    expect((await app.request('/health')).status).toBe(200)
+  })
+
+  test('behavior: per API key, each key counted on its own', async () => {
+    const app = await limitedApp({ perAddress: 0, perKey: 2 })
+    const a = [await post(app, { 'x-test-key': 'a' }), await post(app, { 'x-test-key': 'a' })]
+    expect(a.map((response) => response.status)).toEqual([200, 200])
+    expect((await post(app, { 'x-test-key': 'a' })).status).toBe(429)
+    expect((await post(app, { 'x-test-key': 'b' })).status).toBe(200)
+    // Without a caller (auth off) only the address limit applies, and it is off here.
+    for (let i = 0; i < 3; i++) expect((await post(app)).status).toBe(200)
+  })
+
+  test('behavior: X-Forwarded-For counts only with trustProxy, and only its last entry', async () => {
+    const untrusted = await limitedApp({ perAddress: 1, perKey: 0 })
+    expect((await post(untrusted, { 'x-forwarded-for': '203.0.113.1' })).status).toBe(200)
+    // A forged header does not buy a new bucket: the socket's address (here none) is the key.
+    expect((await post(untrusted, { 'x-forwarded-for': '203.0.113.2' })).status).toBe(429)
+
+    const trusted = await limitedApp({ perAddress: 1, perKey: 0, trustProxy: true })
+    expect((await post(trusted, { 'x-forwarded-for': '198.51.100.7, 203.0.113.1' })).status).toBe(200)
+    // The same client behind the proxy, whatever it prepends itself.
+    expect((await post(trusted, { 'x-forwarded-for': '198.51.100.8, 203.0.113.1' })).status).toBe(429)
+    expect((await post(trusted, { 'x-forwarded-for': '203.0.113.2' })).status).toBe(200)
+  })
+})
