@@ -118,6 +118,7 @@ export async function startFacilitator(
       replaceAfterMs: config.replaceAfterMs,
       fees: { maxFeePerGas: config.maxFeePerGas },
       ...(now ? { now } : {}),
+      logError: logError ?? ((error) => console.error(error)),
     },
   )
   const app = createApp(facilitator, logError ? { logError } : {})

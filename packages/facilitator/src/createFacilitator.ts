@@ -64,6 +64,11 @@ export type CreateFacilitatorOptions = {
   lowBalance?: bigint
   /** Refuse settlements whose gas would cost more than a share of their value. Default: off. */
   gasPolicy?: CreateGasPolicyOptions
+  /**
+   * Where the detail of a fault answered to the caller with a fixed message goes (RPC and provider
+   * text, with URLs redacted). Default: nowhere.
+   */
+  logError?: (error: unknown) => void
 }
 
 /** A chain as the facilitator uses it: its digester, verifier and settlement engine. */
@@ -91,6 +96,8 @@ export type Facilitator = {
   readonly gasPolicy?: GasPolicy
   /** Settlements in progress in this process, by authorization id and payload. */
   readonly inflight: Map<string, Promise<SettleResponse>>
+  /** Where fault details go: callers get a code and a fixed message only. */
+  readonly logError: (error: unknown) => void
   /**
    * Takes over the settlements this node's signers left unmined in an earlier process (journaled
    * in the Store): they are sent again, and replaced when stuck. Call once at start, before serving.
@@ -133,6 +140,7 @@ export function createFacilitator(
     fees,
     multicall,
     lowBalance,
+    logError = () => undefined,
     gasPolicy,
   }: CreateFacilitatorOptions = {},
 ): Facilitator {
@@ -188,6 +196,7 @@ export function createFacilitator(
     reservationSeconds,
     ...(gasPolicy ? { gasPolicy: createGasPolicy(gasPolicy) } : {}),
     inflight: new Map(),
+    logError,
     async resume() {
       for (const { chainId, settler } of built.values()) {
         await settler.refresh()
