@@ -31,6 +31,8 @@ const cpu = () => {
 const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'))
 const ours = await startFacilitator({
   TOLLGATE_PORT: '0',
+  // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
+  TOLLGATE_AUTH: 'off',
   TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
   TOLLGATE_RPC_URL_8453: rpc,
   TOLLGATE_DATA_DIR: dataDir,

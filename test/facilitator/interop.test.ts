@@ -41,6 +41,8 @@ beforeAll(async () => {
   chain = await startLocalChain()
   facilitator = await startFacilitator({
     TOLLGATE_PORT: '0',
+    // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
+    TOLLGATE_AUTH: 'off',
     TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
     TOLLGATE_RPC_URL_8453: chain.url,
     TOLLGATE_DATA_DIR: dataDir,

@@ -28,6 +28,8 @@ beforeAll(async () => {
       startFacilitator(
         {
           TOLLGATE_PORT: '0',
+          // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
+          TOLLGATE_AUTH: 'off',
           TOLLGATE_SIGNER_KEY: key,
           TOLLGATE_NETWORKS: chain.network,
           [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,

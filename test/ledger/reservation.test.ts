@@ -35,6 +35,8 @@ beforeAll(async () => {
   running = await startFacilitator(
     {
       TOLLGATE_PORT: '0',
+      // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
+      TOLLGATE_AUTH: 'off',
       TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
       TOLLGATE_NETWORKS: chain.network,
       [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,

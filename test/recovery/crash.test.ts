@@ -54,6 +54,8 @@ async function startChild(): Promise<ChildProcess> {
     env: {
       ...env,
       TOLLGATE_PORT: String(port),
+      // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
+      TOLLGATE_AUTH: 'off',
       TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
       TOLLGATE_RPC_URL_8453: chain.url,
       TOLLGATE_DATA_DIR: dataDir,

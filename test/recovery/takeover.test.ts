@@ -55,6 +55,8 @@ async function startChild(local: LocalChain): Promise<ChildProcess> {
     env: {
       ...env,
       TOLLGATE_PORT: String(port),
+      // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
+      TOLLGATE_AUTH: 'off',
       TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
       [`TOLLGATE_RPC_URL_${local.chainId}`]: local.url,
       TOLLGATE_NETWORKS: local.network,

@@ -1,13 +1,20 @@
 import type { IncomingMessage } from 'node:http'
 import { type Facilitator, release, releaseExtension, settle, supported, verify } from '@tollgate/facilitator'
 import { type ErrorCode, tollgateExtensions } from '@tollgate/protocol'
-import { type Context, Hono } from 'hono'
+import { type Context, Hono, type MiddlewareHandler } from 'hono'
+import { type Authenticate, authFailures, mayActFor, requireCaller } from './auth.ts'
 
 export type CreateAppOptions = {
   /** Largest accepted request body, in bytes. Default `65536`. */
   maxBodyBytes?: number
   /** Where unexpected errors are reported (never to the client). Default `console.error`. */
   logError?: (error: unknown) => void
+  /**
+   * Who may call `/verify`, `/settle` and `/release` (API keys and JWTs, see auth.ts): each route
+   * needs its scope and a payTo on the caller's list; the caller is `c.var.caller`. Default: none,
+   * every caller is let through (the service always passes one unless `TOLLGATE_AUTH=off`).
+   */
+  authenticate?: Authenticate
 }
 
 type Failure = { error: ErrorCode | 'not_found'; message: string }
@@ -101,27 +108,40 @@ async function readJson(c: Context, max: number): Promise<Body> {
  */
 export function createApp(
   facilitator: Facilitator,
-  { maxBodyBytes = 65_536, logError = console.error }: CreateAppOptions = {},
+  { maxBodyBytes = 65_536, logError = console.error, authenticate }: CreateAppOptions = {},
 ): Hono {
   const app = new Hono()
+  const open: MiddlewareHandler = async function noAuth(_c, next) {
+    await next()
+  }
+  const auth = (scope: 'verify' | 'settle' | 'release') => (authenticate ? requireCaller(authenticate, scope) : open)
+  /** The payTo check: a caller (when auth is on) acts only for the payees on its list. */
+  const forbidden = (c: Context, body: unknown) =>
+    mayActFor(c.get('caller'), body) ? undefined : c.json(authFailures.forbiddenPayTo, 403)
 
-  app.post('/verify', async function verifyRoute(c) {
+  app.post('/verify', auth('verify'), async function verifyRoute(c) {
     const read = await readJson(c, maxBodyBytes)
     if (!read.ok) return badRequest(c, read.code, read.message)
+    const refused = forbidden(c, read.body)
+    if (refused) return refused
     const result = await verify(facilitator, read.body)
     return result.ok ? c.json(result.response) : badRequest(c, result.code, result.message)
   })
 
-  app.post('/settle', async function settleRoute(c) {
+  app.post('/settle', auth('settle'), async function settleRoute(c) {
     const read = await readJson(c, maxBodyBytes)
     if (!read.ok) return badRequest(c, read.code, read.message)
+    const refused = forbidden(c, read.body)
+    if (refused) return refused
     const result = await settle(facilitator, read.body)
     return result.ok ? c.json(result.response) : badRequest(c, result.code, result.message)
   })
 
-  app.post('/release', async function releaseRoute(c) {
+  app.post('/release', auth('release'), async function releaseRoute(c) {
     const read = await readJson(c, maxBodyBytes)
     if (!read.ok) return badRequest(c, read.code, read.message)
+    const refused = forbidden(c, read.body)
+    if (refused) return refused
     const result = await release(facilitator, read.body)
     return result.ok ? c.json(result.response) : badRequest(c, result.code, result.message)
   })

@@ -19,6 +19,12 @@ describe('parseConfig', () => {
   test('default: the defaults', () => {
     expect(parseConfig(base)).toMatchInlineSnapshot(`
       {
+        "auth": {
+          "jwksFile": undefined,
+          "jwtHost": undefined,
+          "keyCacheMs": 5000,
+          "mode": "on",
+        },
         "batch": undefined,
         "dataDir": "./.data",
         "databaseSchema": "public",

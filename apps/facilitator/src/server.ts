@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { hostname } from 'node:os'
 import { serve } from '@hono/node-server'
@@ -14,8 +15,11 @@ import { createPostgresStore } from '@tollgate/store-postgres'
 import { createSqliteStore } from '@tollgate/store-sqlite'
 import { type Address, createPublicClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import type { ApiKeyStore } from './apiKeys.ts'
 import { createApp } from './app.ts'
+import { type Authenticate, createAuthenticate, parseJwtKeys } from './auth.ts'
 import { type Config, type Env, parseConfig } from './config.ts'
+import { openApiKeyStore } from './keys.ts'
 import { createNativeRecover } from './nativeRecover.ts'
 
 export type StartFacilitatorOptions = {
@@ -29,6 +33,8 @@ export type StartFacilitatorOptions = {
   now?: () => bigint
   /** Where unexpected request errors go. Default `console.error`. */
   logError?: (error: unknown) => void
+  /** The API keys. Default: beside the ledger (PostgreSQL at `config.databaseUrl`, else SQLite in `config.dataDir`); none with `TOLLGATE_AUTH=off`. Closed on stop. */
+  apiKeys?: ApiKeyStore
 }
 
 export type RunningFacilitator = {
@@ -58,9 +64,22 @@ const isConfig = (input: Config | Env): input is Config => Array.isArray((input 
  */
 export async function startFacilitator(
   input: Config | Env,
-  { store, recover, now, logError, nodeId }: StartFacilitatorOptions = {},
+  { store, recover, now, logError, nodeId, apiKeys }: StartFacilitatorOptions = {},
 ): Promise<RunningFacilitator> {
   const config = isConfig(input) ? input : parseConfig(input)
+  // Auth (on unless TOLLGATE_AUTH=off): API keys beside the ledger, JWTs against the JWKS file.
+  const jwtKeys = config.auth.mode === 'on' && config.auth.jwksFile ? readJwks(config.auth.jwksFile) : []
+  const keys = config.auth.mode === 'on' ? (apiKeys ?? (await openApiKeyStore(config))) : undefined
+  const authenticate: Authenticate | undefined =
+    config.auth.mode === 'on'
+      ? createAuthenticate({
+          ...(keys ? { keys } : {}),
+          jwtKeys,
+          ...(config.auth.jwtHost ? { jwtHost: config.auth.jwtHost } : {}),
+          cacheMs: config.auth.keyCacheMs,
+          ...(now ? { now } : {}),
+        })
+      : undefined
   const ledger =
     store ??
     (config.databaseUrl
@@ -121,7 +140,10 @@ export async function startFacilitator(
       logError: logError ?? ((error) => console.error(error)),
     },
   )
-  const app = createApp(facilitator, logError ? { logError } : {})
+  const app = createApp(facilitator, {
+    ...(logError ? { logError } : {}),
+    ...(authenticate ? { authenticate } : {}),
+  })
   // Finishes rows a crash (or a lost RPC answer) left non-final: at start, then every interval.
   const reconciler = createReconciler(
     {
@@ -172,11 +194,22 @@ export async function startFacilitator(
         })
           .then(() => reconciler.stop())
           .then(() => facilitator.close())
+          .then(() => keys?.close())
         return stopping
       },
     }
   } catch (error) {
     await facilitator.close()
+    await keys?.close()
     throw error
+  }
+}
+
+/** The JWT keys of a JWKS file; a file that cannot be read or parsed fails startup, naming the variable. */
+function readJwks(path: string) {
+  try {
+    return parseJwtKeys(JSON.parse(readFileSync(path, 'utf8')))
+  } catch (error) {
+    throw new Error(`Invalid configuration: TOLLGATE_AUTH_JWKS_FILE: ${(error as Error).message}`)
   }
 }
