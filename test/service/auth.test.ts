@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { httpFacilitator } from '@tollgate/hono'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/server.ts'
@@ -274,5 +275,30 @@ describe('auth: JWTs', () => {
     expect(await post('/settle', body, `Bearer ${settle}`)).toMatchObject({ status: 403, json: { error: 'forbidden' } })
     const release = await jwt(es256, { kid: 'seller-es', uri: `POST ${host}/release` })
     expect(await post('/release', await payment(8_001n), `Bearer ${release}`)).toMatchObject({ status: 403 })
+  })
+})
+
+describe('auth: httpFacilitator', () => {
+  test('behavior: sends its apiKey on every call; without one the facilitator refuses it as unauthorized', async () => {
+    const { key } = await createKey('verify,settle,release', chain.accounts.seller.address)
+    const call = JSON.parse(await payment(9_000n))
+    const anonymous = httpFacilitator({ url: running.url })
+    expect(await anonymous.verify(call)).toMatchObject({ ok: false, code: 'unauthorized' })
+    const keyed = httpFacilitator({ url: running.url, apiKey: key })
+    expect(await keyed.verify(call)).toMatchObject({ ok: true })
+    expect(await keyed.settle(call)).toMatchObject({ ok: true, response: { success: true } })
+  })
+
+  test('behavior: createAuthHeaders carries a per-request JWT, as for Coinbase', async () => {
+    const call = JSON.parse(await payment(9_100n))
+    const facilitator = httpFacilitator({
+      url: running.url,
+      createAuthHeaders: async () => ({
+        verify: { authorization: `Bearer ${await jwt(es256, { kid: 'seller-es', uri: `POST ${host}/verify` })}` },
+        settle: { authorization: `Bearer ${await jwt(es256, { kid: 'seller-es', uri: `POST ${host}/settle` })}` },
+      }),
+    })
+    expect(await facilitator.verify(call)).toMatchObject({ ok: true })
+    expect(await facilitator.settle(call)).toMatchObject({ ok: true, response: { success: true } })
   })
 })
