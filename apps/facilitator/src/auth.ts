@@ -155,7 +155,8 @@ export const authFailures = {
 } as const
 
 /**
- * A middleware that lets through only a caller with `scope`, and sets it as `c.var.caller`: 401
+ * A middleware that lets through only a caller with `scope` (for an admin route: `'admin'`), and sets
+ * it as `c.var.caller`: 401
  * `unauthorized` without valid credentials (`WWW-Authenticate: Bearer`), 403 `forbidden` without the
  * scope.
  *
@@ -174,7 +175,8 @@ export function requireCaller(authenticate: Authenticate, scope: Scope): Middlew
       c.header('www-authenticate', 'Bearer')
       return c.json(authFailures.unauthorized, 401)
     }
-    if (!verdict.caller.scopes.includes(scope) && !verdict.caller.scopes.includes('admin')) {
+    // Each scope stands alone: `admin` (metrics, details) does not imply moving payments.
+    if (!verdict.caller.scopes.includes(scope)) {
       return c.json(authFailures.forbidden, 403)
     }
     c.set('caller', verdict.caller)
