@@ -30,8 +30,11 @@ export type Caller = Readonly<{
 
 declare module 'hono' {
   interface ContextVariableMap {
-    /** The authenticated caller of `/verify`, `/settle`, `/release` and admin routes. */
-    caller: Caller
+    /**
+     * The authenticated caller of `/verify`, `/settle`, `/release` and admin routes; `undefined`
+     * when auth is off (`TOLLGATE_AUTH=off`) or on a public route.
+     */
+    caller: Caller | undefined
   }
 }
 

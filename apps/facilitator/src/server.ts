@@ -69,7 +69,18 @@ export async function startFacilitator(
   const config = isConfig(input) ? input : parseConfig(input)
   // Auth (on unless TOLLGATE_AUTH=off): API keys beside the ledger, JWTs against the JWKS file.
   const jwtKeys = config.auth.mode === 'on' && config.auth.jwksFile ? readJwks(config.auth.jwksFile) : []
-  const keys = config.auth.mode === 'on' ? (apiKeys ?? (await openApiKeyStore(config))) : undefined
+  const ledger =
+    store ??
+    (config.databaseUrl
+      ? await createPostgresStore({ connectionString: config.databaseUrl, schema: config.databaseSchema })
+      : createSqliteStore({ dataDir: config.dataDir }))
+  let keys: ApiKeyStore | undefined
+  try {
+    keys = config.auth.mode === 'on' ? (apiKeys ?? (await openApiKeyStore(config))) : undefined
+  } catch (error) {
+    if (!store) await ledger.close()
+    throw error
+  }
   const authenticate: Authenticate | undefined =
     config.auth.mode === 'on'
       ? createAuthenticate({
@@ -80,11 +91,6 @@ export async function startFacilitator(
           ...(now ? { now } : {}),
         })
       : undefined
-  const ledger =
-    store ??
-    (config.databaseUrl
-      ? await createPostgresStore({ connectionString: config.databaseUrl, schema: config.databaseSchema })
-      : createSqliteStore({ dataDir: config.dataDir }))
   // A ledger shared by several nodes (PostgreSQL): each signer key is used by one node at a time.
   // Fenced and short: the pool renews the lease every quarter of it and signs only while it surely
   // holds (less 1 s for the ledger clock's granularity and 250 ms of skew between nodes); every
