@@ -14,6 +14,8 @@ import { wrapFetchWithPayment } from '@x402/fetch'
 import type { Address, LocalAccount } from 'viem'
 import { parseDemoConfig } from '../apps/demo/src/config.ts'
 import { type RunningDemo, startDemo } from '../apps/demo/src/server.ts'
+import { createApiKey } from '../apps/facilitator/src/apiKeys.ts'
+import { createSqliteApiKeyStore } from '../apps/facilitator/src/apiKeysSqlite.ts'
 import { type RunningFacilitator, startFacilitator } from '../apps/facilitator/src/server.ts'
 import { devPrivateKeys } from '../test/chain/accounts.ts'
 import { isPortFree } from '../test/chain/freePort.ts'
@@ -90,6 +92,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     await rm(dataDir, { recursive: true, force: true })
     await mkdir(dataDir, { recursive: true })
+    // Auth is on, as in production: the demo pays through an API key for the seller only, kept
+    // (hashed) in the data folder like `tollgate-facilitator keys create` does.
+    const keys = createSqliteApiKeyStore({ dataDir })
+    const { key: apiKey, record } = await createApiKey({
+      scopes: ['verify', 'settle', 'release'],
+      payTo: [chain.accounts.seller.address],
+      label: 'local demo',
+      now: BigInt(Math.floor(Date.now() / 1000)),
+    })
+    await keys.insert(record)
+    await keys.close()
     const facilitator = await startFacilitator(
       {
         TOLLGATE_HOST: '127.0.0.1',
@@ -111,6 +124,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         TOLLGATE_DEMO_HOST: '127.0.0.1',
         TOLLGATE_DEMO_PORT: String(demoPort),
         TOLLGATE_FACILITATOR_URL: facilitator.url,
+        TOLLGATE_FACILITATOR_API_KEY: apiKey,
         TOLLGATE_PAY_TO: chain.accounts.seller.address,
         TOLLGATE_NETWORK: chain.network,
       }),

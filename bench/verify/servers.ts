@@ -31,6 +31,8 @@ const cpu = () => {
 const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'))
 const ours = await startFacilitator({
   TOLLGATE_PORT: '0',
+  // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
+  TOLLGATE_AUTH: 'off',
   TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
   // 2,000 requests from one loopback address: this run measures verification, not the rate limit.
   TOLLGATE_RATE_LIMIT_PER_MINUTE: '0',

@@ -70,7 +70,11 @@ async function demoSeller(options: { fetch?: (request: Request) => Promise<Respo
   const app = createDemoApp({
     payTo: chain.accounts.seller.address,
     network: chain.network,
-    facilitator: httpFacilitator({ url: facilitator.url, ...options }),
+    facilitator: httpFacilitator({
+      url: facilitator.url,
+      ...(tollgate.apiKey ? { apiKey: tollgate.apiKey } : {}),
+      ...options,
+    }),
   })
   const seller = await listen(app as unknown as Hono)
   sellers.push(seller)
@@ -156,7 +160,10 @@ describe('a payment is delivered once', () => {
       const app = new Hono()
       app.use(
         paymentRequired({
-          facilitator: httpFacilitator({ url: facilitator.url }),
+          facilitator: httpFacilitator({
+            url: facilitator.url,
+            ...(tollgate.apiKey ? { apiKey: tollgate.apiKey } : {}),
+          }),
           routes: {
             'GET /report': {
               accepts: { network: chain.network, price: '$0.003', payTo: chain.accounts.seller.address },
@@ -184,9 +191,10 @@ describe('a payment is delivered once', () => {
     // What anyone who saw the request can send: the payment with no claim, or with a claim of its own.
     const body = { x402Version: 2, paymentPayload: payload, paymentRequirements: payload.accepted }
     for (const forged of [body, { ...body, tollgate: { claim: 'attacker-claim-0123456789' } }]) {
+      // Sent with a valid API key: the facilitator's auth is not what stops it, the claim is.
       const release = await fetch(`${facilitator.url}/release`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tollgate.apiKey}` },
         body: JSON.stringify(forged),
       })
       expect(await release.json()).toEqual({ released: false })

@@ -35,6 +35,7 @@ describe.each(kinds)('e2e through the %s facilitator', (kind) => {
       parseDemoConfig({
         TOLLGATE_DEMO_PORT: '0',
         TOLLGATE_FACILITATOR_URL: facilitator.url,
+        ...(facilitator.apiKey ? { TOLLGATE_FACILITATOR_API_KEY: facilitator.apiKey } : {}),
         TOLLGATE_PAY_TO: chain.accounts.seller.address,
       }),
     )
@@ -172,7 +173,10 @@ describe.each(kinds)('e2e through the %s facilitator', (kind) => {
       const app = new Hono()
       app.use(
         paymentRequired({
-          facilitator: httpFacilitator({ url: facilitator.url }),
+          facilitator: httpFacilitator({
+            url: facilitator.url,
+            ...(facilitator.apiKey ? { apiKey: facilitator.apiKey } : {}),
+          }),
           routes: {
             'GET /boom': { accepts: { network: 'eip155:8453', price: '$0.002', payTo: chain.accounts.seller.address } },
           },

@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createApiKey, createMemoryApiKeyStore } from '../../apps/facilitator/src/apiKeys.ts'
 import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/server.ts'
 import { devPrivateKeys } from '../chain/accounts.ts'
 import type { LocalChain } from '../chain/localChain.ts'
@@ -17,6 +18,8 @@ export type TestFacilitatorKind = 'tollgate' | 'official'
 export type TestFacilitator = {
   kind: TestFacilitatorKind
   url: string
+  /** Tollgate's: an API key with the verify, settle and release scopes, for any payTo (auth is on). */
+  apiKey?: string
   running?: RunningFacilitator
   stop(): Promise<void>
 }
@@ -37,6 +40,14 @@ export async function startTestFacilitator(
     return { kind, url: official.url, stop: official.stop }
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-facilitator-'))
+  const apiKeys = createMemoryApiKeyStore()
+  const { key: apiKey, record } = await createApiKey({
+    scopes: ['verify', 'settle', 'release'],
+    payTo: '*',
+    label: 'tests',
+    now: BigInt(Math.floor(Date.now() / 1000)),
+  })
+  await apiKeys.insert(record)
   try {
     const running = await startFacilitator(
       {
@@ -50,11 +61,12 @@ export async function startTestFacilitator(
         TOLLGATE_DATA_DIR: dataDir,
         ...env,
       },
-      { logError: () => {} },
+      { logError: () => {}, apiKeys },
     )
     return {
       kind,
       url: running.url,
+      apiKey,
       running,
       stop: async () => {
         try {

@@ -97,6 +97,7 @@ beforeAll(async () => {
     parseDemoConfig({
       TOLLGATE_DEMO_PORT: '0',
       TOLLGATE_FACILITATOR_URL: relay.url,
+      ...(facilitator.apiKey ? { TOLLGATE_FACILITATOR_API_KEY: facilitator.apiKey } : {}),
       TOLLGATE_PAY_TO: chain.accounts.seller.address,
     }),
   )

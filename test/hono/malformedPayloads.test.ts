@@ -164,6 +164,7 @@ describe('malformed payments against a real facilitator over HTTP', () => {
       paymentRequired({
         facilitator: httpFacilitator({
           url: facilitator.url,
+          ...(facilitator.apiKey ? { apiKey: facilitator.apiKey } : {}),
           fetch: (request) => {
             calls.push(`${request.method} ${new URL(request.url).pathname}`)
             return fetch(request)
@@ -254,7 +255,10 @@ describe('malformed payments against a real facilitator over HTTP', () => {
     const seller = new Hono()
     seller.use(
       paymentRequired({
-        facilitator: httpFacilitator({ url: facilitator.url }),
+        facilitator: httpFacilitator({
+          url: facilitator.url,
+          ...(facilitator.apiKey ? { apiKey: facilitator.apiKey } : {}),
+        }),
         routes: {
           'GET /elsewhere': { accepts: { network: other, price: '$0.001', payTo: chain.accounts.seller.address } },
         },

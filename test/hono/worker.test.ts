@@ -52,6 +52,8 @@ beforeAll(async () => {
     cf: false,
     bindings: {
       TOLLGATE_FACILITATOR_URL: facilitator.url,
+      // A secret of the Worker, read from c.env per request by httpFacilitator's apiKey function.
+      TOLLGATE_FACILITATOR_API_KEY: facilitator.apiKey ?? '',
       TOLLGATE_PAY_TO: chain.accounts.seller.address,
       TOLLGATE_NETWORK: 'eip155:8453',
     },

@@ -54,6 +54,8 @@ async function startChild(): Promise<ChildProcess> {
     env: {
       ...env,
       TOLLGATE_PORT: String(port),
+      // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
+      TOLLGATE_AUTH: 'off',
       TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
       // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
       TOLLGATE_MAX_GAS_SHARE: 'off',

@@ -7,6 +7,8 @@ export type DemoConfig = Readonly<{
   facilitatorUrl: string
   payTo: string
   network: string
+  /** `TOLLGATE_FACILITATOR_API_KEY`: the facilitator API key (`tollgate-facilitator keys create`). Never logged. */
+  facilitatorApiKey?: string
 }>
 
 /** Dev account #1 of the local chain: the seller in the local stack. */
@@ -22,6 +24,7 @@ export const defaultPayTo = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
  * | `TOLLGATE_FACILITATOR_URL` | `http://127.0.0.1:4020` |
  * | `TOLLGATE_PAY_TO` | dev account #1 |
  * | `TOLLGATE_NETWORK` | `eip155:8453` |
+ * | `TOLLGATE_FACILITATOR_API_KEY` | none (a facilitator with auth off) |
  *
  * Throws a ConfigError naming the variable when a value is malformed.
  */
@@ -44,5 +47,6 @@ export function parseDemoConfig(env: Record<string, string | undefined>): DemoCo
     facilitatorUrl,
     payTo,
     network: env.TOLLGATE_NETWORK ?? 'eip155:8453',
+    ...(env.TOLLGATE_FACILITATOR_API_KEY ? { facilitatorApiKey: env.TOLLGATE_FACILITATOR_API_KEY } : {}),
   })
 }

@@ -25,7 +25,10 @@ export async function startDemo(config: DemoConfig): Promise<RunningDemo> {
   const app = createDemoApp({
     payTo: config.payTo,
     network: config.network,
-    facilitator: httpFacilitator({ url: config.facilitatorUrl }),
+    facilitator: httpFacilitator({
+      url: config.facilitatorUrl,
+      ...(config.facilitatorApiKey ? { apiKey: config.facilitatorApiKey } : {}),
+    }),
   })
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s))

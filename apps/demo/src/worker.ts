@@ -2,7 +2,8 @@
  * The demo's Cloudflare Worker entry (wrangler.toml at the repository root points here). No
  * `nodejs_compat` needed: `@tollgate/hono` uses Web APIs only. Configuration comes from the
  * Worker's vars, read once per isolate: `TOLLGATE_FACILITATOR_URL`, `TOLLGATE_PAY_TO`,
- * `TOLLGATE_NETWORK` (same names and defaults as the Node entry).
+ * `TOLLGATE_NETWORK` (same names and defaults as the Node entry). The facilitator API key is the
+ * secret `TOLLGATE_FACILITATOR_API_KEY` (`wrangler secret put`), read from `c.env` per request.
  */
 import { httpFacilitator } from '@tollgate/hono'
 import type { ExecutionContext, Hono } from 'hono'
@@ -14,6 +15,8 @@ export type DemoBindings = {
   TOLLGATE_FACILITATOR_URL?: string
   TOLLGATE_PAY_TO?: string
   TOLLGATE_NETWORK?: string
+  /** A secret: the facilitator API key. */
+  TOLLGATE_FACILITATOR_API_KEY?: string
 }
 
 let app: Hono<{ Bindings: DemoBindings }> | undefined
@@ -25,7 +28,10 @@ export default {
       app = createDemoApp<{ Bindings: DemoBindings }>({
         payTo: config.payTo,
         network: config.network,
-        facilitator: httpFacilitator({ url: config.facilitatorUrl }),
+        facilitator: httpFacilitator({
+          url: config.facilitatorUrl,
+          apiKey: (c) => (c.env as DemoBindings).TOLLGATE_FACILITATOR_API_KEY,
+        }),
       })
     }
     return app.fetch(request, env, ctx)

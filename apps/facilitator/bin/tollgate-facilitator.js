@@ -3,6 +3,7 @@
 const help = `tollgate-facilitator: a self-hosted x402 facilitator (exact scheme, EIP-3009 USDC on Base).
 
 Usage: tollgate-facilitator [--help] [--version]
+       tollgate-facilitator keys create|list|revoke ...   API keys (see: keys --help)
 
 Configuration comes from environment variables:
   TOLLGATE_SIGNER_KEY            settlement signer private key, 0x + 64 hex digits (required; never logged)
@@ -21,10 +22,23 @@ Configuration comes from environment variables:
   TOLLGATE_RECONCILE_STALE_SECONDS  age at which an unclaimed settling row is given back to reserved (default: 60)
   TOLLGATE_SIGNER_LEASE_SECONDS  signer lease on a shared (PostgreSQL) ledger, fenced, renewed every quarter of it (default: 6)
   TOLLGATE_NODE_ID               this node's stable id on a shared ledger: a restart under it takes its lease at once (default: random)
+  TOLLGATE_AUTH                  on: /verify /settle /release need an API key or a JWT; off: no auth, local development only (default: on)
+  TOLLGATE_AUTH_JWKS_FILE        JWKS of the public keys JWTs may be signed with, each with scopes and payTo (default: none: API keys only)
+  TOLLGATE_AUTH_JWT_HOST         the host a JWT's uris claim must name (default: the request's Host header)
+  TOLLGATE_AUTH_KEY_CACHE_MS     how long a found API key is remembered; a revocation takes at most this long (default: 5000)
 
 Endpoints: POST /verify, POST /settle, GET /supported, GET /health.
 `
 const args = process.argv.slice(2)
+if (args[0] === 'keys') {
+  // API keys: created (shown once), listed and revoked where the ledger is.
+  const { register } = await import('tsx/esm/api')
+  register()
+  const { runKeysCommand } = await import('../src/keys.ts')
+  const out = (text) => process.stdout.write(text)
+  const err = (text) => process.stderr.write(text)
+  process.exit(await runKeysCommand(args.slice(1), { env: process.env, out, err }))
+}
 if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(help)
   process.exit(0)

@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http'
 import { type Facilitator, release, releaseExtension, settle, supported, verify } from '@tollgate/facilitator'
 import { type ErrorCode, tollgateExtensions } from '@tollgate/protocol'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
+import { type Authenticate, authFailures, mayActFor, requireCaller } from './auth.ts'
+import type { RateLimit } from './rateLimit.ts'
 
 export type CreateAppOptions = {
   /** Largest accepted request body, in bytes. Default `65536`. */
@@ -10,11 +12,18 @@ export type CreateAppOptions = {
   logError?: (error: unknown) => void
   // --- rate limits (issue 9, item 3) ---
   /**
-   * Rate limiting (see `createRateLimit`): runs before every route but the exempt ones, after any
-   * middleware registered earlier (the auth middleware, so that `c.get('caller')` is set). Default: none.
+   * Rate limiting (see `createRateLimit`): the limit per client address before every route but the
+   * exempt ones (so guessing keys is limited too), the limit per API key after authentication has set
+   * `c.get('caller')`. Default: none.
    */
-  rateLimit?: MiddlewareHandler
+  rateLimit?: Pick<RateLimit, 'byAddress' | 'byKey'>
   // --- end rate limits ---
+  /**
+   * Who may call `/verify`, `/settle` and `/release` (API keys and JWTs, see auth.ts): each route
+   * needs its scope and a payTo on the caller's list; the caller is `c.var.caller`. Default: none,
+   * every caller is let through (the service always passes one unless `TOLLGATE_AUTH=off`).
+   */
+  authenticate?: Authenticate
 }
 
 type Failure = { error: ErrorCode | 'not_found'; message: string }
@@ -108,30 +117,45 @@ async function readJson(c: Context, max: number): Promise<Body> {
  */
 export function createApp(
   facilitator: Facilitator,
-  { maxBodyBytes = 65_536, logError = console.error, rateLimit }: CreateAppOptions = {},
+  { maxBodyBytes = 65_536, logError = console.error, rateLimit, authenticate }: CreateAppOptions = {},
 ): Hono {
   const app = new Hono()
+  const open: MiddlewareHandler = async function noAuth(_c, next) {
+    await next()
+  }
+  const authenticated = (scope: 'verify' | 'settle' | 'release') =>
+    authenticate ? requireCaller(authenticate, scope) : open
+  const limitByKey = rateLimit?.byKey ?? open
+  /** The payTo check: a caller (when auth is on) acts only for the payees on its list. */
+  const forbidden = (c: Context, body: unknown) =>
+    mayActFor(c.get('caller'), body) ? undefined : c.json(authFailures.forbiddenPayTo, 403)
   // --- rate limits (issue 9, item 3) ---
-  if (rateLimit) app.use('*', rateLimit)
+  if (rateLimit) app.use('*', rateLimit.byAddress)
   // --- end rate limits ---
 
-  app.post('/verify', async function verifyRoute(c) {
+  app.post('/verify', authenticated('verify'), limitByKey, async function verifyRoute(c) {
     const read = await readJson(c, maxBodyBytes)
     if (!read.ok) return badRequest(c, read.code, read.message)
+    const refused = forbidden(c, read.body)
+    if (refused) return refused
     const result = await verify(facilitator, read.body)
     return result.ok ? c.json(result.response) : badRequest(c, result.code, result.message)
   })
 
-  app.post('/settle', async function settleRoute(c) {
+  app.post('/settle', authenticated('settle'), limitByKey, async function settleRoute(c) {
     const read = await readJson(c, maxBodyBytes)
     if (!read.ok) return badRequest(c, read.code, read.message)
+    const refused = forbidden(c, read.body)
+    if (refused) return refused
     const result = await settle(facilitator, read.body)
     return result.ok ? c.json(result.response) : badRequest(c, result.code, result.message)
   })
 
-  app.post('/release', async function releaseRoute(c) {
+  app.post('/release', authenticated('release'), limitByKey, async function releaseRoute(c) {
     const read = await readJson(c, maxBodyBytes)
     if (!read.ok) return badRequest(c, read.code, read.message)
+    const refused = forbidden(c, read.body)
+    if (refused) return refused
     const result = await release(facilitator, read.body)
     return result.ok ? c.json(result.response) : badRequest(c, result.code, result.message)
   })

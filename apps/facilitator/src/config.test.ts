@@ -19,6 +19,12 @@ describe('parseConfig', () => {
   test('default: the defaults', () => {
     expect(parseConfig(base)).toMatchInlineSnapshot(`
       {
+        "auth": {
+          "jwksFile": undefined,
+          "jwtHost": undefined,
+          "keyCacheMs": 5000,
+          "mode": "on",
+        },
         "batch": undefined,
         "coolOffSeconds": 600,
         "dataDir": "./.data",
@@ -226,5 +232,27 @@ describe('parseConfig', () => {
     } catch (error) {
       expect((error as ConfigError).details).toHaveLength(2)
     }
+  })
+})
+
+describe('parseConfig: auth', () => {
+  test('behavior: auth is on by default; off, a JWKS file, a JWT host and the key cache are read', () => {
+    expect(parseConfig(base).auth).toEqual({ mode: 'on', jwksFile: undefined, jwtHost: undefined, keyCacheMs: 5000 })
+    expect(
+      parseConfig({
+        ...base,
+        TOLLGATE_AUTH: 'off',
+        TOLLGATE_AUTH_JWKS_FILE: '/etc/tollgate/jwks.json',
+        TOLLGATE_AUTH_JWT_HOST: 'facilitator.example.com',
+        TOLLGATE_AUTH_KEY_CACHE_MS: '0',
+      }).auth,
+    ).toEqual({ mode: 'off', jwksFile: '/etc/tollgate/jwks.json', jwtHost: 'facilitator.example.com', keyCacheMs: 0 })
+  })
+
+  test('behavior: a bad auth value names the variable', () => {
+    expect(() => parseConfig({ ...base, TOLLGATE_AUTH: 'maybe' })).toThrow(
+      'Invalid configuration: TOLLGATE_AUTH: expected on or off (got "maybe")',
+    )
+    expect(() => parseConfig({ ...base, TOLLGATE_AUTH_KEY_CACHE_MS: '-1' })).toThrow('TOLLGATE_AUTH_KEY_CACHE_MS')
   })
 })

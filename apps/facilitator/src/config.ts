@@ -71,6 +71,8 @@ export type Config = Readonly<{
   /** Request rate limits (`429 rate_limited` with `Retry-After`). */
   rateLimit: RateLimitConfig
   // --- end limits ---
+  /** `TOLLGATE_AUTH*`: who may call the service (see {@link AuthConfig}). */
+  auth: AuthConfig
 }>
 
 /** Rate limits of `/verify`, `/settle` and `/release`, per client address and per API key. */
@@ -96,6 +98,84 @@ export type RateLimitConfig = Readonly<{
   /** `TOLLGATE_RATE_LIMIT_PREFIX`, default `tollgate`: prefix of the counters (and the PostgreSQL table `<prefix>_rate_limits`). */
   keyPrefix: string
 }>
+
+// ---- auth (item 1: API keys and JWTs) -------------------------------------------------------------
+
+/** Who may call `/verify`, `/settle`, `/release` and admin routes. */
+export type AuthConfig = Readonly<{
+  /**
+   * `TOLLGATE_AUTH`, default `on`: API keys (created with `tollgate-facilitator keys create`, kept
+   * beside the ledger) and, with a JWKS file, JWTs. `off` lets every caller through: local
+   * development only.
+   */
+  mode: 'on' | 'off'
+  /** `TOLLGATE_AUTH_JWKS_FILE`: a JWKS of the public keys JWTs may be signed with (each with `scopes` and `payTo`). Default: none (API keys only). */
+  jwksFile: string | undefined
+  /** `TOLLGATE_AUTH_JWT_HOST`: the host a JWT's `uris` must name. Default: the request's `Host`. */
+  jwtHost: string | undefined
+  /** `TOLLGATE_AUTH_KEY_CACHE_MS`, default `5000`: how long a found key is remembered (a revocation takes at most this long; `0`: never). */
+  keyCacheMs: number
+}>
+
+const authVariables = {
+  TOLLGATE_AUTH: z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'),
+  TOLLGATE_AUTH_JWKS_FILE: z.string().trim().min(1).optional(),
+  TOLLGATE_AUTH_JWT_HOST: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9.-]+(?::[0-9]{1,5})?$/, 'expected a host name, optionally with :port')
+    .optional(),
+  TOLLGATE_AUTH_KEY_CACHE_MS: z
+    .string()
+    .trim()
+    .regex(/^[0-9]+$/, 'expected an integer from 0 to 600000')
+    .transform(Number)
+    .refine((value) => value <= 600_000, 'expected an integer from 0 to 600000')
+    .default(5_000),
+}
+
+/** Reads the `TOLLGATE_AUTH*` variables; problems are appended to `problems`. */
+export function parseAuthConfig(env: Env, problems: string[]): AuthConfig {
+  const read = <S extends z.ZodType>(name: keyof typeof authVariables, schema: S): z.output<S> | undefined => {
+    const raw = env[name]
+    const result = schema.safeParse(raw === '' ? undefined : raw)
+    if (result.success) return result.data
+    problems.push(
+      `${name}: ${result.error.issues[0]?.message ?? 'invalid'}${raw === undefined ? '' : ` (got ${JSON.stringify(raw)})`}`,
+    )
+    return undefined
+  }
+  return Object.freeze({
+    mode: read('TOLLGATE_AUTH', authVariables.TOLLGATE_AUTH) ?? 'on',
+    jwksFile: read('TOLLGATE_AUTH_JWKS_FILE', authVariables.TOLLGATE_AUTH_JWKS_FILE),
+    jwtHost: read('TOLLGATE_AUTH_JWT_HOST', authVariables.TOLLGATE_AUTH_JWT_HOST),
+    keyCacheMs: read('TOLLGATE_AUTH_KEY_CACHE_MS', authVariables.TOLLGATE_AUTH_KEY_CACHE_MS) ?? 5_000,
+  })
+}
+
+/** Where API keys live: the ledger's place, for the service and the `keys` CLI. */
+export type KeyStoreConfig = Readonly<{ dataDir: string; databaseUrl: string | undefined; databaseSchema: string }>
+
+/** Reads `TOLLGATE_DATA_DIR`, `TOLLGATE_DATABASE_URL` and `TOLLGATE_DATABASE_SCHEMA` only (the `keys` CLI needs no signer). */
+export function parseKeyStoreConfig(env: Env): KeyStoreConfig {
+  const problems: string[] = []
+  const take = <S extends z.ZodType>(name: keyof typeof variables, schema: S): z.output<S> | undefined => {
+    const raw = env[name]
+    const result = schema.safeParse(raw === '' ? undefined : raw)
+    if (result.success) return result.data
+    problems.push(describeVariable(name, result.error.issues[0]?.message ?? 'invalid', raw))
+    return undefined
+  }
+  const dataDir = take('TOLLGATE_DATA_DIR', variables.TOLLGATE_DATA_DIR)
+  const databaseUrl = take('TOLLGATE_DATABASE_URL', variables.TOLLGATE_DATABASE_URL)
+  const databaseSchema = take('TOLLGATE_DATABASE_SCHEMA', variables.TOLLGATE_DATABASE_SCHEMA)
+  if (problems.length > 0) {
+    throw new ConfigError({ message: `Invalid configuration: ${problems[0]}`, details: problems.slice(1) })
+  }
+  return Object.freeze({ dataDir: dataDir as string, databaseUrl, databaseSchema: databaseSchema as string })
+}
+
+// ---- end auth -------------------------------------------------------------------------------------
 
 /** The environment as `process.env` has it. */
 export type Env = Readonly<Record<string, string | undefined>>
@@ -233,6 +313,10 @@ function describeVariable(name: string, message: string, received?: string): str
  * | `TOLLGATE_RECONCILE_STALE_SECONDS` | `60` |
  * | `TOLLGATE_SIGNER_LEASE_SECONDS` | `6` (signer lease on a shared ledger; renewed every quarter of it) |
  * | `TOLLGATE_NODE_ID` | host, pid and a random suffix (set it so a restart takes its lease over at once) |
+ * | `TOLLGATE_AUTH` | `on` (API keys, and JWTs with a JWKS file); `off`: no auth, local development only |
+ * | `TOLLGATE_AUTH_JWKS_FILE` | none (API keys only) |
+ * | `TOLLGATE_AUTH_JWT_HOST` | the request's `Host` |
+ * | `TOLLGATE_AUTH_KEY_CACHE_MS` | `5000` |
  *
  * @example
  * import { parseConfig } from './config.ts'
@@ -287,6 +371,7 @@ export function parseConfig(env: Env): Config {
     problems.push('TOLLGATE_RATE_LIMIT_STORE: postgres needs TOLLGATE_DATABASE_URL')
   }
   // --- end limits ---
+  const auth = parseAuthConfig(env, problems) // auth (item 1)
 
   const networks: NetworkConfig[] = []
   const names =
@@ -387,5 +472,6 @@ export function parseConfig(env: Env): Config {
       keyPrefix: keyPrefix as string,
     }),
     // --- end limits ---
+    auth, // auth (item 1)
   })
 }

@@ -31,7 +31,15 @@ export type CreateRateLimitOptions = {
 }
 
 /** The rate-limit middleware, and `close()` for its timers (the store's connection is the caller's). */
-export type RateLimit = { middleware: MiddlewareHandler; close(): void }
+export type RateLimit = {
+  /** Both limits at once: for an app whose caller is known before it runs. */
+  middleware: MiddlewareHandler
+  /** The limit per client address alone: before authentication, so guessing keys is limited too. */
+  byAddress: MiddlewareHandler
+  /** The limit per API key alone: after authentication has set `c.get('caller')`. */
+  byKey: MiddlewareHandler
+  close(): void
+}
 
 /** The authenticated caller the auth middleware sets (issue 9, item 1); only `keyId` is read here. */
 type Caller = { keyId?: unknown } | undefined
@@ -138,7 +146,25 @@ export async function createRateLimit({
     }
   }
 
+  const refuse = (c: Context, wait: number) => {
+    c.header('Retry-After', String(wait))
+    return c.json({ error: 'rate_limited', message: `Too many requests; retry in ${wait} s.` }, 429)
+  }
+  const byAddressOnly: MiddlewareHandler = async function rateLimitByAddress(c, next) {
+    if (skipped.has(c.req.path)) return next()
+    const wait = await consume(byAddress, clientAddress(c, trustProxy))
+    return wait ? refuse(c, wait) : next()
+  }
+  const byKeyOnly: MiddlewareHandler = async function rateLimitByKey(c, next) {
+    const caller = (c.get as (key: string) => unknown)('caller') as Caller
+    const keyId = typeof caller?.keyId === 'string' ? caller.keyId : undefined
+    const wait = keyId === undefined ? undefined : await consume(byKey, keyId)
+    return wait ? refuse(c, wait) : next()
+  }
+
   return {
+    byAddress: byAddressOnly,
+    byKey: byKeyOnly,
     middleware: async function rateLimit(c, next) {
       if (skipped.has(c.req.path)) return next()
       const caller = (c.get as (key: string) => unknown)('caller') as Caller
@@ -148,11 +174,7 @@ export async function createRateLimit({
         keyId === undefined ? undefined : consume(byKey, keyId),
       ])
       const wait = Math.max(0, ...waits.map((seconds) => seconds ?? 0))
-      if (wait > 0) {
-        c.header('Retry-After', String(wait))
-        return c.json({ error: 'rate_limited', message: `Too many requests; retry in ${wait} s.` }, 429)
-      }
-      return next()
+      return wait > 0 ? refuse(c, wait) : next()
     },
     close() {
       // RateLimiterPostgres' expiry sweep is an unref'd timer; nothing else holds the process.

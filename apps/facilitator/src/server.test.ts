@@ -5,23 +5,32 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { devPrivateKeys } from '../../../test/chain/accounts.ts'
 import { type LocalChain, startLocalChain } from '../../../test/chain/localChain.ts'
+import { createApiKey, createMemoryApiKeyStore } from './apiKeys.ts'
 import { type RunningFacilitator, startFacilitator } from './server.ts'
 
 let chain: LocalChain
 let running: RunningFacilitator
+let apiKey: string
 const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-server-'))
 
 beforeAll(async () => {
   chain = await startLocalChain()
-  running = await startFacilitator({
-    TOLLGATE_PORT: '0',
-    TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-    // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-    TOLLGATE_MAX_GAS_SHARE: 'off',
-    TOLLGATE_RPC_URL_8453: chain.url,
-    TOLLGATE_DATA_DIR: dataDir,
-    TOLLGATE_POLLING_INTERVAL_MS: '20',
-  })
+  const apiKeys = createMemoryApiKeyStore()
+  const created = await createApiKey({ scopes: ['verify', 'settle'], payTo: [chain.accounts.seller.address], now: 0n })
+  await apiKeys.insert(created.record)
+  apiKey = created.key
+  running = await startFacilitator(
+    {
+      TOLLGATE_PORT: '0',
+      TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+      // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
+      TOLLGATE_MAX_GAS_SHARE: 'off',
+      TOLLGATE_RPC_URL_8453: chain.url,
+      TOLLGATE_DATA_DIR: dataDir,
+      TOLLGATE_POLLING_INTERVAL_MS: '20',
+    },
+    { apiKeys },
+  )
 })
 afterAll(async () => {
   await running?.stop()
@@ -64,9 +73,11 @@ describe('startFacilitator', () => {
       paymentRequirements: requirements,
     })
     const post = (path: string) =>
-      fetch(`${running.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
-        (r) => r.json(),
-      )
+      fetch(`${running.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+        body,
+      }).then((r) => r.json())
     expect(await post('/verify')).toEqual({ isValid: true, payer: payer.address })
     const settled = await post('/settle')
     expect(settled).toMatchObject({ success: true, network: 'eip155:8453', payer: payer.address })

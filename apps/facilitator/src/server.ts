@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { hostname } from 'node:os'
 import { serve } from '@hono/node-server'
@@ -16,8 +17,11 @@ import { Redis } from 'ioredis'
 import pg from 'pg'
 import { type Address, createPublicClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import type { ApiKeyStore } from './apiKeys.ts'
 import { createApp } from './app.ts'
+import { type Authenticate, createAuthenticate, parseJwtKeys } from './auth.ts'
 import { type Config, type Env, parseConfig } from './config.ts'
+import { openApiKeyStore } from './keys.ts'
 import { createNativeRecover } from './nativeRecover.ts'
 import { createRateLimit, type RateLimit, type RateLimitStore } from './rateLimit.ts'
 
@@ -32,6 +36,8 @@ export type StartFacilitatorOptions = {
   now?: () => bigint
   /** Where unexpected request errors go. Default `console.error`. */
   logError?: (error: unknown) => void
+  /** The API keys. Default: beside the ledger (PostgreSQL at `config.databaseUrl`, else SQLite in `config.dataDir`); none with `TOLLGATE_AUTH=off`. Closed on stop. */
+  apiKeys?: ApiKeyStore
 }
 
 export type RunningFacilitator = {
@@ -61,14 +67,33 @@ const isConfig = (input: Config | Env): input is Config => Array.isArray((input 
  */
 export async function startFacilitator(
   input: Config | Env,
-  { store, recover, now, logError, nodeId }: StartFacilitatorOptions = {},
+  { store, recover, now, logError, nodeId, apiKeys }: StartFacilitatorOptions = {},
 ): Promise<RunningFacilitator> {
   const config = isConfig(input) ? input : parseConfig(input)
+  // Auth (on unless TOLLGATE_AUTH=off): API keys beside the ledger, JWTs against the JWKS file.
+  const jwtKeys = config.auth.mode === 'on' && config.auth.jwksFile ? readJwks(config.auth.jwksFile) : []
   const ledger =
     store ??
     (config.databaseUrl
       ? await createPostgresStore({ connectionString: config.databaseUrl, schema: config.databaseSchema })
       : createSqliteStore({ dataDir: config.dataDir }))
+  let keys: ApiKeyStore | undefined
+  try {
+    keys = config.auth.mode === 'on' ? (apiKeys ?? (await openApiKeyStore(config))) : undefined
+  } catch (error) {
+    if (!store) await ledger.close()
+    throw error
+  }
+  const authenticate: Authenticate | undefined =
+    config.auth.mode === 'on'
+      ? createAuthenticate({
+          ...(keys ? { keys } : {}),
+          jwtKeys,
+          ...(config.auth.jwtHost ? { jwtHost: config.auth.jwtHost } : {}),
+          cacheMs: config.auth.keyCacheMs,
+          ...(now ? { now } : {}),
+        })
+      : undefined
   // A ledger shared by several nodes (PostgreSQL): each signer key is used by one node at a time.
   // Fenced and short: the pool renews the lease every quarter of it and signs only while it surely
   // holds (less 1 s for the ledger clock's granularity and 250 ms of skew between nodes); every
@@ -127,6 +152,7 @@ export async function startFacilitator(
       coolOffSeconds: BigInt(config.coolOffSeconds),
       maxInFlightPerPayer: config.maxInFlightPerPayer,
       // --- end abuse limits ---
+      logError: logError ?? ((error) => console.error(error)),
     },
   )
   // --- rate limits (issue 9, item 3) ---
@@ -173,7 +199,8 @@ export async function startFacilitator(
   // --- end rate limits ---
   const app = createApp(facilitator, {
     ...(logError ? { logError } : {}),
-    ...(rateLimit ? { rateLimit: rateLimit.middleware } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
+    ...(authenticate ? { authenticate } : {}),
   })
   // Finishes rows a crash (or a lost RPC answer) left non-final: at start, then every interval.
   const reconciler = createReconciler(
@@ -229,12 +256,23 @@ export async function startFacilitator(
             rateLimit?.close()
             return closeLimiterStore()
           })
+          .then(() => keys?.close())
         return stopping
       },
     }
   } catch (error) {
     await facilitator.close()
     await closeLimiterStore().catch(() => undefined)
+    await keys?.close()
     throw error
+  }
+}
+
+/** The JWT keys of a JWKS file; a file that cannot be read or parsed fails startup, naming the variable. */
+function readJwks(path: string) {
+  try {
+    return parseJwtKeys(JSON.parse(readFileSync(path, 'utf8')))
+  } catch (error) {
+    throw new Error(`Invalid configuration: TOLLGATE_AUTH_JWKS_FILE: ${(error as Error).message}`)
   }
 }

@@ -85,6 +85,11 @@ export type CreateFacilitatorOptions = {
    */
   maxInFlightPerPayer?: number
   // --- end abuse limits ---
+  /**
+   * Where the detail of a fault answered to the caller with a fixed message goes (RPC and provider
+   * text, with URLs redacted). Default: nowhere.
+   */
+  logError?: (error: unknown) => void
 }
 
 /** A chain as the facilitator uses it: its digester, verifier and settlement engine. */
@@ -116,6 +121,8 @@ export type Facilitator = {
   readonly payerLimits: PayerLimits
   /** Settlements in progress in this process, by authorization id and payload. */
   readonly inflight: Map<string, Promise<SettleResponse>>
+  /** Where fault details go: callers get a code and a fixed message only. */
+  readonly logError: (error: unknown) => void
   /**
    * Takes over the settlements this node's signers left unmined in an earlier process (journaled
    * in the Store): they are sent again, and replaced when stuck. Call once at start, before serving.
@@ -158,6 +165,7 @@ export function createFacilitator(
     fees,
     multicall,
     lowBalance,
+    logError = () => undefined,
     gasPolicy,
     minAmount = 1_000n,
     minAmounts = {},
@@ -223,6 +231,7 @@ export function createFacilitator(
     minAmountOf: (asset) => minimums.get(asset.toLowerCase()) ?? minAmount,
     payerLimits: createPayerLimits({ now, coolOffSeconds, maxInFlight: maxInFlightPerPayer }),
     inflight: new Map(),
+    logError,
     async resume() {
       for (const { chainId, settler } of built.values()) {
         await settler.refresh()

@@ -2,6 +2,7 @@ export type { AdoptUnminedParameters } from './adoptUnmined.ts'
 export { adoptUnmined } from './adoptUnmined.ts'
 export type { AuthorizationIdParameters } from './authorizationId.ts'
 export { authorizationId } from './authorizationId.ts'
+export { callerMessage, faultDetail, redactUrls } from './callerMessage.ts'
 export type {
   CreateFacilitatorDeps,
   CreateFacilitatorOptions,

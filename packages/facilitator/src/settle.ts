@@ -2,6 +2,7 @@ import { hasTransferLog, type VerifiedSignature } from '@tollgate/evm'
 import { type ErrorCode, findAsset, type SettleResponse } from '@tollgate/protocol'
 import type { Hex } from 'viem'
 import { findPaymentUse, isAuthorizationUsedIn, type PaymentUse } from './authorizationUse.ts'
+import { callerMessage, faultDetail } from './callerMessage.ts'
 import type { Facilitator, FacilitatorNetwork } from './createFacilitator.ts'
 import type { GasPolicy } from './createGasPolicy.ts'
 import { newLedgerEntry } from './newLedgerEntry.ts'
@@ -16,7 +17,6 @@ export type SettleResult =
   /** Malformed, or for a scheme/network we do not serve: answer HTTP 400 `{ error: code, message }`. */
   | { ok: false; code: ErrorCode; message: string }
 
-const text = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 300)
 const pollMs = 50
 
 /** The answer for a ledger entry: every answer about one authorization is built from its row. */
@@ -169,6 +169,8 @@ async function submit(
     },
   })
   if (!sent.ok) {
+    // The engine's message is the RPC node's text: logged (URLs redacted), never answered.
+    facilitator.logError(faultDetail(`settle ${sent.code}`, sent.message))
     // Nothing reached the chain: give the claim back so the payment can be settled again.
     await store.transition(request.id, {
       from: ['settling', 'submitted'],
@@ -180,7 +182,7 @@ async function submit(
     return {
       success: false,
       errorReason: sent.code,
-      errorMessage: sent.message,
+      errorMessage: callerMessage(sent.code),
       payer: request.authorization.from,
       transaction: '',
       network: request.network,
@@ -277,7 +279,8 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
         ...(request.digest ? { digest: request.digest } : {}),
       })
     } catch (error) {
-      return fail('unexpected_settle_error', text(error))
+      facilitator.logError(faultDetail('settle: verify', error))
+      return fail('unexpected_settle_error', callerMessage('unexpected_settle_error'))
     }
     if (!verified.ok) {
       if (entry?.state === 'reserved' && verified.code === 'invalid_exact_evm_nonce_already_used') {
@@ -349,16 +352,17 @@ export async function settle(facilitator: Facilitator, body: unknown): Promise<S
   let running = facilitator.inflight.get(key)
   if (!running) {
     running = settleOnce(facilitator, request)
-      .catch(
-        (error): SettleResponse => ({
+      .catch((error): SettleResponse => {
+        facilitator.logError(faultDetail('settle', error))
+        return {
           success: false,
           errorReason: 'unexpected_settle_error',
-          errorMessage: text(error),
+          errorMessage: callerMessage('unexpected_settle_error'),
           payer: request.authorization.from,
           transaction: '',
           network: request.network,
-        }),
-      )
+        }
+      })
       .finally(() => facilitator.inflight.delete(key))
     facilitator.inflight.set(key, running)
   }

@@ -1,6 +1,7 @@
 import type { VerifyExactParameters } from '@tollgate/evm'
 import type { ErrorCode, VerifyResponse } from '@tollgate/protocol'
 import type { Address } from 'viem'
+import { callerMessage, faultDetail } from './callerMessage.ts'
 import type { Facilitator } from './createFacilitator.ts'
 import { newLedgerEntry } from './newLedgerEntry.ts'
 import { parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
@@ -12,8 +13,6 @@ export type VerifyResult =
   | { ok: true; response: VerifyResponse }
   /** Malformed, or for a scheme/network we do not serve: answer HTTP 400 `{ error: code, message }`. */
   | { ok: false; code: ErrorCode; message: string }
-
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 300)
 
 const invalid = (payer: Address, code: ErrorCode, detail?: string): VerifyResult => ({
   ok: true,
@@ -128,6 +127,7 @@ export async function verify(facilitator: Facilitator, body: unknown): Promise<V
     if (!reserved.leased) return invalid(payer, 'authorization_in_use', heldMessage)
     return { ok: true, response: { isValid: true, payer } }
   } catch (error) {
-    return invalid(payer, 'unexpected_verify_error', message(error))
+    facilitator.logError(faultDetail('verify', error))
+    return invalid(payer, 'unexpected_verify_error', callerMessage('unexpected_verify_error'))
   }
 }

@@ -7,6 +7,7 @@ import {
   type SupportedResponse,
   type VerifyResponse,
 } from '@tollgate/protocol'
+import type { Context } from 'hono'
 
 /**
  * What the middleware sends to `/verify` and `/settle`: the client's payload with the server's
@@ -53,21 +54,25 @@ export type SupportedResult =
  * and should not throw; if one throws, the middleware answers 502 `facilitator_unavailable`.
  */
 export type Facilitator = {
-  verify(call: FacilitatorCall): Promise<VerifyResult>
-  settle(call: FacilitatorCall): Promise<SettleResult>
-  supported?(): Promise<SupportedResult>
+  /**
+   * `c`: the request being paid for, passed by the middleware (so credentials may come from
+   * `c.env` on Workers); optional for direct calls.
+   */
+  verify(call: FacilitatorCall, c?: Context): Promise<VerifyResult>
+  settle(call: FacilitatorCall, c?: Context): Promise<SettleResult>
+  supported?(c?: Context): Promise<SupportedResult>
   /**
    * Gives back the reservation `verify` took, when the handler failed and the payment was not used
    * (Tollgate extension `tollgate-release`). Optional; must not throw.
    */
-  release?(call: FacilitatorCall): Promise<void>
+  release?(call: FacilitatorCall, c?: Context): Promise<void>
   /**
    * Whether the facilitator binds the reservation and the one delivery of a payment to the call's
    * `tollgate.claim` (Tollgate extension `tollgate-delivery`): then `settle` answers `success` only to
    * the request allowed to deliver, so the middleware may settle a payment it did not verify (a retry
    * of a pending one) and serve on the answer. Optional; absent means no.
    */
-  deliveryClaims?(): Promise<boolean>
+  deliveryClaims?(c?: Context): Promise<boolean>
 }
 
 // The official packages spell a few spec codes differently (x402-protocol.md §3.4); clients only

@@ -73,7 +73,7 @@ describe('httpFacilitator: 4xx answers are refusals, never facilitator_unavailab
     [400, { error: 'facilitator_unavailable' }, 'invalid_request'],
     [400, { error: 'rpc_unavailable' }, 'invalid_request'],
     [400, {}, 'invalid_request'],
-    [403, { detail: 'forbidden' }, 'unauthorized'],
+    [403, { detail: 'forbidden' }, 'forbidden'],
     [404, { error: 'not_found' }, 'payment_rejected'],
     [429, ['slow down'], 'rate_limited'],
   ])('behavior: HTTP %i %j is %s', async (status, body, code) => {
@@ -116,5 +116,73 @@ describe('httpFacilitator: 4xx answers are refusals, never facilitator_unavailab
     expect(res.status).toBeGreaterThanOrEqual(400)
     expect(res.status).toBeLessThan(500)
     expect(await res.json()).toMatchObject({ error: 'invalid_network' })
+  })
+})
+
+describe('httpFacilitator apiKey', () => {
+  const recording = (apiKey: NonNullable<Parameters<typeof httpFacilitator>[0]['apiKey']>) => {
+    const seen: { path: string; authorization: string | null }[] = []
+    const facilitator = httpFacilitator({
+      url: 'http://facilitator.test',
+      apiKey,
+      fetch: async (request) => {
+        const path = new URL(request.url).pathname
+        seen.push({ path, authorization: request.headers.get('authorization') })
+        if (path === '/supported') return Response.json({ kinds: [], extensions: ['tollgate-release'], signers: {} })
+        if (path === '/settle')
+          return Response.json({
+            success: true,
+            payer: authorization.from,
+            transaction: `0x${'11'.repeat(32)}`,
+            network: 'eip155:8453',
+          })
+        return Response.json({ isValid: true, payer: authorization.from })
+      },
+    })
+    return { seen, facilitator }
+  }
+
+  test('default: a key as a value is sent as a Bearer token on every call', async () => {
+    const { seen, facilitator } = recording('tg_0123456789abcdef_secret')
+    await facilitator.verify(call)
+    await facilitator.settle(call)
+    await facilitator.release?.(call)
+    expect(seen.map(({ path }) => path)).toEqual(['/verify', '/settle', '/supported', '/release'])
+    expect(new Set(seen.map(({ authorization }) => authorization))).toEqual(
+      new Set(['Bearer tg_0123456789abcdef_secret']),
+    )
+  })
+
+  test('behavior: a key as a function of the context reads c.env (Workers), per request', async () => {
+    type Bindings = { TOLLGATE_API_KEY: string }
+    const { seen, facilitator } = recording((c) => (c.env as Bindings).TOLLGATE_API_KEY)
+    const app = new Hono<{ Bindings: Bindings }>()
+    app.use(
+      paymentRequired({
+        facilitator,
+        routes: { 'GET /weather': { accepts: { network: 'eip155:8453', price: '1000', payTo } } },
+      }),
+    )
+    app.get('/weather', (c) => c.json({ tempC: 21 }))
+    const header = btoa(JSON.stringify(call.paymentPayload))
+    const res = await app.request(
+      '/weather',
+      { headers: { 'PAYMENT-SIGNATURE': header } },
+      {
+        TOLLGATE_API_KEY: 'tg_from_env',
+      },
+    )
+    expect(res.status).toBe(200)
+    expect(seen.length).toBeGreaterThan(1)
+    for (const { authorization } of seen) expect(authorization).toBe('Bearer tg_from_env')
+  })
+
+  test('behavior: apiKey with createAuthHeaders, or an empty key, is refused at construction', () => {
+    expect(() => httpFacilitator({ url: 'http://x.test', apiKey: 'k', createAuthHeaders: async () => ({}) })).toThrow(
+      'httpFacilitator: pass apiKey or createAuthHeaders, not both.',
+    )
+    expect(() => httpFacilitator({ url: 'http://x.test', apiKey: ' ' })).toThrow(
+      'httpFacilitator: apiKey must be a non-empty string or a function of the context.',
+    )
   })
 })

@@ -8,6 +8,7 @@ import {
   tollgateExtensions,
   verifyResponseSchema,
 } from '@tollgate/protocol'
+import type { Context } from 'hono'
 import {
   type Facilitator,
   type FacilitatorCall,
@@ -44,9 +45,18 @@ export type HttpFacilitatorConfig = {
    * Returns auth headers per endpoint, called before every request. This is the shape
    * `@coinbase/x402`'s `createFacilitatorConfig()` and `@x402/core`'s `FacilitatorConfig` use, so
    * `httpFacilitator(createFacilitatorConfig(keyId, secret))` talks to Coinbase's hosted facilitator.
-   * A flat map such as `{ Authorization }` is refused (it would silently drop auth).
+   * A flat map such as `{ Authorization }` is refused (it would silently drop auth). It receives the
+   * request being paid for (`c`, when the middleware calls), e.g. to read a signing key from `c.env`,
+   * and is how per-request JWTs reach Tollgate's facilitator too.
    */
-  createAuthHeaders?: () => Promise<FacilitatorAuthHeaders>
+  createAuthHeaders?: (c?: Context) => Promise<FacilitatorAuthHeaders>
+  /**
+   * An API key of the facilitator (`tollgate-facilitator keys create`), sent as
+   * `Authorization: Bearer <key>` on every call. A value, or a function of the request being paid
+   * for, e.g. `(c) => c.env.TOLLGATE_API_KEY` on Workers (called per call; when it answers nothing,
+   * or there is no request, no key is sent). Not with `createAuthHeaders`.
+   */
+  apiKey?: string | ((c: Context) => string | undefined | Promise<string | undefined>)
   /** The fetch to use. Default: the global `fetch`. */
   fetch?: (request: Request) => Promise<Response>
 }
@@ -54,7 +64,7 @@ export type HttpFacilitatorConfig = {
 /** A {@link Facilitator} over HTTP, with its normalized base URL. */
 export type HttpFacilitator = Facilitator & {
   readonly url: string
-  supported(): Promise<SupportedResult>
+  supported(c?: Context): Promise<SupportedResult>
 }
 
 const defaultTimeouts = { verify: 10_000, settle: 60_000, supported: 10_000, release: 10_000 } as const
@@ -71,7 +81,7 @@ function unavailable(message: string): Failure {
 /** The code of a 4xx that names none, by status; otherwise `invalid_request`. */
 const refusalByStatus: Readonly<Record<number, ErrorCode>> = {
   401: 'unauthorized',
-  403: 'unauthorized',
+  403: 'forbidden',
   413: 'payload_too_large',
   429: 'rate_limited',
 }
@@ -125,17 +135,19 @@ function checkTimeout(value: unknown, field: string): number {
  * (Coinbase answers rejections with 4xx), as in `@x402/core`. Any other 4xx is a refusal of the
  * request, never `facilitator_unavailable`: its `error` code when it names one (our facilitator
  * answers `400 { error: 'invalid_payload' | 'invalid_network' | ..., message }`), else a code from
- * the status (`unauthorized`, `payload_too_large`, `rate_limited`, `invalid_request`). Only 5xx,
+ * the status (`unauthorized`, `forbidden`, `payload_too_large`, `rate_limited`, `invalid_request`). Only 5xx,
  * timeouts and transport faults are `facilitator_unavailable`.
  *
  * @example
  * import { httpFacilitator } from '@tollgate/hono'
- * const facilitator = httpFacilitator({ url: 'http://127.0.0.1:4020', timeoutMs: { settle: 30_000 } })
+ * const facilitator = httpFacilitator({ url: 'http://127.0.0.1:4020', apiKey: 'tg_…', timeoutMs: { settle: 30_000 } })
+ * // On Workers, the key from the Worker's secrets, per request:
+ * const onWorkers = httpFacilitator({ url, apiKey: (c) => c.env.TOLLGATE_API_KEY })
  *
  * @see x402-protocol reference §3 (facilitator API), §3.5 (auth headers)
  */
 export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator {
-  const { url, timeoutMs, createAuthHeaders, fetch: fetchOption } = config ?? {}
+  const { url, timeoutMs, createAuthHeaders, apiKey, fetch: fetchOption } = config ?? {}
   if (typeof url !== 'string' || url.length === 0) {
     throw new ConfigError({ message: 'httpFacilitator: url is required, e.g. "http://127.0.0.1:4020".' })
   }
@@ -150,6 +162,14 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
   }
   if (createAuthHeaders !== undefined && typeof createAuthHeaders !== 'function') {
     throw new ConfigError({ message: 'httpFacilitator: createAuthHeaders must be a function returning a promise.' })
+  }
+  if (apiKey !== undefined && !(typeof apiKey === 'function' || (typeof apiKey === 'string' && apiKey.trim() !== ''))) {
+    throw new ConfigError({
+      message: 'httpFacilitator: apiKey must be a non-empty string or a function of the context.',
+    })
+  }
+  if (apiKey !== undefined && createAuthHeaders !== undefined) {
+    throw new ConfigError({ message: 'httpFacilitator: pass apiKey or createAuthHeaders, not both.' })
   }
   if (fetchOption !== undefined && typeof fetchOption !== 'function') {
     throw new ConfigError({ message: 'httpFacilitator: fetch must be a function.' })
@@ -167,11 +187,20 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
   // Bound to the global on purpose: workerd refuses a detached `fetch` ("Illegal invocation").
   const send = fetchOption ?? ((request: Request) => fetch(request))
 
-  async function authHeaders(endpoint: Endpoint): Promise<Record<string, string> | string> {
+  async function authHeaders(endpoint: Endpoint, c: Context | undefined): Promise<Record<string, string> | string> {
+    if (apiKey !== undefined) {
+      let key: string | undefined
+      try {
+        key = typeof apiKey === 'string' ? apiKey : c === undefined ? undefined : await apiKey(c)
+      } catch (error) {
+        return `apiKey failed: ${describe(error)}`
+      }
+      return key ? { authorization: `Bearer ${key.trim()}` } : {}
+    }
     if (!createAuthHeaders) return {}
     let all: unknown
     try {
-      all = await createAuthHeaders()
+      all = await createAuthHeaders(c)
     } catch (error) {
       return `createAuthHeaders failed: ${describe(error)}`
     }
@@ -192,8 +221,8 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     return headers as Record<string, string>
   }
 
-  async function exchange(endpoint: Endpoint, body: unknown): Promise<Exchange> {
-    const auth = await authHeaders(endpoint)
+  async function exchange(endpoint: Endpoint, body: unknown, c: Context | undefined): Promise<Exchange> {
+    const auth = await authHeaders(endpoint, c)
     if (typeof auth === 'string') return unavailable(auth)
     const timeout = timeouts[endpoint]
     // The deadline is a race we own, not only the request's signal: Node's fetch copies the
@@ -260,24 +289,24 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
 
   // The facilitator's /supported extensions: asked once, lazily (a failed ask is asked again next time).
   let extensions: Promise<readonly string[]> | undefined
-  const hasExtension = async (name: string) => {
-    extensions ??= facilitator.supported().then((answer) => {
+  const hasExtension = async (name: string, c: Context | undefined) => {
+    extensions ??= facilitator.supported(c).then((answer) => {
       if (!answer.ok) extensions = undefined
       return answer.ok ? answer.response.extensions : []
     })
     return (await extensions).includes(name)
   }
   /** The body of a call: Tollgate's `tollgate` member only for a facilitator that reads it. */
-  const bodyOf = async ({ tollgate, ...call }: FacilitatorCall) => {
+  const bodyOf = async ({ tollgate, ...call }: FacilitatorCall, c: Context | undefined) => {
     const body = { x402Version: call.paymentPayload.x402Version, ...call }
-    return tollgate && (await hasExtension(tollgateExtensions.delivery)) ? { ...body, tollgate } : body
+    return tollgate && (await hasExtension(tollgateExtensions.delivery, c)) ? { ...body, tollgate } : body
   }
 
   const facilitator: HttpFacilitator = {
     url: base,
 
-    async verify(call: FacilitatorCall): Promise<VerifyResult> {
-      const answer = await exchange('verify', await bodyOf(call))
+    async verify(call: FacilitatorCall, c?: Context): Promise<VerifyResult> {
+      const answer = await exchange('verify', await bodyOf(call, c), c)
       if (!answer.ok) return answer
       const parsed = verifyResponseSchema.safeParse(answer.json)
       if (!parsed.success) return malformed('verify', answer.status, answer.json)
@@ -294,8 +323,8 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
       }
     },
 
-    async settle(call: FacilitatorCall): Promise<SettleResult> {
-      const answer = await exchange('settle', await bodyOf(call))
+    async settle(call: FacilitatorCall, c?: Context): Promise<SettleResult> {
+      const answer = await exchange('settle', await bodyOf(call, c), c)
       if (!answer.ok) return answer
       const parsed = settleResponseSchema.safeParse(answer.json)
       if (!parsed.success) return malformed('settle', answer.status, answer.json)
@@ -305,8 +334,8 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
       return { ok: false, code: toErrorCode(reason), reason, message: response.errorMessage ?? undefined, response }
     },
 
-    async supported(): Promise<SupportedResult> {
-      const answer = await exchange('supported', undefined)
+    async supported(c?: Context): Promise<SupportedResult> {
+      const answer = await exchange('supported', undefined, c)
       if (!answer.ok) return answer
       const parsed = supportedResponseSchema.safeParse(answer.json)
       if (!parsed.success || answer.status < 200 || answer.status > 299) {
@@ -315,12 +344,12 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
       return { ok: true, response: parsed.data }
     },
 
-    async release(call: FacilitatorCall): Promise<void> {
-      if (!(await hasExtension(tollgateExtensions.release))) return
-      await exchange('release', await bodyOf(call))
+    async release(call: FacilitatorCall, c?: Context): Promise<void> {
+      if (!(await hasExtension(tollgateExtensions.release, c))) return
+      await exchange('release', await bodyOf(call, c), c)
     },
 
-    deliveryClaims: () => hasExtension(tollgateExtensions.delivery),
+    deliveryClaims: (c?: Context) => hasExtension(tollgateExtensions.delivery, c),
   }
   return facilitator
 }

@@ -91,35 +91,35 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-async function verifySafely(facilitator: Facilitator, call: FacilitatorCall): Promise<VerifyResult> {
+async function verifySafely(facilitator: Facilitator, call: FacilitatorCall, c: Context): Promise<VerifyResult> {
   try {
-    return await facilitator.verify(call)
+    return await facilitator.verify(call, c)
   } catch (error) {
     return { ok: false, code: 'facilitator_unavailable', reason: 'facilitator_unavailable', message: describe(error) }
   }
 }
 
 /** Gives an unused reservation back, if the facilitator can; never throws. */
-async function releaseSafely(facilitator: Facilitator, call: FacilitatorCall): Promise<void> {
+async function releaseSafely(facilitator: Facilitator, call: FacilitatorCall, c: Context): Promise<void> {
   try {
-    await facilitator.release?.(call)
+    await facilitator.release?.(call, c)
   } catch {
     // The reservation then ends with its lease.
   }
 }
 
 /** Whether the facilitator binds delivery to the call's claim; never throws. */
-async function deliveryClaims(facilitator: Facilitator): Promise<boolean> {
+async function deliveryClaims(facilitator: Facilitator, c: Context): Promise<boolean> {
   try {
-    return (await facilitator.deliveryClaims?.()) === true
+    return (await facilitator.deliveryClaims?.(c)) === true
   } catch {
     return false
   }
 }
 
-async function settleSafely(facilitator: Facilitator, call: FacilitatorCall): Promise<SettleResult> {
+async function settleSafely(facilitator: Facilitator, call: FacilitatorCall, c: Context): Promise<SettleResult> {
   try {
-    return await facilitator.settle(call)
+    return await facilitator.settle(call, c)
   } catch (error) {
     return { ok: false, code: 'facilitator_unavailable', reason: 'facilitator_unavailable', message: describe(error) }
   }
@@ -434,14 +434,14 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
 
     /** Settles first, then runs the handler on the facilitator's word that this request may deliver. */
     const settleThenServe = async (): Promise<Response | undefined> => {
-      const settled = await settleSafely(facilitator, call)
+      const settled = await settleSafely(facilitator, call, c)
       if (!settled.ok) return unsettled(settled)
       payment.payer = settled.response.payer ?? undefined
       payment.settlement = settled.response
       c.set('payment', payment)
       await next()
       // Paid, and the handler failed: give the delivery back, so the same payment is served on a retry.
-      if (c.error !== undefined || c.res.status >= 400) await releaseSafely(facilitator, call)
+      if (c.error !== undefined || c.res.status >= 400) await releaseSafely(facilitator, call, c)
       deliver(c, settled.response, version)
       return undefined
     }
@@ -450,11 +450,11 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     try {
       if (route.settle === 'before') return await settleThenServe()
 
-      const verdict = await verifySafely(facilitator, call)
+      const verdict = await verifySafely(facilitator, call, c)
       if (!verdict.ok) {
         // Already being settled or settled: a retry of a payment whose answer was pending. Only a
         // facilitator that binds delivery to the claim may be asked to settle it for this request.
-        if (resumable.has(verdict.code) && (await deliveryClaims(facilitator))) return await settleThenServe()
+        if (resumable.has(verdict.code) && (await deliveryClaims(facilitator, c))) return await settleThenServe()
         return verifyFailure(quote, verdict)
       }
       payment.payer = verdict.payer
@@ -463,10 +463,10 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       // The handler failed: nothing is charged; the reservation is given back (when the facilitator
       // supports it) so the same payment can be used again at once, else it ends with its lease.
       if (c.error !== undefined || c.res.status >= 400) {
-        await releaseSafely(facilitator, call)
+        await releaseSafely(facilitator, call, c)
         return
       }
-      const settled = await settleSafely(facilitator, call)
+      const settled = await settleSafely(facilitator, call, c)
       if (!settled.ok) {
         replace(c, unsettled(settled))
         return

@@ -66,6 +66,8 @@ export const errorCodeTable = [
   { code: 'rpc_unavailable', status: 503, class: 'retryable', source: 'tollgate' },
   { code: 'authorization_in_use', status: 409, class: 'retryable', source: 'tollgate' },
   { code: 'unauthorized', status: 401, class: 'invalid', source: 'tollgate' },
+  // Authenticated, but the key or token may not do this (a scope it lacks, a payTo outside its list).
+  { code: 'forbidden', status: 403, class: 'invalid', source: 'tollgate' },
   { code: 'rate_limited', status: 429, class: 'retryable', source: 'tollgate' },
   { code: 'payment_rejected', status: 402, class: 'invalid', source: 'tollgate' },
   { code: 'unsupported_asset', status: 400, class: 'invalid', source: 'tollgate' },

@@ -1,0 +1,72 @@
+/** The authenticator and the JWKS parser without a chain (app.request(), memory key store). */
+import { describe, expect, test } from 'vitest'
+import { createApiKey, createMemoryApiKeyStore, hashApiKey } from './apiKeys.ts'
+import { createAuthenticate, mayActFor, parseJwtKeys } from './auth.ts'
+
+const seller = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
+const request = (authorization?: string) => ({ authorization, method: 'POST', host: 'f.test', path: '/settle' })
+
+describe('createAuthenticate', () => {
+  test('default: a stored key authenticates as its record; the store holds only the hash', async () => {
+    const keys = createMemoryApiKeyStore()
+    const { key, record } = await createApiKey({ scopes: ['admin'], payTo: [seller], now: 1n })
+    await keys.insert(record)
+    expect(record.hash).toBe(await hashApiKey(key))
+    expect(JSON.stringify(await keys.list(), (_, v) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(key)
+    const authenticate = createAuthenticate({ keys, cacheMs: 0 })
+    expect(await authenticate(request(`Bearer ${key}`))).toEqual({
+      ok: true,
+      caller: { kind: 'key', keyId: record.id, scopes: ['admin'], payTo: [seller] },
+    })
+    expect(await authenticate(request(`bearer  ${key}`))).toMatchObject({ ok: true })
+    expect(await authenticate(request(key))).toEqual({ ok: false })
+    expect(await authenticate(request())).toEqual({ ok: false })
+  })
+
+  test('behavior: a revoked key is remembered at most cacheMs', async () => {
+    const keys = createMemoryApiKeyStore()
+    const { key, record } = await createApiKey({ scopes: ['verify'], payTo: '*', now: 1n })
+    await keys.insert(record)
+    const cached = createAuthenticate({ keys, cacheMs: 60_000 })
+    const uncached = createAuthenticate({ keys, cacheMs: 0 })
+    expect(await cached(request(`Bearer ${key}`))).toMatchObject({ ok: true })
+    await keys.revoke(record.id, 2n)
+    expect(await cached(request(`Bearer ${key}`))).toMatchObject({ ok: true })
+    expect(await uncached(request(`Bearer ${key}`))).toEqual({ ok: false })
+    // A cached id does not vouch for another secret.
+    expect(await cached(request(`Bearer tg_${record.id}_${'x'.repeat(43)}`))).toEqual({ ok: false })
+  })
+})
+
+describe('mayActFor', () => {
+  const caller = { kind: 'key', keyId: 'k', scopes: ['settle'], payTo: [seller] } as const
+  test('default: every payee the body names must be on the list (case-insensitive)', () => {
+    const body = (payTo: string, to = payTo) => ({
+      paymentRequirements: { payTo },
+      paymentPayload: { accepted: { payTo }, payload: { authorization: { to } } },
+    })
+    expect(mayActFor(caller, body(seller.toLowerCase()))).toBe(true)
+    expect(mayActFor(caller, body('0x90F79bf6EB2c4f870365E785982E1f101E93b906'))).toBe(false)
+    expect(mayActFor(caller, body(seller, '0x90F79bf6EB2c4f870365E785982E1f101E93b906'))).toBe(false)
+    expect(mayActFor(caller, { paymentRequirements: { payTo: 42 } })).toBe(false)
+    expect(mayActFor({ ...caller, payTo: '*' }, body('0x90F79bf6EB2c4f870365E785982E1f101E93b906'))).toBe(true)
+  })
+})
+
+describe('parseJwtKeys', () => {
+  const ec = { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }
+  test('default: kid, scopes and payTo are required; private and other keys are refused', () => {
+    expect(parseJwtKeys({ keys: [{ ...ec, kid: 'a', scopes: ['verify'], payTo: [seller.toLowerCase()] }] })).toEqual([
+      { kid: 'a', key: { ...ec, kid: 'a' }, scopes: ['verify'], payTo: [seller] },
+    ])
+    expect(() => parseJwtKeys({ keys: [{ ...ec, scopes: ['verify'], payTo: '*' }] })).toThrow('kid is required')
+    expect(() => parseJwtKeys({ keys: [{ ...ec, kid: 'a', d: 'secret', scopes: ['verify'], payTo: '*' }] })).toThrow(
+      'a private key',
+    )
+    expect(() => parseJwtKeys({ keys: [{ kty: 'RSA', kid: 'a', scopes: ['verify'], payTo: '*' }] })).toThrow(
+      'expected an EC P-256 or OKP Ed25519 key',
+    )
+    expect(() => parseJwtKeys({ keys: [{ ...ec, kid: 'a', scopes: ['pay'], payTo: '*' }] })).toThrow('unknown scope')
+    expect(() => parseJwtKeys({ keys: [{ ...ec, kid: 'a', scopes: ['verify'] }] })).toThrow('expected payTo')
+  })
+})
