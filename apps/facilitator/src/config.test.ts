@@ -26,7 +26,9 @@ describe('parseConfig', () => {
         "eip6492Factories": [],
         "gasPolicy": undefined,
         "host": "127.0.0.1",
+        "logLevel": "info",
         "maxFeePerGas": 100000000000n,
+        "metrics": undefined,
         "networks": [
           {
             "chainId": 8453,
@@ -37,11 +39,13 @@ describe('parseConfig', () => {
         "nodeId": undefined,
         "pollingIntervalMs": 250,
         "port": 4020,
+        "readyMinBalance": 1000000000000000n,
         "receiptTimeoutMs": 30000,
         "reconcileIntervalMs": 30000,
         "reconcileStaleSeconds": 60,
         "replaceAfterMs": 15000,
         "reservationSeconds": 120,
+        "shutdownTimeoutMs": 30000,
         "signerKey": "0x1111111111111111111111111111111111111111111111111111111111111111",
         "signerKeys": [],
         "signerLeaseSeconds": 6,

@@ -2,12 +2,24 @@
  * The Node entry of the facilitator service: reads `process.env` once, starts the server, and
  * stops it cleanly on SIGINT/SIGTERM. Run through `bin/tollgate-facilitator.js` (tsx).
  */
+import { readFileSync } from 'node:fs'
 import { isX402Error } from '@tollgate/protocol'
+import { environmentFrom, helpText } from './cli.ts'
 import { parseConfig } from './config.ts'
 
 try {
   // Parse before loading the server's dependencies, so a bad configuration fails fast.
-  const config = parseConfig(process.env)
+  let env: ReturnType<typeof environmentFrom>
+  try {
+    env = environmentFrom(process.argv.slice(2), process.env, (path) => readFileSync(path, 'utf8'))
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('Unknown argument')) {
+      process.stderr.write(`${error.message}\n\n${helpText()}`)
+      process.exit(2)
+    }
+    throw error
+  }
+  const config = parseConfig(env)
   const { startFacilitator } = await import('./server.ts')
   const running = await startFacilitator(config)
   const networks = config.networks.map(({ network }) => network).join(', ')
