@@ -71,7 +71,7 @@ describe('tollgate-facilitator', () => {
       })
       child.stdout?.on('data', (chunk: string) => {
         output += chunk
-        const match = /listening on (http:\/\/\S+)[\s\S]*networks [^\n]+\n/.exec(output)
+        const match = /"msg":"listening"/.test(output) ? /"url":"(http:\/\/[^"]+)"/.exec(output) : null
         if (match?.[1]) resolve(match[1])
       })
       child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)))
