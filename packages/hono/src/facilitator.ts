@@ -16,6 +16,12 @@ import {
  */
 export type FacilitatorCall = FacilitatorRequestV1 | FacilitatorRequestV2
 
+/**
+ * What a call is part of: `requestId` is the buyer request's id (its `X-Request-Id` when plain,
+ * else one made per request), sent to the facilitator as `X-Request-Id` so both sides' logs meet.
+ */
+export type CallContext = { requestId?: string | undefined }
+
 /** The answer of {@link Facilitator.verify}: valid, or refused with a code. */
 export type VerifyResult =
   | { ok: true; payer?: string | undefined; response: VerifyResponse }
@@ -53,14 +59,14 @@ export type SupportedResult =
  * and should not throw; if one throws, the middleware answers 502 `facilitator_unavailable`.
  */
 export type Facilitator = {
-  verify(call: FacilitatorCall): Promise<VerifyResult>
-  settle(call: FacilitatorCall): Promise<SettleResult>
+  verify(call: FacilitatorCall, context?: CallContext): Promise<VerifyResult>
+  settle(call: FacilitatorCall, context?: CallContext): Promise<SettleResult>
   supported?(): Promise<SupportedResult>
   /**
    * Gives back the reservation `verify` took, when the handler failed and the payment was not used
    * (Tollgate extension `tollgate-release`). Optional; must not throw.
    */
-  release?(call: FacilitatorCall): Promise<void>
+  release?(call: FacilitatorCall, context?: CallContext): Promise<void>
   /**
    * Whether the facilitator binds the reservation and the one delivery of a payment to the call's
    * `tollgate.claim` (Tollgate extension `tollgate-delivery`): then `settle` answers `success` only to

@@ -9,6 +9,7 @@ import {
   verifyResponseSchema,
 } from '@tollgate/protocol'
 import {
+  type CallContext,
   type Facilitator,
   type FacilitatorCall,
   type SettleResult,
@@ -192,7 +193,7 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     return headers as Record<string, string>
   }
 
-  async function exchange(endpoint: Endpoint, body: unknown): Promise<Exchange> {
+  async function exchange(endpoint: Endpoint, body: unknown, context?: CallContext): Promise<Exchange> {
     const auth = await authHeaders(endpoint)
     if (typeof auth === 'string') return unavailable(auth)
     const timeout = timeouts[endpoint]
@@ -207,6 +208,7 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     const timer = setTimeout(() => controller.abort(), timeout)
     const headers = new Headers(auth)
     headers.set('accept', 'application/json')
+    if (context?.requestId) headers.set('x-request-id', context.requestId)
     let init: RequestInit = { method: 'GET', headers, signal }
     if (body !== undefined) {
       headers.set('content-type', 'application/json')
@@ -276,8 +278,8 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
   const facilitator: HttpFacilitator = {
     url: base,
 
-    async verify(call: FacilitatorCall): Promise<VerifyResult> {
-      const answer = await exchange('verify', await bodyOf(call))
+    async verify(call: FacilitatorCall, context?: CallContext): Promise<VerifyResult> {
+      const answer = await exchange('verify', await bodyOf(call), context)
       if (!answer.ok) return answer
       const parsed = verifyResponseSchema.safeParse(answer.json)
       if (!parsed.success) return malformed('verify', answer.status, answer.json)
@@ -294,8 +296,8 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
       }
     },
 
-    async settle(call: FacilitatorCall): Promise<SettleResult> {
-      const answer = await exchange('settle', await bodyOf(call))
+    async settle(call: FacilitatorCall, context?: CallContext): Promise<SettleResult> {
+      const answer = await exchange('settle', await bodyOf(call), context)
       if (!answer.ok) return answer
       const parsed = settleResponseSchema.safeParse(answer.json)
       if (!parsed.success) return malformed('settle', answer.status, answer.json)
@@ -315,9 +317,9 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
       return { ok: true, response: parsed.data }
     },
 
-    async release(call: FacilitatorCall): Promise<void> {
+    async release(call: FacilitatorCall, context?: CallContext): Promise<void> {
       if (!(await hasExtension(tollgateExtensions.release))) return
-      await exchange('release', await bodyOf(call))
+      await exchange('release', await bodyOf(call), context)
     },
 
     deliveryClaims: () => hasExtension(tollgateExtensions.delivery),
