@@ -12,6 +12,7 @@ import {
 } from '@tollgate/facilitator'
 import { createPostgresStore } from '@tollgate/store-postgres'
 import { createSqliteStore } from '@tollgate/store-sqlite'
+import type { DestinationStream } from 'pino'
 import { type Address, createPublicClient, http, type Transport } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { type CreateAppOptions, createApp, createOpsApp } from './app.ts'
@@ -75,6 +76,8 @@ export type StartFacilitatorOptions = {
   logError?: (error: unknown) => void
   /** Structured JSON logs. Default: pino on stdout at `config.logLevel`, secrets redacted. */
   logger?: Logger
+  /** Where the default logger writes (tests capture it). Default: stdout. */
+  logDestination?: DestinationStream
   /**
    * Who may read `/metrics` and `/ready` details on the main port. Default: the `admin` scope of
    * the caller set by the auth middleware (see `hasAdminScope`).
@@ -128,6 +131,7 @@ export async function startFacilitator(
     logError: logErrorOption,
     nodeId,
     logger: loggerOption,
+    logDestination,
     requireAdmin,
   }: StartFacilitatorOptions = {},
 ): Promise<RunningFacilitator> {
@@ -143,6 +147,7 @@ export async function startFacilitator(
         ...config.networks.map(({ rpcUrl }) => rpcUrl),
         ...(config.databaseUrl ? [config.databaseUrl] : []),
       ],
+      ...(logDestination ? { destination: logDestination } : {}),
     })
   const logError = logErrorOption ?? ((error: unknown) => logger.error({ err: error }, 'unexpected error'))
   const metrics = createMetrics({ now: now ?? (() => BigInt(Math.floor(Date.now() / 1000))) })
