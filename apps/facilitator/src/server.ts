@@ -57,6 +57,9 @@ function closeServer(server: NodeServer): Promise<void> {
   })
 }
 
+const openConnections = (server: NodeServer) =>
+  new Promise<number>((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)))
+
 const urlOf = (hostname: string, server: NodeServer) => {
   const { port } = server.address() as AddressInfo
   return { url: `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`, port }
@@ -322,6 +325,10 @@ export async function startFacilitator(
               ? 'shutdown: drained, stopping'
               : 'shutdown: timed out; unmined settlements are journaled for the next start',
           )
+          // Linger (up to 2 s): keep answering 503 with `Connection: close`, so keep-alive clients
+          // are told to go away on an answer instead of finding their idle connection reset.
+          const lingerUntil = Math.min(deadline, Date.now() + 2_000)
+          while (Date.now() < lingerUntil && (await openConnections(server)) > 0) await sleep(25)
           await stop()
           return { drained }
         })()
