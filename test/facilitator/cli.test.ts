@@ -133,3 +133,10 @@ describe('tollgate-facilitator --help and --config', () => {
     expect(error).toMatchObject({ code: 2 })
   })
 })
+
+test('behavior: the service README names every option of the schema', async () => {
+  const { readFileSync } = await import('node:fs')
+  const { describeOptions } = await import('../../apps/facilitator/src/config.ts')
+  const readme = readFileSync(join(import.meta.dirname, '../../apps/facilitator/README.md'), 'utf8')
+  for (const { name } of describeOptions()) expect(readme, name).toContain(`\`${name}\``)
+})
