@@ -1,13 +1,14 @@
 /**
  * Settlement throughput on a real anvil: 1,000 concurrent settlements through one node and one
  * signer land exactly once with no nonce error; a four-signer pool spreads work and reports its
- * signers on /health; the gas policy refuses payments not worth their gas.
+ * signers on /ready (admin); the gas policy refuses payments not worth their gas.
  */
 import { createFacilitator, createMemoryStore } from '@tollgate/facilitator'
 import type { Address, Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createApp } from '../../apps/facilitator/src/app.ts'
 import { createNativeRecover } from '../../apps/facilitator/src/nativeRecover.ts'
+import { checkReady } from '../../apps/facilitator/src/ready.ts'
 import { testUsdc } from '../chain/contracts/artifacts.ts'
 import { type Fixture, startFixture } from '../facilitator/fixture.ts'
 
@@ -62,7 +63,7 @@ describe('engine throughput', () => {
     expect(await f.facilitator.store.list({ states: ['settled'], limit: 2_000 })).toHaveLength(1_000 + 0)
   }, 58_000)
 
-  test('a four-signer pool spreads settlements over every signer and reports them on /health', async () => {
+  test('a four-signer pool spreads settlements over every signer and reports them on /ready (admin)', async () => {
     const signers = f.chain.accounts.payers.slice(4, 8) // dev keys with ETH; they sign no authorizations here
     const payers = f.chain.accounts.payers.slice(0, 4)
     const pooled = createFacilitator(
@@ -73,7 +74,10 @@ describe('engine throughput', () => {
       { recover: createNativeRecover(), pollingIntervalMs: 50, receiptTimeoutMs: 30_000 },
     )
     try {
-      const app = createApp(pooled)
+      const app = createApp(pooled, {
+        requireAdmin: () => true,
+        ready: () => checkReady(pooled, { minBalance: 10n ** 15n }),
+      })
       const before = await Promise.all(signers.map((signer) => txCount(signer.address)))
       const payloads = (
         await Promise.all(payers.map((payer) => Promise.all(Array.from({ length: 50 }, () => f.sign(payer)))))
@@ -95,13 +99,15 @@ describe('engine throughput', () => {
       expect(used.reduce((a, b) => a + b, 0)).toBe(200)
       for (const count of used) expect(count).toBeGreaterThan(20)
 
-      const health = (await (await app.request('/health')).json()) as {
-        signers: Record<string, string[]>
-        signerStatus: { address: string; balance: string | null; inFlight: number; low: boolean; leased: boolean }[]
+      // The signers' state is on /ready for admin (the public /health says only up or down).
+      const ready = (await (await app.request('/ready')).json()) as {
+        ready: boolean
+        signers: { address: string; balance: string | null; inFlight: number; low: boolean; leased: boolean }[]
       }
-      expect(health.signers['eip155:*']).toEqual(signers.map((signer) => signer.address))
-      expect(health.signerStatus).toHaveLength(4)
-      for (const status of health.signerStatus) {
+      expect(ready.ready).toBe(true)
+      expect(ready.signers.map((signer) => signer.address)).toEqual(signers.map((signer) => signer.address))
+      expect(ready.signers).toHaveLength(4)
+      for (const status of ready.signers) {
         expect(status).toMatchObject({ inFlight: 0, low: false, leased: true })
         expect(BigInt(status.balance ?? '0')).toBeGreaterThan(10n ** 18n)
       }

@@ -73,7 +73,7 @@ describe('tollgate-facilitator', () => {
       })
       child.stdout?.on('data', (chunk: string) => {
         output += chunk
-        const match = /listening on (http:\/\/\S+)[\s\S]*networks [^\n]+\n/.exec(output)
+        const match = /"msg":"listening"/.test(output) ? /"url":"(http:\/\/[^"]+)"/.exec(output) : null
         if (match?.[1]) resolve(match[1])
       })
       child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)))
@@ -87,4 +87,58 @@ describe('tollgate-facilitator', () => {
     expect(await exited).toBe(0)
     children.delete(child)
   })
+})
+
+describe('tollgate-facilitator --help and --config', () => {
+  test('behavior: --help lists every option of the schema with the default the schema gives', async () => {
+    const { options, patternOptions, describeOptions } = await import('../../apps/facilitator/src/config.ts')
+    const { stdout } = await run(process.execPath, [bin, '--help'])
+    const names = [...Object.keys(options), ...Object.keys(patternOptions)]
+    expect(names.length).toBeGreaterThanOrEqual(28)
+    for (const { name, default: shown } of describeOptions()) {
+      const line = stdout.split('\n').find((text) => text.trimStart().startsWith(`${name} `))
+      expect(line, name).toBeDefined()
+      expect(line, name).toContain(`(default: ${shown})`)
+    }
+    for (const name of names) expect(stdout, name).toContain(name)
+    // Defaults come from the schema: a few spelled out.
+    expect(stdout).toMatch(/TOLLGATE_PORT +.*\(default: 4020\)/)
+    expect(stdout).toMatch(/TOLLGATE_MAX_FEE_PER_GAS +.*\(default: 100000000000\)/)
+    expect(stdout).toMatch(/TOLLGATE_SIGNER_KEY +.*\(default: required\)/)
+  })
+
+  test('behavior: --config reads the same keys from a JSON file; the environment wins; unknown keys are refused', async () => {
+    const { writeFileSync } = await import('node:fs')
+    const { environmentFrom } = await import('../../apps/facilitator/src/cli.ts')
+    const { parseConfig } = await import('../../apps/facilitator/src/config.ts')
+    const path = join(dataDir, 'config.json')
+    writeFileSync(
+      path,
+      JSON.stringify({
+        TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+        TOLLGATE_RPC_URL_8453: 'http://127.0.0.1:8545',
+        TOLLGATE_PORT: 4100,
+        TOLLGATE_BATCH_SIZE: 20,
+      }),
+    )
+    const { readFileSync } = await import('node:fs')
+    const read = (file: string) => readFileSync(file, 'utf8')
+    const config = parseConfig(environmentFrom(['--config', path], { TOLLGATE_PORT: '4200' }, read))
+    expect(config).toMatchObject({ port: 4200, batch: { maxSize: 20 } })
+    expect(parseConfig(environmentFrom([`--config=${path}`], {}, read)).port).toBe(4100)
+    writeFileSync(path, JSON.stringify({ TOLLGATE_PROT: 1 }))
+    expect(() => environmentFrom(['--config', path], {}, read)).toThrow(/unknown option TOLLGATE_PROT/)
+    expect(() => environmentFrom(['--verbose'], {}, read)).toThrow(/Unknown argument: --verbose/)
+    const error = await run(process.execPath, [bin, '--bogus'], { env: cleanEnv() }).catch(
+      (e: { code: number; stderr: string }) => e,
+    )
+    expect(error).toMatchObject({ code: 2 })
+  })
+})
+
+test('behavior: the service README names every option of the schema', async () => {
+  const { readFileSync } = await import('node:fs')
+  const { describeOptions } = await import('../../apps/facilitator/src/config.ts')
+  const readme = readFileSync(join(import.meta.dirname, '../../apps/facilitator/README.md'), 'utf8')
+  for (const { name } of describeOptions()) expect(readme, name).toContain(`\`${name}\``)
 })

@@ -59,6 +59,7 @@ export async function startTestFacilitator(
         TOLLGATE_NETWORKS: chain.network,
         [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
         TOLLGATE_DATA_DIR: dataDir,
+        TOLLGATE_LOG_LEVEL: 'silent',
         ...env,
       },
       { logError: () => {}, apiKeys },

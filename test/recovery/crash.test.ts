@@ -80,10 +80,10 @@ async function startChild(): Promise<ChildProcess> {
     })
     started.stdout?.on('data', (chunk: string) => {
       output += chunk
-      if (/networks [^\n]+\n/.test(output)) resolve()
+      if (/"msg":"listening"/.test(output)) resolve()
     })
     started.stdout?.on('data', (chunk: string) => {
-      for (const match of chunk.matchAll(/reconciled (\{[^\n]*\})/g)) {
+      for (const match of chunk.matchAll(/"reconciled":(\{[^}\n]*\})/g)) {
         let counts: Record<string, number>
         try {
           counts = JSON.parse(match[1] as string) as Record<string, number>

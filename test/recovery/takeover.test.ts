@@ -84,7 +84,7 @@ async function startChild(local: LocalChain): Promise<ChildProcess> {
     })
     started.stdout?.on('data', (chunk: string) => {
       output += chunk
-      if (/networks [^\n]+\n/.test(output)) resolve()
+      if (/"msg":"listening"/.test(output)) resolve()
     })
     started.once('exit', (code) => reject(new Error(`facilitator exited ${code}: ${output}${log}`)))
   })

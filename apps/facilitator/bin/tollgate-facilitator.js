@@ -1,58 +1,25 @@
 #!/usr/bin/env node
-// The tollgate-facilitator CLI: prints help, or runs src/node.ts through tsx (the sources are TypeScript).
-const help = `tollgate-facilitator: a self-hosted x402 facilitator (exact scheme, EIP-3009 USDC on Base).
-
-Usage: tollgate-facilitator [--help] [--version]
-       tollgate-facilitator keys create|list|revoke ...   API keys (see: keys --help)
-
-Configuration comes from environment variables:
-  TOLLGATE_SIGNER_KEY            settlement signer private key, 0x + 64 hex digits (required; never logged)
-  TOLLGATE_NETWORKS              comma-separated CAIP-2 ids or v1 names (default: eip155:8453)
-  TOLLGATE_RPC_URL_<chainId>     http(s) RPC URL for each enabled network, e.g. TOLLGATE_RPC_URL_8453 (required)
-  TOLLGATE_HOST                  listen address (default: 127.0.0.1)
-  TOLLGATE_PORT                  listen port (default: 4020; 0 picks a free port)
-  TOLLGATE_DATA_DIR              directory of the SQLite ledger (default: ./.data)
-  TOLLGATE_DATABASE_URL          postgres://… : the ledger on PostgreSQL, shared by several nodes (default: none, SQLite; never logged)
-  TOLLGATE_DATABASE_SCHEMA       PostgreSQL schema of the ledger (default: public)
-  TOLLGATE_RESERVATION_SECONDS   how long a /verify reservation is held (default: 120)
-  TOLLGATE_EIP6492_FACTORIES     comma-separated ERC-6492 factory allowlist (default: none)
-  TOLLGATE_RECEIPT_TIMEOUT_MS    how long /settle waits for a receipt before settlement_pending (default: 30000)
-  TOLLGATE_POLLING_INTERVAL_MS   receipt polling interval (default: 250)
-  TOLLGATE_RECONCILE_INTERVAL_MS how often the reconciler finishes non-final ledger rows (default: 30000; 0: at start only)
-  TOLLGATE_RECONCILE_STALE_SECONDS  age at which an unclaimed settling row is given back to reserved (default: 60)
-  TOLLGATE_SIGNER_LEASE_SECONDS  signer lease on a shared (PostgreSQL) ledger, fenced, renewed every quarter of it (default: 6)
-  TOLLGATE_NODE_ID               this node's stable id on a shared ledger: a restart under it takes its lease at once (default: random)
-  TOLLGATE_AUTH                  on: /verify /settle /release need an API key or a JWT; off: no auth, local development only (default: on)
-  TOLLGATE_AUTH_JWKS_FILE        JWKS of the public keys JWTs may be signed with, each with scopes and payTo (default: none: API keys only)
-  TOLLGATE_AUTH_JWT_HOST         the host a JWT's uris claim must name (default: the request's Host header)
-  TOLLGATE_AUTH_KEY_CACHE_MS     how long a found API key is remembered; a revocation takes at most this long (default: 5000)
-
-Endpoints: POST /verify, POST /settle, GET /supported, GET /health.
-`
+// The tollgate-facilitator CLI: prints help (generated from the configuration schema in src/config.ts),
+// manages API keys (`keys create|list|revoke`), or runs src/node.ts through tsx (the sources are TypeScript).
 const args = process.argv.slice(2)
-if (args[0] === 'keys') {
-  // API keys: created (shown once), listed and revoked where the ledger is.
-  const { register } = await import('tsx/esm/api')
-  register()
-  const { runKeysCommand } = await import('../src/keys.ts')
-  const out = (text) => process.stdout.write(text)
-  const err = (text) => process.stderr.write(text)
-  process.exit(await runKeysCommand(args.slice(1), { env: process.env, out, err }))
-}
-if (args.includes('--help') || args.includes('-h')) {
-  process.stdout.write(help)
-  process.exit(0)
-}
 if (args.includes('--version') || args.includes('-v')) {
   const { readFileSync } = await import('node:fs')
   const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${manifest.version}\n`)
   process.exit(0)
 }
-if (args.length > 0) {
-  process.stderr.write(`Unknown argument: ${args[0]}\n\n${help}`)
-  process.exit(2)
-}
 const { register } = await import('tsx/esm/api')
 register()
+if (args[0] === 'keys') {
+  // API keys: created (shown once), listed and revoked where the ledger is.
+  const { runKeysCommand } = await import('../src/keys.ts')
+  const out = (text) => process.stdout.write(text)
+  const err = (text) => process.stderr.write(text)
+  process.exit(await runKeysCommand(args.slice(1), { env: process.env, out, err }))
+}
+if (args.includes('--help') || args.includes('-h')) {
+  const { helpText } = await import('../src/cli.ts')
+  process.stdout.write(helpText())
+  process.exit(0)
+}
 await import('../src/node.ts')

@@ -1,9 +1,11 @@
 /** The HTTP surface without a chain: shapes, 400s, 404s and onError. */
 import { createFacilitator, createMemoryStore, type Facilitator } from '@tollgate/facilitator'
+import { errorInfo } from '@tollgate/protocol'
 import { createPublicClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, describe, expect, test } from 'vitest'
 import { createApp } from './app.ts'
+import { createMetrics } from './metrics.ts'
 
 // anvil dev account #0: a public test key.
 const account = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
@@ -65,22 +67,66 @@ describe('createApp', () => {
     `)
   })
 
-  test('behavior: GET /health', async () => {
+  test('behavior: GET /health says only up or down: no signer address, balance or in-flight count', async () => {
     const response = await app.request('/health')
-    expect(await response.json()).toEqual({
-      status: 'ok',
-      networks: ['eip155:8453', 'eip155:84532'],
-      signers: { 'eip155:*': [account.address] },
-      // Balances are read in the background on first use: unknown (null) until then.
-      signerStatus: ['eip155:8453', 'eip155:84532'].map((network) => ({
-        network,
-        address: account.address,
-        balance: null,
-        inFlight: 0,
-        low: false,
-        leased: true,
-      })),
+    expect(response.status).toBe(200)
+    const text = await response.text()
+    expect(JSON.parse(text)).toEqual({ status: 'up' })
+    expect(text.toLowerCase()).not.toContain(account.address.slice(2).toLowerCase())
+    expect(text).not.toMatch(/balance|inFlight|signer|leased/i)
+    let draining = true
+    const shutting = createApp(facilitator, { logError: () => undefined, draining: () => draining })
+    expect((await shutting.request('/health')).status).toBe(503)
+    expect(await (await shutting.request('/health')).json()).toEqual({ status: 'down' })
+    draining = false
+    expect((await shutting.request('/health')).status).toBe(200)
+  })
+
+  test('behavior: while draining, /verify /settle /release answer 503 facilitator_unavailable (retryable) with Retry-After', async () => {
+    const shutting = createApp(facilitator, { logError: () => undefined, draining: () => true })
+    for (const path of ['/verify', '/settle', '/release']) {
+      const response = await shutting.request(path, { method: 'POST', body: '{}' })
+      expect(response.status).toBe(503)
+      expect(response.headers.get('retry-after')).toBe('1')
+      expect(await response.json()).toEqual({
+        error: 'facilitator_unavailable',
+        message: 'The facilitator is shutting down; retry.',
+      })
+      expect(errorInfo('facilitator_unavailable').class).toBe('retryable')
+    }
+  })
+
+  test('behavior: /ready is 200/503 for anyone, details and signer state only for admin; /metrics admin only', async () => {
+    const readiness = { ready: false, checks: { accepting: { ok: true }, store: { ok: true }, rpc: {}, signer: {} } }
+    let admin = false
+    const metrics = createMetrics({ now: () => 0n })
+    const guarded = createApp(facilitator, {
+      logError: () => undefined,
+      ready: async () => readiness,
+      metrics,
+      requireAdmin: () => admin,
     })
+    const outsider = await guarded.request('/ready')
+    expect(outsider.status).toBe(503)
+    expect(await outsider.json()).toEqual({ ready: false })
+    expect((await guarded.request('/metrics')).status).toBe(403)
+    admin = true
+    const inside = (await (await guarded.request('/ready')).json()) as Record<string, unknown>
+    expect(inside).toMatchObject({ ready: false, checks: readiness.checks })
+    expect(inside.signers).toContainEqual(expect.objectContaining({ address: account.address, network: 'eip155:8453' }))
+    const scraped = await guarded.request('/metrics')
+    expect(scraped.status).toBe(200)
+    expect(await scraped.text()).toContain('tollgate_verify_total')
+    // Without auth wired, the default guard is the caller's admin scope: nobody has it.
+    const unwired = createApp(facilitator, { logError: () => undefined, metrics, ready: async () => readiness })
+    expect((await unwired.request('/metrics')).status).toBe(403)
+  })
+
+  test("behavior: every answer carries X-Request-Id: the caller's when plain, else a new one", async () => {
+    const kept = await app.request('/supported', { headers: { 'x-request-id': 'buyer-req.42' } })
+    expect(kept.headers.get('x-request-id')).toBe('buyer-req.42')
+    const replaced = await app.request('/supported', { headers: { 'x-request-id': 'not plain: {json}' } })
+    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
   })
 
   test('behavior: malformed bodies are 400 with a code on every POST endpoint', async () => {

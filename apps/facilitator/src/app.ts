@@ -3,28 +3,60 @@ import { type Facilitator, release, releaseExtension, settle, supported, verify 
 import { type ErrorCode, tollgateExtensions } from '@tollgate/protocol'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { type Authenticate, authFailures, mayActFor, requireCaller } from './auth.ts'
+import type { Logger } from './logger.ts'
+import type { Metrics } from './metrics.ts'
 import type { RateLimit } from './rateLimit.ts'
+import type { Readiness } from './ready.ts'
 
 export type CreateAppOptions = {
   /** Largest accepted request body, in bytes. Default `65536`. */
   maxBodyBytes?: number
-  /** Where unexpected errors are reported (never to the client). Default `console.error`. */
+  /** Where unexpected errors are reported (never to the client). Default `logger.error`, else `console.error`. */
   logError?: (error: unknown) => void
-  // --- rate limits (issue 9, item 3) ---
   /**
    * Rate limiting (see `createRateLimit`): the limit per client address before every route but the
    * exempt ones (so guessing keys is limited too), the limit per API key after authentication has set
    * `c.get('caller')`. Default: none.
    */
   rateLimit?: Pick<RateLimit, 'byAddress' | 'byKey'>
-  // --- end rate limits ---
   /**
    * Who may call `/verify`, `/settle` and `/release` (API keys and JWTs, see auth.ts): each route
    * needs its scope and a payTo on the caller's list; the caller is `c.var.caller`. Default: none,
    * every caller is let through (the service always passes one unless `TOLLGATE_AUTH=off`).
    */
   authenticate?: Authenticate
+  // ---- operations (metrics, logs, readiness, shutdown) ----
+  /** Structured logs: one line per `/verify` and `/settle` outcome with its request id. Default: none. */
+  logger?: Logger
+  /** Request outcomes and latencies; `GET /metrics` serves it (admin only). Default: no `/metrics`. */
+  metrics?: Metrics
+  /** Readiness checks behind `GET /ready`. Default: no `/ready`. */
+  ready?: () => Promise<Readiness>
+  /**
+   * Whether the caller may see `/metrics` and `/ready` details: the `admin` scope. Default: the
+   * caller the auth middleware set (`c.get('caller')`) has the `admin` scope; without auth nobody
+   * does (use the separate metrics listener, `TOLLGATE_METRICS_PORT`).
+   */
+  requireAdmin?: (c: Context) => boolean | Promise<boolean>
+  /** `true` once shutdown began: new `/verify`, `/settle` and `/release` answer 503, retryable. */
+  draining?: () => boolean
 }
+
+/** The `admin` scope of the caller set by the auth middleware (`c.get('caller')`), if any. */
+export function hasAdminScope(c: Context): boolean {
+  const caller = (c.get as (key: string) => unknown)('caller') as { scopes?: readonly string[] } | undefined
+  return caller?.scopes?.includes('admin') === true
+}
+
+/** An incoming `X-Request-Id` is kept when it is short and plain; otherwise a new one is made. */
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** The outcome code of a route's answer, for logs and metrics. */
+const verifyOutcome = (result: Awaited<ReturnType<typeof verify>>) =>
+  result.ok ? (result.response.isValid ? 'valid' : (result.response.invalidReason ?? 'invalid')) : result.code
+const settleOutcome = (result: Awaited<ReturnType<typeof settle>>) =>
+  result.ok ? (result.response.success ? 'settled' : (result.response.errorReason ?? 'failed')) : result.code
+// ---- end operations ----
 
 type Failure = { error: ErrorCode | 'not_found'; message: string }
 
@@ -104,8 +136,11 @@ async function readJson(c: Context, max: number): Promise<Body> {
  *   back (`reserved -> released`) and answers `{ released: true | false }`.
  * - `GET /supported`: v2 kinds for enabled CAIP-2 networks, v1 kinds for their v1 names,
  *   `extensions: ['tollgate-release']`, `signers: { "eip155:*": [...] }`.
- * - `GET /health`: `{ status: 'ok', networks, signers, signerStatus }` (per signer: network, address,
- *   balance in wei as a decimal string or `null` before the first read, in-flight count, low, leased).
+ * - `GET /health`: `{ status: 'up' }`, or 503 `{ status: 'down' }` while shutting down. Nothing else.
+ * - `GET /ready` (with `ready`): 200 or 503 `{ ready }`; for admin also the checks and per signer
+ *   network, address, balance (wei, decimal string), in-flight count, low, leased.
+ * - `GET /metrics` (with `metrics`): Prometheus text, admin only (403 otherwise).
+ * - Every answer carries `X-Request-Id` (the caller's, when plain, or a new one).
  *
  * One `onError`: `{ error, message }` with no stack trace.
  *
@@ -117,9 +152,42 @@ async function readJson(c: Context, max: number): Promise<Body> {
  */
 export function createApp(
   facilitator: Facilitator,
-  { maxBodyBytes = 65_536, logError = console.error, rateLimit, authenticate }: CreateAppOptions = {},
-): Hono {
-  const app = new Hono()
+  {
+    maxBodyBytes = 65_536,
+    logger,
+    logError = logger ? (error: unknown) => logger.error({ err: error }, 'unexpected error') : console.error,
+    metrics,
+    ready,
+    requireAdmin = hasAdminScope,
+    draining = () => false,
+    rateLimit,
+    authenticate,
+  }: CreateAppOptions = {},
+): Hono<{ Variables: { requestId: string } }> {
+  const app = new Hono<{ Variables: { requestId: string } }>()
+
+  // ---- operations: request id, shutdown refusal ----
+  app.use('*', async function requestIdMiddleware(c, next) {
+    const incoming = c.req.header('x-request-id')
+    const requestId = incoming && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID()
+    c.set('requestId', requestId)
+    await next()
+    c.res.headers.set('X-Request-Id', requestId)
+  })
+  for (const path of ['/verify', '/settle', '/release']) {
+    app.post(path, async function drainingGuard(c, next) {
+      if (!draining()) return next()
+      c.header('Retry-After', '1')
+      c.header('Connection', 'close')
+      return c.json(
+        { error: 'facilitator_unavailable', message: 'The facilitator is shutting down; retry.' } satisfies Failure,
+        503,
+      )
+    })
+  }
+  // ---- end operations ----
+
+  // ---- auth and rate limits ----
   const open: MiddlewareHandler = async function noAuth(_c, next) {
     await next()
   }
@@ -129,25 +197,52 @@ export function createApp(
   /** The payTo check: a caller (when auth is on) acts only for the payees on its list. */
   const forbidden = (c: Context, body: unknown) =>
     mayActFor(c.get('caller'), body) ? undefined : c.json(authFailures.forbiddenPayTo, 403)
-  // --- rate limits (issue 9, item 3) ---
   if (rateLimit) app.use('*', rateLimit.byAddress)
-  // --- end rate limits ---
+  // ---- end auth and rate limits ----
 
   app.post('/verify', authenticated('verify'), limitByKey, async function verifyRoute(c) {
+    const started = performance.now()
     const read = await readJson(c, maxBodyBytes)
-    if (!read.ok) return badRequest(c, read.code, read.message)
-    const refused = forbidden(c, read.body)
+    const refused = read.ok ? forbidden(c, read.body) : undefined
     if (refused) return refused
-    const result = await verify(facilitator, read.body)
+    const result = read.ok ? await verify(facilitator, read.body) : read
+    const outcome = verifyOutcome(result)
+    const seconds = (performance.now() - started) / 1000
+    metrics?.verified(outcome, seconds)
+    logger?.info(
+      {
+        requestId: c.get('requestId'),
+        route: 'verify',
+        outcome,
+        payer: result.ok ? result.response.payer : undefined,
+        ms: Math.round(seconds * 1000),
+      },
+      'verify',
+    )
     return result.ok ? c.json(result.response) : badRequest(c, result.code, result.message)
   })
 
   app.post('/settle', authenticated('settle'), limitByKey, async function settleRoute(c) {
+    const started = performance.now()
     const read = await readJson(c, maxBodyBytes)
-    if (!read.ok) return badRequest(c, read.code, read.message)
-    const refused = forbidden(c, read.body)
+    const refused = read.ok ? forbidden(c, read.body) : undefined
     if (refused) return refused
-    const result = await settle(facilitator, read.body)
+    const result = read.ok ? await settle(facilitator, read.body) : read
+    const outcome = settleOutcome(result)
+    const seconds = (performance.now() - started) / 1000
+    metrics?.settled(outcome, seconds)
+    logger?.info(
+      {
+        requestId: c.get('requestId'),
+        route: 'settle',
+        outcome,
+        payer: result.ok ? result.response.payer : undefined,
+        network: result.ok ? result.response.network : undefined,
+        transaction: result.ok && result.response.transaction ? result.response.transaction : undefined,
+        ms: Math.round(seconds * 1000),
+      },
+      'settle',
+    )
     return result.ok ? c.json(result.response) : badRequest(c, result.code, result.message)
   })
 
@@ -165,24 +260,31 @@ export function createApp(
     return c.json({ ...answer, extensions: [...answer.extensions, releaseExtension, tollgateExtensions.delivery] })
   })
 
+  // ---- operations: health, readiness, metrics ----
+  // Public liveness: up or down, nothing else (no addresses, balances or counts).
   app.get('/health', function healthRoute(c) {
-    const { kinds, signers } = supported(facilitator)
-    return c.json({
-      status: 'ok',
-      networks: kinds.filter((kind) => kind.x402Version === 2).map((kind) => kind.network),
-      signers,
-      signerStatus: [...facilitator.networks.values()].flatMap(({ network, settler }) =>
-        settler.signers().map(({ address, balance, inFlight, low, leased }) => ({
-          network,
-          address,
-          balance: balance === undefined ? null : balance.toString(),
-          inFlight,
-          low,
-          leased,
-        })),
-      ),
-    })
+    return draining() ? c.json({ status: 'down' }, 503) : c.json({ status: 'up' })
   })
+
+  if (ready) {
+    // 200 or 503 for anyone; the checks (and the signers' state) only for admin.
+    app.get('/ready', async function readyRoute(c) {
+      const readiness = await ready()
+      const status = readiness.ready ? 200 : 503
+      if (!(await requireAdmin(c))) return c.json({ ready: readiness.ready }, status)
+      return c.json({ ...readiness, signers: signerDetails(facilitator) }, status)
+    })
+  }
+
+  if (metrics) {
+    app.get('/metrics', async function metricsRoute(c) {
+      if (!(await requireAdmin(c))) {
+        return c.json({ error: 'forbidden', message: 'The admin scope is required.' }, 403)
+      }
+      return c.body(await metrics.render(), 200, { 'content-type': metrics.contentType })
+    })
+  }
+  // ---- end operations ----
 
   app.notFound((c) =>
     c.json({ error: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } satisfies Failure, 404),
@@ -194,5 +296,38 @@ export function createApp(
     return c.json({ error: code, message: 'Internal error.' } satisfies Failure, 500)
   })
 
+  return app
+}
+
+/** Per signer: network, address, balance (wei as a decimal string, `null` before the first read), in flight, low, leased. */
+export function signerDetails(facilitator: Facilitator) {
+  return [...facilitator.networks.values()].flatMap(({ network, settler }) =>
+    settler.signers().map(({ address, balance, inFlight, low, leased }) => ({
+      network,
+      address,
+      balance: balance === undefined ? null : balance.toString(),
+      inFlight,
+      low,
+      leased,
+    })),
+  )
+}
+
+/**
+ * The operations app of the separate metrics listener (`TOLLGATE_METRICS_PORT`, loopback by
+ * default): `GET /metrics` and `GET /ready` with details, without auth: whoever reaches that
+ * address is the operator.
+ */
+export function createOpsApp(
+  facilitator: Facilitator,
+  { metrics, ready }: { metrics: Metrics; ready: () => Promise<Readiness> },
+): Hono {
+  const app = new Hono()
+  app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }))
+  app.get('/ready', async (c) => {
+    const readiness = await ready()
+    return c.json({ ...readiness, signers: signerDetails(facilitator) }, readiness.ready ? 200 : 503)
+  })
+  app.notFound((c) => c.json({ error: 'not_found', message: 'Only GET /metrics and GET /ready here.' }, 404))
   return app
 }

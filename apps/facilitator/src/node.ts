@@ -1,29 +1,62 @@
 /**
- * The Node entry of the facilitator service: reads `process.env` once, starts the server, and
- * stops it cleanly on SIGINT/SIGTERM. Run through `bin/tollgate-facilitator.js` (tsx).
+ * The Node entry of the facilitator service: reads the configuration once (environment, or
+ * `--config path.json` under it), starts the server, logs JSON lines to stdout, and on SIGTERM or
+ * SIGINT shuts down gracefully (stops taking work, finishes what is in flight) and exits 0. Run
+ * through `bin/tollgate-facilitator.js` (tsx).
  */
+import { readFileSync } from 'node:fs'
 import { isX402Error } from '@tollgate/protocol'
+import { environmentFrom, helpText } from './cli.ts'
 import { parseConfig } from './config.ts'
 
 try {
+  let env: ReturnType<typeof environmentFrom>
+  try {
+    env = environmentFrom(process.argv.slice(2), process.env, (path) => readFileSync(path, 'utf8'))
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('Unknown argument')) {
+      process.stderr.write(`${error.message}\n\n${helpText()}`)
+      process.exit(2)
+    }
+    throw error
+  }
   // Parse before loading the server's dependencies, so a bad configuration fails fast.
-  const config = parseConfig(process.env)
+  const config = parseConfig(env)
   const { startFacilitator } = await import('./server.ts')
   const running = await startFacilitator(config)
-  const networks = config.networks.map(({ network }) => network).join(', ')
-  console.log(`tollgate-facilitator listening on ${running.url}`)
-  console.log(`  signer   ${running.signer}`)
-  console.log(`  ledger   ${config.dataDir}`)
-  console.log(`  networks ${networks}`)
+  const { logger } = running
+  logger.info(
+    {
+      url: running.url,
+      metricsUrl: running.metricsUrl,
+      signer: running.signer,
+      ledger: config.databaseUrl ? 'postgresql' : config.dataDir,
+      networks: config.networks.map(({ network }) => network),
+    },
+    'listening',
+  )
+  let signals = 0
   const shutdown = (signal: string) => {
-    console.log(`${signal}: stopping`)
-    running.stop().then(
+    signals++
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: stopping now')
+      running.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      )
+      return
+    }
+    logger.info({ signal }, 'shutting down')
+    running.shutdown().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
     )
   }
-  process.once('SIGINT', () => shutdown('SIGINT'))
-  process.once('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
 } catch (error) {
   console.error(isX402Error(error) || error instanceof Error ? error.message : String(error))
   process.exit(1)

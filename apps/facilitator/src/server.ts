@@ -15,15 +15,63 @@ import { createPostgresStore } from '@tollgate/store-postgres'
 import { createSqliteStore } from '@tollgate/store-sqlite'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { type Address, createPublicClient, http } from 'viem'
+import type { DestinationStream } from 'pino'
+import { type Address, createPublicClient, http, type Transport } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { ApiKeyStore } from './apiKeys.ts'
-import { createApp } from './app.ts'
+import { type CreateAppOptions, createApp, createOpsApp } from './app.ts'
 import { type Authenticate, createAuthenticate, parseJwtKeys } from './auth.ts'
 import { type Config, type Env, parseConfig } from './config.ts'
 import { openApiKeyStore } from './keys.ts'
+import { createLogger, type Logger } from './logger.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
 import { createNativeRecover } from './nativeRecover.ts'
 import { createRateLimit, type RateLimit, type RateLimitStore } from './rateLimit.ts'
+import { checkReady } from './ready.ts'
+
+// ---- operations helpers ----
+/** A viem transport that counts its failed requests by JSON-RPC method (after its own retries). */
+function countingErrors(transport: Transport, onError: (method: string) => void): Transport {
+  return ((parameters: Parameters<Transport>[0]) => {
+    const built = transport(parameters)
+    const request: typeof built.request = async (args, options) => {
+      try {
+        return await built.request(args, options)
+      } catch (error) {
+        onError(typeof args.method === 'string' ? args.method : 'unknown')
+        throw error
+      }
+    }
+    return { ...built, request }
+  }) as Transport
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+type NodeServer = ReturnType<typeof serve>
+
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number): Promise<NodeServer> {
+  return new Promise<NodeServer>((resolve, reject) => {
+    const listening = serve({ fetch, hostname, port }, () => resolve(listening))
+    listening.once('error', reject)
+  })
+}
+
+function closeServer(server: NodeServer): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve())
+    if ('closeAllConnections' in server) server.closeAllConnections()
+  })
+}
+
+const openConnections = (server: NodeServer) =>
+  new Promise<number>((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)))
+
+const urlOf = (hostname: string, server: NodeServer) => {
+  const { port } = server.address() as AddressInfo
+  return { url: `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`, port }
+}
+// ---- end operations helpers ----
 
 export type StartFacilitatorOptions = {
   /** Default: PostgreSQL at `config.databaseUrl` when set, else SQLite under `config.dataDir`. */
@@ -34,10 +82,19 @@ export type StartFacilitatorOptions = {
   recover?: RecoverAddress
   /** Seconds since the epoch. Default: the system clock. */
   now?: () => bigint
-  /** Where unexpected request errors go. Default `console.error`. */
+  /** Where unexpected request errors go. Default: the logger, at level error. */
   logError?: (error: unknown) => void
   /** The API keys. Default: beside the ledger (PostgreSQL at `config.databaseUrl`, else SQLite in `config.dataDir`); none with `TOLLGATE_AUTH=off`. Closed on stop. */
   apiKeys?: ApiKeyStore
+  /** Structured JSON logs. Default: pino on stdout at `config.logLevel`, secrets redacted. */
+  logger?: Logger
+  /** Where the default logger writes (tests capture it). Default: stdout. */
+  logDestination?: DestinationStream
+  /**
+   * Who may read `/metrics` and `/ready` details on the main port. Default: the `admin` scope of
+   * the caller set by the auth middleware (see `hasAdminScope`).
+   */
+  requireAdmin?: CreateAppOptions['requireAdmin']
 }
 
 export type RunningFacilitator = {
@@ -47,8 +104,20 @@ export type RunningFacilitator = {
   /** The settlement signer's address (the key itself is never exposed). */
   signer: Address
   facilitator: Facilitator
+  /** `http://<host>:<port>` of the metrics listener (`TOLLGATE_METRICS_PORT`), when on. */
+  metricsUrl: string | undefined
+  metrics: Metrics
+  logger: Logger
   /** Stops listening, closes open connections, stops receipt polling and closes the ledger. */
   stop(): Promise<void>
+  /**
+   * Graceful shutdown (SIGTERM): new `/verify`, `/settle` and `/release` answer 503
+   * `facilitator_unavailable` (retryable) with `Retry-After`; requests being served and settlements
+   * in flight finish, up to `config.shutdownTimeoutMs`; then {@link stop}. A settlement still
+   * unmined at the end is journaled (`submitted` with its signed transaction), so the next start
+   * of this node, or another node's reconciler, finishes it. `drained`: nothing was left running.
+   */
+  shutdown(): Promise<{ drained: boolean }>
 }
 
 const isConfig = (input: Config | Env): input is Config => Array.isArray((input as Config).networks)
@@ -67,9 +136,37 @@ const isConfig = (input: Config | Env): input is Config => Array.isArray((input 
  */
 export async function startFacilitator(
   input: Config | Env,
-  { store, recover, now, logError, nodeId, apiKeys }: StartFacilitatorOptions = {},
+  {
+    store,
+    recover,
+    now,
+    logError: logErrorOption,
+    nodeId,
+    logger: loggerOption,
+    logDestination,
+    requireAdmin,
+    apiKeys,
+  }: StartFacilitatorOptions = {},
 ): Promise<RunningFacilitator> {
   const config = isConfig(input) ? input : parseConfig(input)
+  // ---- operations: logs and metrics ----
+  const logger =
+    loggerOption ??
+    createLogger({
+      level: config.logLevel,
+      secrets: [
+        config.signerKey,
+        ...config.signerKeys,
+        ...config.networks.map(({ rpcUrl }) => rpcUrl),
+        ...(config.databaseUrl ? [config.databaseUrl] : []),
+      ],
+      ...(logDestination ? { destination: logDestination } : {}),
+    })
+  const logError = logErrorOption ?? ((error: unknown) => logger.error({ err: error }, 'unexpected error'))
+  const metrics = createMetrics({ now: now ?? (() => BigInt(Math.floor(Date.now() / 1000))) })
+  const transport = (rpcUrl: string, options: Parameters<typeof http>[1]) =>
+    countingErrors(http(rpcUrl, options), (method) => metrics.rpcError(method))
+  // ---- end operations ----
   // Auth (on unless TOLLGATE_AUTH=off): API keys beside the ledger, JWTs against the JWKS file.
   const jwtKeys = config.auth.mode === 'on' && config.auth.jwksFile ? readJwks(config.auth.jwksFile) : []
   const ledger =
@@ -131,7 +228,7 @@ export async function startFacilitator(
         accounts,
         ...(leases ? { leases } : {}),
         client: createPublicClient({
-          transport: http(rpcUrl, { batch: { batchSize: 200 }, retryCount: 1, timeout: 15_000 }),
+          transport: transport(rpcUrl, { batch: { batchSize: 200 }, retryCount: 1, timeout: 15_000 }),
         }),
       })),
     },
@@ -142,7 +239,8 @@ export async function startFacilitator(
       pollingIntervalMs: config.pollingIntervalMs,
       reservationSeconds: BigInt(config.reservationSeconds),
       ...(config.gasPolicy ? { gasPolicy: config.gasPolicy } : {}),
-      ...(config.batch ? { batch: config.batch } : {}),
+      // Always given, so that every settlement transaction's size is observed; `maxSize` 1 is off.
+      batch: { ...(config.batch ?? { maxSize: 1, maxWaitMs: 0 }), onSend: (size) => metrics.batch(size) },
       replaceAfterMs: config.replaceAfterMs,
       fees: { maxFeePerGas: config.maxFeePerGas },
       ...(now ? { now } : {}),
@@ -152,7 +250,7 @@ export async function startFacilitator(
       coolOffSeconds: BigInt(config.coolOffSeconds),
       maxInFlightPerPayer: config.maxInFlightPerPayer,
       // --- end abuse limits ---
-      logError: logError ?? ((error) => console.error(error)),
+      logError,
     },
   )
   // --- rate limits (issue 9, item 3) ---
@@ -197,8 +295,16 @@ export async function startFacilitator(
     }
   }
   // --- end rate limits ---
+  metrics.watch(facilitator)
+  let draining = false
+  const ready = () => checkReady(facilitator, { minBalance: config.readyMinBalance, draining })
   const app = createApp(facilitator, {
-    ...(logError ? { logError } : {}),
+    logError,
+    logger,
+    metrics,
+    ready,
+    draining: () => draining,
+    ...(requireAdmin ? { requireAdmin } : {}),
     ...(rateLimit ? { rateLimit } : {}),
     ...(authenticate ? { authenticate } : {}),
   })
@@ -208,7 +314,7 @@ export async function startFacilitator(
       store: facilitator.store,
       chains: config.networks.map(({ chainId, rpcUrl }) => ({
         chainId,
-        client: createPublicClient({ transport: http(rpcUrl, { retryCount: 1, timeout: 15_000 }) }),
+        client: createPublicClient({ transport: transport(rpcUrl, { retryCount: 1, timeout: 15_000 }) }),
       })),
     },
     {
@@ -218,46 +324,100 @@ export async function startFacilitator(
       // each pass, and the rows a killed node had claimed are not held from its restart for long.
       leaseSeconds: BigInt(Math.min(30, Math.max(5, Math.ceil((2 * config.reconcileIntervalMs) / 1000)))),
       staleSeconds: BigInt(config.reconcileStaleSeconds),
-      onReport: ({ examined, pending, ...changed }) => {
-        if (Object.values(changed).some((n) => n > 0)) console.log(`reconciled ${JSON.stringify(changed)}`)
+      onReport: (report) => {
+        metrics.reconciled(report)
+        const { examined, pending, ...changed } = report
+        if (Object.values(changed).some((n) => n > 0)) logger.info({ reconciled: changed }, 'reconciled')
       },
-      onError: logError ?? ((error) => console.error(error)),
+      onError: logError,
       // A payment whose transaction can no longer land is settled again from the journal.
       onRequeued: (entry, transaction) => {
-        void resettle(facilitator, entry, transaction).catch(logError ?? ((error) => console.error(error)))
+        void resettle(facilitator, entry, transaction).catch(logError)
       },
     },
   )
   try {
     // Settlements an earlier process left unmined (journaled): sent again, replaced when stuck.
     await facilitator.resume()
-    const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-      const listening = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(listening))
-      listening.once('error', reject)
-    })
-    const { port } = server.address() as AddressInfo
-    const host = config.host.includes(':') ? `[${config.host}]` : config.host
+    // Requests being served, so that shutdown waits for them.
+    let active = 0
+    const server = await listen(
+      async (request, env) => {
+        active++
+        try {
+          return await app.fetch(request, env)
+        } finally {
+          active--
+        }
+      },
+      config.host,
+      config.port,
+    )
+    const opsServer = config.metrics
+      ? await listen(
+          createOpsApp(facilitator, { metrics, ready }).fetch,
+          config.metrics.host,
+          config.metrics.port,
+        ).catch(async (error: unknown) => {
+          await closeServer(server)
+          throw error
+        })
+      : undefined
+    const { url, port } = urlOf(config.host, server)
     if (config.reconcileIntervalMs > 0) reconciler.start()
-    else void reconciler.run().catch(logError ?? ((error) => console.error(error)))
+    else void reconciler.run().catch(logError)
     let stopping: Promise<void> | undefined
+    const stop = () => {
+      draining = true
+      stopping ??= Promise.all([closeServer(server), opsServer ? closeServer(opsServer) : undefined])
+        .then(() => reconciler.stop())
+        .then(() => facilitator.close())
+        .then(() => {
+          rateLimit?.close()
+          return closeLimiterStore()
+        })
+        .then(() => keys?.close())
+      return stopping
+    }
+    let shuttingDown: Promise<{ drained: boolean }> | undefined
     return {
-      url: `http://${host}:${port}`,
+      url,
       port,
+      metricsUrl: opsServer ? urlOf(config.metrics?.host as string, opsServer).url : undefined,
+      metrics,
+      logger,
       signer: account.address,
       facilitator,
-      stop() {
-        stopping ??= new Promise<void>((resolve) => {
-          server.close(() => resolve())
-          if ('closeAllConnections' in server) server.closeAllConnections()
-        })
-          .then(() => reconciler.stop())
-          .then(() => facilitator.close())
-          .then(() => {
-            rateLimit?.close()
-            return closeLimiterStore()
-          })
-          .then(() => keys?.close())
-        return stopping
+      stop,
+      shutdown() {
+        shuttingDown ??= (async () => {
+          draining = true
+          const deadline = Date.now() + config.shutdownTimeoutMs
+          // Sent and not yet mined, on every signer of this node.
+          const unmined = () =>
+            [...facilitator.networks.values()].reduce(
+              (sum, { settler }) => sum + settler.signers().reduce((n, signer) => n + signer.inFlight, 0),
+              0,
+            )
+          const busy = () => active > 0 || facilitator.inflight.size > 0 || unmined() > 0
+          logger.info({ active, inflight: facilitator.inflight.size, unmined: unmined() }, 'shutdown: draining')
+          // Bounded: polls until nothing is being served, settled or mined here, or the deadline.
+          while (Date.now() < deadline && busy()) await sleep(25)
+          const drained = !busy()
+          logger.info(
+            { drained, active, inflight: facilitator.inflight.size, unmined: unmined() },
+            drained
+              ? 'shutdown: drained, stopping'
+              : 'shutdown: timed out; unmined settlements are journaled for the next start',
+          )
+          // Linger (up to 2 s): keep answering 503 with `Connection: close`, so keep-alive clients
+          // are told to go away on an answer instead of finding their idle connection reset.
+          const lingerUntil = Math.min(deadline, Date.now() + 2_000)
+          while (Date.now() < lingerUntil && (await openConnections(server)) > 0) await sleep(25)
+          await stop()
+          return { drained }
+        })()
+        return shuttingDown
       },
     }
   } catch (error) {
@@ -268,7 +428,6 @@ export async function startFacilitator(
   }
 }
 
-/** The JWT keys of a JWKS file; a file that cannot be read or parsed fails startup, naming the variable. */
 function readJwks(path: string) {
   try {
     return parseJwtKeys(JSON.parse(readFileSync(path, 'utf8')))

@@ -136,6 +136,8 @@ export type BatchOptions = {
   maxSize: number
   /** How long the first waiting payment waits for others, in ms. */
   maxWaitMs: number
+  /** Called with the number of payments of each settlement transaction about to be built (for metrics). */
+  onSend?: (size: number) => void
 }
 
 /** Gas a Multicall3 batch adds to its calls' limits. */
@@ -484,6 +486,7 @@ export function createSettler(
    * nonce), broadcasts, and answers each payment in order.
    */
   const send = async (all: readonly SubmitParameters[]): Promise<SubmitResult[]> => {
+    batch?.onSend?.(all.length)
     const results = new Map<SubmitParameters, SubmitResult>()
     const recorded = new Map<SubmitParameters, Hex>()
     let items = [...all]

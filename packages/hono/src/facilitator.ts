@@ -17,6 +17,13 @@ import type { Context } from 'hono'
  */
 export type FacilitatorCall = FacilitatorRequestV1 | FacilitatorRequestV2
 
+/**
+ * What a call is part of: `requestId` is the buyer request's id (its `X-Request-Id` when plain,
+ * else one made per request), sent to the facilitator as `X-Request-Id` so both sides' logs meet;
+ * `c` is the request's Hono context (so credentials may come from `c.env` on Workers).
+ */
+export type CallContext = { requestId?: string | undefined; c?: Context | undefined }
+
 /** The answer of {@link Facilitator.verify}: valid, or refused with a code. */
 export type VerifyResult =
   | { ok: true; payer?: string | undefined; response: VerifyResponse }
@@ -55,17 +62,18 @@ export type SupportedResult =
  */
 export type Facilitator = {
   /**
-   * `c`: the request being paid for, passed by the middleware (so credentials may come from
-   * `c.env` on Workers); optional for direct calls.
+   * `context`: the request being paid for, passed by the middleware: its request id (sent as
+   * `X-Request-Id`) and its Hono context `c` (so credentials may come from `c.env` on Workers);
+   * optional for direct calls.
    */
-  verify(call: FacilitatorCall, c?: Context): Promise<VerifyResult>
-  settle(call: FacilitatorCall, c?: Context): Promise<SettleResult>
+  verify(call: FacilitatorCall, context?: CallContext): Promise<VerifyResult>
+  settle(call: FacilitatorCall, context?: CallContext): Promise<SettleResult>
   supported?(c?: Context): Promise<SupportedResult>
   /**
    * Gives back the reservation `verify` took, when the handler failed and the payment was not used
    * (Tollgate extension `tollgate-release`). Optional; must not throw.
    */
-  release?(call: FacilitatorCall, c?: Context): Promise<void>
+  release?(call: FacilitatorCall, context?: CallContext): Promise<void>
   /**
    * Whether the facilitator binds the reservation and the one delivery of a payment to the call's
    * `tollgate.claim` (Tollgate extension `tollgate-delivery`): then `settle` answers `success` only to

@@ -10,6 +10,7 @@ import {
 } from '@tollgate/protocol'
 import type { Context } from 'hono'
 import {
+  type CallContext,
   type Facilitator,
   type FacilitatorCall,
   type SettleResult,
@@ -221,8 +222,8 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     return headers as Record<string, string>
   }
 
-  async function exchange(endpoint: Endpoint, body: unknown, c: Context | undefined): Promise<Exchange> {
-    const auth = await authHeaders(endpoint, c)
+  async function exchange(endpoint: Endpoint, body: unknown, context?: CallContext): Promise<Exchange> {
+    const auth = await authHeaders(endpoint, context?.c)
     if (typeof auth === 'string') return unavailable(auth)
     const timeout = timeouts[endpoint]
     // The deadline is a race we own, not only the request's signal: Node's fetch copies the
@@ -236,6 +237,7 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     const timer = setTimeout(() => controller.abort(), timeout)
     const headers = new Headers(auth)
     headers.set('accept', 'application/json')
+    if (context?.requestId) headers.set('x-request-id', context.requestId)
     let init: RequestInit = { method: 'GET', headers, signal }
     if (body !== undefined) {
       headers.set('content-type', 'application/json')
@@ -305,8 +307,8 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
   const facilitator: HttpFacilitator = {
     url: base,
 
-    async verify(call: FacilitatorCall, c?: Context): Promise<VerifyResult> {
-      const answer = await exchange('verify', await bodyOf(call, c), c)
+    async verify(call: FacilitatorCall, context?: CallContext): Promise<VerifyResult> {
+      const answer = await exchange('verify', await bodyOf(call, context?.c), context)
       if (!answer.ok) return answer
       const parsed = verifyResponseSchema.safeParse(answer.json)
       if (!parsed.success) return malformed('verify', answer.status, answer.json)
@@ -323,8 +325,8 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
       }
     },
 
-    async settle(call: FacilitatorCall, c?: Context): Promise<SettleResult> {
-      const answer = await exchange('settle', await bodyOf(call, c), c)
+    async settle(call: FacilitatorCall, context?: CallContext): Promise<SettleResult> {
+      const answer = await exchange('settle', await bodyOf(call, context?.c), context)
       if (!answer.ok) return answer
       const parsed = settleResponseSchema.safeParse(answer.json)
       if (!parsed.success) return malformed('settle', answer.status, answer.json)
@@ -335,7 +337,7 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     },
 
     async supported(c?: Context): Promise<SupportedResult> {
-      const answer = await exchange('supported', undefined, c)
+      const answer = await exchange('supported', undefined, { c })
       if (!answer.ok) return answer
       const parsed = supportedResponseSchema.safeParse(answer.json)
       if (!parsed.success || answer.status < 200 || answer.status > 299) {
@@ -344,9 +346,9 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
       return { ok: true, response: parsed.data }
     },
 
-    async release(call: FacilitatorCall, c?: Context): Promise<void> {
-      if (!(await hasExtension(tollgateExtensions.release, c))) return
-      await exchange('release', await bodyOf(call, c), c)
+    async release(call: FacilitatorCall, context?: CallContext): Promise<void> {
+      if (!(await hasExtension(tollgateExtensions.release, context?.c))) return
+      await exchange('release', await bodyOf(call, context?.c), context)
     },
 
     deliveryClaims: (c?: Context) => hasExtension(tollgateExtensions.delivery, c),

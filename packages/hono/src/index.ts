@@ -1,4 +1,11 @@
-export type { Facilitator, FacilitatorCall, SettleResult, SupportedResult, VerifyResult } from './facilitator.ts'
+export type {
+  CallContext,
+  Facilitator,
+  FacilitatorCall,
+  SettleResult,
+  SupportedResult,
+  VerifyResult,
+} from './facilitator.ts'
 export { toErrorCode } from './facilitator.ts'
 export type {
   FacilitatorAuthHeaders,

@@ -14,7 +14,7 @@ import {
 } from '@tollgate/protocol'
 import type { Context, Env, MiddlewareHandler } from 'hono'
 import { checkExactPayload } from './checkExactPayload.ts'
-import type { Facilitator, FacilitatorCall, SettleResult, VerifyResult } from './facilitator.ts'
+import type { CallContext, Facilitator, FacilitatorCall, SettleResult, VerifyResult } from './facilitator.ts'
 import { matchOffer } from './match.ts'
 import { newClaim } from './newClaim.ts'
 import type { Payment } from './payment.ts'
@@ -83,6 +83,9 @@ function paymentKey(payload: PaymentPayload, matched: QuotedOffer, header: strin
   return `${matched.v2.network} ${matched.v2.asset.toLowerCase()} ${from.toLowerCase()} ${nonce.toLowerCase()}`
 }
 
+/** An incoming `X-Request-Id` is forwarded only when short and plain. */
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
@@ -91,18 +94,22 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-async function verifySafely(facilitator: Facilitator, call: FacilitatorCall, c: Context): Promise<VerifyResult> {
+async function verifySafely(
+  facilitator: Facilitator,
+  call: FacilitatorCall,
+  context: CallContext,
+): Promise<VerifyResult> {
   try {
-    return await facilitator.verify(call, c)
+    return await facilitator.verify(call, context)
   } catch (error) {
     return { ok: false, code: 'facilitator_unavailable', reason: 'facilitator_unavailable', message: describe(error) }
   }
 }
 
 /** Gives an unused reservation back, if the facilitator can; never throws. */
-async function releaseSafely(facilitator: Facilitator, call: FacilitatorCall, c: Context): Promise<void> {
+async function releaseSafely(facilitator: Facilitator, call: FacilitatorCall, context: CallContext): Promise<void> {
   try {
-    await facilitator.release?.(call, c)
+    await facilitator.release?.(call, context)
   } catch {
     // The reservation then ends with its lease.
   }
@@ -117,9 +124,13 @@ async function deliveryClaims(facilitator: Facilitator, c: Context): Promise<boo
   }
 }
 
-async function settleSafely(facilitator: Facilitator, call: FacilitatorCall, c: Context): Promise<SettleResult> {
+async function settleSafely(
+  facilitator: Facilitator,
+  call: FacilitatorCall,
+  context: CallContext,
+): Promise<SettleResult> {
   try {
-    return await facilitator.settle(call, c)
+    return await facilitator.settle(call, context)
   } catch (error) {
     return { ok: false, code: 'facilitator_unavailable', reason: 'facilitator_unavailable', message: describe(error) }
   }
@@ -407,6 +418,12 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     const claim = unresolved.get(key) ?? newClaim()
     unresolved.delete(key)
     const tollgate = { claim }
+    // Carried to the facilitator as X-Request-Id: the buyer's own id when plain, else a new one.
+    const incomingId = c.req.header('x-request-id')
+    const context: CallContext = {
+      requestId: incomingId && requestIdPattern.test(incomingId) ? incomingId : crypto.randomUUID(),
+      c,
+    }
     const call: FacilitatorCall =
       payload.x402Version === 2
         ? { x402Version: 2, paymentPayload: payload, paymentRequirements: matched.v2, tollgate }
@@ -434,14 +451,14 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
 
     /** Settles first, then runs the handler on the facilitator's word that this request may deliver. */
     const settleThenServe = async (): Promise<Response | undefined> => {
-      const settled = await settleSafely(facilitator, call, c)
+      const settled = await settleSafely(facilitator, call, context)
       if (!settled.ok) return unsettled(settled)
       payment.payer = settled.response.payer ?? undefined
       payment.settlement = settled.response
       c.set('payment', payment)
       await next()
       // Paid, and the handler failed: give the delivery back, so the same payment is served on a retry.
-      if (c.error !== undefined || c.res.status >= 400) await releaseSafely(facilitator, call, c)
+      if (c.error !== undefined || c.res.status >= 400) await releaseSafely(facilitator, call, context)
       deliver(c, settled.response, version)
       return undefined
     }
@@ -450,7 +467,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     try {
       if (route.settle === 'before') return await settleThenServe()
 
-      const verdict = await verifySafely(facilitator, call, c)
+      const verdict = await verifySafely(facilitator, call, context)
       if (!verdict.ok) {
         // Already being settled or settled: a retry of a payment whose answer was pending. Only a
         // facilitator that binds delivery to the claim may be asked to settle it for this request.
@@ -463,10 +480,10 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       // The handler failed: nothing is charged; the reservation is given back (when the facilitator
       // supports it) so the same payment can be used again at once, else it ends with its lease.
       if (c.error !== undefined || c.res.status >= 400) {
-        await releaseSafely(facilitator, call, c)
+        await releaseSafely(facilitator, call, context)
         return
       }
-      const settled = await settleSafely(facilitator, call, c)
+      const settled = await settleSafely(facilitator, call, context)
       if (!settled.ok) {
         replace(c, unsettled(settled))
         return

@@ -1,0 +1,211 @@
+/**
+ * The service's Prometheus metrics (prom-client, a registry per service instance): request outcomes
+ * and latencies are observed by the routes, engine events by hooks, and the state (pending
+ * settlements, signer balances and nonces) is read at scrape time.
+ */
+import type { Facilitator, ReconcileReport } from '@tollgate/facilitator'
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+
+export type Metrics = {
+  registry: Registry
+  /** One `/verify` answered: `outcome` is `valid`, the invalid reason, or the 400 code. */
+  verified(outcome: string, seconds: number): void
+  /** One `/settle` answered: `outcome` is `settled`, the error reason (e.g. `settlement_pending`), or the 400 code. */
+  settled(outcome: string, seconds: number): void
+  /** A settlement transaction about to be built with `size` payments. */
+  batch(size: number): void
+  /** An RPC request that failed (after the transport's retries). */
+  rpcError(method: string): void
+  /** A reconciler pass. */
+  reconciled(report: ReconcileReport): void
+  /** Attaches the facilitator whose state is read at scrape time. */
+  watch(facilitator: Facilitator): void
+  /** The exposition text (`text/plain; version=0.0.4`). */
+  render(): Promise<string>
+  contentType: string
+}
+
+const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+/** Ledger rows looked at per scrape for the pending gauges (bounded). */
+const pendingScan = 1_000
+
+/**
+ * Builds the metrics. `tollgate_` prefix; per-request labels are bounded (outcome codes come from the
+ * error table, methods from JSON-RPC).
+ *
+ * @example
+ * const metrics = createMetrics({ now: () => BigInt(Math.floor(Date.now() / 1000)) })
+ * metrics.watch(facilitator)
+ * const text = await metrics.render()
+ */
+export function createMetrics({ now }: { now: () => bigint }): Metrics {
+  const registry = new Registry()
+  let watched: Facilitator | undefined
+  const verifyTotal = new Counter({
+    name: 'tollgate_verify_total',
+    help: '/verify answers by outcome code',
+    labelNames: ['outcome'],
+    registers: [registry],
+  })
+  const settleTotal = new Counter({
+    name: 'tollgate_settle_total',
+    help: '/settle answers by outcome code',
+    labelNames: ['outcome'],
+    registers: [registry],
+  })
+  const verifySeconds = new Histogram({
+    name: 'tollgate_verify_duration_seconds',
+    help: '/verify latency',
+    buckets: latencyBuckets,
+    registers: [registry],
+  })
+  const settleSeconds = new Histogram({
+    name: 'tollgate_settle_duration_seconds',
+    help: '/settle latency (includes the wait for the receipt)',
+    buckets: latencyBuckets,
+    registers: [registry],
+  })
+  const batchSize = new Histogram({
+    name: 'tollgate_settlement_batch_size',
+    help: 'payments per settlement transaction',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+    registers: [registry],
+  })
+  const rpcErrors = new Counter({
+    name: 'tollgate_rpc_errors_total',
+    help: 'failed RPC requests by JSON-RPC method',
+    labelNames: ['method'],
+    registers: [registry],
+  })
+  const reconcilerActions = new Counter({
+    name: 'tollgate_reconciler_actions_total',
+    help: 'ledger rows the reconciler finished or moved, by action',
+    labelNames: ['action'],
+    registers: [registry],
+  })
+  const reconcilerPasses = new Counter({
+    name: 'tollgate_reconciler_passes_total',
+    help: 'reconciler passes',
+    registers: [registry],
+  })
+  new Gauge({
+    name: 'tollgate_pending_settlements',
+    help: 'ledger rows settling or submitted (not final yet), up to 1000 looked at',
+    registers: [registry],
+    async collect() {
+      if (!watched) return
+      const rows = await watched.store.list({ states: ['settling', 'submitted'], limit: pendingScan })
+      this.set(rows.length)
+    },
+  })
+  new Gauge({
+    name: 'tollgate_pending_settlement_oldest_age_seconds',
+    help: 'age of the oldest settling or submitted ledger row (0 when none)',
+    registers: [registry],
+    async collect() {
+      if (!watched) return
+      const rows = await watched.store.list({ states: ['settling', 'submitted'], limit: pendingScan })
+      const oldest = rows.reduce<bigint | undefined>(
+        (min, row) => (min === undefined || row.createdAt < min ? row.createdAt : min),
+        undefined,
+      )
+      this.set(oldest === undefined ? 0 : Math.max(0, Number(now() - oldest)))
+    },
+  })
+  new Gauge({
+    name: 'tollgate_inflight_settlements',
+    help: 'settlements in progress in this process',
+    registers: [registry],
+    collect() {
+      if (watched) this.set(watched.inflight.size)
+    },
+  })
+  new Gauge({
+    name: 'tollgate_signer_balance_wei',
+    help: 'last read balance of each signer (wei; float)',
+    labelNames: ['network', 'signer'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const { network, settler } of watched?.networks.values() ?? []) {
+        for (const { address, balance } of settler.signers()) {
+          if (balance !== undefined) this.set({ network, signer: address }, Number(balance))
+        }
+      }
+    },
+  })
+  new Gauge({
+    name: 'tollgate_signer_leased',
+    help: 'whether this node holds the signer (1) or not (0)',
+    labelNames: ['network', 'signer'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const { network, settler } of watched?.networks.values() ?? []) {
+        for (const { address, leased } of settler.signers()) this.set({ network, signer: address }, leased ? 1 : 0)
+      }
+    },
+  })
+  new Gauge({
+    name: 'tollgate_signer_inflight',
+    help: 'settlements being sent or awaiting their receipt, per signer',
+    labelNames: ['network', 'signer'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const { network, settler } of watched?.networks.values() ?? []) {
+        for (const { address, inFlight } of settler.signers()) this.set({ network, signer: address }, inFlight)
+      }
+    },
+  })
+  new Gauge({
+    name: 'tollgate_signer_nonce',
+    help: 'transaction count of each signer on chain, by block tag (latest: mined; pending: sent)',
+    labelNames: ['network', 'signer', 'tag'],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      const reads: Promise<void>[] = []
+      for (const { network, client, settler } of watched?.networks.values() ?? []) {
+        for (const address of settler.addresses) {
+          for (const tag of ['latest', 'pending'] as const) {
+            reads.push(
+              client
+                .request({ method: 'eth_getTransactionCount', params: [address, tag] })
+                .then((count) => this.set({ network, signer: address, tag }, Number(BigInt(count as string))))
+                .catch(() => undefined), // unreachable RPC: counted by tollgate_rpc_errors_total, gauge absent
+            )
+          }
+        }
+      }
+      await Promise.all(reads)
+    },
+  })
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    verified(outcome, seconds) {
+      verifyTotal.inc({ outcome })
+      verifySeconds.observe(seconds)
+    },
+    settled(outcome, seconds) {
+      settleTotal.inc({ outcome })
+      settleSeconds.observe(seconds)
+    },
+    batch(size) {
+      batchSize.observe(size)
+    },
+    rpcError(method) {
+      rpcErrors.inc({ method })
+    },
+    reconciled({ examined, ...actions }) {
+      reconcilerPasses.inc()
+      for (const [action, n] of Object.entries(actions)) if (n > 0) reconcilerActions.inc({ action }, n)
+    },
+    watch(facilitator) {
+      watched = facilitator
+    },
+    render: () => registry.metrics(),
+  }
+}
