@@ -49,6 +49,7 @@ async function startNodes(envOf: (index: number) => Record<string, string>): Pro
             TOLLGATE_NETWORKS: chain.network,
             [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
             TOLLGATE_RATE_LIMIT_PER_MINUTE: String(limit),
+            TOLLGATE_AUTH: 'off',
             TOLLGATE_RECONCILE_INTERVAL_MS: '0',
             ...envOf(index),
           },
