@@ -68,7 +68,7 @@ export async function startFacilitator(
 ): Promise<RunningFacilitator> {
   const config = isConfig(input) ? input : parseConfig(input)
   // Auth (on unless TOLLGATE_AUTH=off): API keys beside the ledger, JWTs against the JWKS file.
-  const jwtKeys = config.auth.mode === 'on' && config.auth.jwksFile ? readJwks(config.auth.jwksFile) : []
+  const jwtKeys = config.auth.mode === 'on' && config.auth.jwksFile ? await readJwks(config.auth.jwksFile) : []
   const ledger =
     store ??
     (config.databaseUrl
@@ -212,9 +212,9 @@ export async function startFacilitator(
 }
 
 /** The JWT keys of a JWKS file; a file that cannot be read or parsed fails startup, naming the variable. */
-function readJwks(path: string) {
+async function readJwks(path: string) {
   try {
-    return parseJwtKeys(JSON.parse(readFileSync(path, 'utf8')))
+    return await parseJwtKeys(JSON.parse(readFileSync(path, 'utf8')))
   } catch (error) {
     throw new Error(`Invalid configuration: TOLLGATE_AUTH_JWKS_FILE: ${(error as Error).message}`)
   }
