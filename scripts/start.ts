@@ -49,6 +49,7 @@ console.log(
     `  curl -i -H 'Accept: text/html' '${demo.url}/weather'    # the HTML paywall`,
     `  curl ${demo.url}/                                       # routes and prices`,
     `  curl ${facilitator.url}/supported`,
+    `  TOLLGATE_DATA_DIR=${relative(process.cwd(), stack.dataDir) || stack.dataDir} node apps/facilitator/bin/tollgate-facilitator.js keys list   # the demo's API key (auth is on)`,
     `Payers: dev accounts #2-#9 hold 1,000 USDC each (keys in test/chain/accounts.ts); seller ${chain.accounts.seller.address}.`,
     `Ledger: ${relative(process.cwd(), stack.dataDir) || stack.dataDir}`,
     '',

@@ -1,4 +1,5 @@
 /** The authenticator and the JWKS parser without a chain (app.request(), memory key store). */
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import { describe, expect, test } from 'vitest'
 import { createApiKey, createMemoryApiKeyStore, hashApiKey } from './apiKeys.ts'
 import { createAuthenticate, mayActFor, parseJwtKeys } from './auth.ts'
@@ -55,18 +56,49 @@ describe('mayActFor', () => {
 
 describe('parseJwtKeys', () => {
   const ec = { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }
-  test('default: kid, scopes and payTo are required; private and other keys are refused', () => {
-    expect(parseJwtKeys({ keys: [{ ...ec, kid: 'a', scopes: ['verify'], payTo: [seller.toLowerCase()] }] })).toEqual([
-      { kid: 'a', key: { ...ec, kid: 'a' }, scopes: ['verify'], payTo: [seller] },
-    ])
-    expect(() => parseJwtKeys({ keys: [{ ...ec, scopes: ['verify'], payTo: '*' }] })).toThrow('kid is required')
-    expect(() => parseJwtKeys({ keys: [{ ...ec, kid: 'a', d: 'secret', scopes: ['verify'], payTo: '*' }] })).toThrow(
-      'a private key',
-    )
-    expect(() => parseJwtKeys({ keys: [{ kty: 'RSA', kid: 'a', scopes: ['verify'], payTo: '*' }] })).toThrow(
+  test('default: kid, scopes and payTo are required; private and other keys are refused', async () => {
+    expect(
+      await parseJwtKeys({ keys: [{ ...ec, kid: 'a', scopes: ['verify'], payTo: [seller.toLowerCase()] }] }),
+    ).toEqual([{ kid: 'a', key: { ...ec, kid: 'a' }, scopes: ['verify'], payTo: [seller] }])
+    await expect(parseJwtKeys({ keys: [{ ...ec, scopes: ['verify'], payTo: '*' }] })).rejects.toThrow('kid is required')
+    await expect(
+      parseJwtKeys({ keys: [{ ...ec, kid: 'a', d: 'secret', scopes: ['verify'], payTo: '*' }] }),
+    ).rejects.toThrow('a private key')
+    await expect(parseJwtKeys({ keys: [{ kty: 'RSA', kid: 'a', scopes: ['verify'], payTo: '*' }] })).rejects.toThrow(
       'expected an EC P-256 or OKP Ed25519 key',
     )
-    expect(() => parseJwtKeys({ keys: [{ ...ec, kid: 'a', scopes: ['pay'], payTo: '*' }] })).toThrow('unknown scope')
-    expect(() => parseJwtKeys({ keys: [{ ...ec, kid: 'a', scopes: ['verify'] }] })).toThrow('expected payTo')
+    await expect(parseJwtKeys({ keys: [{ ...ec, kid: 'a', scopes: ['pay'], payTo: '*' }] })).rejects.toThrow(
+      'unknown scope',
+    )
+    await expect(parseJwtKeys({ keys: [{ ...ec, kid: 'a', scopes: ['verify'] }] })).rejects.toThrow('expected payTo')
+  })
+})
+
+describe('parseJwtKeys: PEM', () => {
+  test('behavior: a PEM public key (ES256, EdDSA) verifies tokens like a JWK', async () => {
+    for (const alg of ['ES256', 'EdDSA'] as const) {
+      const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true })
+      const jwtKeys = await parseJwtKeys({
+        keys: [{ kid: 'pem', alg, pem: await exportSPKI(publicKey), scopes: ['settle'], payTo: [seller] }],
+      })
+      const now = 1_800_000_000
+      const token = await new SignJWT({ uris: ['POST f.test/settle'] })
+        .setProtectedHeader({ alg, kid: 'pem' })
+        .setIssuedAt(now)
+        .setNotBefore(now)
+        .setExpirationTime(now + 120)
+        .sign(privateKey)
+      const authenticate = createAuthenticate({ jwtKeys, now: () => BigInt(now + 1) })
+      expect(await authenticate(request(`Bearer ${token}`))).toEqual({
+        ok: true,
+        caller: { kind: 'jwt', keyId: 'pem', scopes: ['settle'], payTo: [seller] },
+      })
+      // The same token a little after its expiry (and 5 s of tolerance).
+      const later = createAuthenticate({ jwtKeys, now: () => BigInt(now + 126) })
+      expect(await later(request(`Bearer ${token}`))).toEqual({ ok: false })
+    }
+    await expect(
+      parseJwtKeys({ keys: [{ kid: 'p', alg: 'ES256', pem: 'nope', scopes: ['verify'], payTo: '*' }] }),
+    ).rejects.toThrow('pem is not a public key')
   })
 })

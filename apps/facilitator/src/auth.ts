@@ -9,6 +9,8 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import {
   createLocalJWKSet,
+  exportJWK,
+  importSPKI,
   type JSONWebKeySet,
   type JWK,
   type JWTVerifyGetKey,
@@ -242,26 +244,41 @@ export function parsePayTo(value: unknown): PayToList {
 
 /**
  * The JWT keys of a JWKS document: every key needs `kid`, `scopes` and `payTo` members (Tollgate's,
- * beside the JWK's own), and must be a public EC P-256 or OKP Ed25519 key.
+ * beside the JWK's own), and must be a public EC P-256 or OKP Ed25519 key. A key may instead be
+ * given as a PEM (`{ "kid", "alg": "ES256" | "EdDSA", "pem": "-----BEGIN PUBLIC KEY-----…", "scopes", "payTo" }`).
  *
  * @example
- * const jwtKeys = parseJwtKeys(JSON.parse(readFileSync(path, 'utf8')))
+ * const jwtKeys = await parseJwtKeys(JSON.parse(readFileSync(path, 'utf8')))
  */
-export function parseJwtKeys(document: unknown): JwtKey[] {
+export async function parseJwtKeys(document: unknown): Promise<JwtKey[]> {
   const list = (document as { keys?: unknown } | null)?.keys
   if (!Array.isArray(list)) throw new TypeError('expected a JWKS: { "keys": [...] }')
-  return list.map((item: Record<string, unknown>, index) => {
-    const { scopes: granted, payTo, ...key } = item ?? {}
-    const kid = key.kid
+  const parsed: JwtKey[] = []
+  for (const [index, item] of (list as Record<string, unknown>[]).entries()) {
+    const { scopes: granted, payTo, pem, ...rest } = item ?? {}
+    const kid = rest.kid
     if (typeof kid !== 'string' || kid === '') throw new TypeError(`keys[${index}]: kid is required`)
+    const where = `keys[${index}] (${kid})`
+    let key: Record<string, unknown> = rest
+    if (pem !== undefined) {
+      if (typeof pem !== 'string' || (rest.alg !== 'ES256' && rest.alg !== 'EdDSA')) {
+        throw new TypeError(`${where}: a pem needs "alg": "ES256" or "EdDSA"`)
+      }
+      try {
+        key = { ...(await exportJWK(await importSPKI(pem, rest.alg, { extractable: true }))), kid, alg: rest.alg }
+      } catch {
+        throw new TypeError(`${where}: pem is not a public key (SPKI PEM) for ${rest.alg}`)
+      }
+    }
     const isEc = key.kty === 'EC' && key.crv === 'P-256'
     const isEd = key.kty === 'OKP' && key.crv === 'Ed25519'
-    if (!isEc && !isEd) throw new TypeError(`keys[${index}] (${kid}): expected an EC P-256 or OKP Ed25519 key`)
-    if ('d' in key) throw new TypeError(`keys[${index}] (${kid}): a private key; configure the public key only`)
+    if (!isEc && !isEd) throw new TypeError(`${where}: expected an EC P-256 or OKP Ed25519 key`)
+    if ('d' in key) throw new TypeError(`${where}: a private key; configure the public key only`)
     try {
-      return { kid, key: key as JWK, scopes: parseScopes(granted), payTo: parsePayTo(payTo) }
+      parsed.push({ kid, key: key as JWK, scopes: parseScopes(granted), payTo: parsePayTo(payTo) })
     } catch (error) {
-      throw new TypeError(`keys[${index}] (${kid}): ${(error as Error).message}`)
+      throw new TypeError(`${where}: ${(error as Error).message}`)
     }
-  })
+  }
+  return parsed
 }

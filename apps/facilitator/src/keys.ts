@@ -3,6 +3,7 @@
  * data directory, or PostgreSQL at `TOLLGATE_DATABASE_URL`), so every node sharing the ledger sees
  * them. A new key is printed once; only its SHA-256 is stored.
  */
+import { redactUrls } from '@tollgate/facilitator'
 import { type ApiKeyRecord, type ApiKeyStore, createApiKey } from './apiKeys.ts'
 import { createPostgresApiKeyStore } from './apiKeysPostgres.ts'
 import { createSqliteApiKeyStore } from './apiKeysSqlite.ts'
@@ -95,7 +96,7 @@ export async function runKeysCommand(
   try {
     store = await openApiKeyStore(parseKeyStoreConfig(env))
   } catch (error) {
-    err(`keys: cannot open the key store: ${error instanceof Error ? error.message : String(error)}\n`)
+    err(`keys: cannot open the key store: ${redactUrls(error instanceof Error ? error.message : String(error))}\n`)
     return 1
   }
   try {

@@ -168,7 +168,7 @@ export async function startFacilitator(
     countingErrors(http(rpcUrl, options), (method) => metrics.rpcError(method))
   // ---- end operations ----
   // Auth (on unless TOLLGATE_AUTH=off): API keys beside the ledger, JWTs against the JWKS file.
-  const jwtKeys = config.auth.mode === 'on' && config.auth.jwksFile ? readJwks(config.auth.jwksFile) : []
+  const jwtKeys = config.auth.mode === 'on' && config.auth.jwksFile ? await readJwks(config.auth.jwksFile) : []
   const ledger =
     store ??
     (config.databaseUrl
@@ -428,9 +428,10 @@ export async function startFacilitator(
   }
 }
 
-function readJwks(path: string) {
+/** The JWT keys of a JWKS file; a file that cannot be read or parsed fails startup, naming the variable. */
+async function readJwks(path: string) {
   try {
-    return parseJwtKeys(JSON.parse(readFileSync(path, 'utf8')))
+    return await parseJwtKeys(JSON.parse(readFileSync(path, 'utf8')))
   } catch (error) {
     throw new Error(`Invalid configuration: TOLLGATE_AUTH_JWKS_FILE: ${(error as Error).message}`)
   }
