@@ -113,6 +113,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         TOLLGATE_NETWORKS: chain.network,
         [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
         TOLLGATE_DATA_DIR: dataDir,
+        // The stack prints its own lines; the facilitator's JSON logs only for warnings and errors.
+        TOLLGATE_LOG_LEVEL: 'warn',
       },
       { logError: (error) => log(`facilitator error: ${error instanceof Error ? error.message : String(error)}`) },
     )

@@ -192,6 +192,7 @@ describe('operations over HTTP', () => {
   test('behavior: /ready goes 503 when anvil stops and 200 again when it returns on the same port', async () => {
     const port = chain.port
     await chain.stop()
+    await new Promise((resolve) => setTimeout(resolve, 1_100)) // past the 1 s readiness cache
     const down = await fetch(`${running.metricsUrl}/ready`)
     expect(down.status).toBe(503)
     const body = (await down.json()) as { checks: { rpc: Record<string, { ok: boolean }> } }

@@ -297,7 +297,15 @@ export async function startFacilitator(
   // --- end rate limits ---
   metrics.watch(facilitator)
   let draining = false
-  const ready = () => checkReady(facilitator, { minBalance: config.readyMinBalance, draining })
+  // Probes share one check at a time and its answer for 1 s, so /ready cannot be used to flood the RPC.
+  let lastReady: { at: number; answer: ReturnType<typeof checkReady> } | undefined
+  const ready = () => {
+    if (draining) return checkReady(facilitator, { minBalance: config.readyMinBalance, draining })
+    if (!lastReady || Date.now() - lastReady.at >= 1_000) {
+      lastReady = { at: Date.now(), answer: checkReady(facilitator, { minBalance: config.readyMinBalance, draining }) }
+    }
+    return lastReady.answer
+  }
   const app = createApp(facilitator, {
     logError,
     logger,

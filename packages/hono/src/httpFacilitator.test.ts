@@ -186,3 +186,24 @@ describe('httpFacilitator apiKey', () => {
     )
   })
 })
+
+describe('httpFacilitator: request ids', () => {
+  test('behavior: the call context requestId is sent as X-Request-Id on verify, settle and release', async () => {
+    const seen: (string | null)[] = []
+    const facilitator = httpFacilitator({
+      url: 'http://127.0.0.1:9',
+      fetch: async (request) => {
+        if (request.url.endsWith('/supported')) {
+          return new Response(JSON.stringify({ kinds: [], extensions: ['tollgate-release'], signers: {} }))
+        }
+        seen.push(request.headers.get('x-request-id'))
+        return new Response(JSON.stringify({ isValid: true, success: true, transaction: '0x', network: 'eip155:8453' }))
+      },
+    })
+    await facilitator.verify(call, { requestId: 'req-1' })
+    await facilitator.settle(call, { requestId: 'req-2' })
+    await facilitator.release?.(call, { requestId: 'req-3' })
+    await facilitator.verify(call)
+    expect(seen.slice(-4)).toEqual(['req-1', 'req-2', 'req-3', null])
+  })
+})
