@@ -16,7 +16,7 @@ const allowed: Record<string, readonly string[]> = {
   '@tollgate/store-sqlite': ['@tollgate/facilitator', '@tollgate/protocol'],
   '@tollgate/store-postgres': ['@tollgate/facilitator', '@tollgate/protocol'],
   '@tollgate/hono': ['@tollgate/protocol'],
-  '@tollgate/facilitator-app': [
+  '@tollgate/facilitator-service': [
     '@tollgate/facilitator',
     '@tollgate/evm',
     '@tollgate/store-sqlite',

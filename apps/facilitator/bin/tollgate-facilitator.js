@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// The tollgate-facilitator CLI: prints help, or runs src/node.ts through tsx (the sources are TypeScript).
+// The tollgate-facilitator CLI: prints help, or starts the service. Installed from npm it runs the built
+// dist/node.js with plain node. In a checkout of the repository (src/ beside dist/, which the published
+// package does not ship) it runs the TypeScript sources through tsx, resolving @tollgate/* to their sources.
 const help = `tollgate-facilitator: a self-hosted x402 facilitator (exact scheme, EIP-3009 USDC on Base).
 
 Usage: tollgate-facilitator [--help] [--version]
@@ -39,6 +41,17 @@ if (args.length > 0) {
   process.stderr.write(`Unknown argument: ${args[0]}\n\n${help}`)
   process.exit(2)
 }
-const { register } = await import('tsx/esm/api')
-register()
-await import('../src/node.ts')
+const { existsSync } = await import('node:fs')
+if (existsSync(new URL('../src/node.ts', import.meta.url))) {
+  const { register } = await import('node:module')
+  // The workspace's packages export their sources under the `@tollgate/source` condition (see package.json).
+  const addSourceCondition = `export function resolve(specifier, context, next) {
+    return next(specifier, { ...context, conditions: [...context.conditions, '@tollgate/source'] })
+  }`
+  register(`data:text/javascript,${encodeURIComponent(addSourceCondition)}`)
+  const tsx = await import('tsx/esm/api')
+  tsx.register()
+  await import('../src/node.ts')
+} else {
+  await import('../dist/node.js')
+}

@@ -1,6 +1,6 @@
 /**
  * The Node entry of the facilitator service: reads `process.env` once, starts the server, and
- * stops it cleanly on SIGINT/SIGTERM. Run through `bin/tollgate-facilitator.js` (tsx).
+ * stops it cleanly on SIGINT/SIGTERM. Run through `bin/tollgate-facilitator.js` (built: `dist/node.js`; in the repository, the sources through tsx).
  */
 import { isX402Error } from '@tollgate/protocol'
 import { parseConfig } from './config.ts'

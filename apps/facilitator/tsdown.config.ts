@@ -1,0 +1,17 @@
+import { defineConfig } from 'tsdown'
+
+// The service has no library API: only the Node entry that bin/tollgate-facilitator.js runs.
+// ESM for Node 20 (and Workers where the package is runtime-neutral), a bundled .d.ts, source maps for both.
+// Dependencies and peer dependencies stay external (read from package.json): @tollgate/* import each other by name.
+export default defineConfig({
+  entry: ['src/node.ts'],
+  format: 'esm',
+  platform: 'node',
+  target: 'es2022',
+  fixedExtension: false,
+  sourcemap: true,
+  dts: false,
+  tsconfig: '../../tsconfig.build.json',
+  logLevel: 'warn',
+  inputOptions: { checks: { pluginTimings: false } },
+})
