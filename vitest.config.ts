@@ -14,10 +14,19 @@ const loadSuites = [
 
 const shared = { testTimeout: 30_000, hookTimeout: 60_000 }
 
+/**
+ * The workspace's packages export their TypeScript sources under this condition (their package.json `exports`),
+ * so tests run the sources with no build; users resolve `import`/`types` to dist.
+ */
+const sourceCondition = '@tollgate/source'
+
 export default defineConfig({
+  resolve: { conditions: [sourceCondition, 'module', 'node', 'development|production'] },
+  ssr: { resolve: { conditions: [sourceCondition, 'module', 'node', 'development|production'] } },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           ...shared,
           name: 'unit and integration',
@@ -29,6 +38,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           ...shared,
           name: 'load',
