@@ -2,7 +2,8 @@
  * The packages as a user gets them, outside this repository: builds (`npm run build`), packs every publishable
  * workspace, lints the tarballs (publint, @arethetypeswrong/cli), installs them with npm into a fresh temporary
  * folder, then, with nothing from the workspace on the resolution path:
- * - starts the facilitator from the installed `tollgate-facilitator` bin under plain node (no tsx), on the local chain;
+ * - starts the facilitator from the installed `tollgate-facilitator` bin under plain node (no tsx), on the local chain,
+ *   configured by environment variables, then by a `--config` file;
  * - runs a small existing Hono app (fixture/server.js) with @tollgate/hono added, under plain node, and pays it
  *   with the official v2 client (@x402/fetch + @x402/evm);
  * - bundles the demo's Worker from the installed packages with wrangler and pays it in Miniflare;
@@ -203,19 +204,25 @@ afterAll(async () => {
   }
 })
 
-/** Starts the installed facilitator bin under plain node, settling from dev account #0 on the local chain. */
-function startInstalledFacilitator(ledger: string) {
-  return startNode(
-    [join(consumer, 'node_modules', '.bin', 'tollgate-facilitator')],
-    {
-      TOLLGATE_PORT: '0',
-      TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-      TOLLGATE_NETWORKS: chain.network,
-      [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
-      TOLLGATE_DATA_DIR: join(temp, ledger),
-    },
-    /listening on (http:\/\/\S+)[\s\S]*networks [^\n]+\n/,
-  )
+/**
+ * Starts the installed facilitator bin under plain node, settling from dev account #0 on the local chain, configured
+ * through the environment or (`config: true`) a `--config` file of NAME=value lines.
+ */
+async function startInstalledFacilitator(ledger: string, { config = false } = {}) {
+  const variables: Record<string, string> = {
+    TOLLGATE_PORT: '0',
+    TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+    TOLLGATE_NETWORKS: chain.network,
+    [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
+    TOLLGATE_DATA_DIR: join(temp, ledger),
+  }
+  const bin = join(consumer, 'node_modules', '.bin', 'tollgate-facilitator')
+  const listening = /listening on (http:\/\/\S+)[\s\S]*networks [^\n]+\n/
+  if (!config) return startNode([bin], variables, listening)
+  const file = join(temp, `${ledger}.env`)
+  const lines = Object.entries(variables).map(([name, value]) => `${name}=${value}`)
+  await writeFile(file, `# tollgate-facilitator configuration\n${lines.join('\n')}\n`)
+  return startNode([bin, '--config', file], {}, listening)
 }
 
 describe('the packed packages', () => {
@@ -331,7 +338,7 @@ describe('the demo Worker bundled by wrangler from the installed packages', () =
     )
     expect(installed.raw).toBeLessThanOrEqual(source.raw)
 
-    const facilitator = await startInstalledFacilitator('ledger-worker')
+    const facilitator = await startInstalledFacilitator('ledger-worker', { config: true })
     try {
       mf = new Miniflare({
         modules: true,

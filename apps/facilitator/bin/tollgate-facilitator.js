@@ -4,7 +4,10 @@
 // package does not ship) it runs the TypeScript sources through tsx, resolving @tollgate/* to their sources.
 const help = `tollgate-facilitator: a self-hosted x402 facilitator (exact scheme, EIP-3009 USDC on Base).
 
-Usage: tollgate-facilitator [--help] [--version]
+Usage: tollgate-facilitator [--config <file>] [--help] [--version]
+
+  --config <file>  read the variables below from a file of NAME=value lines (# starts a comment); a variable
+                   already set in the environment wins over the file
 
 Configuration comes from environment variables:
   TOLLGATE_SIGNER_KEY            settlement signer private key, 0x + 64 hex digits (required; never logged)
@@ -31,17 +34,43 @@ if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(help)
   process.exit(0)
 }
+const { existsSync, readFileSync } = await import('node:fs')
 if (args.includes('--version') || args.includes('-v')) {
-  const { readFileSync } = await import('node:fs')
   const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${manifest.version}\n`)
   process.exit(0)
+}
+if (args[0] === '--config' || args[0]?.startsWith('--config=')) {
+  const file = args[0] === '--config' ? args[1] : args[0].slice('--config='.length)
+  if (!file) {
+    process.stderr.write(`--config needs a file\n\n${help}`)
+    process.exit(2)
+  }
+  let text
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    process.stderr.write(`Cannot read the config file ${file}: ${error.code ?? error.message}\n`)
+    process.exit(1)
+  }
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim()
+    if (line === '' || line.startsWith('#')) continue
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line)
+    if (!match) {
+      // The line is not echoed: it may hold the signer key.
+      process.stderr.write(`${file}:${index + 1}: expected NAME=value\n`)
+      process.exit(1)
+    }
+    const value = match[2].replace(/^(["'])(.*)\1$/, '$2')
+    if (process.env[match[1]] === undefined) process.env[match[1]] = value
+  }
+  args.splice(0, args[0] === '--config' ? 2 : 1)
 }
 if (args.length > 0) {
   process.stderr.write(`Unknown argument: ${args[0]}\n\n${help}`)
   process.exit(2)
 }
-const { existsSync } = await import('node:fs')
 if (existsSync(new URL('../src/node.ts', import.meta.url))) {
   const { register } = await import('node:module')
   // The workspace's packages export their sources under the `@tollgate/source` condition (see package.json).
