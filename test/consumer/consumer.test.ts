@@ -273,6 +273,29 @@ describe('the packed packages', () => {
     expect(existsSync(join(consumer, 'node_modules', 'tsx')), 'the consumer has no tsx').toBe(false)
   })
 
+  test('default: nothing @tollgate/hono installs is a native module or runs an install script', async () => {
+    // Walks the installed tree as node resolves it: a nested copy first, then the hoisted one.
+    const seen = new Map<string, string>()
+    const queue: [string, string][] = [['@tollgate/hono', consumer]]
+    const offenders: string[] = []
+    while (queue.length > 0) {
+      const [name, from] = queue.shift() as [string, string]
+      const nested = join(from, 'node_modules', name)
+      const dir = existsSync(nested) ? nested : join(consumer, 'node_modules', name)
+      if ([...seen.values()].includes(dir)) continue
+      seen.set(name, dir)
+      const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'))
+      const scripts = manifest.scripts ?? {}
+      if (scripts.preinstall || scripts.install || scripts.postinstall || manifest.gypfile) offenders.push(name)
+      if (existsSync(join(dir, 'binding.gyp'))) offenders.push(name)
+      for (const dependency of Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies })) {
+        queue.push([dependency, dir])
+      }
+    }
+    expect([...seen.keys()]).toEqual(expect.arrayContaining(['@tollgate/hono', '@tollgate/protocol', 'hono', 'zod']))
+    expect(offenders).toEqual([])
+  })
+
   test('default: publint (strict) and attw report no problem', () => {
     expect(Object.keys(lint).sort()).toEqual([...libraries, '@tollgate/facilitator-service'].sort())
     for (const [name, { publint, attw }] of Object.entries(lint)) {
