@@ -16,7 +16,7 @@ const allowed: Record<string, readonly string[]> = {
   '@tollgate/store-sqlite': ['@tollgate/facilitator', '@tollgate/protocol'],
   '@tollgate/store-postgres': ['@tollgate/facilitator', '@tollgate/protocol'],
   '@tollgate/hono': ['@tollgate/protocol'],
-  '@tollgate/facilitator-app': [
+  '@tollgate/facilitator-service': [
     '@tollgate/facilitator',
     '@tollgate/evm',
     '@tollgate/store-sqlite',
@@ -44,9 +44,16 @@ function workspaces(): Workspace[] {
 }
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((file) => /\.(ts|tsx|js|mjs)$/.test(file) && !file.split(sep).includes('node_modules'))
-    .map((file) => join(dir, file))
+  return (
+    readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      // Sources only: not installed dependencies, nor the build output (dist/, made by `npm run build`).
+      .filter(
+        (file) =>
+          /\.(ts|tsx|js|mjs)$/.test(file) &&
+          !file.split(sep).some((part) => part === 'node_modules' || part === 'dist'),
+      )
+      .map((file) => join(dir, file))
+  )
 }
 
 const isTest = (file: string) => /\.test(-d)?\.ts$/.test(file)

@@ -2,7 +2,7 @@
  * Middleware benchmark: requests per second of the unpaid 402 path of @tollgate/hono, against the
  * same app's unprotected route and against @x402/hono 2.27.0 guarding the same route, in one run.
  *
- *   npx tsx bench/middleware/run.ts [--duration 5] [--warmup 2] [--rounds 3] [--connections 32]
+ *   npx tsx --conditions=@tollgate/source bench/middleware/run.ts [--duration 5] [--warmup 2] [--rounds 3] [--connections 32]
  *
  * The servers run in a child process (servers.ts); autocannon runs here, so on a 2-core machine
  * each gets a core. Targets are measured in interleaved rounds and the median round is reported.
@@ -40,10 +40,14 @@ function cannon(url: string, seconds: number): Promise<Result> {
   })
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'servers.ts')], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, NODE_ENV: 'production' },
-})
+const child = spawn(
+  process.execPath,
+  ['--conditions=@tollgate/source', '--import', 'tsx', join(import.meta.dirname, 'servers.ts')],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  },
+)
 const stopChild = () => {
   if (child.exitCode === null) child.kill('SIGTERM')
 }

@@ -6,7 +6,7 @@
  * nonces). Plus gas per payment, batched against single, from the receipts.
  *
  *   node bench/settle/index.js [--payments 400] [--official 8] [--batch-size 100] [--batch-wait 250] [--write]
- *   (or: node --import tsx bench/settle/run.ts …)
+ *   (or: node --import ./scripts/register-source.mjs bench/settle/run.ts …)
  *
  * Every settlement must answer `success: true`; each run uses fresh authorizations from eight payers.
  * `--write` replaces the "## Settle" section of docs/benchmarks.md.
@@ -36,7 +36,7 @@ const officialPayments = Math.min(Number(values.official), 50)
 const batch = { maxSize: Math.min(Number(values['batch-size']), 200), maxWaitMs: Number(values['batch-wait']) }
 const entry = process.argv[1]?.endsWith('index.js')
   ? 'node bench/settle/index.js'
-  : 'node --import tsx bench/settle/run.ts'
+  : 'node --import ./scripts/register-source.mjs bench/settle/run.ts'
 const command = `${entry}${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`
 const log = (line: string) => process.stderr.write(`${line}\n`)
 

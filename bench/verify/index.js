@@ -1,4 +1,3 @@
-// `node bench/verify/index.js [options]`: runs run.ts through tsx (the benchmark is TypeScript). Options: see run.ts.
-const { register } = await import('tsx/esm/api')
-register()
+// `node bench/verify/index.js [options]`: runs run.ts through tsx with @tollgate/* resolved to their sources. Options: see run.ts.
+await import('../../scripts/register-source.mjs')
 await import('./run.ts')

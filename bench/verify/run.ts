@@ -6,7 +6,7 @@
  *
  *   node bench/verify/index.js [--duration 5] [--warmup 2] [--rounds 3] [--connections 64]
  *                              [--payloads 4000] [--write]
- *   (or: node --import tsx bench/verify/run.ts …)
+ *   (or: node --import ./scripts/register-source.mjs bench/verify/run.ts …)
  *
  * anvil and the two facilitators (one child process, servers.ts) and autocannon (this process) share
  * the machine. Every response is checked (`"isValid":true`). Targets run in interleaved rounds and the
@@ -59,7 +59,7 @@ const connections = Math.min(Number(values.connections), 256)
 const poolSize = Math.min(Number(values.payloads), 20_000)
 const entry = process.argv[1]?.endsWith('index.js')
   ? 'node bench/verify/index.js'
-  : 'node --import tsx bench/verify/run.ts'
+  : 'node --import ./scripts/register-source.mjs bench/verify/run.ts'
 const command = `${entry}${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`
 
 type Secp256k1 = {
@@ -312,10 +312,14 @@ log(
 // ---------------------------------------------------------------------------------------------------
 // The servers
 
-const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'servers.ts')], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, NODE_ENV: 'production', TOLLGATE_BENCH_RPC: chain.url },
-})
+const child = spawn(
+  process.execPath,
+  ['--conditions=@tollgate/source', '--import', 'tsx', join(import.meta.dirname, 'servers.ts')],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_ENV: 'production', TOLLGATE_BENCH_RPC: chain.url },
+  },
+)
 // Never leave the servers behind, whatever ends this process.
 process.once('exit', () => {
   if (child.exitCode === null) child.kill('SIGKILL')

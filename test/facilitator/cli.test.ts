@@ -1,6 +1,6 @@
 /** The tollgate-facilitator CLI as a real process. */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -48,6 +48,29 @@ describe('tollgate-facilitator', () => {
     expect(error).toMatchObject({ code: 1 })
     expect((error as { stderr: string }).stderr).toContain('TOLLGATE_SIGNER_KEY')
     expect((error as { stderr: string }).stderr).not.toContain('0xsecret')
+  })
+
+  test('behavior: --config reads NAME=value lines; the environment wins; a bad line is named, not echoed', async () => {
+    const file = join(dataDir, 'facilitator.env')
+    writeFileSync(file, `# comment\nTOLLGATE_SIGNER_KEY="0xsecret"\nTOLLGATE_RPC_URL_8453=${chain.url}\n`)
+    const fromFile = await run(process.execPath, [bin, '--config', file], { env: cleanEnv() }).catch(
+      (e: { code: number; stderr: string }) => e,
+    )
+    expect(fromFile).toMatchObject({ code: 1 })
+    expect((fromFile as { stderr: string }).stderr).toContain('TOLLGATE_SIGNER_KEY')
+    expect((fromFile as { stderr: string }).stderr).not.toContain('TOLLGATE_RPC_URL_8453')
+    expect((fromFile as { stderr: string }).stderr).not.toContain('0xsecret')
+    const overridden = await run(process.execPath, [bin, `--config=${file}`], {
+      env: { ...cleanEnv(), TOLLGATE_RPC_URL_8453: 'ftp://nope' },
+    }).catch((e: { code: number; stderr: string }) => e)
+    expect((overridden as { stderr: string }).stderr).toContain('TOLLGATE_RPC_URL_8453')
+    writeFileSync(file, 'TOLLGATE_SIGNER_KEY 0xsecret\n')
+    const bad = await run(process.execPath, [bin, '--config', file], { env: cleanEnv() }).catch(
+      (e: { code: number; stderr: string }) => e,
+    )
+    expect(bad).toMatchObject({ code: 1 })
+    expect((bad as { stderr: string }).stderr).toContain(`${file}:1: expected NAME=value`)
+    expect((bad as { stderr: string }).stderr).not.toContain('0xsecret')
   })
 
   test('behavior: serves until SIGTERM, then exits 0', async () => {

@@ -37,7 +37,8 @@ beforeAll(async () => {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
+    // The workspace's packages resolve to their TypeScript sources under `@tollgate/source` (no build in the test loop).
+    conditions: ['@tollgate/source', 'workerd', 'worker', 'browser'],
     external: ['cloudflare:*'],
     outfile: scriptPath,
     minify: true,

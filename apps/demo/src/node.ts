@@ -1,5 +1,5 @@
 /**
- * The demo's Node entry: `tsx apps/demo/src/node.ts` serves the paid weather API on
+ * The demo's Node entry: `tsx --conditions=@tollgate/source apps/demo/src/node.ts` serves the paid weather API on
  * 127.0.0.1:4021 (see config.ts for the environment variables). Ctrl-C stops it.
  */
 import { parseDemoConfig } from './config.ts'

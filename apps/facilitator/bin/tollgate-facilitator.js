@@ -1,25 +1,38 @@
 #!/usr/bin/env node
 // The tollgate-facilitator CLI: prints help (generated from the configuration schema in src/config.ts),
-// manages API keys (`keys create|list|revoke`), or runs src/node.ts through tsx (the sources are TypeScript).
+// manages API keys (`keys create|list|revoke`), or starts the service. Installed from npm it runs the
+// built dist/ with plain node. In a checkout of the repository (src/ beside dist/, which the published
+// package does not ship) it runs the TypeScript sources through tsx, resolving @tollgate/* to their sources.
+import { existsSync, readFileSync } from 'node:fs'
+
 const args = process.argv.slice(2)
 if (args.includes('--version') || args.includes('-v')) {
-  const { readFileSync } = await import('node:fs')
   const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${manifest.version}\n`)
   process.exit(0)
 }
-const { register } = await import('tsx/esm/api')
-register()
+const fromSource = existsSync(new URL('../src/node.ts', import.meta.url))
+if (fromSource) {
+  const { register } = await import('node:module')
+  // The workspace's packages export their sources under the `@tollgate/source` condition (see package.json).
+  const addSourceCondition = `export function resolve(specifier, context, next) {
+    return next(specifier, { ...context, conditions: [...context.conditions, '@tollgate/source'] })
+  }`
+  register(`data:text/javascript,${encodeURIComponent(addSourceCondition)}`)
+  const tsx = await import('tsx/esm/api')
+  tsx.register()
+}
+const load = (name) => import(fromSource ? `../src/${name}.ts` : `../dist/${name}.js`)
 if (args[0] === 'keys') {
   // API keys: created (shown once), listed and revoked where the ledger is.
-  const { runKeysCommand } = await import('../src/keys.ts')
+  const { runKeysCommand } = await load('keys')
   const out = (text) => process.stdout.write(text)
   const err = (text) => process.stderr.write(text)
   process.exit(await runKeysCommand(args.slice(1), { env: process.env, out, err }))
 }
 if (args.includes('--help') || args.includes('-h')) {
-  const { helpText } = await import('../src/cli.ts')
+  const { helpText } = await load('cli')
   process.stdout.write(helpText())
   process.exit(0)
 }
-await import('../src/node.ts')
+await load('node')

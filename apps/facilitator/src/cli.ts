@@ -14,11 +14,11 @@ export function helpText(): string {
   )
   return `tollgate-facilitator: a self-hosted x402 facilitator (exact scheme, EIP-3009 USDC on Base).
 
-Usage: tollgate-facilitator [--config path.json] [--help] [--version]
+Usage: tollgate-facilitator [--config <file>] [--help] [--version]
        tollgate-facilitator keys create|list|revoke ...   API keys (see: keys --help)
 
-Configuration comes from environment variables, or from a JSON file (--config) with the same keys;
-a variable set in the environment wins over the file:
+Configuration comes from environment variables, or from a file (--config) with the same keys, as
+NAME=value lines or a JSON object; a variable set in the environment wins over the file:
 ${lines.join('\n')}
 
 Endpoints: POST /verify, POST /settle, POST /release, GET /supported, GET /health (up or down),

@@ -1,8 +1,8 @@
 /**
  * The Node entry of the facilitator service: reads the configuration once (environment, or
- * `--config path.json` under it), starts the server, logs JSON lines to stdout, and on SIGTERM or
+ * `--config <file>` under it), starts the server, logs JSON lines to stdout, and on SIGTERM or
  * SIGINT shuts down gracefully (stops taking work, finishes what is in flight) and exits 0. Run
- * through `bin/tollgate-facilitator.js` (tsx).
+ * through `bin/tollgate-facilitator.js` (built: `dist/node.js`; in the repository, the sources through tsx).
  */
 import { readFileSync } from 'node:fs'
 import { isX402Error } from '@tollgate/protocol'
