@@ -226,9 +226,14 @@ async function startInstalledFacilitator(ledger: string, { config = false } = {}
     TOLLGATE_NETWORKS: chain.network,
     [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
     TOLLGATE_DATA_DIR: join(temp, ledger),
+    // A local chain: no API keys (the sellers here send none), and anvil's 1 gwei fees would make the
+    // default gas policy refuse these small payments.
+    TOLLGATE_AUTH: 'off',
+    TOLLGATE_MAX_GAS_SHARE: 'off',
   }
   const bin = join(consumer, 'node_modules', '.bin', 'tollgate-facilitator')
-  const listening = /listening on (http:\/\/\S+)[\s\S]*networks [^\n]+\n/
+  // The service logs JSON lines; the one that says it listens carries the URL.
+  const listening = /\{[^\n]*"url":"(http:\/\/[^"]+)"[^\n]*"msg":"listening"[^\n]*\}\n/
   if (!config) return startNode([bin], variables, listening)
   const file = join(temp, `${ledger}.env`)
   const lines = Object.entries(variables).map(([name, value]) => `${name}=${value}`)
