@@ -120,6 +120,30 @@ describe('createApp', () => {
     // Without auth wired, the default guard is the caller's admin scope: nobody has it.
     const unwired = createApp(facilitator, { logError: () => undefined, metrics, ready: async () => readiness })
     expect((await unwired.request('/metrics')).status).toBe(403)
+    // With auth wired, an admin key (and only an admin key) reads /metrics and /ready details.
+    const scopesOf: Record<string, ('admin' | 'verify')[]> = {
+      'Bearer admin-key': ['admin'],
+      'Bearer seller-key': ['verify'],
+    }
+    const authed = createApp(facilitator, {
+      logError: () => undefined,
+      metrics,
+      ready: async () => readiness,
+      authenticate: async ({ authorization }) => {
+        const scopes = authorization ? scopesOf[authorization] : undefined
+        return scopes
+          ? { ok: true, caller: { kind: 'key', keyId: authorization as string, scopes, payTo: '*' } }
+          : { ok: false }
+      },
+    })
+    const as = (authorization: string) => ({ headers: { authorization } })
+    expect((await authed.request('/metrics', as('Bearer admin-key'))).status).toBe(200)
+    expect((await authed.request('/metrics', as('Bearer seller-key'))).status).toBe(403)
+    expect((await authed.request('/metrics', as('Bearer forged'))).status).toBe(403)
+    expect(await (await authed.request('/ready', as('Bearer admin-key'))).json()).toMatchObject({
+      checks: readiness.checks,
+    })
+    expect(await (await authed.request('/ready')).json()).toEqual({ ready: false })
   })
 
   test("behavior: every answer carries X-Request-Id: the caller's when plain, else a new one", async () => {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import { type Facilitator, release, releaseExtension, settle, supported, verify } from '@tollgate/facilitator'
 import { type ErrorCode, tollgateExtensions } from '@tollgate/protocol'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
-import { type Authenticate, authFailures, mayActFor, requireCaller } from './auth.ts'
+import { type Authenticate, authFailures, identifyCaller, mayActFor, requireCaller } from './auth.ts'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
 import type { RateLimit } from './rateLimit.ts'
@@ -194,6 +194,8 @@ export function createApp(
   const authenticated = (scope: 'verify' | 'settle' | 'release') =>
     authenticate ? requireCaller(authenticate, scope) : open
   const limitByKey = rateLimit?.byKey ?? open
+  /** The caller, when it sent valid credentials, for the admin checks of `/metrics` and `/ready`. */
+  const identified = authenticate ? identifyCaller(authenticate) : open
   /** The payTo check: a caller (when auth is on) acts only for the payees on its list. */
   const forbidden = (c: Context, body: unknown) =>
     mayActFor(c.get('caller'), body) ? undefined : c.json(authFailures.forbiddenPayTo, 403)
@@ -268,7 +270,7 @@ export function createApp(
 
   if (ready) {
     // 200 or 503 for anyone; the checks (and the signers' state) only for admin.
-    app.get('/ready', async function readyRoute(c) {
+    app.get('/ready', identified, async function readyRoute(c) {
       const readiness = await ready()
       const status = readiness.ready ? 200 : 503
       if (!(await requireAdmin(c))) return c.json({ ready: readiness.ready }, status)
@@ -277,7 +279,7 @@ export function createApp(
   }
 
   if (metrics) {
-    app.get('/metrics', async function metricsRoute(c) {
+    app.get('/metrics', identified, async function metricsRoute(c) {
       if (!(await requireAdmin(c))) {
         return c.json({ error: 'forbidden', message: 'The admin scope is required.' }, 403)
       }

@@ -189,6 +189,26 @@ export function requireCaller(authenticate: Authenticate, scope: Scope): Middlew
   }
 }
 
+/**
+ * Sets `c.get('caller')` when the request carries valid credentials, and lets every request through:
+ * for routes whose answer only grows with the caller's scopes (`/metrics`, `/ready` details).
+ */
+export function identifyCaller(authenticate: Authenticate): MiddlewareHandler {
+  return async function identifyCallerMiddleware(c: Context, next) {
+    const authorization = c.req.header('authorization')
+    if (authorization !== undefined) {
+      const verdict = await authenticate({
+        authorization,
+        method: c.req.method,
+        host: c.req.header('host') ?? new URL(c.req.url).host,
+        path: c.req.path,
+      })
+      if (verdict.ok) c.set('caller', verdict.caller)
+    }
+    return next()
+  }
+}
+
 const payeesOf = (body: unknown): string[] => {
   const found: string[] = []
   const at = (value: unknown, ...path: string[]): unknown =>
