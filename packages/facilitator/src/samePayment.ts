@@ -1,6 +1,7 @@
 import type { Facilitator } from './createFacilitator.ts'
 import type { ExactPaymentRequest } from './parseFacilitatorRequest.ts'
 import type { LedgerEntry } from './store.ts'
+import { verifyRequest } from './verifyRequest.ts'
 
 /**
  * The earlier authorization a request pays the same payment with (the buyer's `payment-identifier`
@@ -17,13 +18,6 @@ export async function samePayment(
   if (!request.paymentKey) return undefined
   const earlier = await facilitator.store.findPayment(request.paymentKey)
   if (!earlier || earlier.id === request.id) return undefined
-  const verified = await request.chain.verify({
-    authorization: request.authorization,
-    signature: request.signature,
-    requirements: request.requirements,
-    now: facilitator.now(),
-    x402Version: request.x402Version,
-    ...(request.digest ? { digest: request.digest } : {}),
-  })
+  const verified = await verifyRequest(facilitator.now(), request)
   return verified.ok ? earlier : undefined
 }

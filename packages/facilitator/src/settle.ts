@@ -10,6 +10,7 @@ import { type ExactPaymentRequest, parseFacilitatorRequest } from './parseFacili
 import { payerRefusal } from './payerRefusal.ts'
 import { samePayment } from './samePayment.ts'
 import type { LedgerEntry, LedgerState } from './store.ts'
+import { verifyRequest } from './verifyRequest.ts'
 
 export type SettleResult =
   /** A well-formed request: answer HTTP 200 with `response` (settled, pending or failed). */
@@ -270,14 +271,7 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
     // /settle never trusts an earlier /verify: the chain may have moved since.
     let verified: Awaited<ReturnType<FacilitatorNetwork['verify']>>
     try {
-      verified = await chain.verify({
-        authorization: request.authorization,
-        signature: request.signature,
-        requirements: request.requirements,
-        now: facilitator.now(),
-        x402Version: request.x402Version,
-        ...(request.digest ? { digest: request.digest } : {}),
-      })
+      verified = await verifyRequest(facilitator.now(), request)
     } catch (error) {
       facilitator.logError(faultDetail('settle: verify', error))
       return fail('unexpected_settle_error', callerMessage('unexpected_settle_error'))

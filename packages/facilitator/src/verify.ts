@@ -1,4 +1,3 @@
-import type { VerifyExactParameters } from '@tollgate/evm'
 import type { ErrorCode, VerifyResponse } from '@tollgate/protocol'
 import type { Address } from 'viem'
 import { callerMessage, faultDetail } from './callerMessage.ts'
@@ -7,6 +6,7 @@ import { newLedgerEntry } from './newLedgerEntry.ts'
 import { parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
 import { payerRefusal } from './payerRefusal.ts'
 import { samePayment } from './samePayment.ts'
+import { verifyRequest } from './verifyRequest.ts'
 
 export type VerifyResult =
   /** A well-formed request: answer HTTP 200 with `response` (valid or not). */
@@ -52,7 +52,7 @@ export async function verify(facilitator: Facilitator, body: unknown): Promise<V
   const parsed = parseFacilitatorRequest(facilitator, body)
   if (!parsed.ok) return parsed
   const { request } = parsed
-  const { authorization, chain } = request
+  const { authorization } = request
   const payer = authorization.from
   if (request.mismatch) return invalid(payer, request.mismatch)
   const refused = payerRefusal(facilitator, request)
@@ -107,15 +107,7 @@ export async function verify(facilitator: Facilitator, body: unknown): Promise<V
           break
       }
     }
-    const parameters: VerifyExactParameters = {
-      authorization,
-      signature: request.signature,
-      requirements: request.requirements,
-      now: facilitator.now(),
-      x402Version: request.x402Version,
-    }
-    if (request.digest) parameters.digest = request.digest
-    const result = await chain.verify(parameters)
+    const result = await verifyRequest(facilitator.now(), request)
     if (!result.ok) return invalid(payer, result.code, result.message)
     const now = facilitator.now()
     const leaseEnd = now + facilitator.reservationSeconds
