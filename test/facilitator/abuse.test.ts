@@ -2,7 +2,8 @@
  * Abuse limits on a real anvil (issue 9, item 2): what an outsider can make the facilitator's hot
  * wallet pay for, without any auth. A value-0 self-transfer and an amount below the minimum are
  * refused with no transaction sent; an ERC-1271 wallet that passes `isValidSignature` under a plain
- * `eth_call` but not with the settlement's gas limit is refused by the simulation; one whose state
+ * `eth_call` but not with the settlement's gas limit, and an EOA payment whose transfer needs more
+ * gas than the settlement's limit, are refused by the simulation as sent; one whose state
  * flips between the simulation and the mining (TrickWallet, `armed`) costs at most one reverted
  * transaction, never fails the other payers batched in the same window, and is then in cool-off;
  * and a payer's settlements in flight are capped.
@@ -133,6 +134,23 @@ describe('abuse limits', () => {
       if (!owner) throw new Error('no payer')
       const wallet = await placeTrickWallet('0x00000000000000000000000000000000000a1271', owner.address, 1_000_000n)
       const body = f.bodyV2(await f.sign(owner, { from: wallet }))
+      const settled = await node.post('/settle', body)
+      expect(settled).toMatchObject({ success: false, errorReason: 'invalid_exact_evm_transaction_simulation_failed' })
+      expect(await node.sent()).toBe(0)
+    } finally {
+      await node.close()
+    }
+  })
+
+  test("an EOA payment that needs more gas than the settlement's limit fails the simulation as sent: nothing is sent", async () => {
+    // 30,000 gas covers the transaction's intrinsic cost, not the transfer: mined, it would revert.
+    const node = startNode(6, { gas: { eoa: 30_000n } })
+    try {
+      const payer = f.chain.accounts.payers[3]
+      if (!payer) throw new Error('no payer')
+      const body = f.bodyV2(await f.sign(payer))
+      // /verify stays one batched read: it does not simulate an EOA payment as sent.
+      expect(await node.post('/verify', body)).toMatchObject({ isValid: true })
       const settled = await node.post('/settle', body)
       expect(settled).toMatchObject({ success: false, errorReason: 'invalid_exact_evm_transaction_simulation_failed' })
       expect(await node.sent()).toBe(0)

@@ -49,6 +49,12 @@ export type VerifyExactParameters = {
    * (see `createAuthorizationDigester`); computed here otherwise.
    */
   digest?: Uint8Array
+  /**
+   * Simulate the settlement as it will be sent (`settlement`'s sender, gas limit and fees) whatever
+   * the signature kind, as `/settle` does just before sending. Default `false`: only smart-wallet
+   * payers get that second simulation, so a plain `/verify` of an EOA payment stays one batched read.
+   */
+  asSent?: boolean
 }
 
 /** How the payer's signature checked out, which decides how settlement submits it. */
@@ -65,8 +71,8 @@ export type VerifyExactReturnType =
 export type ExactVerifier = (parameters: VerifyExactParameters) => Promise<VerifyExactReturnType>
 
 /**
- * The transaction fields a smart-wallet payer's settlement will be sent with (see
- * `SignerPool.quote`): its simulation runs with the same sender, gas limit and fees.
+ * The transaction fields a payment's settlement will be sent with (see `SignerPool.quote`): its
+ * simulation runs with the same sender, gas limit and fees.
  */
 export type SettlementFields = {
   from: Address
@@ -91,14 +97,15 @@ export type CreateExactVerifierOptions = {
   /** Options of the default scheduler. */
   multicall?: CreateMulticallSchedulerOptions
   /**
-   * The fields a settlement of a smart-wallet signature (`erc1271`, `erc6492`) is sent with. When
-   * given, such a payment is simulated once more, alone, as the exact transaction the settler
-   * sends (same `to`, data, sender, gas limit, `maxFeePerGas`, `maxPriorityFeePerGas`): a wallet
-   * whose `isValidSignature` answers differently under a large `eth_call` gas allowance, a zero
-   * gas price or another sender fails here, before anything is sent. Default: none (the shared
-   * Multicall3 simulation only).
+   * The fields a settlement is sent with. When given, a smart-wallet payment (`erc1271`,
+   * `erc6492`), and any payment verified with `asSent`, is simulated once more, alone, as the
+   * exact transaction the settler sends (same `to`, data, sender, gas limit, `maxFeePerGas`,
+   * `maxPriorityFeePerGas`): a wallet whose `isValidSignature` answers differently under a large
+   * `eth_call` gas allowance, a zero gas price or another sender, or a transfer that needs more
+   * gas than the settlement's limit, fails here, before anything is sent. Default: none (the
+   * shared Multicall3 simulation only).
    */
-  settlement?: (kind: 'erc1271' | 'erc6492') => Promise<SettlementFields>
+  settlement?: (kind: VerifiedSignature['kind']) => Promise<SettlementFields>
 }
 
 /** An `eth_call` error that is the call's own failure (a revert, out of gas), not the node's. */
@@ -224,7 +231,7 @@ export function createExactVerifier(
   const simulateSettlement = async (
     asset: Address,
     authorization: ExactAuthorization,
-    verified: Exclude<VerifiedSignature, { kind: 'eoa' }>,
+    verified: VerifiedSignature,
   ): Promise<string | undefined> => {
     if (!settlement) return undefined
     const fields = await settlement(verified.kind)
@@ -262,7 +269,15 @@ export function createExactVerifier(
     }
   }
 
-  return async function verifyExact({ authorization, signature, requirements, now, x402Version = 2, digest: given }) {
+  return async function verifyExact({
+    authorization,
+    signature,
+    requirements,
+    now,
+    x402Version = 2,
+    digest: given,
+    asSent = false,
+  }) {
     const payer = authorization.from
     const fail = (code: ErrorCode, message?: string): VerifyExactReturnType =>
       message === undefined ? { ok: false, code, payer } : { ok: false, code, payer, message }
@@ -415,7 +430,7 @@ export function createExactVerifier(
         }
         return fail('invalid_exact_evm_transaction_simulation_failed', revertReason(simulation?.returnData ?? '0x'))
       }
-      if (verified.kind !== 'eoa') {
+      if (verified.kind !== 'eoa' || asSent) {
         const failed = await simulateSettlement(asset, authorization, verified)
         if (failed !== undefined) return fail('invalid_exact_evm_transaction_simulation_failed', failed)
       }

@@ -318,27 +318,34 @@ export function createSignerPool(
     return member.submitting + member.waiting.size
   }
 
-  const pick = async (gasLimit: bigint): Promise<{ member: Member; cost: bigint } | undefined> => {
-    if (Date.now() - refreshedAt >= refreshIntervalMs) {
-      // The first use waits for the first reading; later ones refresh in the background (leases are
-      // kept by the heartbeat).
-      if (refreshedAt === Number.NEGATIVE_INFINITY) await refresh()
-      else void refresh()
+  /**
+   * Balances read recently: the first use waits for the first reading; later ones refresh in the
+   * background (leases are kept by the heartbeat).
+   */
+  const fresh = async () => {
+    if (Date.now() - refreshedAt < refreshIntervalMs) return
+    if (refreshedAt === Number.NEGATIVE_INFINITY) await refresh()
+    else void refresh()
+  }
+
+  /** The usable signer with the fewest transactions in flight that can pay `cost` wei of gas. */
+  const choose = (cost: bigint): Member | undefined => {
+    let best: Member | undefined
+    for (const member of members) {
+      if (!usable(member)) continue
+      if (member.balance !== undefined && member.balance < cost) continue
+      if (!best || inFlight(member) < inFlight(best)) best = member
     }
+    return best
+  }
+
+  const pick = async (gasLimit: bigint): Promise<{ member: Member; cost: bigint } | undefined> => {
+    await fresh()
     const { maxFeePerGas } = await feeOracle()
     const cost = gasLimit * maxFeePerGas
-    const choose = () => {
-      let best: Member | undefined
-      for (const member of members) {
-        if (!usable(member)) continue
-        if (member.balance !== undefined && member.balance < cost) continue
-        if (!best || inFlight(member) < inFlight(best)) best = member
-      }
-      return best
-    }
-    let best = choose()
+    let best = choose(cost)
     // No usable lease yet (being taken over from a dead process, say): wait for one, bounded.
-    for (const until = clock() + leaseWaitMs; !best && !closed && clock() < until; best = choose()) {
+    for (const until = clock() + leaseWaitMs; !best && !closed && clock() < until; best = choose(cost)) {
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
     // Counted before yielding, so concurrent picks see it and spread over the signers.
@@ -416,9 +423,12 @@ export function createSignerPool(
     },
     async quote(kind) {
       // The oracle already caps at `fees.maxFeePerGas`, as the settlers sign.
+      await fresh()
       const { maxFeePerGas, maxPriorityFeePerGas } = await feeOracle()
-      const from = (members.find((member) => member.ready) ?? first).settler.address
-      return { gas: limits[kind], maxFeePerGas, maxPriorityFeePerGas, from }
+      const gas = limits[kind]
+      // The signer that would send it: a simulation from one that cannot pay the gas fails for that alone.
+      const sender = choose(gas * maxFeePerGas) ?? members.find((member) => member.ready) ?? first
+      return { gas, maxFeePerGas, maxPriorityFeePerGas, from: sender.settler.address }
     },
     close() {
       closed = true

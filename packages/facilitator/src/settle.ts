@@ -268,15 +268,20 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
     // Abuse limits before any RPC: nothing below the minimum, nothing from a payer in cool-off.
     const refused = payerRefusal(facilitator, request)
     if (refused) return fail(refused.code, refused.message)
-    // /settle never trusts an earlier /verify: the chain may have moved since.
+    // /settle never trusts an earlier /verify: the chain may have moved since. And it simulates the
+    // transaction as it will be sent (sender, gas limit, fees), for every payer.
     let verified: Awaited<ReturnType<FacilitatorNetwork['verify']>>
     try {
-      verified = await verifyRequest(facilitator.now(), request)
+      verified = await verifyRequest(facilitator.now(), request, { asSent: true })
     } catch (error) {
       facilitator.logError(faultDetail('settle: verify', error))
       return fail('unexpected_settle_error', callerMessage('unexpected_settle_error'))
     }
     if (!verified.ok) {
+      // Another settler sharing the ledger may have claimed and sent it while this one verified (the
+      // simulation as sent then fails on the spent nonce): its outcome is the answer.
+      const moved = await store.get(request.id)
+      if (moved && moved.state !== entry?.state) continue
       if (entry?.state === 'reserved' && verified.code === 'invalid_exact_evm_nonce_already_used') {
         // Our reservation's nonce, already spent on chain: by this payment (a settlement whose answer
         // was lost, or the payer's own submission of it), then the payee was paid and the chain
