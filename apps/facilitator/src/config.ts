@@ -254,6 +254,22 @@ export const options = {
     { description: 'prefix of the rate-limit counters (PostgreSQL table <prefix>_rate_limits)' },
   ),
   // --- end limits ---
+  // --- discovery (issue 14) ---
+  TOLLGATE_DISCOVERY: help(z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'), {
+    description: 'on: settled payments with a bazaar extension are listed at GET /discovery/resources',
+  }),
+  TOLLGATE_DISCOVERY_OPT_OUT: help(
+    z
+      .string()
+      .optional()
+      .transform((value) => list(value))
+      .refine(
+        (items) => items.every((item) => /^0x[0-9a-fA-F]{40}$/.test(item)),
+        'expected comma-separated 0x addresses',
+      ),
+    { description: 'payees (payTo addresses) whose resources are never listed', unset: 'none' },
+  ),
+  // --- end discovery ---
   // --- auth (issue 9, item 1) ---
   TOLLGATE_AUTH: help(z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'), {
     description: 'on: /verify, /settle, /release need an API key or a JWT; off: none (local development only)',
@@ -378,6 +394,15 @@ function toConfig(values: Values, networks: readonly NetworkConfig[]) {
       keyPrefix: values.TOLLGATE_RATE_LIMIT_PREFIX,
     }),
     // --- end limits ---
+    /** The discovery catalogue: `undefined` when off; payees opted out, lower-case. */
+    discovery:
+      values.TOLLGATE_DISCOVERY === 'on'
+        ? Object.freeze({
+            optOut: new Set(
+              values.TOLLGATE_DISCOVERY_OPT_OUT.map((address) => address.toLowerCase()),
+            ) as ReadonlySet<string>,
+          })
+        : undefined,
     /** Who may call the service. */
     auth: Object.freeze({
       mode: values.TOLLGATE_AUTH,
