@@ -44,6 +44,15 @@ const help = <S extends z.ZodType>(schema: S, meta: Help) => ({ schema, ...meta 
  * Every configuration variable: its zod schema (the default is the schema's), and its help text.
  * `--help` is generated from this table ({@link describeOptions}), so it lists every option.
  */
+/** Comma-separated 0x addresses (an unset variable is an empty list). */
+const addressList = () =>
+  z
+    .string()
+    .optional()
+    .transform((value) => list(value))
+    .refine((items) => items.every((item) => /^0x[0-9a-fA-F]{40}$/.test(item)), 'expected comma-separated 0x addresses')
+    .transform((items) => items as Address[])
+
 export const options = {
   TOLLGATE_SIGNER_KEY: help(
     z
@@ -98,18 +107,10 @@ export const options = {
   TOLLGATE_RESERVATION_SECONDS: help(integer(1, 86_400).default(120), {
     description: 'how long a /verify reservation is held',
   }),
-  TOLLGATE_EIP6492_FACTORIES: help(
-    z
-      .string()
-      .optional()
-      .transform((value) => list(value))
-      .refine(
-        (items) => items.every((item) => /^0x[0-9a-fA-F]{40}$/.test(item)),
-        'expected comma-separated 0x addresses',
-      )
-      .transform((items) => items as Address[]),
-    { description: 'comma-separated ERC-6492 factory allow-list', unset: 'none' },
-  ),
+  TOLLGATE_EIP6492_FACTORIES: help(addressList(), {
+    description: 'comma-separated ERC-6492 factory allow-list',
+    unset: 'none',
+  }),
   TOLLGATE_RECEIPT_TIMEOUT_MS: help(integer(100, 600_000).default(30_000), {
     description: 'how long /settle waits for a receipt before settlement_pending',
   }),
@@ -258,17 +259,10 @@ export const options = {
   TOLLGATE_DISCOVERY: help(z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'), {
     description: 'on: settled payments with a bazaar extension are listed at GET /discovery/resources',
   }),
-  TOLLGATE_DISCOVERY_OPT_OUT: help(
-    z
-      .string()
-      .optional()
-      .transform((value) => list(value))
-      .refine(
-        (items) => items.every((item) => /^0x[0-9a-fA-F]{40}$/.test(item)),
-        'expected comma-separated 0x addresses',
-      ),
-    { description: 'payees (payTo addresses) whose resources are never listed', unset: 'none' },
-  ),
+  TOLLGATE_DISCOVERY_OPT_OUT: help(addressList(), {
+    description: 'payees (payTo addresses, comma-separated) whose resources are never listed',
+    unset: 'none',
+  }),
   // --- end discovery ---
   // --- auth (issue 9, item 1) ---
   TOLLGATE_AUTH: help(z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'), {
