@@ -39,14 +39,6 @@ export function openApiPath(path: string): string {
   return `/${parts.map((segment) => (segment.kind === 'literal' ? segment.text : `{${segment.name}}`)).join('/')}`
 }
 
-/** Whether the concrete `path` is an instance of `template` (`/users/42` of `/users/:id`). */
-export function matchesTemplate(template: string, path: string): boolean {
-  const want = template.split('/')
-  const have = path.split('/')
-  if (want.length !== have.length) return false
-  return want.every((part, i) => (part.startsWith(':') ? (have[i] ?? '') !== '' : part === have[i]))
-}
-
 /** One router per pattern (keys under the bases they run at: a handful per app). */
 const routers = new Map<string, TrieRouter<number>>()
 

@@ -23,3 +23,11 @@ export function isValidRouteTemplate(value: unknown): value is string {
   }
   return !decoded.includes('..') && !decoded.includes('://')
 }
+
+/** Whether the concrete `path` is an instance of `template` (`/users/42` of `/users/:id`). */
+export function matchesTemplate(template: string, path: string): boolean {
+  const want = template.split('/')
+  const have = path.split('/')
+  if (want.length !== have.length) return false
+  return want.every((part, i) => (part.startsWith(':') ? (have[i] ?? '') !== '' : part === have[i]))
+}
