@@ -134,5 +134,9 @@ describe('doctor', () => {
     expect(await runDoctorCommand([origin], { ...io, fetch: fixture() })).toBe(1)
     expect(lines.at(-1)).toBe('3 problem(s) a catalogue would reject\n')
     expect(await runDoctorCommand([], io)).toBe(2)
+    // A seller with nothing to find is not "ok".
+    const empty = new Hono()
+    expect(await runDoctorCommand([origin], { ...io, fetch: (url, init) => empty.request(url, init) })).toBe(1)
+    expect(lines.some((line) => line.startsWith('ERROR no_resources'))).toBe(true)
   })
 })

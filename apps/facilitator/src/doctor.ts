@@ -20,6 +20,7 @@ export type DoctorFinding = {
   code:
     | 'no_well_known'
     | 'no_openapi'
+    | 'no_resources'
     | 'openapi_incomplete'
     | 'not_402'
     | 'bad_402'
@@ -169,6 +170,14 @@ export async function runDoctor(target: string, fetcher: Fetch = fetch): Promise
     listed.push({ resource: target, method: 'GET' })
   }
 
+  if (listed.length === 0) {
+    findings.push({
+      severity: 'error',
+      code: 'no_resources',
+      where: target,
+      message: 'no paid resource found: give a resource URL, or publish /.well-known/x402',
+    })
+  }
   const openApiUrl = `${base.origin}/openapi.json`
   const openApi = await getJson(fetcher, openApiUrl)
   if (!isObject(openApi) || typeof openApi.openapi !== 'string' || !isObject(openApi.paths)) {
