@@ -141,7 +141,8 @@ describe('reservation lease', () => {
     expect(await post('/settle', body(payload))).toMatchObject({ success: true })
     expect(await post('/release', body(payload, claim))).toEqual({ released: false })
     const supported = await (await fetch(`${running.url}/supported`)).json()
-    expect(supported.extensions).toEqual(['tollgate-release', 'tollgate-delivery'])
+    // The discovery catalogue is on by default: bazaar is listed.
+    expect(supported.extensions).toEqual(['tollgate-release', 'tollgate-delivery', 'bazaar'])
   })
 })
 

@@ -52,7 +52,19 @@ describe('demo app', () => {
     const { app } = demo()
     expect(await quotedAmount(await app.request('/forecast'))).toBe('3000')
     expect(await quotedAmount(await app.request('/forecast?days=7'))).toBe('7000')
-    expect(await quotedAmount(await app.request('/forecast?days=99'))).toBe('3000')
+  })
+
+  test('behavior: /forecast?days=abc gets 400 naming days, never a quote', async () => {
+    const { app, calls } = demo()
+    for (const days of ['abc', '99', '2.5']) {
+      const res = await app.request(`/forecast?days=${days}`)
+      expect(res.status).toBe(400)
+      expect(res.headers.get('payment-required')).toBeNull()
+      const body = await res.json()
+      expect(body).toMatchObject({ error: 'invalid_request', issues: [{ in: 'query', path: 'days' }] })
+      expect(body.message).toContain('query days')
+    }
+    expect(calls).toEqual([])
   })
 
   test('behavior: the official client pays for /weather and /forecast; /history settles first', async () => {

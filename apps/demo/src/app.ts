@@ -1,5 +1,6 @@
-import { type Facilitator, type Price, paymentRequired } from '@tollgate/hono'
+import { discoveryDocuments, type Facilitator, type Price, paymentRequired, type RoutesOptions } from '@tollgate/hono'
 import { type Env, Hono } from 'hono'
+import * as z from 'zod'
 
 /** What the demo needs: where payments go and who checks them. */
 export type DemoOptions = {
@@ -45,10 +46,97 @@ function weatherOf(city: string, day: number) {
   }
 }
 
-/** `?days=` of /forecast: 1 to 7, default 3. */
+/** `?days=` of /forecast: 1 to 7, default 3 (anything else is refused with 400 before the quote). */
 export function forecastDays(c: { req: { query(key: string): string | undefined } }): number {
-  const days = Number(c.req.query('days') ?? '3')
-  return Number.isInteger(days) && days >= 1 && days <= 7 ? days : 3
+  const days = c.req.query('days')
+  return days === undefined ? 3 : Number(days)
+}
+
+/** One day's weather, as the paid routes answer it. */
+const weatherSchema = z.object({
+  tempC: z.number().int(),
+  condition: z.enum(conditions),
+  humidity: z.number().int(),
+  windKph: z.number().int(),
+})
+
+/**
+ * The demo's paid routes: price and description together, so the 402's `bazaar` extension,
+ * `/.well-known/x402` and `/openapi.json` all come from this one table. `/weather` is described with
+ * JSON Schema, the others with zod.
+ */
+export function demoRoutes<E extends Env = Env>(payTo: string, network: string): RoutesOptions<E> {
+  const city = z.string().optional().describe('A city name; default Lisbon (an unknown city is a 404)')
+  return {
+    'GET /weather': {
+      accepts: { network, price: prices.weather, payTo },
+      description: 'Current weather for a city',
+      input: {
+        query: {
+          type: 'object',
+          properties: { city: { type: 'string', description: 'A city name; default Lisbon' } },
+        },
+      },
+      output: {
+        type: 'object',
+        properties: {
+          city: { type: 'string' },
+          tempC: { type: 'integer' },
+          condition: { type: 'string', enum: [...conditions] },
+          humidity: { type: 'integer' },
+          windKph: { type: 'integer' },
+          paidBy: { type: 'string' },
+        },
+        required: ['city', 'tempC', 'condition', 'humidity', 'windKph'],
+      },
+      example: {
+        query: { city: 'Lisbon' },
+        output: { city: 'Lisbon', tempC: 21, condition: 'sunny', humidity: 60, windKph: 12 },
+      },
+    },
+    'GET /forecast': {
+      accepts: {
+        network,
+        // Dynamic: the price is rebuilt from the request, identically on the paid retry.
+        price: (c): Price => prices.forecastPerDay * BigInt(forecastDays(c)),
+        priceRange: { min: prices.forecastPerDay, max: prices.forecastPerDay * 7n },
+        payTo,
+      },
+      description: 'Daily forecast, $0.001 per day (?days=1..7)',
+      input: {
+        query: z.object({
+          city,
+          days: z.coerce.number().int().min(1).max(7).optional().describe('Days to forecast, 1 to 7; default 3'),
+        }),
+      },
+      output: z.object({
+        city: z.string(),
+        days: z.array(weatherSchema.extend({ day: z.number().int() })),
+      }),
+      example: {
+        query: { city: 'Lisbon', days: 2 },
+        output: {
+          city: 'Lisbon',
+          days: [
+            { day: 1, tempC: 20, condition: 'sunny', humidity: 55, windKph: 10 },
+            { day: 2, tempC: 18, condition: 'rain', humidity: 80, windKph: 25 },
+          ],
+        },
+      },
+    },
+    'GET /history': {
+      accepts: { network, price: prices.history, payTo },
+      description: 'Thirty days of observations (charged before it is served)',
+      settle: 'before',
+      input: { query: z.object({ city }) },
+      output: z.object({
+        city: z.string(),
+        observations: z.array(weatherSchema.extend({ daysAgo: z.number().int() })),
+        transaction: z.string().optional(),
+      }),
+      example: { query: { city: 'Oslo' } },
+    },
+  }
 }
 
 /**
@@ -72,33 +160,11 @@ export function createDemoApp<E extends Env = Env>({
   network = 'eip155:8453',
 }: DemoOptions): Hono<E> {
   const app = new Hono<E>()
+  const routes = demoRoutes<E>(payTo, network)
 
-  app.use(
-    paymentRequired<E>({
-      facilitator,
-      routes: {
-        'GET /weather': {
-          accepts: { network, price: prices.weather, payTo },
-          description: 'Current weather for a city',
-          outputSchema: { input: { type: 'http', method: 'GET', queryParams: { city: 'string' } } },
-        },
-        'GET /forecast': {
-          accepts: {
-            network,
-            // Dynamic: the price is rebuilt from the request, identically on the paid retry.
-            price: (c): Price => prices.forecastPerDay * BigInt(forecastDays(c)),
-            payTo,
-          },
-          description: 'Daily forecast, $0.001 per day (?days=1..7)',
-        },
-        'GET /history': {
-          accepts: { network, price: prices.history, payTo },
-          description: 'Thirty days of observations (charged before it is served)',
-          settle: 'before',
-        },
-      },
-    }),
-  )
+  app.use(paymentRequired<E>({ facilitator, routes }))
+  // GET /.well-known/x402 and GET /openapi.json, from the same routes.
+  app.route('/', discoveryDocuments<E>({ routes, info: { title: 'Tollgate demo weather API', version: '1.0.0' } }))
 
   app.get('/', (c) =>
     c.json({
@@ -108,7 +174,7 @@ export function createDemoApp<E extends Env = Env>({
         'GET /forecast?city=Lisbon&days=3': '$0.001 per day',
         'GET /history?city=Lisbon': '$0.01 (settled before serving)',
       },
-      free: ['GET /', 'GET /health'],
+      free: ['GET /', 'GET /health', 'GET /.well-known/x402', 'GET /openapi.json'],
       cities,
     }),
   )

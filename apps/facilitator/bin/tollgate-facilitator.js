@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The tollgate-facilitator CLI: prints help (generated from the configuration schema in src/config.ts),
-// manages API keys (`keys create|list|revoke`), or starts the service. Installed from npm it runs the
+// manages API keys (`keys create|list|revoke`), checks a seller's discoverability (`doctor URL`), or starts the service. Installed from npm it runs the
 // built dist/ with plain node. In a checkout of the repository (src/ beside dist/, which the published
 // package does not ship) it runs the TypeScript sources through tsx, resolving @tollgate/* to their sources.
 import { existsSync, readFileSync } from 'node:fs'
@@ -29,6 +29,13 @@ if (args[0] === 'keys') {
   const out = (text) => process.stdout.write(text)
   const err = (text) => process.stderr.write(text)
   process.exit(await runKeysCommand(args.slice(1), { env: process.env, out, err }))
+}
+if (args[0] === 'doctor') {
+  // Discovery check of a seller: what a catalogue would reject, with the reason.
+  const { runDoctorCommand } = await load('doctor')
+  const out = (text) => process.stdout.write(text)
+  const err = (text) => process.stderr.write(text)
+  process.exit(await runDoctorCommand(args.slice(1), { out, err }))
 }
 if (args.includes('--help') || args.includes('-h')) {
   const { helpText } = await load('cli')

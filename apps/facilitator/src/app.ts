@@ -3,6 +3,7 @@ import { type Facilitator, release, releaseExtension, settle, supported, verify 
 import { type ErrorCode, tollgateExtensions } from '@tollgate/protocol'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { type Authenticate, authFailures, identifyCaller, mayActFor, requireCaller } from './auth.ts'
+import { catalogueEntry, parseCatalogueQuery, type ResourceCatalogue } from './catalogue.ts'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
 import type { RateLimit } from './rateLimit.ts'
@@ -40,6 +41,12 @@ export type CreateAppOptions = {
   requireAdmin?: (c: Context) => boolean | Promise<boolean>
   /** `true` once shutdown began: new `/verify`, `/settle` and `/release` answer 503, retryable. */
   draining?: () => boolean
+  /**
+   * The discovery catalogue behind the public `GET /discovery/resources`: every settled v2 payment
+   * that carries a valid `bazaar` extension records its resource, unless its payee is in `optOut`
+   * (lower-case addresses). Default: no catalogue (404).
+   */
+  discovery?: { catalogue: ResourceCatalogue; optOut: ReadonlySet<string>; now?: () => bigint }
 }
 
 /** The `admin` scope of the caller set by the auth middleware (`c.get('caller')`), if any. */
@@ -162,9 +169,17 @@ export function createApp(
     draining = () => false,
     rateLimit,
     authenticate,
+    discovery,
   }: CreateAppOptions = {},
 ): Hono<{ Variables: { requestId: string } }> {
   const app = new Hono<{ Variables: { requestId: string } }>()
+  /** Records a settled payment's resource; a failing catalogue never fails the settlement. */
+  const catalogue = async (body: unknown) => {
+    if (!discovery) return
+    const now = discovery.now?.() ?? BigInt(Math.floor(Date.now() / 1000))
+    const entry = catalogueEntry(body, now, discovery.optOut)
+    if (entry) await discovery.catalogue.record(entry).catch(logError)
+  }
 
   // ---- operations: request id, shutdown refusal ----
   app.use('*', async function requestIdMiddleware(c, next) {
@@ -230,6 +245,7 @@ export function createApp(
     const refused = read.ok ? forbidden(c, read.body) : undefined
     if (refused) return refused
     const result = read.ok ? await settle(facilitator, read.body) : read
+    if (read.ok && result.ok && result.response.success) await catalogue(read.body)
     const outcome = settleOutcome(result)
     const seconds = (performance.now() - started) / 1000
     metrics?.settled(outcome, seconds)
@@ -259,8 +275,19 @@ export function createApp(
 
   app.get('/supported', function supportedRoute(c) {
     const answer = supported(facilitator)
-    return c.json({ ...answer, extensions: [...answer.extensions, releaseExtension, tollgateExtensions.delivery] })
+    const extensions = [...answer.extensions, releaseExtension, tollgateExtensions.delivery]
+    return c.json({ ...answer, extensions: discovery ? [...extensions, 'bazaar'] : extensions })
   })
+
+  // Public, read-only: the resources paid for through this facilitator, as the bazaar client lists them.
+  if (discovery) {
+    app.get('/discovery/resources', async function discoveryRoute(c) {
+      const query = parseCatalogueQuery(new URL(c.req.url).searchParams)
+      if (typeof query === 'string') return badRequest(c, 'invalid_request', query)
+      const { items, total } = await discovery.catalogue.list(query)
+      return c.json({ x402Version: 2, items, pagination: { limit: query.limit, offset: query.offset, total } })
+    })
+  }
 
   // ---- operations: health, readiness, metrics ----
   // Public liveness: up or down, nothing else (no addresses, balances or counts).

@@ -30,6 +30,9 @@ describe('parseConfig', () => {
         "dataDir": "./.data",
         "databaseSchema": "public",
         "databaseUrl": undefined,
+        "discovery": {
+          "optOut": Set {},
+        },
         "eip6492Factories": [],
         "gasPolicy": {
           "ethPrice": "4000",
@@ -242,6 +245,11 @@ describe('parseConfig', () => {
 describe('parseConfig: auth', () => {
   test('behavior: auth is on by default; off, a JWKS file, a JWT host and the key cache are read', () => {
     expect(parseConfig(base).auth).toEqual({ mode: 'on', jwksFile: undefined, jwtHost: undefined, keyCacheMs: 5000 })
+    expect(parseConfig({ ...base, TOLLGATE_DISCOVERY: 'off' }).discovery).toBeUndefined()
+    expect(
+      parseConfig({ ...base, TOLLGATE_DISCOVERY_OPT_OUT: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' }).discovery
+        ?.optOut,
+    ).toEqual(new Set(['0x70997970c51812dc3a010c7d01b50e0d17dc79c8']))
     expect(
       parseConfig({
         ...base,

@@ -44,6 +44,15 @@ const help = <S extends z.ZodType>(schema: S, meta: Help) => ({ schema, ...meta 
  * Every configuration variable: its zod schema (the default is the schema's), and its help text.
  * `--help` is generated from this table ({@link describeOptions}), so it lists every option.
  */
+/** Comma-separated 0x addresses (an unset variable is an empty list). */
+const addressList = () =>
+  z
+    .string()
+    .optional()
+    .transform((value) => list(value))
+    .refine((items) => items.every((item) => /^0x[0-9a-fA-F]{40}$/.test(item)), 'expected comma-separated 0x addresses')
+    .transform((items) => items as Address[])
+
 export const options = {
   TOLLGATE_SIGNER_KEY: help(
     z
@@ -98,18 +107,10 @@ export const options = {
   TOLLGATE_RESERVATION_SECONDS: help(integer(1, 86_400).default(120), {
     description: 'how long a /verify reservation is held',
   }),
-  TOLLGATE_EIP6492_FACTORIES: help(
-    z
-      .string()
-      .optional()
-      .transform((value) => list(value))
-      .refine(
-        (items) => items.every((item) => /^0x[0-9a-fA-F]{40}$/.test(item)),
-        'expected comma-separated 0x addresses',
-      )
-      .transform((items) => items as Address[]),
-    { description: 'comma-separated ERC-6492 factory allow-list', unset: 'none' },
-  ),
+  TOLLGATE_EIP6492_FACTORIES: help(addressList(), {
+    description: 'comma-separated ERC-6492 factory allow-list',
+    unset: 'none',
+  }),
   TOLLGATE_RECEIPT_TIMEOUT_MS: help(integer(100, 600_000).default(30_000), {
     description: 'how long /settle waits for a receipt before settlement_pending',
   }),
@@ -254,6 +255,15 @@ export const options = {
     { description: 'prefix of the rate-limit counters (PostgreSQL table <prefix>_rate_limits)' },
   ),
   // --- end limits ---
+  // --- discovery (issue 14) ---
+  TOLLGATE_DISCOVERY: help(z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'), {
+    description: 'on: settled payments with a bazaar extension are listed at GET /discovery/resources',
+  }),
+  TOLLGATE_DISCOVERY_OPT_OUT: help(addressList(), {
+    description: 'payees (payTo addresses, comma-separated) whose resources are never listed',
+    unset: 'none',
+  }),
+  // --- end discovery ---
   // --- auth (issue 9, item 1) ---
   TOLLGATE_AUTH: help(z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'), {
     description: 'on: /verify, /settle, /release need an API key or a JWT; off: none (local development only)',
@@ -378,6 +388,15 @@ function toConfig(values: Values, networks: readonly NetworkConfig[]) {
       keyPrefix: values.TOLLGATE_RATE_LIMIT_PREFIX,
     }),
     // --- end limits ---
+    /** The discovery catalogue: `undefined` when off; payees opted out, lower-case. */
+    discovery:
+      values.TOLLGATE_DISCOVERY === 'on'
+        ? Object.freeze({
+            optOut: new Set(
+              values.TOLLGATE_DISCOVERY_OPT_OUT.map((address) => address.toLowerCase()),
+            ) as ReadonlySet<string>,
+          })
+        : undefined,
     /** Who may call the service. */
     auth: Object.freeze({
       mode: values.TOLLGATE_AUTH,

@@ -21,6 +21,9 @@ import { privateKeyToAccount } from 'viem/accounts'
 import type { ApiKeyStore } from './apiKeys.ts'
 import { type CreateAppOptions, createApp, createOpsApp } from './app.ts'
 import { type Authenticate, createAuthenticate, parseJwtKeys } from './auth.ts'
+import { createMemoryCatalogue, type ResourceCatalogue } from './catalogue.ts'
+import { createPostgresCatalogue } from './cataloguePostgres.ts'
+import { createSqliteCatalogue } from './catalogueSqlite.ts'
 import { type Config, type Env, parseConfig } from './config.ts'
 import { openApiKeyStore } from './keys.ts'
 import { createLogger, type Logger } from './logger.ts'
@@ -86,6 +89,12 @@ export type StartFacilitatorOptions = {
   logError?: (error: unknown) => void
   /** The API keys. Default: beside the ledger (PostgreSQL at `config.databaseUrl`, else SQLite in `config.dataDir`); none with `TOLLGATE_AUTH=off`. Closed on stop. */
   apiKeys?: ApiKeyStore
+  /**
+   * The discovery catalogue (`GET /discovery/resources`). Default: beside the ledger (PostgreSQL at
+   * `config.databaseUrl`, else SQLite in `config.dataDir`), in memory when `store` is given; none
+   * with `TOLLGATE_DISCOVERY=off`. Closed on stop.
+   */
+  catalogue?: ResourceCatalogue
   /** Structured JSON logs. Default: pino on stdout at `config.logLevel`, secrets redacted. */
   logger?: Logger
   /** Where the default logger writes (tests capture it). Default: stdout. */
@@ -146,6 +155,7 @@ export async function startFacilitator(
     logDestination,
     requireAdmin,
     apiKeys,
+    catalogue,
   }: StartFacilitatorOptions = {},
 ): Promise<RunningFacilitator> {
   const config = isConfig(input) ? input : parseConfig(input)
@@ -175,9 +185,19 @@ export async function startFacilitator(
       ? await createPostgresStore({ connectionString: config.databaseUrl, schema: config.databaseSchema })
       : createSqliteStore({ dataDir: config.dataDir }))
   let keys: ApiKeyStore | undefined
+  let resources: ResourceCatalogue | undefined
   try {
     keys = config.auth.mode === 'on' ? (apiKeys ?? (await openApiKeyStore(config))) : undefined
+    resources = config.discovery
+      ? (catalogue ??
+        (store
+          ? createMemoryCatalogue()
+          : config.databaseUrl
+            ? await createPostgresCatalogue({ connectionString: config.databaseUrl, schema: config.databaseSchema })
+            : createSqliteCatalogue({ dataDir: config.dataDir })))
+      : undefined
   } catch (error) {
+    await keys?.close()
     if (!store) await ledger.close()
     throw error
   }
@@ -315,6 +335,9 @@ export async function startFacilitator(
     ...(requireAdmin ? { requireAdmin } : {}),
     ...(rateLimit ? { rateLimit } : {}),
     ...(authenticate ? { authenticate } : {}),
+    ...(resources && config.discovery
+      ? { discovery: { catalogue: resources, optOut: config.discovery.optOut, ...(now ? { now } : {}) } }
+      : {}),
   })
   // Finishes rows a crash (or a lost RPC answer) left non-final: at start, then every interval.
   const reconciler = createReconciler(
@@ -385,6 +408,7 @@ export async function startFacilitator(
           return closeLimiterStore()
         })
         .then(() => keys?.close())
+        .then(() => resources?.close())
       return stopping
     }
     let shuttingDown: Promise<{ drained: boolean }> | undefined
@@ -432,6 +456,7 @@ export async function startFacilitator(
     await facilitator.close()
     await closeLimiterStore().catch(() => undefined)
     await keys?.close()
+    await resources?.close()
     throw error
   }
 }

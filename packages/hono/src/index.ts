@@ -1,3 +1,6 @@
+export type { RouteExample, RouteInput } from './discovery.ts'
+export type { DiscoveryDocumentsOptions } from './discoveryDocuments.ts'
+export { discoveryDocuments } from './discoveryDocuments.ts'
 export type {
   CallContext,
   Facilitator,
@@ -14,9 +17,13 @@ export type {
   HttpFacilitatorConfig,
 } from './httpFacilitator.ts'
 export { httpFacilitator } from './httpFacilitator.ts'
+export type { OpenApiDocument, OpenApiInfo } from './openApi.ts'
 export type { Payment } from './payment.ts'
 export type { PaymentRequiredOptions } from './paymentRequired.ts'
 export { paymentRequired } from './paymentRequired.ts'
 export type { PaywallInfo, PaywallOffer } from './paywall.ts'
 export { renderPaywall } from './paywall.ts'
-export type { Dynamic, OfferAsset, OfferOptions, Price, RouteOptions, RoutesOptions } from './routes.ts'
+export type { InputIssue, InvalidInput } from './requestInput.ts'
+export type { Dynamic, OfferAsset, OfferOptions, Price, RouteOptions, RoutesOptions } from './routeOptions.ts'
+export type { JsonSchema, Schema, StandardSchema } from './schema.ts'
+export type { PublishedOffer, PublishedPrice, WellKnownDocument, WellKnownResource } from './wellKnown.ts'

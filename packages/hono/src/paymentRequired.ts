@@ -29,6 +29,7 @@ import {
   resolveOffers,
   staticOffers,
 } from './quote.ts'
+import { checkInput, quoteExtensions } from './requestInput.ts'
 import { type CompiledRoute, compileRoutes, type RoutesOptions } from './routes.ts'
 
 /** Options of {@link paymentRequired}. */
@@ -218,7 +219,13 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
   }
   for (const route of table.routes) {
     if (route.isStatic && route.resource !== undefined) {
-      const quote = buildQuote(route, route.resource, staticOffers(route, route.resource), corsHeaders)
+      const quote = buildQuote(
+        route,
+        route.resource,
+        staticOffers(route, route.resource),
+        corsHeaders,
+        quoteExtensions(route),
+      )
       caches.get(route)?.set(route.resource, quote)
     }
   }
@@ -232,13 +239,13 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
   async function quoteFor(route: CompiledRoute<E>, c: Context<E>): Promise<Quote> {
     const url = route.resource ?? c.req.url
     const cache = caches.get(route) as Map<string, Quote>
-    if (route.isStatic) {
-      return cache.get(url) ?? remember(cache, url, buildQuote(route, url, staticOffers(route, url), corsHeaders))
-    }
+    const build = (offers: readonly QuotedOffer[]) =>
+      buildQuote(route, url, offers, corsHeaders, quoteExtensions(route, c))
+    if (route.isStatic) return cache.get(url) ?? remember(cache, url, build(staticOffers(route, url)))
     const offers = await resolveOffers(route, c, url)
     let key = url
     for (const offer of offers) key += `\n${offer.v2.amount} ${offer.v2.payTo}`
-    return cache.get(key) ?? remember(cache, key, buildQuote(route, url, offers, corsHeaders))
+    return cache.get(key) ?? remember(cache, key, build(offers))
   }
 
   function htmlResponse(quote: Quote, render: (info: PaywallInfo) => string): Response {
@@ -384,6 +391,9 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     // Every other request Hono dispatches, a plain OPTIONS included, pays when a key covers it.
     const route = table.match(c)
     if (!route) return next()
+    // A request its route's declared input refuses gets 400 before any quote: nobody pays for it.
+    const invalid = await checkInput(route, c)
+    if (invalid) return json(400, invalid)
 
     const header = c.req.header(headerNames.paymentSignature) ?? c.req.header(headerNames.xPayment)
     const quote = await quoteFor(route, c)

@@ -8,7 +8,7 @@ import {
 } from '@tollgate/protocol'
 import type { Context, Env } from 'hono'
 import { type PaywallInfo, paywallOffer } from './paywall.ts'
-import { type CompiledOffer, type CompiledRoute, type ResolvedAsset, toAtomic, toPayTo } from './routes.ts'
+import { type CompiledOffer, type CompiledRoute, type ResolvedAsset, toAtomic, toPayTo } from './routeOptions.ts'
 
 /** What building an offer needs of a compiled offer (nothing that depends on the Env). */
 type OfferShape = Pick<CompiledOffer<Env>, 'scheme' | 'network' | 'v1Network' | 'asset' | 'maxTimeoutSeconds' | 'extra'>
@@ -89,18 +89,23 @@ export function staticOffers<E extends Env>(route: CompiledRoute<E>, url: string
   )
 }
 
-/** Builds a quote from concrete offers; everything a 402 needs is encoded here, once. */
+/**
+ * Builds a quote from concrete offers; everything a 402 needs is encoded here, once. `extensions`
+ * (the route's `bazaar` description) go into the v2 quote.
+ */
 export function buildQuote(
   route: RouteShape,
   url: string,
   offers: readonly QuotedOffer[],
   cors: Record<string, string>,
+  extensions?: Record<string, unknown>,
 ): Quote {
   const paymentRequired: PaymentRequiredV2 = {
     x402Version: 2,
     error: 'payment_required',
     resource: { url, description: route.description, mimeType: route.mimeType },
     accepts: offers.map((offer) => offer.v2),
+    ...(extensions ? { extensions } : {}),
   }
   const paymentRequiredV1: PaymentRequiredV1 = {
     x402Version: 1,

@@ -51,6 +51,7 @@ export {
   jsonObjectSchema,
   uintStringSchema,
 } from './primitives.ts'
+export { isValidRouteTemplate, matchesTemplate } from './routeTemplate.ts'
 export type { SettleResponse } from './settleResponse.ts'
 export { settleResponseSchema } from './settleResponse.ts'
 export type { SupportedKind, SupportedResponse } from './supported.ts'

@@ -1,0 +1,74 @@
+import pg from 'pg'
+import type { CatalogueItem, ResourceCatalogue } from './catalogue.ts'
+
+/**
+ * The discovery catalogue on PostgreSQL, in `<schema>.tollgate_discovery_resources` beside the
+ * ledger, shared by every node. The table is created at start under an advisory lock.
+ *
+ * @example
+ * const catalogue = await createPostgresCatalogue({ connectionString: 'postgres://…', schema: 'public' })
+ */
+export async function createPostgresCatalogue({
+  connectionString,
+  schema: schemaName = 'public',
+}: {
+  connectionString: string
+  schema?: string
+}): Promise<ResourceCatalogue> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schemaName)) throw new TypeError('schema must be a lower-case name')
+  const table = `"${schemaName}".tollgate_discovery_resources`
+  const pool = new pg.Pool({ connectionString, max: 2 })
+  pool.on('error', () => {})
+  try {
+    const client = await pool.connect()
+    try {
+      await client.query('BEGIN')
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tollgate-discovery:${schemaName}`])
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schemaName}"`)
+      await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
+        key text PRIMARY KEY,
+        type text NOT NULL,
+        pay_to text NOT NULL,
+        network text NOT NULL,
+        scheme text NOT NULL,
+        updated_at bigint NOT NULL,
+        item jsonb NOT NULL
+      )`)
+      await client.query('COMMIT')
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw error
+    } finally {
+      client.release()
+    }
+  } catch (error) {
+    await pool.end()
+    throw error
+  }
+  const where = `WHERE ($1::text IS NULL OR type = $1) AND ($2::text IS NULL OR lower(pay_to) = lower($2))
+    AND ($3::text IS NULL OR network = $3) AND ($4::text IS NULL OR scheme = $4)`
+  return {
+    async record(entry) {
+      await pool.query(
+        `INSERT INTO ${table} (key, type, pay_to, network, scheme, updated_at, item) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (key) DO UPDATE SET type = excluded.type, pay_to = excluded.pay_to, network = excluded.network,
+           scheme = excluded.scheme, updated_at = excluded.updated_at, item = excluded.item`,
+        [entry.key, entry.type, entry.payTo, entry.network, entry.scheme, entry.updatedAt.toString(), entry.item],
+      )
+    },
+    async list(query) {
+      const filters = [query.type ?? null, query.payTo ?? null, query.network ?? null, query.scheme ?? null]
+      const [page, count] = await Promise.all([
+        pool.query<{ item: CatalogueItem }>(
+          `SELECT item FROM ${table} ${where} ORDER BY updated_at DESC, key LIMIT $5 OFFSET $6`,
+          [...filters, query.limit, query.offset],
+        ),
+        pool.query<{ total: string }>(`SELECT count(*) AS total FROM ${table} ${where}`, filters),
+      ])
+      return { items: page.rows.map((row) => row.item), total: Number(count.rows[0]?.total ?? 0) }
+    },
+    async close() {
+      await pool.end()
+    },
+  }
+}

@@ -1,0 +1,69 @@
+/** The SQLite and PostgreSQL discovery catalogues keep, replace, filter and page entries alike. */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, test } from 'vitest'
+import type { CatalogueEntry, ResourceCatalogue } from '../../apps/facilitator/src/catalogue.ts'
+import { createPostgresCatalogue } from '../../apps/facilitator/src/cataloguePostgres.ts'
+import { createSqliteCatalogue } from '../../apps/facilitator/src/catalogueSqlite.ts'
+import { databaseUrl, dropSchema, postgresAvailable, uniqueSchema } from '../ledger/postgres.ts'
+
+const entry = (key: string, updatedAt: bigint, type = 'http'): CatalogueEntry => ({
+  key,
+  type,
+  payTo: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+  network: 'eip155:8453',
+  scheme: 'exact',
+  updatedAt,
+  item: { resource: key, type: 'http', x402Version: 2, accepts: [{ amount: '1' }], lastUpdated: `${updatedAt}` },
+})
+
+async function conformance(open: () => Promise<ResourceCatalogue>) {
+  const catalogue = await open()
+  try {
+    await catalogue.record(entry('GET a', 1n))
+    await catalogue.record(entry('GET b', 2n))
+    await catalogue.record(entry('GET a', 3n))
+    await catalogue.record(entry('mcp c', 4n, 'mcp'))
+    const http = await catalogue.list({ type: 'http', limit: 10, offset: 0 })
+    expect(http.items.map((i) => [i.resource, i.lastUpdated])).toEqual([
+      ['GET a', '3'],
+      ['GET b', '2'],
+    ])
+    expect(http.total).toBe(2)
+    const page = await catalogue.list({ limit: 1, offset: 1, payTo: '0x70997970c51812dc3a010c7d01b50e0d17dc79c8' })
+    expect(page).toEqual({ items: [expect.objectContaining({ resource: 'GET a' })], total: 3 })
+    expect((await catalogue.list({ network: 'eip155:1', limit: 10, offset: 0 })).total).toBe(0)
+  } finally {
+    await catalogue.close()
+  }
+  // Kept across a restart.
+  const again = await open()
+  try {
+    expect((await again.list({ limit: 10, offset: 0 })).total).toBe(3)
+  } finally {
+    await again.close()
+  }
+}
+
+describe('discovery catalogue stores', () => {
+  const dirs: string[] = []
+  const schemas: string[] = []
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true })
+    for (const schema of schemas) await dropSchema(schema)
+  })
+
+  test('default: SQLite', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-catalogue-'))
+    dirs.push(dataDir)
+    await conformance(async () => createSqliteCatalogue({ dataDir }))
+  })
+
+  test('behavior: PostgreSQL', async (context) => {
+    if (!(await postgresAvailable('discovery catalogue (PostgreSQL)'))) return context.skip()
+    const schema = uniqueSchema('catalogue')
+    schemas.push(schema)
+    await conformance(() => createPostgresCatalogue({ connectionString: databaseUrl, schema }))
+  })
+})

@@ -1,0 +1,142 @@
+/**
+ * The doctor (`tollgate-facilitator doctor URL`) on fixtures built to have each problem a catalogue
+ * rejects, and on the demo, where it must find nothing.
+ */
+import type { Facilitator } from '@tollgate/hono'
+import { encodeHeader, headers, type PaymentRequiredV2 } from '@tollgate/protocol'
+import { Hono } from 'hono'
+import { describe, expect, test } from 'vitest'
+import { createDemoApp } from '../../apps/demo/src/app.ts'
+import { defaultPayTo } from '../../apps/demo/src/config.ts'
+import { runDoctor, runDoctorCommand } from '../../apps/facilitator/src/doctor.ts'
+
+const origin = 'http://seller.test'
+const accepts: PaymentRequiredV2['accepts'] = [
+  {
+    scheme: 'exact',
+    network: 'eip155:8453',
+    amount: '1000',
+    asset: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913',
+    payTo: defaultPayTo,
+    maxTimeoutSeconds: 300,
+  },
+]
+const querySchema = (properties: Record<string, unknown>) => ({
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  properties: {
+    input: {
+      type: 'object',
+      properties: {
+        type: { type: 'string', const: 'http' },
+        method: { type: 'string', enum: ['GET'] },
+        queryParams: { type: 'object', properties },
+        pathParams: { type: 'object' },
+      },
+      required: ['type', 'method'],
+      additionalProperties: false,
+    },
+  },
+  required: ['input'],
+})
+
+/** A seller whose 402s are written by hand, each with one problem; listed in its /.well-known/x402. */
+function fixture() {
+  const bazaars: Record<string, unknown> = {
+    // info without the schema it must satisfy
+    '/no-schema': { info: { input: { type: 'http', method: 'GET', queryParams: { city: 'Oslo' } } } },
+    // the template names another path than the resource's
+    '/items/:id': {
+      info: { input: { type: 'http', method: 'GET', pathParams: { id: '42' } } },
+      schema: querySchema({}),
+      routeTemplate: '/products/:id',
+    },
+    // the example breaks its own schema: days must be an integer
+    '/forecast': {
+      info: { input: { type: 'http', method: 'GET', queryParams: { days: 'abc' } } },
+      schema: querySchema({ days: { type: 'integer' } }),
+    },
+  }
+  const app = new Hono()
+  app.get('/.well-known/x402', (c) =>
+    c.json({
+      x402Version: 2,
+      resources: Object.keys(bazaars).map((path) => ({
+        resource: `${origin}${path}`,
+        method: 'GET',
+        ...(path.includes(':') ? { routeTemplate: path } : {}),
+        extensions: { bazaar: bazaars[path] },
+      })),
+    }),
+  )
+  for (const path of Object.keys(bazaars)) {
+    app.get(path, (c) => {
+      const quote: PaymentRequiredV2 = {
+        x402Version: 2,
+        error: 'payment_required',
+        resource: { url: c.req.url, description: 'fixture', mimeType: 'application/json' },
+        accepts,
+        extensions: { bazaar: bazaars[path] },
+      }
+      return c.json({}, 402, { [headers.paymentRequired]: encodeHeader(quote) })
+    })
+  }
+  return (url: string, init?: RequestInit) => app.request(url, init)
+}
+
+describe('doctor', () => {
+  test('default: finds the missing schema, the mismatched routeTemplate and the invalid example, with reasons', async () => {
+    const findings = await runDoctor(origin, fixture())
+    const errors = findings.filter((f) => f.severity === 'error').map((f) => `${f.code} ${f.where}`)
+    expect(errors).toEqual([
+      `missing_schema GET ${origin}/no-schema`,
+      `route_template_mismatch GET ${origin}/items/:id`,
+      `invalid_example GET ${origin}/forecast`,
+    ])
+    expect(findings.find((f) => f.code === 'route_template_mismatch')?.message).toContain(
+      'routeTemplate /products/:id does not match the resource path /items/42',
+    )
+    expect(findings.find((f) => f.code === 'invalid_example')?.message).toMatch(/input\.queryParams\.days/)
+    // No OpenAPI document on the fixture: a warning, not a rejection.
+    expect(findings.filter((f) => f.severity === 'warning').map((f) => f.code)).toEqual(['no_openapi'])
+  })
+
+  test('behavior: a 402 without bazaar, and a resource that is not paid, are reported', async () => {
+    const app = new Hono()
+    app.get('/plain', (c) =>
+      c.json({}, 402, {
+        [headers.paymentRequired]: encodeHeader({ x402Version: 2, resource: { url: c.req.url }, accepts }),
+      }),
+    )
+    const fetcher = (url: string, init?: RequestInit) => app.request(url, init)
+    const codes = (await runDoctor(`${origin}/plain`, fetcher)).map((f) => f.code)
+    expect(codes).toEqual(['no_well_known', 'no_openapi', 'missing_bazaar'])
+    expect((await runDoctor(`${origin}/free`, fetcher)).map((f) => f.code)).toContain('not_402')
+  })
+
+  test('behavior: nothing on the demo; the command exits 0 there and 1 on the fixture', async () => {
+    const facilitator: Facilitator = {
+      verify: async () => {
+        throw new Error('the doctor never pays')
+      },
+      settle: async () => {
+        throw new Error('the doctor never pays')
+      },
+    }
+    const demo = createDemoApp({ payTo: defaultPayTo, facilitator })
+    const fetcher = (url: string, init?: RequestInit) => demo.request(url, init)
+    expect(await runDoctor('http://127.0.0.1:4021', fetcher)).toEqual([])
+
+    const lines: string[] = []
+    const io = { out: (text: string) => lines.push(text), err: (text: string) => lines.push(text) }
+    expect(await runDoctorCommand(['http://127.0.0.1:4021'], { ...io, fetch: fetcher })).toBe(0)
+    expect(lines.at(-1)).toContain('ok: a catalogue would list')
+    expect(await runDoctorCommand([origin], { ...io, fetch: fixture() })).toBe(1)
+    expect(lines.at(-1)).toBe('3 problem(s) a catalogue would reject\n')
+    expect(await runDoctorCommand([], io)).toBe(2)
+    // A seller with nothing to find is not "ok".
+    const empty = new Hono()
+    expect(await runDoctorCommand([origin], { ...io, fetch: (url, init) => empty.request(url, init) })).toBe(1)
+    expect(lines.some((line) => line.startsWith('ERROR no_resources'))).toBe(true)
+  })
+})
