@@ -69,6 +69,7 @@ async function setup(facilitator: Facilitator, options: { settle?: 'after' | 'be
         async ({ city, days }, { payment }) => {
           seen.push(payment)
           await options.gate
+          if (city === 'Boom') throw new Error('the tool broke')
           if (city === 'Atlantis') return { isError: true, content: [{ type: 'text', text: 'unknown city' }] }
           return { content: [{ type: 'text', text: `${days} days in ${city}` }] }
         },
@@ -132,6 +133,15 @@ describe('paid MCP tools', () => {
     const result = await call({ city: 'Atlantis', days: 1 }, await pay({ city: 'Atlantis', days: 1 }))
     expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: 'unknown city' }] })
     expect(result._meta?.['x402/payment-response']).toBeUndefined()
+    expect(log.map((entry) => entry.endpoint)).toEqual(['verify', 'release'])
+  })
+
+  test('behavior: a tool that throws is not charged either', async () => {
+    const log: Log = []
+    const { call, pay } = await setup(fakeFacilitator({}, log))
+    const result = await call({ city: 'Boom', days: 1 }, await pay({ city: 'Boom', days: 1 }))
+    expect(result.isError).toBe(true)
+    expect((result.content[0] as { text: string }).text).toContain('the tool broke')
     expect(log.map((entry) => entry.endpoint)).toEqual(['verify', 'release'])
   })
 
@@ -297,7 +307,7 @@ describe('paid MCP tools', () => {
           content: [],
         }),
       ),
-    ).toThrow('tools["x"].accepts.price: must be greater than zero')
+    ).toThrow('mcpPayments: tools["x"].accepts.price: must be greater than zero')
     expect(() =>
       payments.tool(
         server,

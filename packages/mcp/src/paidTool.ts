@@ -19,6 +19,7 @@ import {
 import {
   ConfigError,
   errorInfo,
+  isX402Error,
   type PaymentPayloadV2,
   type PaymentRequirementsV2,
   paymentPayloadSchema,
@@ -79,6 +80,19 @@ export type PaidToolDeps = {
 
 const toolName = /^[A-Za-z0-9_.-]{1,128}$/
 
+/** Runs `compile`, naming this package in the ConfigErrors that the shared offer compiler throws. */
+function renamed<T>(compile: () => T): T {
+  try {
+    return compile()
+  } catch (error) {
+    if (!isX402Error(error) || error.code !== 'invalid_config') throw error
+    throw new ConfigError({
+      message: error.shortMessage.replace(/^paymentRequired: /, 'mcpPayments: '),
+      ...(error.details.length > 0 ? { details: [...error.details] } : {}),
+    })
+  }
+}
+
 function compileTool<A>(name: string, options: PaidToolOptions<A>) {
   const field = `tools[${JSON.stringify(name)}]`
   const fail = (what: string, message: string) => {
@@ -98,7 +112,7 @@ function compileTool<A>(name: string, options: PaidToolOptions<A>) {
   ) as readonly OfferOptionsOf<A>[]
   if (accepts.length === 0) fail('.accepts', 'needs at least one offer')
   const offers: CompiledOfferOf<A>[] = accepts.map((offer, i) =>
-    compileOffer(offer, many ? `${field}.accepts[${i}]` : `${field}.accepts`),
+    renamed(() => compileOffer(offer, many ? `${field}.accepts[${i}]` : `${field}.accepts`)),
   )
   const shape: PricedShape<A> = { description, mimeType, outputSchema: undefined, offers }
   const isStatic = offers.every((offer) => typeof offer.amount === 'bigint' && typeof offer.payTo === 'string')
