@@ -286,6 +286,49 @@ describe('paid MCP tools', () => {
     expect((result.content[0] as { text: string }).text).toContain('Input validation error')
   })
 
+  test('behavior: paid() wraps a handler for registerTool; static prices are quoted once per tool', async () => {
+    const log: Log = []
+    const payments = mcpPayments({ facilitator: fakeFacilitator({}, log) })
+    const app = new Hono().post(
+      '/mcp',
+      serveMcp(() => {
+        const server = new McpServer({ name: 't', version: '1' })
+        server.registerTool(
+          'echo',
+          { inputSchema: { text: z.string() } },
+          payments.paid(
+            'echo',
+            { accepts: { network: 'base', price: '$0.01', payTo }, resource: 'https://seller.test/mcp#echo' },
+            async ({ text }: { text: string }) => ({ content: [{ type: 'text', text }] }),
+          ),
+        )
+        return server
+      }),
+    )
+    const client = new Client({ name: 'buyer', version: '1.0.0' })
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL('http://seller.test/mcp'), {
+        fetch: async (input, init) => app.request(new Request(input, init)),
+      }),
+    )
+    const unpaid = (await client.callTool({ name: 'echo', arguments: { text: 'hi' } })) as CallToolResult
+    expect(unpaid.structuredContent).toMatchObject({
+      resource: { url: 'https://seller.test/mcp#echo', description: '' },
+      accepts: [{ network: 'eip155:8453', amount: '10000' }],
+    })
+    const payment = await new x402Client()
+      .register('eip155:8453', new ExactEvmScheme(payer))
+      .createPaymentPayload(unpaid.structuredContent as never)
+    const paid = (await client.callTool({
+      name: 'echo',
+      arguments: { text: 'hi' },
+      _meta: { 'x402/payment': payment },
+    })) as CallToolResult
+    expect(paid.content).toEqual([{ type: 'text', text: 'hi' }])
+    expect(paid._meta?.['x402/payment-response']).toMatchObject({ success: true })
+    expect(log.map((entry) => entry.endpoint)).toEqual(['verify', 'settle'])
+  })
+
   test('behavior: a GET gets 405; bad options throw a ConfigError naming the field', async () => {
     const { app } = await setup(fakeFacilitator())
     expect((await app.request('http://seller.test/mcp')).status).toBe(404)
