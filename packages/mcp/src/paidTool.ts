@@ -183,7 +183,8 @@ export function paidTool<A>(
         payment.settlement = paid.settlement
         return await handler(args, { ...extra, payment })
       },
-      failed: (result) => result.isError === true,
+      // A call the client cancelled meanwhile: the SDK drops its result, so it must not be charged.
+      failed: (result) => result.isError === true || extra?.signal?.aborted === true,
     })
 
     switch (outcome.status) {
