@@ -79,6 +79,8 @@ export type PaidToolDeps = {
 }
 
 const toolName = /^[A-Za-z0-9_.-]{1,128}$/
+/** An incoming `X-Request-Id` is forwarded only when short and plain (as the middleware does). */
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
 
 /** Runs `compile`, naming this package in the ConfigErrors that the shared offer compiler throws. */
 function renamed<T>(compile: () => T): T {
@@ -158,7 +160,13 @@ export function paidTool<A>(
     // A malformed payment is the buyer's fault: refused here, the facilitator is never asked.
     if (checkExactPayload(payload) !== undefined) return refused(quote, 'invalid_payload')
 
-    const context: CallContext = { requestId: crypto.randomUUID(), c: deps.context?.(extra) }
+    // Sent to the facilitator as X-Request-Id: the HTTP request's own id when plain, else a new one.
+    const c = deps.context?.(extra)
+    const incomingId = c?.req.header('x-request-id')
+    const context: CallContext = {
+      requestId: incomingId && requestIdPattern.test(incomingId) ? incomingId : crypto.randomUUID(),
+      c,
+    }
     const payment: ToolPayment = {
       tool: name,
       requirements: matched.v2,
