@@ -8,6 +8,9 @@ import {
 import type { ErrorCode } from '@tollgate/protocol'
 import type { Address, Client, Hex, LocalAccount } from 'viem'
 import { keccak256, parseTransaction } from 'viem'
+import { getTransactionCount, sendRawTransaction } from 'viem/actions'
+import { isKnownTransaction } from './chainReads.ts'
+import { type Clock, systemClock } from './clock.ts'
 import { type CreateFeeOracleOptions, createFeeOracle, type FeeOracle, type Fees } from './createFeeOracle.ts'
 import { createNonceAllocator, type NonceAllocator } from './createNonceAllocator.ts'
 import { createReceiptWatcher, type ReceiptWatcher, type SettlementReceipt } from './createReceiptWatcher.ts'
@@ -129,6 +132,8 @@ export type CreateSettlerOptions = {
    * transactions already sent may be sent again as they are. Default: always.
    */
   canSign?: () => boolean
+  /** For re-send and replacement ages. Default: the system's monotonic clock. */
+  clock?: Clock
 }
 
 export type BatchOptions = {
@@ -217,10 +222,11 @@ export function createSettler(
     maxFeePerGas: feeCap = feeOptions?.maxFeePerGas,
     multicallAddress = multicall3Address,
     canSign = () => true,
+    clock = systemClock,
   }: CreateSettlerOptions,
 ): Settler {
   const limits = { ...defaultSettlementGas, ...gas }
-  const fees: FeeOracle = feeOracle ?? createFeeOracle(client, feeOptions)
+  const fees: FeeOracle = feeOracle ?? createFeeOracle(client, { ...feeOptions, clock })
   const watchers = new Map<string, ReceiptWatcher>()
   const watcher = (address: Address) => {
     let found = watchers.get(address.toLowerCase())
@@ -257,16 +263,13 @@ export function createSettler(
   const broadcast = async (serialized: Hex, hash: Hex): Promise<SendOutcome> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        await client.request({ method: 'eth_sendRawTransaction', params: [serialized] } as never)
+        await sendRawTransaction(client, { serializedTransaction: serialized })
         return { kind: 'sent' }
       } catch (error) {
         const { message, network } = describeRpcError(error)
         if (alreadyKnown.test(message)) return { kind: 'sent' }
         if (/nonce too low|nonce is too low|oldnonce/i.test(message)) {
-          const known = await client.request({ method: 'eth_getTransactionByHash', params: [hash] } as never).then(
-            (tx) => tx !== null,
-            () => undefined,
-          )
+          const known = await isKnownTransaction(client, hash).catch(() => undefined)
           if (known) return { kind: 'sent' }
           // A retry after a lost answer (our own first send may have been mined), or the lookup failed:
           // never sign a second transaction for this payment; the receipt wait and the reconciler decide.
@@ -286,7 +289,7 @@ export function createSettler(
     signed: Signed,
     record: Sent['record'],
   ) => {
-    const now = Date.now()
+    const now = clock()
     sent.set(nonce, {
       nonce,
       ...tx,
@@ -349,7 +352,7 @@ export function createSettler(
     stuck.hashes.push(signed.hash)
     stuck.fees = signed.fees
     stuck.raw = signed.serialized
-    stuck.signedAt = Date.now()
+    stuck.signedAt = clock()
     stuck.sentAt = stuck.signedAt
     // Recorded and journaled: sent now, or (the lease lost meanwhile) by whoever adopts it.
     if (canSign()) await broadcast(signed.serialized, signed.hash)
@@ -360,20 +363,13 @@ export function createSettler(
    * again (or replaces them, once `replaceAfterMs` has passed since they were signed).
    */
   const keepRound = async () => {
-    const mined = Number(
-      BigInt(
-        (await client.request({
-          method: 'eth_getTransactionCount',
-          params: [account.address, 'latest'],
-        } as never)) as string,
-      ),
-    )
+    const mined = await getTransactionCount(client, { address: account.address, blockTag: 'latest' })
     for (const nonce of sent.keys()) if (nonce < mined) sent.delete(nonce)
     if (canSign()) {
       for (const hole of nonces.holes()) if (hole >= mined) await fillGap(hole)
       await fillOrphans(mined)
     }
-    const now = Date.now()
+    const now = clock()
     const replacing = (tx: Sent) => tx.record !== undefined && now - tx.signedAt >= replaceAfterMs
     const due = [...sent.values()]
       .filter((tx) => now - tx.sentAt >= rebroadcastAfterMs || replacing(tx))
@@ -385,7 +381,7 @@ export function createSettler(
         await replace(tx).catch(() => undefined)
         continue
       }
-      tx.sentAt = Date.now()
+      tx.sentAt = clock()
       await broadcast(tx.raw, tx.hashes.at(-1) as Hex)
     }
   }
@@ -403,7 +399,7 @@ export function createSettler(
    */
   const fillOrphans = async (mined: number) => {
     const highest = Math.max(-1, ...sent.keys())
-    const now = Date.now()
+    const now = clock()
     for (const nonce of orphans.keys())
       if (nonce < mined || sent.has(nonce) || nonces.held(nonce)) orphans.delete(nonce)
     for (let nonce = mined; nonce < highest && nonce < mined + keptPerRound; nonce++) {
@@ -641,7 +637,7 @@ export function createSettler(
         const known = sent.get(nonce)
         if (!known) {
           // Sent at once by the keeper (sentAt 0); replaced once `replaceAfterMs` passes from now.
-          const at = { signedAt: Date.now(), sentAt: 0 }
+          const at = { signedAt: clock(), sentAt: 0 }
           sent.set(nonce, {
             nonce,
             to: tx.to,
