@@ -10,11 +10,12 @@ import { type Asset, chainIdOf, type EvmNetwork, type SettleResponse } from '@to
 import type { Address, Client, LocalAccount } from 'viem'
 import { adoptUnmined } from './adoptUnmined.ts'
 import { type Clock, type Now, systemClock, systemNow } from './clock.ts'
+import type { BatchOptions } from './createBatchQueue.ts'
 import type { CreateFeeOracleOptions } from './createFeeOracle.ts'
 import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './createGasPolicy.ts'
 import { createPayerLimits, type PayerLimits } from './createPayerLimits.ts'
-import type { BatchOptions, SettlementGas } from './createSettler.ts'
 import { createSignerPool, type SignerLeases, type SignerPool } from './createSignerPool.ts'
+import type { SettlementGas } from './settlementCall.ts'
 import type { Store } from './store.ts'
 
 /** One chain the facilitator serves. */

@@ -1,11 +1,11 @@
 import { hasTransferLog } from '@tollgate/evm'
 import type { ErrorCode } from '@tollgate/protocol'
 import type { Client, Hex, TransactionReceipt } from 'viem'
-import { getBlockNumber, getTransactionCount, readContract, sendRawTransaction } from 'viem/actions'
+import { getBlockNumber, getTransactionCount, readContract } from 'viem/actions'
 import { findAuthorizationUse, findPaymentUse, isAuthorizationUsedIn } from './authorizationUse.ts'
+import { sendOnce } from './broadcast.ts'
 import { isKnownTransaction, receiptOf } from './chainReads.ts'
 import { type Now, systemNow } from './clock.ts'
-import { alreadyKnown, describeRpcError } from './describeRpcError.ts'
 import type { LedgerEntry, LedgerPatch, LedgerState, Store } from './store.ts'
 
 /** A chain the reconciler asks: rows whose `chainId` has no entry here are left alone. */
@@ -258,15 +258,9 @@ export function createReconciler(
 
   /** Sends a signed transaction again: true when the node took it or knew it; throws on a network fault. */
   const rebroadcast = async (client: Client, raw: Hex) => {
-    try {
-      await sendRawTransaction(client, { serializedTransaction: raw })
-      return true
-    } catch (error) {
-      const { message, network } = describeRpcError(error)
-      if (alreadyKnown.test(message)) return true
-      if (network) throw error // next run
-      return false // refused (nonce used, underpriced, unfunded): nothing of it can land as signed
-    }
+    const sent = await sendOnce(client, raw)
+    if (sent.kind === 'network') throw sent.error // next run
+    return sent.kind === 'sent' // refused (nonce used, underpriced, unfunded): nothing of it can land as signed
   }
 
   const reconcileSubmitted = async (client: Client, entry: LedgerEntry): Promise<Outcome> => {

@@ -2,19 +2,18 @@ import type { VerifiedSignature } from '@tollgate/evm'
 import type { Address, Client, Hex, LocalAccount } from 'viem'
 import { getBalance } from 'viem/actions'
 import { type Clock, systemClock } from './clock.ts'
+import type { BatchOptions } from './createBatchQueue.ts'
 import { type CreateFeeOracleOptions, createFeeOracle, type FeeOracle } from './createFeeOracle.ts'
 import type { SettlementReceipt } from './createReceiptWatcher.ts'
 import {
-  type BatchOptions,
   type CreateSettlerOptions,
   createSettler,
-  defaultSettlementGas,
-  type SettlementGas,
   type Settler,
   type SignedTransaction,
   type SubmitParameters,
   type SubmitResult,
 } from './createSettler.ts'
+import { defaultSettlementGas, type SettlementGas } from './settlementCall.ts'
 
 /** One signer as `/health` shows it. Balances are wei, as decimal strings on the wire. */
 export type SignerStatus = {
