@@ -5,9 +5,8 @@ import { serve } from '@hono/node-server'
 import type { RecoverAddress } from '@tollgate/evm'
 import {
   createFacilitator,
-  createReconciler,
+  createRecovery,
   type Facilitator,
-  resettle,
   type SignerLeases,
   type Store,
 } from '@tollgate/facilitator'
@@ -339,37 +338,32 @@ export async function startFacilitator(
       ? { discovery: { catalogue: resources, optOut: config.discovery.optOut, ...(now ? { now } : {}) } }
       : {}),
   })
-  // Finishes rows a crash (or a lost RPC answer) left non-final: at start, then every interval.
-  const reconciler = createReconciler(
-    {
-      store: facilitator.store,
-      chains: config.networks.map(({ chainId, rpcUrl }) => ({
+  // Finishes rows a crash (or a lost RPC answer) left non-final: at start, then every interval; a
+  // payment whose transaction can no longer land is settled again from the journal.
+  const recovery = createRecovery(facilitator, {
+    clients: new Map(
+      config.networks.map(({ chainId, rpcUrl }) => [
         chainId,
-        client: createPublicClient({ transport: transport(rpcUrl, { retryCount: 1, timeout: 15_000 }) }),
-      })),
+        createPublicClient({ transport: transport(rpcUrl, { retryCount: 1, timeout: 15_000 }) }),
+      ]),
+    ),
+    ...(now ? { now } : {}),
+    intervalMs: config.reconcileIntervalMs,
+    // A claim on a submitted row lasts about two passes (5 to 30 s): a live node claims it again
+    // each pass, and the rows a killed node had claimed are not held from its restart for long.
+    leaseSeconds: BigInt(Math.min(30, Math.max(5, Math.ceil((2 * config.reconcileIntervalMs) / 1000)))),
+    staleSeconds: BigInt(config.reconcileStaleSeconds),
+    onReport: (report) => {
+      metrics.reconciled(report)
+      const { examined, pending, ...changed } = report
+      if (Object.values(changed).some((n) => n > 0)) logger.info({ reconciled: changed }, 'reconciled')
     },
-    {
-      ...(now ? { now } : {}),
-      intervalMs: config.reconcileIntervalMs,
-      // A claim on a submitted row lasts about two passes (5 to 30 s): a live node claims it again
-      // each pass, and the rows a killed node had claimed are not held from its restart for long.
-      leaseSeconds: BigInt(Math.min(30, Math.max(5, Math.ceil((2 * config.reconcileIntervalMs) / 1000)))),
-      staleSeconds: BigInt(config.reconcileStaleSeconds),
-      onReport: (report) => {
-        metrics.reconciled(report)
-        const { examined, pending, ...changed } = report
-        if (Object.values(changed).some((n) => n > 0)) logger.info({ reconciled: changed }, 'reconciled')
-      },
-      onError: logError,
-      // A payment whose transaction can no longer land is settled again from the journal.
-      onRequeued: (entry, transaction) => {
-        void resettle(facilitator, entry, transaction).catch(logError)
-      },
-    },
-  )
+    onError: logError,
+  })
   try {
-    // Settlements an earlier process left unmined (journaled): sent again, replaced when stuck.
-    await facilitator.resume()
+    // Settlements an earlier process left unmined (journaled) are taken over before anything new is
+    // signed; the reconciler then runs now and every interval.
+    await recovery.start()
     // Requests being served, so that shutdown waits for them.
     let active = 0
     const server = await listen(
@@ -395,13 +389,11 @@ export async function startFacilitator(
         })
       : undefined
     const { url, port } = urlOf(config.host, server)
-    if (config.reconcileIntervalMs > 0) reconciler.start()
-    else void reconciler.run().catch(logError)
     let stopping: Promise<void> | undefined
     const stop = () => {
       draining = true
       stopping ??= Promise.all([closeServer(server), opsServer ? closeServer(opsServer) : undefined])
-        .then(() => reconciler.stop())
+        .then(() => recovery.stop())
         .then(() => facilitator.close())
         .then(() => {
           rateLimit?.close()
@@ -453,6 +445,7 @@ export async function startFacilitator(
       },
     }
   } catch (error) {
+    await recovery.stop()
     await facilitator.close()
     await closeLimiterStore().catch(() => undefined)
     await keys?.close()

@@ -1,8 +1,8 @@
-export type { AdoptUnminedParameters } from './adoptUnmined.ts'
-export { adoptUnmined } from './adoptUnmined.ts'
 export type { AuthorizationIdParameters } from './authorizationId.ts'
 export { authorizationId } from './authorizationId.ts'
-export { callerMessage, faultDetail, redactUrls } from './callerMessage.ts'
+export { redactUrls } from './callerMessage.ts'
+export type { Clock, Now } from './clock.ts'
+export type { BatchOptions } from './createBatchQueue.ts'
 export type {
   CreateFacilitatorDeps,
   CreateFacilitatorOptions,
@@ -11,22 +11,10 @@ export type {
   FacilitatorNetworkConfig,
 } from './createFacilitator.ts'
 export { createFacilitator } from './createFacilitator.ts'
-export type { CreateFeeOracleOptions, FeeOracle, Fees } from './createFeeOracle.ts'
-export { createFeeOracle } from './createFeeOracle.ts'
+export type { CreateFeeOracleOptions } from './createFeeOracle.ts'
 export type { CreateGasPolicyOptions, GasPolicy, GasPolicyParameters, GasPolicyResult } from './createGasPolicy.ts'
-export { createGasPolicy } from './createGasPolicy.ts'
 export { createMemoryStore } from './createMemoryStore.ts'
-export type { CreateNonceAllocatorOptions, NonceAllocator } from './createNonceAllocator.ts'
-export { createNonceAllocator } from './createNonceAllocator.ts'
-export type { CreatePayerLimitsOptions, PayerLimits } from './createPayerLimits.ts'
-export { createPayerLimits } from './createPayerLimits.ts'
-export type {
-  CreateReceiptWatcherOptions,
-  ReceiptWatcher,
-  SettlementReceipt,
-  WaitForReceiptParameters,
-} from './createReceiptWatcher.ts'
-export { createReceiptWatcher } from './createReceiptWatcher.ts'
+export type { SettlementReceipt } from './createReceiptWatcher.ts'
 export type {
   CreateReconcilerDeps,
   CreateReconcilerOptions,
@@ -35,31 +23,9 @@ export type {
   ReconcilerChain,
 } from './createReconciler.ts'
 export { createReconciler } from './createReconciler.ts'
-export type {
-  AdoptedTransaction,
-  CreateSettlerOptions,
-  Settler,
-  SignedSettlement,
-  SignedTransaction,
-  SubmitParameters,
-  SubmitResult,
-} from './createSettler.ts'
-export { createSettler } from './createSettler.ts'
-export type {
-  CreateSignerPoolOptions,
-  JournalLease,
-  SettlementQuote,
-  SignerLeases,
-  SignerPool,
-  SignerStatus,
-} from './createSignerPool.ts'
-export { createSignerPool } from './createSignerPool.ts'
-export type { LedgerRow } from './ledgerRow.ts'
-export { ledgerPatchColumns, toLedgerEntry } from './ledgerRow.ts'
-export type { ExactPaymentRequest, ParseFacilitatorRequestResult } from './parseFacilitatorRequest.ts'
-export { parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
-export type { PaymentInTransaction } from './paymentInTransaction.ts'
-export { paymentInTransaction } from './paymentInTransaction.ts'
+export type { CreateRecoveryOptions, Recovery } from './createRecovery.ts'
+export { createRecovery } from './createRecovery.ts'
+export type { SettlementQuote, SignerLeases, SignerPool, SignerStatus } from './createSignerPool.ts'
 export type { ReleaseResponse, ReleaseResult } from './release.ts'
 export { release, releaseExtension } from './release.ts'
 export { resettle } from './resettle.ts'
@@ -83,9 +49,6 @@ export type {
   TransitionParameters,
   TransitionResult,
 } from './store.ts'
-export { canTransition, ledgerPatchKeys, ledgerTransitions } from './store.ts'
-export type { ConformanceCase, MakeStore } from './storeConformance.ts'
-export { storeConformance } from './storeConformance.ts'
 export { supported } from './supported.ts'
 export type { VerifyResult } from './verify.ts'
 export { verify } from './verify.ts'

@@ -1,4 +1,4 @@
-import { storeConformance } from '@tollgate/facilitator'
+import { storeConformance } from '@tollgate/facilitator/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createPostgresStore } from './createPostgresStore.ts'

@@ -1,13 +1,11 @@
+import type { LedgerEntry, Store, StoredTransaction } from '@tollgate/facilitator'
 import {
   canTransition,
-  type LedgerEntry,
   type LedgerRow,
   ledgerPatchColumns,
   ledgerPatchKeys,
-  type Store,
-  type StoredTransaction,
   toLedgerEntry,
-} from '@tollgate/facilitator'
+} from '@tollgate/facilitator/store'
 import pg from 'pg'
 
 export type CreatePostgresStoreOptions = {

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { storeConformance } from '@tollgate/facilitator'
+import { storeConformance } from '@tollgate/facilitator/testing'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, test } from 'vitest'
 import { createSqliteStore } from './createSqliteStore.ts'

@@ -1,15 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import {
-  canTransition,
-  type LedgerPatch,
-  type LedgerRow,
-  type LedgerState,
-  ledgerPatchColumns,
-  type Store,
-  type StoredTransaction,
-  toLedgerEntry,
-} from '@tollgate/facilitator'
+import type { LedgerPatch, LedgerState, Store, StoredTransaction } from '@tollgate/facilitator'
+import { canTransition, type LedgerRow, ledgerPatchColumns, toLedgerEntry } from '@tollgate/facilitator/store'
 import Database from 'better-sqlite3'
 
 export type CreateSqliteStoreOptions = {

@@ -1,0 +1,10 @@
+/**
+ * `@tollgate/facilitator/testing`: the Store conformance suite, for testing a Store implementation
+ * under any test runner.
+ *
+ * @example
+ * import { storeConformance } from '@tollgate/facilitator/testing'
+ * for (const { name, run } of storeConformance(() => createMyStore())) test(name, run)
+ */
+export type { ConformanceCase, MakeStore } from './storeConformance.ts'
+export { storeConformance } from './storeConformance.ts'
