@@ -4,6 +4,7 @@ import { getBalance } from 'viem/actions'
 import { type Clock, systemClock } from './clock.ts'
 import type { BatchOptions } from './createBatchQueue.ts'
 import { type CreateFeeOracleOptions, createFeeOracle, type FeeOracle } from './createFeeOracle.ts'
+import { createLeaseHolder, type LeaseHolder } from './createLeaseHolder.ts'
 import type { SettlementReceipt } from './createReceiptWatcher.ts'
 import {
   type CreateSettlerOptions,
@@ -118,14 +119,7 @@ export type CreateSignerPoolOptions = {
 type Member = {
   settler: Settler
   balance: bigint | undefined
-  /** The lease epoch held (renewed with it); `undefined`: not held. */
-  epoch: bigint | undefined
-  /** Taken over for `epoch`: nonces re-read and unmined transactions adopted. */
-  ready: boolean
-  /** The takeover of the current epoch, while it runs. */
-  takingOver: Promise<void> | undefined
-  /** Clock reading until which the lease surely holds. */
-  validUntil: number
+  lease: LeaseHolder
   submitting: number
   /** Sent transactions not yet seen mined, with the time they stop counting. */
   waiting: Map<Hex, number>
@@ -181,10 +175,17 @@ export function createSignerPool(
     const member: Member = {
       settler: undefined as unknown as Settler,
       balance: undefined,
-      epoch: undefined,
-      ready: leases === undefined,
-      takingOver: undefined,
-      validUntil: leases === undefined ? Number.POSITIVE_INFINITY : 0,
+      // A lease taken (a new epoch): the key may have been used by its earlier holder (another node,
+      // or this node's earlier process), so the nonce is re-read and its journal adopted first.
+      lease: createLeaseHolder({
+        leases,
+        signer: account.address,
+        clock,
+        takeOver: async () => {
+          await member.settler.resyncNonces()
+          await onLeased?.(member.settler.address)
+        },
+      }),
       submitting: 0,
       waiting: new Map(),
     }
@@ -201,17 +202,17 @@ export function createSignerPool(
       ...(journal
         ? {
             journal: async (transaction: SignedTransaction) => {
-              const epoch = member.epoch
-              if (leases && (epoch === undefined || !usable(member))) throw new Error(leaseLost)
+              const epoch = member.lease.epoch()
+              if (leases && (epoch === undefined || !member.lease.usable())) throw new Error(leaseLost)
               const kept = await journal(transaction, epoch === undefined ? undefined : { epoch })
               if (kept === false) {
-                lose(member, epoch)
+                member.lease.lose(epoch)
                 throw new Error(leaseLost)
               }
             },
           }
         : {}),
-      ...(leases ? { canSign: () => usable(member) } : {}),
+      ...(leases ? { canSign: () => member.lease.usable() } : {}),
       ...(batch ? { batch } : {}),
       ...(feeOptions?.maxFeePerGas === undefined ? {} : { maxFeePerGas: feeOptions.maxFeePerGas }),
     })
@@ -225,66 +226,12 @@ export function createSignerPool(
   let closed = false
   const leaseLost = 'This node no longer holds the signer lease; nothing was sent.'
 
-  /** The lease is held, surely still valid here, and taken over: the signer may sign now. */
-  function usable(member: Member): boolean {
-    return leases === undefined || (member.ready && member.epoch !== undefined && clock() < member.validUntil)
-  }
-  /** The lease (at `epoch`) is no longer ours: stop signing with it at once. */
-  function lose(member: Member, epoch: bigint | undefined) {
-    if (leases === undefined || member.epoch !== epoch) return
-    member.epoch = undefined
-    member.ready = false
-    member.validUntil = 0
-  }
-
-  /**
-   * A lease taken (a new epoch): the key may have been used by its earlier holder (another node, or
-   * this node's earlier process), so re-read the nonce from the chain and adopt the transactions it
-   * journaled, before the signer is used.
-   */
-  const takeOver = (member: Member, epoch: bigint) => {
-    member.takingOver = (async () => {
-      try {
-        await member.settler.resyncNonces()
-        await onLeased?.(member.settler.address)
-        if (member.epoch === epoch) member.ready = true
-      } catch {
-        // not ready: the next heartbeat tries again
-      } finally {
-        member.takingOver = undefined
-      }
-    })()
-    return member.takingOver
-  }
-
-  /** One heartbeat of one signer: renew its lease (or try to take it), then take it over if new. */
-  const beat = async (member: Member) => {
-    if (!leases || closed) return
-    const held = member.epoch
-    const sentAt = clock()
-    let epoch: bigint | undefined
-    try {
-      epoch = await leases.acquire(member.settler.address, held)
-    } catch {
-      return // the Store could not be asked: the lease runs out here at `validUntil`
-    }
-    if (closed) return
-    if (epoch === undefined) {
-      lose(member, held)
-      return
-    }
-    if (epoch !== held) member.ready = false
-    member.epoch = epoch
-    member.validUntil = sentAt + leases.validMs
-    if (!member.ready && !member.takingOver) await takeOver(member, epoch)
-  }
-
   let heartbeat: ReturnType<typeof setTimeout> | undefined
   const heartbeatMs = leases ? Math.max(50, leases.heartbeatMs ?? leases.validMs / 4) : 0
   const schedule = () => {
     if (!leases || closed) return
     heartbeat = setTimeout(() => {
-      void Promise.all(members.map(beat)).finally(schedule)
+      void Promise.all(members.map(({ lease }) => lease.beat())).finally(schedule)
     }, heartbeatMs)
   }
 
@@ -292,10 +239,10 @@ export function createSignerPool(
     const address = member.settler.address
     const [balance] = await Promise.all([
       getBalance(client, { address }).catch(() => member.balance), // keep the last reading through an RPC fault
-      beat(member),
+      member.lease.beat(),
     ])
     member.balance = balance
-    await member.takingOver
+    await member.lease.takingOver()
   }
 
   const refresh = () => {
@@ -331,7 +278,7 @@ export function createSignerPool(
   const choose = (cost: bigint): Member | undefined => {
     let best: Member | undefined
     for (const member of members) {
-      if (!usable(member)) continue
+      if (!member.lease.usable()) continue
       if (member.balance !== undefined && member.balance < cost) continue
       if (!best || inFlight(member) < inFlight(best)) best = member
     }
@@ -410,7 +357,7 @@ export function createSignerPool(
         balance: member.balance,
         inFlight: inFlight(member),
         low: member.balance !== undefined && member.balance < lowBalance,
-        leased: usable(member),
+        leased: member.lease.usable(),
       }))
     },
     refresh,
@@ -426,20 +373,14 @@ export function createSignerPool(
       const { maxFeePerGas, maxPriorityFeePerGas } = await feeOracle()
       const gas = limits[kind]
       // The signer that would send it: a simulation from one that cannot pay the gas fails for that alone.
-      const sender = choose(gas * maxFeePerGas) ?? members.find((member) => member.ready) ?? first
+      const sender = choose(gas * maxFeePerGas) ?? members.find((member) => member.lease.ready()) ?? first
       return { gas, maxFeePerGas, maxPriorityFeePerGas, from: sender.settler.address }
     },
     close() {
       closed = true
       if (heartbeat !== undefined) clearTimeout(heartbeat)
       for (const member of members) member.settler.close()
-      if (leases)
-        for (const member of members) {
-          const { epoch } = member
-          member.epoch = undefined
-          member.ready = false
-          if (epoch !== undefined) void leases.release(member.settler.address, epoch).catch(() => undefined)
-        }
+      for (const member of members) member.lease.release()
     },
   }
 }
