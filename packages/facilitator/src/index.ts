@@ -55,12 +55,24 @@ export type {
   SignerStatus,
 } from './createSignerPool.ts'
 export { createSignerPool } from './createSignerPool.ts'
+export type { ReceiptAlgorithm, ReceiptJwks, ReceiptKey, ReceiptSigner } from './createReceiptSigner.ts'
+export {
+  createReceiptSigner,
+  generateReceiptKey,
+  parseReceiptKeys,
+  publicReceiptKey,
+  rotateReceiptKeys,
+} from './createReceiptSigner.ts'
+export type { ReceiptLookup, ReceiptState } from './issueReceipt.ts'
+export { attachReceipt, lookupReceipt, receiptClaims, receiptStateOf } from './issueReceipt.ts'
 export type { LedgerRow } from './ledgerRow.ts'
 export { ledgerPatchColumns, toLedgerEntry } from './ledgerRow.ts'
 export type { ExactPaymentRequest, ParseFacilitatorRequestResult } from './parseFacilitatorRequest.ts'
 export { parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
 export type { PaymentInTransaction } from './paymentInTransaction.ts'
 export { paymentInTransaction } from './paymentInTransaction.ts'
+export type { NewReceiptRecord, ReceiptRecord, ReceiptSignature } from './receiptRecord.ts'
+export { newReceiptId, receiptIdPattern } from './receiptRecord.ts'
 export type { ReleaseResponse, ReleaseResult } from './release.ts'
 export { release, releaseExtension } from './release.ts'
 export { resettle } from './resettle.ts'

@@ -58,3 +58,15 @@ export type { SupportedKind, SupportedResponse } from './supported.ts'
 export { supportedKindSchema, supportedResponseSchema } from './supported.ts'
 export type { VerifyResponse } from './verifyResponse.ts'
 export { verifyResponseSchema } from './verifyResponse.ts'
+export type { OfferClaims, ReceiptClaims, SignedOffer, SignedReceipt } from './offerReceipt.ts'
+export {
+  canonicalJson,
+  jwsArtifactSchema,
+  offerInfoSchema,
+  offerReceiptExtension,
+  offerReceiptVersion,
+  receiptClaimsSchema,
+  receiptIdOf,
+  receiptInfoSchema,
+  receiptOf,
+} from './offerReceipt.ts'

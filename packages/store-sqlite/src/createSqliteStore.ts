@@ -11,6 +11,7 @@ import {
   toLedgerEntry,
 } from '@tollgate/facilitator'
 import Database from 'better-sqlite3'
+import { receiptsSchema, sqliteReceipts } from './sqliteReceipts.ts'
 
 export type CreateSqliteStoreOptions = {
   /** Directory of the ledger file (`<dataDir>/ledger.sqlite`), created if missing. */
@@ -29,7 +30,7 @@ type Row = LedgerRow
 /** A `transactions` row, read with safe integers (`chain_id` and `created_at` as bigints). */
 type TransactionRow = { hash: string; chain_id: bigint; signer: string; nonce: string; raw: string; created_at: bigint }
 
-const schemaVersion = 4
+const schemaVersion = 5
 
 const schema = `
 CREATE TABLE IF NOT EXISTS ledger (
@@ -151,6 +152,7 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
     if (current < 2) db.exec(schemaV2)
     if (current < 3) db.exec(schemaV3)
     if (current < 4) db.exec(schemaV4)
+    if (current < 5) db.exec(receiptsSchema)
     if (current < schemaVersion) db.pragma(`user_version = ${schemaVersion}`)
   }).immediate()
 
@@ -331,6 +333,7 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
       const row = selectTransaction.get(hash.toLowerCase())
       return row && toStoredTransaction(row)
     },
+    ...sqliteReceipts(db),
     async close() {
       if (db.open) db.close()
     },
