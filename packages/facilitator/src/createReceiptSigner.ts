@@ -63,11 +63,13 @@ export function parseReceiptKeys(value: unknown): ReceiptKey[] {
     const where = `keys[${index}]`
     if (key === null || typeof key !== 'object') throw new TypeError(`${where}: expected a JWK object`)
     const { kid, alg } = key
-    if (typeof kid !== 'string' || !/^[A-Za-z0-9._:#%-]{1,200}$/.test(kid)) throw new TypeError(`${where}: kid is required`)
+    if (typeof kid !== 'string' || !/^[A-Za-z0-9._:#%-]{1,200}$/.test(kid))
+      throw new TypeError(`${where}: kid is required`)
     if (alg !== 'ES256' && alg !== 'EdDSA') throw new TypeError(`${where} (${kid}): alg must be ES256 or EdDSA`)
     const [kty, crv] = expectedCurve[alg]
     if (key.kty !== kty || key.crv !== crv) throw new TypeError(`${where} (${kid}): ${alg} needs a ${kty} ${crv} key`)
-    if (index === 0 && typeof key.d !== 'string') throw new TypeError(`${where} (${kid}): the active key needs its private part`)
+    if (index === 0 && typeof key.d !== 'string')
+      throw new TypeError(`${where} (${kid}): the active key needs its private part`)
     if (seen.has(kid)) throw new TypeError(`${where}: kid ${kid} is listed twice`)
     seen.add(kid)
     return key as ReceiptKey
@@ -93,7 +95,8 @@ export async function createReceiptSigner(keys: readonly ReceiptKey[]): Promise<
     kid: active.kid,
     algorithm: active.alg,
     jwks,
-    sign: (claims) => new CompactSign(encoder.encode(canonicalJson(claims))).setProtectedHeader(header).sign(privateKey),
+    sign: (claims) =>
+      new CompactSign(encoder.encode(canonicalJson(claims))).setProtectedHeader(header).sign(privateKey),
   }
 }
 

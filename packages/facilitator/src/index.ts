@@ -20,6 +20,14 @@ export type { CreateNonceAllocatorOptions, NonceAllocator } from './createNonceA
 export { createNonceAllocator } from './createNonceAllocator.ts'
 export type { CreatePayerLimitsOptions, PayerLimits } from './createPayerLimits.ts'
 export { createPayerLimits } from './createPayerLimits.ts'
+export type { ReceiptAlgorithm, ReceiptJwks, ReceiptKey, ReceiptSigner } from './createReceiptSigner.ts'
+export {
+  createReceiptSigner,
+  generateReceiptKey,
+  parseReceiptKeys,
+  publicReceiptKey,
+  rotateReceiptKeys,
+} from './createReceiptSigner.ts'
 export type {
   CreateReceiptWatcherOptions,
   ReceiptWatcher,
@@ -55,14 +63,6 @@ export type {
   SignerStatus,
 } from './createSignerPool.ts'
 export { createSignerPool } from './createSignerPool.ts'
-export type { ReceiptAlgorithm, ReceiptJwks, ReceiptKey, ReceiptSigner } from './createReceiptSigner.ts'
-export {
-  createReceiptSigner,
-  generateReceiptKey,
-  parseReceiptKeys,
-  publicReceiptKey,
-  rotateReceiptKeys,
-} from './createReceiptSigner.ts'
 export type { ReceiptLookup, ReceiptState } from './issueReceipt.ts'
 export { attachReceipt, lookupReceipt, receiptClaims, receiptStateOf } from './issueReceipt.ts'
 export type { LedgerRow } from './ledgerRow.ts'

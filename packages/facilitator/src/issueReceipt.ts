@@ -1,9 +1,9 @@
 import {
-  type ReceiptClaims,
-  type SettleResponse,
   offerReceiptExtension,
   offerReceiptVersion,
+  type ReceiptClaims,
   receiptInfoSchema,
+  type SettleResponse,
   type SignedReceipt,
 } from '@tollgate/protocol'
 import type { Hex } from 'viem'
@@ -24,7 +24,12 @@ export function receiptStateOf(entry: LedgerEntry): ReceiptState {
 }
 
 /** The claims of a settled payment's receipt (see `receiptClaimsSchema`). */
-export function receiptClaims(entry: LedgerEntry, record: ReceiptRecord, issuedAt: bigint, responseHash?: Hex): ReceiptClaims {
+export function receiptClaims(
+  entry: LedgerEntry,
+  record: ReceiptRecord,
+  issuedAt: bigint,
+  responseHash?: Hex,
+): ReceiptClaims {
   return {
     version: offerReceiptVersion,
     network: entry.network,
@@ -93,7 +98,7 @@ export async function attachReceipt(
   try {
     let entry = await store.get(request.id)
     // Another authorization of the same payment (payment-identifier) was the one settled.
-    if ((!entry || entry.state !== 'settled') && request.paymentKey) {
+    if (entry?.state !== 'settled' && request.paymentKey) {
       entry = (await store.findPayment(request.paymentKey)) ?? entry
     }
     if (!entry) return response
@@ -155,6 +160,8 @@ export async function lookupReceipt(facilitator: Facilitator, id: string): Promi
     amount: entry.amount.toString(),
     ...(entry.transaction ? { transaction: entry.transaction } : {}),
     ...(entry.blockNumber === undefined ? {} : { blockNumber: entry.blockNumber.toString() }),
-    ...(state === 'failed' ? { errorReason: entry.errorCode ?? (entry.state === 'expired' ? 'expired' : entry.state) } : {}),
+    ...(state === 'failed'
+      ? { errorReason: entry.errorCode ?? (entry.state === 'expired' ? 'expired' : entry.state) }
+      : {}),
   }
 }

@@ -1,4 +1,4 @@
-import { newReceiptId, type NewReceiptRecord } from './receiptRecord.ts'
+import { type NewReceiptRecord, newReceiptId } from './receiptRecord.ts'
 import type { Store } from './store.ts'
 
 type Case = { name: string; run: () => Promise<void> }
@@ -58,7 +58,11 @@ export function receiptConformance(withStore: (body: (store: Store) => Promise<v
           const first = newRecord()
           await store.putReceipt(first)
           const again = await store.putReceipt({ ...first, id: newReceiptId(), resourceUrl: 'https://other.example/x' })
-          check(again.id === first.id && again.resourceUrl === first.resourceUrl, 'a second record replaced the first', again)
+          check(
+            again.id === first.id && again.resourceUrl === first.resourceUrl,
+            'a second record replaced the first',
+            again,
+          )
           const base = newRecord()
           const results = await Promise.all(
             Array.from({ length: 20 }, () => store.putReceipt({ ...base, id: newReceiptId() })),
@@ -106,7 +110,10 @@ export function receiptConformance(withStore: (body: (store: Store) => Promise<v
             ),
           )
           check(new Set(raced.map((read) => read?.jws)).size === 1, 'concurrent signatures disagree', raced)
-          check((await store.signReceipt('AAAAAAAAAAAAAAAAAAAAAA', { jws: 'a.b.c', kid: 'k', issuedAt: 1n })) === undefined, 'unknown id signed')
+          check(
+            (await store.signReceipt('AAAAAAAAAAAAAAAAAAAAAA', { jws: 'a.b.c', kid: 'k', issuedAt: 1n })) === undefined,
+            'unknown id signed',
+          )
         }),
     },
   ]

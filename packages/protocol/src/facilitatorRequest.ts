@@ -20,7 +20,10 @@ export const tollgateRequestSchema = z.object({
    * The URL the resource server served (extension `offer-receipt`): the receipt's `resourceUrl`. Absent:
    * the payload's `resource.url` (v2) or the requirements' `resource` (v1).
    */
-  resource: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  resource: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
   /** `0x` and the SHA-256 of the response body delivered (settle after the handler): bound in the receipt. */
   responseHash: z
     .string()

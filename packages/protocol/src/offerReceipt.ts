@@ -117,7 +117,9 @@ export function canonicalJson(value: unknown): string {
  * The signed receipt in a settle response (`PAYMENT-RESPONSE` decoded), or `undefined` when it
  * carries none (a pending or failed settlement, a facilitator that does not sign).
  */
-export function receiptOf(response: { extensions?: Record<string, unknown> | null | undefined }): SignedReceipt | undefined {
+export function receiptOf(response: {
+  extensions?: Record<string, unknown> | null | undefined
+}): SignedReceipt | undefined {
   const extension = response.extensions?.[offerReceiptExtension] as { info?: { receipt?: unknown } } | undefined
   const parsed = jwsArtifactSchema.safeParse(extension?.info?.receipt)
   return parsed.success ? parsed.data : undefined
