@@ -10,6 +10,8 @@ import {
   isX402Error,
   type PaymentPayload,
   paymentPayloadSchema,
+  receiptIdOf,
+  receiptOf,
   type SettleResponse,
 } from '@tollgate/protocol'
 import type { Context, Env, MiddlewareHandler } from 'hono'
@@ -30,6 +32,7 @@ import {
   staticOffers,
 } from './quote.ts'
 import { checkInput, quoteExtensions } from './requestInput.ts'
+import { hashResponse, isResourceUrl, signsReceipts } from './responseHash.ts'
 import { type CompiledRoute, compileRoutes, type RoutesOptions } from './routes.ts'
 
 /** Options of {@link paymentRequired}. */
@@ -427,7 +430,10 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     // takes it up, so it is served the delivery that request never got.
     const claim = unresolved.get(key) ?? newClaim()
     unresolved.delete(key)
-    const tollgate = { claim }
+    // The URL served, for the facilitator's receipt (its resourceUrl); the response hash is added
+    // before a settlement that follows the handler.
+    const tollgate: NonNullable<FacilitatorCall['tollgate']> = { claim }
+    if (isResourceUrl(quote.url)) tollgate.resource = quote.url
     // Carried to the facilitator as X-Request-Id: the buyer's own id when plain, else a new one.
     const incomingId = c.req.header('x-request-id')
     const context: CallContext = {
@@ -465,6 +471,8 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       if (!settled.ok) return unsettled(settled)
       payment.payer = settled.response.payer ?? undefined
       payment.settlement = settled.response
+      payment.receipt = receiptOf(settled.response)
+      payment.receiptId = receiptIdOf(settled.response)
       c.set('payment', payment)
       await next()
       // Paid, and the handler failed: give the delivery back, so the same payment is served on a retry.
@@ -493,11 +501,16 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
         await releaseSafely(facilitator, call, context)
         return
       }
+      // The receipt binds the body delivered: hashed (and buffered) before settling.
+      if (c.res.body !== null && (await signsReceipts(facilitator, c))) tollgate.responseHash = await hashResponse(c)
       const settled = await settleSafely(facilitator, call, context)
       if (!settled.ok) {
+        payment.receiptId = settled.response ? receiptIdOf(settled.response) : undefined
         replace(c, unsettled(settled))
         return
       }
+      payment.receipt = receiptOf(settled.response)
+      payment.receiptId = receiptIdOf(settled.response)
       deliver(c, settled.response, version)
     } finally {
       inFlight.delete(key)
