@@ -39,14 +39,23 @@ async function pay(path: string, payer: (typeof stack.chain.accounts.payers)[num
   const headers = await signPayment(payer, url)
   const response = await fetch(url, { headers })
   await response.arrayBuffer()
-  return { url, headers, status: response.status, settle: decodeHeader(settleResponseSchema, response.headers.get('payment-response')) }
+  return {
+    url,
+    headers,
+    status: response.status,
+    settle: decodeHeader(settleResponseSchema, response.headers.get('payment-response')),
+  }
 }
 
 const lookup = async (id: string) => {
   const response = await fetch(`${stack.facilitator.url}/receipts/${id}`, {
     headers: { authorization: `Bearer ${stack.sellerKey}` },
   })
-  return (await response.json()) as { state: string; receipt?: { format: string; signature: string }; transaction?: string }
+  return (await response.json()) as {
+    state: string
+    receipt?: { format: string; signature: string }
+    transaction?: string
+  }
 }
 
 test('default: the receipt key is generated into the data folder (0600) and kept across a restart', async () => {
