@@ -34,6 +34,7 @@ import {
 import { checkInput, quoteExtensions } from './requestInput.ts'
 import { hashResponse, isResourceUrl, signsReceipts } from './responseHash.ts'
 import { type CompiledRoute, compileRoutes, type RoutesOptions } from './routes.ts'
+import { createOfferSigner, type OfferSigningOptions } from './signOffers.ts'
 
 /** Options of {@link paymentRequired}. */
 export type PaymentRequiredOptions<E extends Env = Env> = {
@@ -57,6 +58,11 @@ export type PaymentRequiredOptions<E extends Env = Env> = {
   paywall?: boolean | ((info: PaywallInfo) => string)
   /** Longest payment header accepted, in characters. Default 16 384. */
   maxHeaderLength?: number
+  /**
+   * Signs the offers of every unpaid 402 (x402 `offer-receipt` extension, JWS) with the seller's key,
+   * except on routes with `signOffers: false`. Default: offers unsigned.
+   */
+  offerSigning?: OfferSigningOptions
 }
 
 const exposedHeaders = `${headerNames.paymentRequired}, ${headerNames.paymentResponse}, ${headerNames.xPaymentResponse}`
@@ -200,6 +206,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     throw new ConfigError({ message: 'paymentRequired: maxHeaderLength must be a positive integer.' })
   }
   const table = compileRoutes(options.routes)
+  const signQuote = options.offerSigning ? createOfferSigner(options.offerSigning) : undefined
   const renderHtml = paywall === true ? renderPaywall : paywall === false ? undefined : paywall
 
   const origin = cors === false ? undefined : (cors.origin ?? '*')
@@ -402,6 +409,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     const quote = await quoteFor(route, c)
     if (header === undefined) {
       if (renderHtml && c.req.header('accept')?.includes('text/html')) return htmlResponse(quote, renderHtml)
+      if (signQuote && route.signOffers) return signQuote(quote)
       return new Response(quote.body, { status: 402, headers: quote.responseHeaders })
     }
 
