@@ -6,7 +6,7 @@
  */
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import { httpFacilitator, paymentRequired } from '@tollgate/hono'
+import { httpFacilitator, type OfferOptions, paymentRequired } from '@tollgate/hono'
 import { decodeHeader, settleResponseSchema } from '@tollgate/protocol'
 import { decodePaymentRequiredHeader } from '@x402/core/http'
 import {
@@ -18,20 +18,24 @@ import {
   verifyReceiptMatchesOffer,
 } from '@x402/extensions/offer-receipt'
 import { Hono } from 'hono'
-import { exportJWK, generateKeyPair } from 'jose'
+import { exportJWK, generateKeyPair, type JWK } from 'jose'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { type ReceiptStack, signPayment, startReceiptStack } from './harness.ts'
 
 let stack: ReceiptStack
 let url: string
 let server: ReturnType<typeof serve>
-let publicJwk: Record<string, unknown>
+let publicJwk: JWK
 
 beforeAll(async () => {
   stack = await startReceiptStack()
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true })
   publicJwk = { ...(await exportJWK(publicKey)), kid: 'seller-offers-1' }
-  const accepts = { network: stack.chain.network, price: '$0.002', payTo: stack.chain.accounts.seller.address }
+  const accepts: OfferOptions = {
+    network: stack.chain.network,
+    price: '$0.002',
+    payTo: stack.chain.accounts.seller.address,
+  }
   const app = new Hono()
   app.use(
     paymentRequired({
@@ -54,7 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise<void>((resolve) => {
     server?.close(() => resolve())
-    server?.closeAllConnections()
+    ;(server as unknown as { closeAllConnections?: () => void })?.closeAllConnections?.()
   })
   await stack?.stop()
 })
@@ -91,11 +95,9 @@ test('interop: the offers verify and match accepts[] with @x402/extensions; the 
   const receipt = extractReceiptFromResponse(paid)
   expect(receipt).toBeDefined()
   expect(
-    verifyReceiptMatchesOffer(
-      receipt as NonNullable<typeof receipt>,
-      decoded as NonNullable<typeof decoded>,
-      [payer.address],
-    ),
+    verifyReceiptMatchesOffer(receipt as NonNullable<typeof receipt>, decoded as NonNullable<typeof decoded>, [
+      payer.address,
+    ]),
   ).toBe(true)
 })
 

@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import { describe, expect, test } from 'vitest'
 import type { Facilitator, FacilitatorCall } from './facilitator.ts'
 import { paymentRequired } from './paymentRequired.ts'
+import type { OfferOptions } from './routeOptions.ts'
 
 const payTo = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
 const receipt = { format: 'jws', signature: 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln' } as const
@@ -59,7 +60,7 @@ const payment = (resource: string) =>
 
 function app(facilitator: Facilitator, seen: unknown[]) {
   const hono = new Hono()
-  const accepts = { network: 'eip155:8453', price: '$0.001', payTo }
+  const accepts: OfferOptions = { network: 'eip155:8453', price: '$0.001', payTo }
   hono.use(async (c, next) => {
     await next()
     seen.push(c.get('payment')?.receipt)
