@@ -148,6 +148,7 @@ async function readJson(c: Context, max: number): Promise<Body> {
  * - `GET /ready` (with `ready`): 200 or 503 `{ ready }`; for admin also the checks and per signer
  *   network, address, balance (wei, decimal string), in-flight count, low, leased.
  * - `GET /metrics` (with `metrics`): Prometheus text, admin only (403 otherwise).
+ * - `GET /.well-known/jwks.json`, `GET /receipts/:id` (when the facilitator signs receipts): see receiptRoutes.ts.
  * - Every answer carries `X-Request-Id` (the caller's, when plain, or a new one).
  *
  * One `onError`: `{ error, message }` with no stack trace.
