@@ -138,6 +138,7 @@ describe('a paid request yields a signed receipt', () => {
     expect(supported.extensions).toContain('offer-receipt')
     const jwks = await fetch(jwksUrl)
     expect(jwks.headers.get('cache-control')).toContain('max-age')
+    expect(jwks.headers.get('access-control-allow-origin')).toBe('*')
     const { keys } = await jwks.json()
     expect(keys).toHaveLength(1)
     expect(keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' })

@@ -6,7 +6,7 @@ import { type Authenticate, authFailures, identifyCaller } from './auth.ts'
  * The receipt routes, when the facilitator signs receipts:
  *
  * - `GET /.well-known/jwks.json`: the receipt keys (public), the active one first and the retired
- *   ones after it, for anyone; cacheable for 5 minutes.
+ *   ones after it, for anyone (CORS `*`); cacheable for 5 minutes.
  * - `GET /receipts/:id`: the receipt and the payment's current state (`pending`, `settled`,
  *   `failed`). With auth on, to a caller whose payTo list holds the payment's payee (any scope); a
  *   receipt of another payee is `404 not_found`, like an unknown id. With auth off, to whoever knows
@@ -21,7 +21,12 @@ export function mountReceiptRoutes<E extends { Variables: { requestId: string } 
   if (!signer) return
   const jwks = JSON.stringify(signer.jwks)
   app.get('/.well-known/jwks.json', function jwksRoute(c) {
-    return c.body(jwks, 200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' })
+    // Public keys, readable cross-origin: a buyer's browser verifies receipts with them.
+    return c.body(jwks, 200, {
+      'content-type': 'application/json',
+      'cache-control': 'public, max-age=300',
+      'access-control-allow-origin': '*',
+    })
   })
 
   const notFound = { error: 'not_found', message: 'No such receipt.' } as const
