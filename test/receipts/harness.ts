@@ -43,8 +43,11 @@ async function keyFor(keys: ApiKeyStore, payTo: `0x${string}`): Promise<string> 
 }
 
 /** Starts chain, facilitator (`env` adds to its configuration) and demo. */
-export async function startReceiptStack(env: Record<string, string> = {}): Promise<ReceiptStack> {
-  const chain = await startLocalChain()
+export async function startReceiptStack(
+  env: Record<string, string> = {},
+  chainOptions: Parameters<typeof startLocalChain>[0] = {},
+): Promise<ReceiptStack> {
+  const chain = await startLocalChain(chainOptions)
   const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-receipts-'))
   const apiKeys = createMemoryApiKeyStore()
   const sellerKey = await keyFor(apiKeys, chain.accounts.seller.address)

@@ -16,12 +16,16 @@ import { type ReceiptStack, signPayment, startReceiptStack, until } from './harn
 let stack: ReceiptStack
 
 beforeAll(async () => {
-  stack = await startReceiptStack({
-    // Short enough that an unmined settlement answers pending at once; the reconciler runs often.
-    TOLLGATE_RECEIPT_TIMEOUT_MS: '400',
-    TOLLGATE_POLLING_INTERVAL_MS: '50',
-    TOLLGATE_RECONCILE_INTERVAL_MS: '500',
-  })
+  stack = await startReceiptStack(
+    {
+      // Short enough that an unmined settlement answers pending at once; the reconciler runs often.
+      TOLLGATE_RECEIPT_TIMEOUT_MS: '400',
+      TOLLGATE_POLLING_INTERVAL_MS: '50',
+      TOLLGATE_RECONCILE_INTERVAL_MS: '500',
+    },
+    // Every transaction is mined at once, and no interval block lands while mining is paused (the pending case).
+    { blockTime: 3600 },
+  )
 })
 
 afterEach(async () => {
@@ -121,6 +125,9 @@ test('behavior: after a rotation new receipts use the new key (EdDSA) and old re
 test('behavior: a pending settlement gets its receipt once it settles; lookup shows pending -> settled', async () => {
   const url = `${stack.demo.url}/weather?city=Lima`
   const headers = await signPayment(stack.chain.accounts.payers[4], url)
+  // Under mixed mining anvil mines each transaction at once; automine on, then off, leaves only the
+  // (hour-long) interval: the settlement stays unmined until the block below.
+  await stack.chain.testClient.setAutomine(true)
   await stack.chain.testClient.setAutomine(false)
   const pending = await fetch(url, { headers })
   expect(pending.status).toBe(202)
@@ -135,11 +142,19 @@ test('behavior: a pending settlement gets its receipt once it settles; lookup sh
 
   await stack.chain.testClient.mine({ blocks: 1 })
   await stack.chain.testClient.setAutomine(true)
+  // Signed as soon as the reconciler finishes the payment, before anyone asks for it.
+  const { store } = stack.facilitator.facilitator
+  const record = await until(
+    () => store.getReceipt(id as string),
+    (read) => read?.jws !== undefined,
+  )
+  expect(record?.jws).toEqual(expect.any(String))
   const after = await until(
     () => lookup(id as string),
     (read) => read.state === 'settled',
   )
   expect(after.state).toBe('settled')
+  expect(after.receipt?.signature).toBe(record?.jws)
   const checked = await verifyReceipt(after.receipt as { format: 'jws'; signature: string }, {
     jwks: jwksUrl(),
     resourceUrl: url,

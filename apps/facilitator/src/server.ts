@@ -8,6 +8,7 @@ import {
   createReceiptSigner,
   createReconciler,
   type Facilitator,
+  issuePendingReceipt,
   type ReceiptSigner,
   resettle,
   type SignerLeases,
@@ -385,6 +386,10 @@ export async function startFacilitator(
       // A payment whose transaction can no longer land is settled again from the journal.
       onRequeued: (entry, transaction) => {
         void resettle(facilitator, entry, transaction).catch(logError)
+      },
+      // A payment that was pending gets its receipt as soon as it settles (when one was asked for).
+      onSettled: (entry) => {
+        void issuePendingReceipt(facilitator, entry).catch(logError)
       },
     },
   )

@@ -64,7 +64,7 @@ export type {
 } from './createSignerPool.ts'
 export { createSignerPool } from './createSignerPool.ts'
 export type { ReceiptLookup, ReceiptState } from './issueReceipt.ts'
-export { attachReceipt, lookupReceipt, receiptClaims, receiptStateOf } from './issueReceipt.ts'
+export { attachReceipt, issuePendingReceipt, lookupReceipt, receiptClaims, receiptStateOf } from './issueReceipt.ts'
 export type { LedgerRow } from './ledgerRow.ts'
 export { ledgerPatchColumns, toLedgerEntry } from './ledgerRow.ts'
 export type { ExactPaymentRequest, ParseFacilitatorRequestResult } from './parseFacilitatorRequest.ts'

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import { createFacilitator } from './createFacilitator.ts'
 import { createMemoryStore } from './createMemoryStore.ts'
 import { createReceiptSigner, generateReceiptKey } from './createReceiptSigner.ts'
-import { attachReceipt, lookupReceipt } from './issueReceipt.ts'
+import { attachReceipt, issuePendingReceipt, lookupReceipt } from './issueReceipt.ts'
 import { newLedgerEntry } from './newLedgerEntry.ts'
 import { parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
 import type { LedgerState } from './store.ts'
@@ -160,6 +160,32 @@ describe('attachReceipt', () => {
       errorReason: 'invalid_exact_evm_transaction_failed',
     })
     expect((await lookupReceipt(facilitator, id))?.receipt).toBeUndefined()
+  })
+
+  test('behavior: issuePendingReceipt (the reconciler onSettled hook) signs a pending receipt once settled, once', async () => {
+    const req = request('08', { resource: 'https://api.example.com/r' })
+    await ledgerRow(req, ['settling', 'submitted'])
+    const id = receiptIdOf(await attachReceipt(facilitator, req, answer(false, 'settlement_pending'))) as string
+    const moved = await facilitator.store.transition(req.id, {
+      from: ['submitted'],
+      to: 'settled',
+      patch: { blockNumber: 44n },
+      now,
+    })
+    if (!moved.ok) throw new Error('not settled')
+    await issuePendingReceipt(facilitator, moved.entry)
+    const signed = await facilitator.store.getReceipt(id)
+    expect(claimsOf(signed?.jws as string)).toMatchObject({ receiptId: id, blockNumber: '44' })
+    await issuePendingReceipt(facilitator, moved.entry)
+    expect((await facilitator.store.getReceipt(id))?.jws).toBe(signed?.jws)
+    // A payment nobody asked a receipt for: nothing.
+    const bare = request('09')
+    await ledgerRow(bare, ['settling', 'submitted', 'settled'])
+    await issuePendingReceipt(
+      facilitator,
+      (await facilitator.store.get(bare.id)) as NonNullable<Awaited<ReturnType<typeof facilitator.store.get>>>,
+    )
+    expect(await facilitator.store.getReceiptOfPayment(bare.id)).toBeUndefined()
   })
 
   test('fault: a Store that fails leaves the settle answer as it was', async () => {

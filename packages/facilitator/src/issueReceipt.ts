@@ -165,3 +165,15 @@ export async function lookupReceipt(facilitator: Facilitator, id: string): Promi
       : {}),
   }
 }
+
+/**
+ * Signs the receipt of a payment that has just settled outside a `/settle` call (the reconciler
+ * finished it), when a receipt was asked for: pass it as the reconciler's `onSettled`. Nothing when
+ * receipts are off, none was asked for, or it is signed already.
+ */
+export async function issuePendingReceipt(facilitator: Facilitator, entry: LedgerEntry): Promise<void> {
+  const { store, receipts: signer } = facilitator
+  if (!signer || entry.state !== 'settled') return
+  const record = await store.getReceiptOfPayment(entry.id)
+  if (record && record.jws === undefined) await signedRecord(store, signer, entry, record, facilitator.now())
+}
