@@ -67,6 +67,7 @@ describe('parseConfig', () => {
         "receiptTimeoutMs": 30000,
         "receipts": {
           "algorithm": "ES256",
+          "didWebOrigin": undefined,
           "keysFile": undefined,
         },
         "reconcileIntervalMs": 30000,

@@ -297,6 +297,20 @@ export const options = {
   TOLLGATE_RECEIPT_ALG: help(z.enum(['ES256', 'EdDSA'], { error: 'expected ES256 or EdDSA' }).default('ES256'), {
     description: 'algorithm of a generated receipt key (the first start, `receipt-keys rotate`)',
   }),
+  TOLLGATE_RECEIPT_DID_WEB: help(
+    z
+      .url({
+        protocol: /^https?$/,
+        error: 'expected the http(s) origin of the facilitator, e.g. https://facilitator.example.com',
+      })
+      .refine((value) => /^https?:\/\/[^/?#]+\/?$/.test(value), 'expected an origin only (no path, query or fragment)')
+      .optional(),
+    {
+      description:
+        'the public origin of this facilitator: receipt kids become did:web DID URLs of it and GET /.well-known/did.json lists the keys',
+      unset: "kids are the keys' thumbprints, no DID document",
+    },
+  ),
   // --- end receipts ---
 } as const
 
@@ -414,7 +428,11 @@ function toConfig(values: Values, networks: readonly NetworkConfig[]) {
     /** Signed receipts: `undefined` when off. */
     receipts:
       values.TOLLGATE_RECEIPTS === 'on'
-        ? Object.freeze({ keysFile: values.TOLLGATE_RECEIPT_KEYS_FILE, algorithm: values.TOLLGATE_RECEIPT_ALG })
+        ? Object.freeze({
+            keysFile: values.TOLLGATE_RECEIPT_KEYS_FILE,
+            algorithm: values.TOLLGATE_RECEIPT_ALG,
+            didWebOrigin: values.TOLLGATE_RECEIPT_DID_WEB,
+          })
         : undefined,
     /** Who may call the service. */
     auth: Object.freeze({

@@ -7,6 +7,7 @@ import { type Authenticate, authFailures, identifyCaller } from './auth.ts'
  *
  * - `GET /.well-known/jwks.json`: the receipt keys (public), the active one first and the retired
  *   ones after it, for anyone (CORS `*`); cacheable for 5 minutes.
+ * - `GET /.well-known/did.json` (with a did:web origin): the same keys as a DID document.
  * - `GET /receipts/:id`: the receipt and the payment's current state (`pending`, `settled`,
  *   `failed`). With auth on, to a caller whose payTo list holds the payment's payee (any scope); a
  *   receipt of another payee is `404 not_found`, like an unknown id. With auth off, to whoever knows
@@ -28,6 +29,18 @@ export function mountReceiptRoutes<E extends { Variables: { requestId: string } 
       'access-control-allow-origin': '*',
     })
   })
+
+  if (signer.didDocument) {
+    // did:web resolution of the receipt kids (x402 offer-receipt §3.3: kid is a DID URL).
+    const did = JSON.stringify(signer.didDocument)
+    app.get('/.well-known/did.json', function didRoute(c) {
+      return c.body(did, 200, {
+        'content-type': 'application/did+json',
+        'cache-control': 'public, max-age=300',
+        'access-control-allow-origin': '*',
+      })
+    })
+  }
 
   const notFound = { error: 'not_found', message: 'No such receipt.' } as const
   const route = async function receiptRoute(c: Context) {

@@ -250,6 +250,7 @@ export async function startFacilitator(
             { keysFile: config.receipts.keysFile, dataDir: config.dataDir },
             config.receipts.algorithm,
           ),
+          config.receipts.didWebOrigin ? { didWebOrigin: config.receipts.didWebOrigin } : {},
         )
       : undefined
   } catch (error) {

@@ -3,6 +3,7 @@ import { compactVerify, decodeProtectedHeader, importJWK } from 'jose'
 import { describe, expect, test } from 'vitest'
 import {
   createReceiptSigner,
+  didWebOf,
   generateReceiptKey,
   parseReceiptKeys,
   publicReceiptKey,
@@ -58,5 +59,24 @@ describe('createReceiptSigner', () => {
     } catch (error) {
       expect(String(error)).not.toContain(key.d as string)
     }
+  })
+
+  test('default: with a did:web origin the kid is a DID URL and the DID document lists every key', async () => {
+    expect(didWebOf('https://facilitator.example.com')).toBe('did:web:facilitator.example.com')
+    expect(didWebOf('http://127.0.0.1:4020/')).toBe('did:web:127.0.0.1%3A4020')
+    expect(() => didWebOf('https://f.example.com/receipts')).toThrow(TypeError)
+    expect(() => didWebOf('not a url')).toThrow(TypeError)
+    const rotated = await rotateReceiptKeys([await generateReceiptKey()])
+    const signer = await createReceiptSigner(rotated, { didWebOrigin: 'https://f.example.com' })
+    const kids = rotated.map((key) => `did:web:f.example.com#${key.kid}`)
+    expect(signer.kid).toBe(kids[0])
+    expect(decodeProtectedHeader(await signer.sign(claims)).kid).toBe(kids[0])
+    expect(signer.jwks.keys.map((key) => key.kid)).toEqual(kids)
+    expect(signer.didDocument).toMatchObject({
+      id: 'did:web:f.example.com',
+      assertionMethod: kids,
+      verificationMethod: kids.map((id) => ({ id, type: 'JsonWebKey2020', controller: 'did:web:f.example.com' })),
+    })
+    expect(JSON.stringify(signer.didDocument)).not.toContain('"d"')
   })
 })

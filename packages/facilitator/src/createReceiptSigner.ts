@@ -10,6 +10,24 @@ export type ReceiptKey = JWK & { kid: string; alg: ReceiptAlgorithm }
 /** The published keys: public JWKs (`kid`, `alg`, `use: "sig"`), the active one first. */
 export type ReceiptJwks = { keys: JWK[] }
 
+/** Options of {@link createReceiptSigner}. */
+export type CreateReceiptSignerOptions = {
+  /**
+   * The facilitator's public origin (`https://facilitator.example.com`): the JWS `kid` becomes a did:web
+   * DID URL (`did:web:facilitator.example.com#<key kid>`, as the x402 spec asks) and {@link ReceiptSigner.didDocument}
+   * is served at `/.well-known/did.json`, so a verifier can resolve the key from the kid alone.
+   */
+  didWebOrigin?: string
+}
+
+/** A DID document (did:web) listing the receipt keys as JsonWebKey2020 verification methods. */
+export type ReceiptDidDocument = {
+  '@context': string[]
+  id: string
+  verificationMethod: { id: string; type: 'JsonWebKey2020'; controller: string; publicKeyJwk: JWK }[]
+  assertionMethod: string[]
+}
+
 /** Signs receipts and offers with the active key; publishes every key it knows (retired ones too). */
 export type ReceiptSigner = {
   /** `kid` of the active key: new receipts are signed with it. */
@@ -17,8 +35,27 @@ export type ReceiptSigner = {
   readonly algorithm: ReceiptAlgorithm
   /** The public keys, active first: `GET /.well-known/jwks.json`. */
   readonly jwks: ReceiptJwks
+  /** With `didWebOrigin`: the DID document of `/.well-known/did.json`. */
+  readonly didDocument?: ReceiptDidDocument
   /** The compact JWS of `claims` (header `{ alg, kid }`, payload their JCS-canonical JSON). */
   sign(claims: Record<string, unknown>): Promise<string>
+}
+
+/**
+ * The did:web DID of an origin (`https://host:8443` -> `did:web:host%3A8443`; no path allowed).
+ * Throws a `TypeError` for anything but an http(s) origin.
+ */
+export function didWebOf(origin: string): string {
+  let url: URL
+  try {
+    url = new URL(origin)
+  } catch {
+    throw new TypeError('didWebOrigin must be an http(s) origin such as https://facilitator.example.com')
+  }
+  if (!/^https?:$/.test(url.protocol) || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    throw new TypeError('didWebOrigin must be an http(s) origin such as https://facilitator.example.com')
+  }
+  return `did:web:${encodeURIComponent(url.host)}`
 }
 
 const publicMembers = {
@@ -84,17 +121,37 @@ export function parseReceiptKeys(value: unknown): ReceiptKey[] {
  * const signer = await createReceiptSigner([await generateReceiptKey()])
  * const jws = await signer.sign({ version: 1, network: 'eip155:8453', … })
  */
-export async function createReceiptSigner(keys: readonly ReceiptKey[]): Promise<ReceiptSigner> {
+export async function createReceiptSigner(
+  keys: readonly ReceiptKey[],
+  { didWebOrigin }: CreateReceiptSignerOptions = {},
+): Promise<ReceiptSigner> {
   const [active] = parseReceiptKeys({ keys })
   if (!active) throw new TypeError('no receipt key')
+  const did = didWebOrigin === undefined ? undefined : didWebOf(didWebOrigin)
+  const kidOf = (key: ReceiptKey) => (did ? `${did}#${key.kid}` : key.kid)
   const privateKey = await importJWK(active, active.alg)
-  const header = { alg: active.alg, kid: active.kid }
+  const header = { alg: active.alg, kid: kidOf(active) }
   const encoder = new TextEncoder()
-  const jwks: ReceiptJwks = { keys: keys.map(publicReceiptKey) }
+  const published = keys.map((key) => ({ ...publicReceiptKey(key), kid: kidOf(key) }))
+  const jwks: ReceiptJwks = { keys: published }
+  const didDocument: ReceiptDidDocument | undefined = did
+    ? {
+        '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/suites/jws-2020/v1'],
+        id: did,
+        verificationMethod: published.map((key) => ({
+          id: key.kid as string,
+          type: 'JsonWebKey2020',
+          controller: did,
+          publicKeyJwk: key,
+        })),
+        assertionMethod: published.map((key) => key.kid as string),
+      }
+    : undefined
   return {
-    kid: active.kid,
+    kid: header.kid,
     algorithm: active.alg,
     jwks,
+    ...(didDocument ? { didDocument } : {}),
     sign: (claims) =>
       new CompactSign(encoder.encode(canonicalJson(claims))).setProtectedHeader(header).sign(privateKey),
   }

@@ -20,9 +20,17 @@ export type { CreateNonceAllocatorOptions, NonceAllocator } from './createNonceA
 export { createNonceAllocator } from './createNonceAllocator.ts'
 export type { CreatePayerLimitsOptions, PayerLimits } from './createPayerLimits.ts'
 export { createPayerLimits } from './createPayerLimits.ts'
-export type { ReceiptAlgorithm, ReceiptJwks, ReceiptKey, ReceiptSigner } from './createReceiptSigner.ts'
+export type {
+  CreateReceiptSignerOptions,
+  ReceiptAlgorithm,
+  ReceiptDidDocument,
+  ReceiptJwks,
+  ReceiptKey,
+  ReceiptSigner,
+} from './createReceiptSigner.ts'
 export {
   createReceiptSigner,
+  didWebOf,
   generateReceiptKey,
   parseReceiptKeys,
   publicReceiptKey,
