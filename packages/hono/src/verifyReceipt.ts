@@ -98,6 +98,17 @@ export function createReceiptVerifier({
   const remote = typeof jwks === 'string' || jwks instanceof URL ? String(jwks) : undefined
   let keys: readonly JWK[] | undefined = remote === undefined ? (jwks as ReceiptKeySet).keys : undefined
   let fetchedAt = 0
+  // Imported keys by JWK object (a refreshed JWKS brings new objects, so nothing stale is kept).
+  const imported = new WeakMap<JWK, ReturnType<typeof importJWK>>()
+  const importKey = (jwk: JWK, alg: string) => {
+    let key = imported.get(jwk)
+    if (!key) {
+      key = importJWK({ ...jwk, alg }, alg)
+      imported.set(jwk, key)
+      key.catch(() => imported.delete(jwk))
+    }
+    return key
+  }
   let loading: Promise<readonly JWK[] | undefined> | undefined
 
   async function load(): Promise<readonly JWK[] | undefined> {
@@ -173,7 +184,7 @@ export function createReceiptVerifier({
     }
     let payload: Uint8Array
     try {
-      const key = await importJWK({ ...found.key, alg }, alg)
+      const key = await importKey(found.key, alg)
       ;({ payload } = await compactVerify(jws, key, { algorithms: [...algorithms] }))
     } catch (error) {
       if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWSInvalid) {
