@@ -54,14 +54,13 @@ export { createReconciler } from './createReconciler.ts'
 export type {
   AdoptedTransaction,
   CreateSettlerOptions,
-  SettlementGas,
   Settler,
   SignedSettlement,
   SignedTransaction,
   SubmitParameters,
   SubmitResult,
 } from './createSettler.ts'
-export { createSettler, defaultSettlementGas } from './createSettler.ts'
+export { createSettler } from './createSettler.ts'
 export type {
   CreateSignerPoolOptions,
   JournalLease,
@@ -86,6 +85,7 @@ export { release, releaseExtension } from './release.ts'
 export { resettle } from './resettle.ts'
 export type { SettleResult } from './settle.ts'
 export { settle } from './settle.ts'
+export { defaultSettlementGas, type SettlementGas } from './settlementCall.ts'
 export type {
   AcquireSignerParameters,
   ClaimParameters,
