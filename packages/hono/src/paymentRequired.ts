@@ -9,8 +9,6 @@ import {
   isX402Error,
   type PaymentPayload,
   paymentPayloadSchema,
-  receiptIdOf,
-  receiptOf,
   type SettleResponse,
 } from '@tollgate/protocol'
 import type { Context, Env, MiddlewareHandler } from 'hono'
@@ -31,7 +29,7 @@ import {
   staticOffers,
 } from './quote.ts'
 import { checkInput, quoteExtensions } from './requestInput.ts'
-import { hashResponse, isResourceUrl, signsReceipts } from './responseHash.ts'
+import { bindResponse, isResourceUrl, takeReceipt } from './responseHash.ts'
 import { type CompiledRoute, compileRoutes, type RoutesOptions } from './routes.ts'
 import { createOfferSigner, type OfferSigningOptions } from './signOffers.ts'
 
@@ -383,10 +381,8 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       context,
       settle: route.settle,
       call: (claim): FacilitatorCall => {
-        // The URL served, for the facilitator's receipt (its resourceUrl); the response hash is added
-        // before a settlement that follows the handler.
-        tollgate = { claim }
-        if (isResourceUrl(quote.url)) tollgate.resource = quote.url
+        // The URL served is the receipt's resourceUrl; bindResponse adds the body's hash.
+        tollgate = isResourceUrl(quote.url) ? { claim, resource: quote.url } : { claim }
         return payload.x402Version === 2
           ? { x402Version: 2, paymentPayload: payload, paymentRequirements: matched.v2, tollgate }
           : {
@@ -399,17 +395,11 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       run: async (paid) => {
         payment.payer = paid.payer
         payment.settlement = paid.settlement
-        if (paid.settlement) {
-          payment.receipt = receiptOf(paid.settlement)
-          payment.receiptId = receiptIdOf(paid.settlement)
-        }
+        takeReceipt(payment, paid.settlement)
         c.set('payment', payment)
         await next()
         // Settled after the handler: the receipt binds the body delivered, hashed (and buffered) first.
-        const succeeded = c.error === undefined && c.res.status < 400 && c.res.body !== null
-        if (!paid.settlement && tollgate && succeeded && (await signsReceipts(facilitator, c))) {
-          tollgate.responseHash = await hashResponse(c)
-        }
+        if (!paid.settlement) await bindResponse(facilitator, c, tollgate)
       },
       failed: () => c.error !== undefined || c.res.status >= 400,
     })
@@ -422,7 +412,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       case 'refused':
         return verifyFailure(quote, outcome.verdict)
       case 'unsettled': {
-        payment.receiptId = outcome.result.response ? receiptIdOf(outcome.result.response) : undefined
+        takeReceipt(payment, outcome.result.response)
         const response = settleFailure(quote, matched, version, outcome.result)
         // The handler ran: its response is withheld, replaced by the settlement's answer.
         if (!outcome.ran) return response
@@ -432,8 +422,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       case 'failed':
         return
       case 'served':
-        payment.receipt = receiptOf(outcome.settlement)
-        payment.receiptId = receiptIdOf(outcome.settlement)
+        takeReceipt(payment, outcome.settlement)
         deliver(c, outcome.settlement, version)
         return
     }

@@ -1,5 +1,7 @@
+import { receiptIdOf, receiptOf, type SettleResponse } from '@tollgate/protocol'
 import type { Context } from 'hono'
-import type { Facilitator } from './facilitator.ts'
+import type { Facilitator, FacilitatorCall } from './facilitator.ts'
+import type { Payment } from './payment.ts'
 
 /** Whether the facilitator signs receipts (so the response is worth hashing); never throws. */
 export async function signsReceipts(facilitator: Facilitator, c: Context): Promise<boolean> {
@@ -36,4 +38,23 @@ export async function hashResponse(c: Context): Promise<`0x${string}` | undefine
     headers,
   })
   return `0x${hex(digest)}`
+}
+
+/** Sets `payment.receipt` and `payment.receiptId` from a settle answer (both `undefined` without one). */
+export function takeReceipt(payment: Payment, response: SettleResponse | undefined): void {
+  payment.receipt = response ? receiptOf(response) : undefined
+  payment.receiptId = response ? receiptIdOf(response) : undefined
+}
+
+/**
+ * Before a settlement that follows a successful handler, when the facilitator signs receipts: the
+ * SHA-256 of the body about to be delivered goes into `tollgate.responseHash` (see {@link hashResponse}).
+ */
+export async function bindResponse(
+  facilitator: Facilitator,
+  c: Context,
+  tollgate: NonNullable<FacilitatorCall['tollgate']> | undefined,
+): Promise<void> {
+  if (!tollgate || c.error !== undefined || c.res.status >= 400 || c.res.body === null) return
+  if (await signsReceipts(facilitator, c)) tollgate.responseHash = await hashResponse(c)
 }
