@@ -85,7 +85,9 @@ for (const alg of ['ES256', 'EdDSA'] as ReceiptAlgorithm[]) {
     format: 'jws' as const,
     algorithm: alg,
     sign: async (payload: Uint8Array) =>
-      base64url.encode(new Uint8Array(await crypto.subtle.sign(algorithm, privateKey, payload as Uint8Array<ArrayBuffer>))),
+      base64url.encode(
+        new Uint8Array(await crypto.subtle.sign(algorithm, privateKey, payload as Uint8Array<ArrayBuffer>)),
+      ),
   }
   rows.push({
     what: `sign a receipt, ${alg}`,
