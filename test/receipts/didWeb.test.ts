@@ -53,7 +53,7 @@ test('interop: the kid is a did:web DID URL that @x402/extensions resolves and v
   expect(checked).toMatchObject({ ok: true, kid })
 })
 
-test('default: TOLLGATE_RECEIPT_DID_WEB must be an http(s) origin', () => {
+test('default: TOLLGATE_RECEIPT_DID_WEB must be an http(s) origin; TOLLGATE_RECEIPTS, _ALG, _KEYS_FILE parse', () => {
   const base = {
     TOLLGATE_SIGNER_KEY: `0x${'11'.repeat(32)}`,
     TOLLGATE_RPC_URL_8453: 'http://127.0.0.1:8545',
@@ -64,5 +64,17 @@ test('default: TOLLGATE_RECEIPT_DID_WEB must be an http(s) origin', () => {
   expect(() => parseConfig({ ...base, TOLLGATE_RECEIPT_DID_WEB: 'https://f.example.com/path' })).toThrow(/origin only/)
   expect(() => parseConfig({ ...base, TOLLGATE_RECEIPT_DID_WEB: 'ftp://f.example.com' })).toThrow(
     /TOLLGATE_RECEIPT_DID_WEB/,
+  )
+  // The other receipt options: off, the algorithm of a generated key, a keys file.
+  expect(parseConfig({ ...base, TOLLGATE_RECEIPTS: 'off' }).receipts).toBeUndefined()
+  expect(
+    parseConfig({ ...base, TOLLGATE_RECEIPT_ALG: 'EdDSA', TOLLGATE_RECEIPT_KEYS_FILE: '/k.json' }).receipts,
+  ).toEqual({
+    algorithm: 'EdDSA',
+    keysFile: '/k.json',
+    didWebOrigin: undefined,
+  })
+  expect(() => parseConfig({ ...base, TOLLGATE_RECEIPT_ALG: 'RS256' })).toThrow(
+    /TOLLGATE_RECEIPT_ALG: expected ES256 or EdDSA/,
   )
 })
