@@ -10,6 +10,7 @@ import { decodeHeader, receiptOf, settleResponseSchema } from '@tollgate/protoco
 import { extractReceiptFromResponse, verifyReceiptSignatureJWS } from '@x402/extensions/offer-receipt'
 import { CompactSign, exportJWK, generateKeyPair } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { wrapFetchWithPayment as wrapFetchV1 } from 'x402-fetch'
 import { type ReceiptStack, sha256, signPayment, startReceiptStack } from './harness.ts'
 
 let stack: ReceiptStack
@@ -96,6 +97,18 @@ describe('a paid request yields a signed receipt', () => {
       payer: stack.chain.accounts.payers[0].address,
       transaction: paid.settle.transaction,
     })
+  })
+
+  test('interop: a v1 client (x402-fetch) gets the receipt in X-PAYMENT-RESPONSE, network in CAIP-2', async () => {
+    const url = `${stack.demo.url}/weather?city=Tokyo`
+    const response = await wrapFetchV1(fetch, stack.chain.accounts.payers[3])(url)
+    expect(response.status).toBe(200)
+    const body = await response.arrayBuffer()
+    const settle = decodeHeader(settleResponseSchema, response.headers.get('x-payment-response'))
+    expect(settle.network).toBe('base')
+    const checked = await verifyReceipt(settle, { jwks: jwksUrl, resourceUrl: url })
+    if (!checked.ok) throw new Error(checked.code)
+    expect(checked.claims).toMatchObject({ network: 'eip155:8453', amount: '1000', responseHash: await sha256(body) })
   })
 
   test('default: a route that settles before the handler gets a receipt without a response hash', async () => {
