@@ -142,7 +142,7 @@ describe('reservation lease', () => {
     expect(await post('/release', body(payload, claim))).toEqual({ released: false })
     const supported = await (await fetch(`${running.url}/supported`)).json()
     // The discovery catalogue is on by default: bazaar is listed.
-    expect(supported.extensions).toEqual(['tollgate-release', 'tollgate-delivery', 'bazaar'])
+    expect(supported.extensions).toEqual(['tollgate-release', 'tollgate-delivery', 'offer-receipt', 'bazaar'])
   })
 })
 

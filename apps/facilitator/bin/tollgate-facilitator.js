@@ -30,6 +30,13 @@ if (args[0] === 'keys') {
   const err = (text) => process.stderr.write(text)
   process.exit(await runKeysCommand(args.slice(1), { env: process.env, out, err }))
 }
+if (args[0] === 'receipt-keys') {
+  // Receipt signing keys: rotate (the old ones stay published), show the public JWKS.
+  const { runReceiptKeysCommand } = await load('receiptKeys')
+  const out = (text) => process.stdout.write(text)
+  const err = (text) => process.stderr.write(text)
+  process.exit(await runReceiptKeysCommand(args.slice(1), { env: process.env, out, err }))
+}
 if (args[0] === 'doctor') {
   // Discovery check of a seller: what a catalogue would reject, with the reason.
   const { runDoctorCommand } = await load('doctor')

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { type Facilitator, release, releaseExtension, settle, supported, verify } from '@tollgate/facilitator'
-import { type ErrorCode, tollgateExtensions } from '@tollgate/protocol'
+import { type ErrorCode, offerReceiptExtension, tollgateExtensions } from '@tollgate/protocol'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { type Authenticate, authFailures, identifyCaller, mayActFor, requireCaller } from './auth.ts'
 import { catalogueEntry, parseCatalogueQuery, type ResourceCatalogue } from './catalogue.ts'
@@ -8,6 +8,7 @@ import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
 import type { RateLimit } from './rateLimit.ts'
 import type { Readiness } from './ready.ts'
+import { mountReceiptRoutes } from './receiptRoutes.ts'
 
 export type CreateAppOptions = {
   /** Largest accepted request body, in bytes. Default `65536`. */
@@ -147,6 +148,7 @@ async function readJson(c: Context, max: number): Promise<Body> {
  * - `GET /ready` (with `ready`): 200 or 503 `{ ready }`; for admin also the checks and per signer
  *   network, address, balance (wei, decimal string), in-flight count, low, leased.
  * - `GET /metrics` (with `metrics`): Prometheus text, admin only (403 otherwise).
+ * - `GET /.well-known/jwks.json`, `GET /receipts/:id` (when the facilitator signs receipts): see receiptRoutes.ts.
  * - Every answer carries `X-Request-Id` (the caller's, when plain, or a new one).
  *
  * One `onError`: `{ error, message }` with no stack trace.
@@ -275,9 +277,17 @@ export function createApp(
 
   app.get('/supported', function supportedRoute(c) {
     const answer = supported(facilitator)
-    const extensions = [...answer.extensions, releaseExtension, tollgateExtensions.delivery]
+    const extensions = [
+      ...answer.extensions,
+      releaseExtension,
+      tollgateExtensions.delivery,
+      ...(facilitator.receipts ? [offerReceiptExtension] : []),
+    ]
     return c.json({ ...answer, extensions: discovery ? [...extensions, 'bazaar'] : extensions })
   })
+
+  // Receipts (issue 13): the public keys, and lookup by id for the payee's key.
+  mountReceiptRoutes(app, facilitator, { authenticate })
 
   // Public, read-only: the resources paid for through this facilitator, as the bazaar client lists them.
   if (discovery) {

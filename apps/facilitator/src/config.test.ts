@@ -65,6 +65,11 @@ describe('parseConfig', () => {
         },
         "readyMinBalance": 1000000000000000n,
         "receiptTimeoutMs": 30000,
+        "receipts": {
+          "algorithm": "ES256",
+          "didWebOrigin": undefined,
+          "keysFile": undefined,
+        },
         "reconcileIntervalMs": 30000,
         "reconcileStaleSeconds": 60,
         "replaceAfterMs": 15000,

@@ -284,6 +284,34 @@ export const options = {
     description: 'how long a found API key is remembered (a revocation takes at most this long; 0: never)',
   }),
   // --- end auth ---
+  // --- receipts (issue 13) ---
+  TOLLGATE_RECEIPTS: help(z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'), {
+    description: 'on: every settled payment gets a signed receipt (x402 offer-receipt, JWS); GET /receipts/:id',
+  }),
+  TOLLGATE_RECEIPT_KEYS_FILE: help(z.string().trim().min(1).optional(), {
+    description:
+      'JSON { "keys": [JWK…] } of the receipt keys: the first (with its private part) signs, all are published at /.well-known/jwks.json; give every node the same file (never logged)',
+    unset: '<TOLLGATE_DATA_DIR>/receipt-keys.json, generated at the first start',
+    secret: true,
+  }),
+  TOLLGATE_RECEIPT_ALG: help(z.enum(['ES256', 'EdDSA'], { error: 'expected ES256 or EdDSA' }).default('ES256'), {
+    description: 'algorithm of a generated receipt key (the first start, `receipt-keys rotate`)',
+  }),
+  TOLLGATE_RECEIPT_DID_WEB: help(
+    z
+      .url({
+        protocol: /^https?$/,
+        error: 'expected the http(s) origin of the facilitator, e.g. https://facilitator.example.com',
+      })
+      .refine((value) => /^https?:\/\/[^/?#]+\/?$/.test(value), 'expected an origin only (no path, query or fragment)')
+      .optional(),
+    {
+      description:
+        'the public origin of this facilitator: receipt kids become did:web DID URLs of it and GET /.well-known/did.json lists the keys',
+      unset: "kids are the keys' thumbprints, no DID document",
+    },
+  ),
+  // --- end receipts ---
 } as const
 
 /** Variables named by a pattern (one per enabled network). */
@@ -395,6 +423,15 @@ function toConfig(values: Values, networks: readonly NetworkConfig[]) {
             optOut: new Set(
               values.TOLLGATE_DISCOVERY_OPT_OUT.map((address) => address.toLowerCase()),
             ) as ReadonlySet<string>,
+          })
+        : undefined,
+    /** Signed receipts: `undefined` when off. */
+    receipts:
+      values.TOLLGATE_RECEIPTS === 'on'
+        ? Object.freeze({
+            keysFile: values.TOLLGATE_RECEIPT_KEYS_FILE,
+            algorithm: values.TOLLGATE_RECEIPT_ALG,
+            didWebOrigin: values.TOLLGATE_RECEIPT_DID_WEB,
           })
         : undefined,
     /** Who may call the service. */

@@ -5,8 +5,10 @@ import { serve } from '@hono/node-server'
 import type { RecoverAddress } from '@tollgate/evm'
 import {
   createFacilitator,
+  createReceiptSigner,
   createRecovery,
   type Facilitator,
+  type ReceiptSigner,
   type SignerLeases,
   type Store,
 } from '@tollgate/facilitator'
@@ -30,6 +32,7 @@ import { createMetrics, type Metrics } from './metrics.ts'
 import { createNativeRecover } from './nativeRecover.ts'
 import { createRateLimit, type RateLimit, type RateLimitStore } from './rateLimit.ts'
 import { checkReady } from './ready.ts'
+import { loadReceiptKeys } from './receiptKeys.ts'
 
 // ---- operations helpers ----
 /** A viem transport that counts its failed requests by JSON-RPC method (after its own retries). */
@@ -236,6 +239,24 @@ export async function startFacilitator(
           release: (signer: Address, epoch: bigint) => ledger.releaseSigner({ signer, owner, epoch }),
         }
       : undefined
+  // Receipts (issue 13): keys from TOLLGATE_RECEIPT_KEYS_FILE, else generated into the data folder.
+  let receipts: ReceiptSigner | undefined
+  try {
+    receipts = config.receipts
+      ? await createReceiptSigner(
+          await loadReceiptKeys(
+            { keysFile: config.receipts.keysFile, dataDir: config.dataDir },
+            config.receipts.algorithm,
+          ),
+          config.receipts.didWebOrigin ? { didWebOrigin: config.receipts.didWebOrigin } : {},
+        )
+      : undefined
+  } catch (error) {
+    await keys?.close()
+    await resources?.close()
+    if (!store) await ledger.close()
+    throw error
+  }
   const account = privateKeyToAccount(config.signerKey)
   const accounts = config.signerKeys.map((key) => privateKeyToAccount(key))
   const facilitator = createFacilitator(
@@ -270,6 +291,7 @@ export async function startFacilitator(
       maxInFlightPerPayer: config.maxInFlightPerPayer,
       // --- end abuse limits ---
       logError,
+      ...(receipts ? { receipts } : {}),
     },
   )
   // --- rate limits (issue 9, item 3) ---

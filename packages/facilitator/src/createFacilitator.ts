@@ -14,6 +14,7 @@ import type { BatchOptions } from './createBatchQueue.ts'
 import type { CreateFeeOracleOptions } from './createFeeOracle.ts'
 import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './createGasPolicy.ts'
 import { createPayerLimits, type PayerLimits } from './createPayerLimits.ts'
+import type { ReceiptSigner } from './createReceiptSigner.ts'
 import { createSignerPool, type SignerLeases, type SignerPool } from './createSignerPool.ts'
 import type { SettlementGas } from './settlementCall.ts'
 import type { Store } from './store.ts'
@@ -94,6 +95,11 @@ export type CreateFacilitatorOptions = {
    * text, with URLs redacted). Default: nowhere.
    */
   logError?: (error: unknown) => void
+  /**
+   * Signs a receipt (x402 `offer-receipt`, JWS) for every settled payment that names its resource, in
+   * the `/settle` answer, and keeps it in the Store (`lookupReceipt`). Default: no receipts.
+   */
+  receipts?: ReceiptSigner
 }
 
 /** A chain as the facilitator uses it: its digester, verifier and settlement engine. */
@@ -128,6 +134,8 @@ export type Facilitator = {
   readonly inflight: Map<string, Promise<SettleResponse>>
   /** Where fault details go: callers get a code and a fixed message only. */
   readonly logError: (error: unknown) => void
+  /** The receipt signer, when receipts are on. */
+  readonly receipts?: ReceiptSigner
   /**
    * Takes over the settlements this node's signers left unmined in an earlier process (journaled
    * in the Store): they are sent again, and replaced when stuck. Call once at start, before serving.
@@ -175,6 +183,7 @@ export function createFacilitator(
     minAmounts = {},
     coolOffSeconds = 600n,
     maxInFlightPerPayer = Number.POSITIVE_INFINITY,
+    receipts,
   }: CreateFacilitatorOptions = {},
 ): Facilitator {
   if (minAmount < 0n) throw new TypeError('minAmount must not be negative')
@@ -238,6 +247,7 @@ export function createFacilitator(
     payerLimits: createPayerLimits({ now, coolOffSeconds, maxInFlight: maxInFlightPerPayer }),
     inflight: new Map(),
     logError,
+    ...(receipts ? { receipts } : {}),
     async resume() {
       for (const { chainId, settler } of built.values()) {
         await settler.refresh()

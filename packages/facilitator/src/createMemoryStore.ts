@@ -1,3 +1,4 @@
+import type { ReceiptRecord } from './receiptRecord.ts'
 import { canTransition, type LedgerEntry, type Store, type StoredTransaction } from './store.ts'
 
 const byAge = (a: LedgerEntry, b: LedgerEntry) =>
@@ -15,6 +16,8 @@ export function createMemoryStore(): Store {
   const entries = new Map<string, LedgerEntry>()
   const signers = new Map<string, { owner: string; until: bigint; epoch: bigint }>()
   const transactions = new Map<string, StoredTransaction>()
+  const receipts = new Map<string, ReceiptRecord>()
+  const receiptOfPayment = new Map<string, string>()
   const copy = (entry: LedgerEntry): LedgerEntry => {
     const out = { ...entry }
     // for…in over a plain object: no key array per copy (this runs twice per verification).
@@ -125,7 +128,39 @@ export function createMemoryStore(): Store {
       const transaction = transactions.get(hash.toLowerCase())
       return transaction && { ...transaction }
     },
+    // ---- receipts (issue 13) ----
+    async putReceipt(record) {
+      const held = receiptOfPayment.get(record.paymentId)
+      const existing = held === undefined ? undefined : receipts.get(held)
+      if (existing) return { ...existing }
+      if (receipts.has(record.id)) throw new Error(`receipt id ${record.id} is taken`)
+      const kept: ReceiptRecord = { ...record }
+      receipts.set(record.id, kept)
+      receiptOfPayment.set(record.paymentId, record.id)
+      return { ...kept }
+    },
+    async getReceipt(id) {
+      const record = receipts.get(id)
+      return record && { ...record }
+    },
+    async getReceiptOfPayment(paymentId) {
+      const id = receiptOfPayment.get(paymentId)
+      const record = id === undefined ? undefined : receipts.get(id)
+      return record && { ...record }
+    },
+    async signReceipt(id, { jws, kid, issuedAt, responseHash }) {
+      const record = receipts.get(id)
+      if (!record) return undefined
+      if (record.jws === undefined) {
+        Object.assign(record, { jws, kid, issuedAt })
+        if (responseHash !== undefined) record.responseHash = responseHash
+      }
+      return { ...record }
+    },
+    // ---- end receipts ----
     async close() {
+      receipts.clear()
+      receiptOfPayment.clear()
       entries.clear()
       signers.clear()
       transactions.clear()

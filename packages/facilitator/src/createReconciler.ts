@@ -48,6 +48,8 @@ export type CreateReconcilerOptions = {
    * resource server to ask again.
    */
   onRequeued?: (entry: LedgerEntry, transaction: Hex | undefined) => void
+  /** Called with the row once this reconciler has moved it to `settled` (e.g. to issue its receipt). */
+  onSettled?: (entry: LedgerEntry) => void
 }
 
 /** What one run did, by outcome. */
@@ -142,6 +144,7 @@ export function createReconciler(
     onError = () => undefined,
     onReport,
     onRequeued,
+    onSettled,
   }: CreateReconcilerOptions = {},
 ): Reconciler {
   const clients = new Map(chains.map(({ chainId, client }) => [chainId, client]))
@@ -161,6 +164,7 @@ export function createReconciler(
 
   const move = async (entry: LedgerEntry, from: LedgerState, to: LedgerState, patch: LedgerPatch) => {
     const result = await store.transition(entry.id, { from: [from], to, patch, now: now() })
+    if (result.ok && to === 'settled') onSettled?.(result.entry)
     return result.ok
   }
 

@@ -1,9 +1,10 @@
 import type { Client } from 'viem'
 import type { Facilitator } from './createFacilitator.ts'
 import { type CreateReconcilerOptions, createReconciler, type ReconcileReport } from './createReconciler.ts'
+import { issuePendingReceipt } from './issueReceipt.ts'
 import { resettle } from './resettle.ts'
 
-export type CreateRecoveryOptions = Omit<CreateReconcilerOptions, 'onRequeued'> & {
+export type CreateRecoveryOptions = Omit<CreateReconcilerOptions, 'onRequeued' | 'onSettled'> & {
   /** The client the reconciler reads each chain with, by chain id. Default: the network's own. */
   clients?: ReadonlyMap<number, Client>
 }
@@ -25,7 +26,8 @@ export type Recovery = {
  * Everything that finishes payments without a resource server asking again, wired to one
  * facilitator: the takeover of journaled transactions at start, and the reconciler over its Store
  * and networks, whose requeued payments (their transaction can no longer land) are settled again
- * from the ledger with {@link resettle}. Faults go to the facilitator's `logError`.
+ * from the ledger with {@link resettle}, and whose payments settled there get their receipt
+ * ({@link issuePendingReceipt}, when receipts are on). Faults go to the facilitator's `logError`.
  *
  * @example
  * import { createFacilitator, createRecovery } from '@tollgate/facilitator'
@@ -49,6 +51,10 @@ export function createRecovery(
       onError,
       onRequeued: (entry, transaction) => {
         void resettle(facilitator, entry, transaction).catch(onError)
+      },
+      // A payment that was pending gets its receipt as soon as it settles (when one was asked for).
+      onSettled: (entry) => {
+        void issuePendingReceipt(facilitator, entry).catch(onError)
       },
     },
   )

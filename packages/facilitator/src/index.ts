@@ -14,6 +14,22 @@ export { createFacilitator } from './createFacilitator.ts'
 export type { CreateFeeOracleOptions } from './createFeeOracle.ts'
 export type { CreateGasPolicyOptions, GasPolicy, GasPolicyParameters, GasPolicyResult } from './createGasPolicy.ts'
 export { createMemoryStore } from './createMemoryStore.ts'
+export type {
+  CreateReceiptSignerOptions,
+  ReceiptAlgorithm,
+  ReceiptDidDocument,
+  ReceiptJwks,
+  ReceiptKey,
+  ReceiptSigner,
+} from './createReceiptSigner.ts'
+export {
+  createReceiptSigner,
+  didWebOf,
+  generateReceiptKey,
+  parseReceiptKeys,
+  publicReceiptKey,
+  rotateReceiptKeys,
+} from './createReceiptSigner.ts'
 export type { SettlementReceipt } from './createReceiptWatcher.ts'
 export type {
   CreateReconcilerDeps,
@@ -26,6 +42,10 @@ export { createReconciler } from './createReconciler.ts'
 export type { CreateRecoveryOptions, Recovery } from './createRecovery.ts'
 export { createRecovery } from './createRecovery.ts'
 export type { SettlementQuote, SignerLeases, SignerPool, SignerStatus } from './createSignerPool.ts'
+export type { ReceiptLookup, ReceiptState } from './issueReceipt.ts'
+export { attachReceipt, issuePendingReceipt, lookupReceipt, receiptClaims, receiptStateOf } from './issueReceipt.ts'
+export type { NewReceiptRecord, ReceiptRecord, ReceiptSignature } from './receiptRecord.ts'
+export { newReceiptId, receiptIdPattern } from './receiptRecord.ts'
 export type { ReleaseResponse, ReleaseResult } from './release.ts'
 export { release, releaseExtension } from './release.ts'
 export { resettle } from './resettle.ts'

@@ -162,4 +162,35 @@ describe('parseFacilitatorRequest', () => {
       request: { mismatch: 'invalid_exact_evm_network_mismatch', network: 'base' },
     })
   })
+
+  test('security: tollgate.resource and responseHash are checked by hand as zod checks them (receipts)', () => {
+    const payload = { signature: `0x${'11'.repeat(65)}`, authorization }
+    const claim = 'claim-0123456789abcdef'
+    const hash = `0x${'5e'.repeat(32)}`
+    const good = parseFacilitatorRequest(
+      facilitator,
+      body(payload, { tollgate: { claim, resource: 'https://api.example.com/x?y=1', responseHash: hash } }),
+    )
+    expect(good).toMatchObject({
+      ok: true,
+      request: { resourceUrl: 'https://api.example.com/x?y=1', responseHash: hash },
+    })
+    for (const tollgate of [
+      { claim, resource: 'javascript:alert(1)' },
+      { claim, resource: `https://x.example/${'a'.repeat(2100)}` },
+      { claim, responseHash: hash.toUpperCase() },
+      { claim, responseHash: 'sha256:abc' },
+      { claim, responseHash: 42 },
+    ]) {
+      const parsed = parseFacilitatorRequest(facilitator, body(payload, { tollgate }))
+      expect(parsed).toMatchObject({ ok: false, code: 'invalid_request' })
+      expect(facilitatorRequestV2Schema.safeParse(body(payload, { tollgate })).success).toBe(false)
+    }
+    // Without tollgate.resource, the payload's resource is the receipt's.
+    const fromPayload = parseFacilitatorRequest(facilitator, {
+      ...body(payload),
+      paymentPayload: { x402Version: 2, accepted: requirements, payload, resource: { url: 'https://p.example/r' } },
+    })
+    expect(fromPayload).toMatchObject({ ok: true, request: { resourceUrl: 'https://p.example/r' } })
+  })
 })

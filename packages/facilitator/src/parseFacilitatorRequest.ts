@@ -48,6 +48,10 @@ export type ExactPaymentRequest = {
    * (chain, asset, payer, payTo, amount): another authorization under the same key is the same payment.
    */
   paymentKey?: Hex
+  /** The paid resource's URL, for the receipt: the resource server's `tollgate.resource`, else the payload's. */
+  resourceUrl?: string
+  /** `0x` and the SHA-256 of the delivered response body (`tollgate.responseHash`), for the receipt. */
+  responseHash?: Hex
 }
 
 export type ParseFacilitatorRequestResult =
@@ -62,6 +66,16 @@ const uintPattern = /^(?:0|[1-9][0-9]{0,77})$/
 /** A `tollgate.claim` or a `payment-identifier` id (both 16-128 base64url characters). */
 const tokenPattern = /^[A-Za-z0-9_-]{16,128}$/
 const caip2Pattern = /^[-a-z0-9]{3,8}:[-_a-zA-Z0-9]{1,32}$/
+const responseHashPattern = /^0x[0-9a-f]{64}$/
+/** What `tollgateRequestSchema.resource` accepts: an http(s) URL of at most 2048 characters. */
+const isResourceUrl = (value: unknown) => {
+  if (typeof value !== 'string' || value.length > 2048 || !/^https?:\/\//i.test(value)) return false
+  try {
+    return /^https?:$/.test(new URL(value).protocol)
+  } catch {
+    return false
+  }
+}
 const isUint = (value: unknown): value is string =>
   typeof value === 'string' && uintPattern.test(value) && (value.length < 78 || BigInt(value) < 2n ** 256n)
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -102,7 +116,14 @@ function fastFacilitatorRequestV2(body: Record<string, unknown>): FacilitatorReq
   if ((x402Version !== undefined && x402Version !== 2) || !isObject(paymentPayload)) return undefined
   if (
     tollgate !== undefined &&
-    !(isObject(tollgate) && typeof tollgate.claim === 'string' && tokenPattern.test(tollgate.claim))
+    !(
+      isObject(tollgate) &&
+      typeof tollgate.claim === 'string' &&
+      tokenPattern.test(tollgate.claim) &&
+      (tollgate.resource === undefined || isResourceUrl(tollgate.resource)) &&
+      (tollgate.responseHash === undefined ||
+        (typeof tollgate.responseHash === 'string' && responseHashPattern.test(tollgate.responseHash)))
+    )
   ) {
     return undefined
   }
@@ -278,6 +299,14 @@ export function parseFacilitatorRequest(facilitator: Facilitator, body: unknown)
   if (digest) request.digest = digest
   if (mismatch) request.mismatch = mismatch
   if (data.tollgate) request.claim = keccak256(toBytes(data.tollgate.claim))
+  // ---- receipts (issue 13): what the receipt binds besides the payment ----
+  const resource =
+    data.tollgate?.resource ??
+    (paymentPayload.x402Version === 2
+      ? (paymentPayload as { resource?: { url?: string } }).resource?.url
+      : (paymentRequirements as PaymentRequirementsV1).resource)
+  if (resource) request.resourceUrl = resource
+  if (data.tollgate?.responseHash) request.responseHash = data.tollgate.responseHash as Hex
   if (paymentPayload.x402Version === 2) {
     const id = paymentIdOf(paymentPayload.extensions)
     if (id === null) {

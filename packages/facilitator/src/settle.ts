@@ -5,6 +5,7 @@ import { findPaymentUse, isAuthorizationUsedIn, type PaymentUse } from './author
 import { callerMessage, faultDetail } from './callerMessage.ts'
 import type { Facilitator, FacilitatorNetwork } from './createFacilitator.ts'
 import type { GasPolicy } from './createGasPolicy.ts'
+import { attachReceipt } from './issueReceipt.ts'
 import { newLedgerEntry } from './newLedgerEntry.ts'
 import { type ExactPaymentRequest, parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
 import { payerRefusal } from './payerRefusal.ts'
@@ -346,7 +347,7 @@ export async function settle(facilitator: Facilitator, body: unknown): Promise<S
   const { request } = parsed
   const earlier = await samePayment(facilitator, request)
   const answered = earlier && (await settleSamePayment(facilitator, request, earlier))
-  if (answered) return { ok: true, response: answered }
+  if (answered) return { ok: true, response: await attachReceipt(facilitator, request, answered) }
   const key = `${request.id}|${request.payloadHash}|${request.network}|${request.claim ?? ''}`
   let running = facilitator.inflight.get(key)
   if (!running) {
@@ -366,8 +367,11 @@ export async function settle(facilitator: Facilitator, body: unknown): Promise<S
     facilitator.inflight.set(key, running)
   }
   const response = await running
-  if (!response.success || request.claim === undefined) return { ok: true, response }
-  return { ok: true, response: await takeDelivery(facilitator, request.id, request.claim, response) }
+  if (!response.success || request.claim === undefined) {
+    return { ok: true, response: await attachReceipt(facilitator, request, response) }
+  }
+  const delivered = await takeDelivery(facilitator, request.id, request.claim, response)
+  return { ok: true, response: await attachReceipt(facilitator, request, delivered) }
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ErrorCode, EvmNetwork } from '@tollgate/protocol'
 import type { Address, Hex } from 'viem'
+import type { NewReceiptRecord, ReceiptRecord, ReceiptSignature } from './receiptRecord.ts'
 
 /**
  * Where a payment stands. Each transition is written before the action it allows, so a crash at any
@@ -293,6 +294,22 @@ export type Store = {
   saveTransaction(transaction: StoredTransaction, options?: { fence?: SignerFence }): Promise<boolean>
   /** A kept transaction by hash (compared case-insensitively). */
   getTransaction(hash: Hex): Promise<StoredTransaction | undefined>
+  // ---- receipts (issue 13) ----
+  /**
+   * Keeps what a payment's receipt needs, once per payment: insert-if-absent on `paymentId` (the
+   * first record wins; a later call gets it back unchanged). Of concurrent callers, one writes.
+   */
+  putReceipt(record: NewReceiptRecord): Promise<ReceiptRecord>
+  /** A receipt record by receipt id. */
+  getReceipt(id: string): Promise<ReceiptRecord | undefined>
+  /** The receipt record of a payment (by ledger entry id). */
+  getReceiptOfPayment(paymentId: string): Promise<ReceiptRecord | undefined>
+  /**
+   * Writes the signature if and only if the record has none yet (compare-and-set: one signature per
+   * receipt, whichever node signs first); returns the record as it stands, `undefined` when unknown.
+   */
+  signReceipt(id: string, signature: ReceiptSignature): Promise<ReceiptRecord | undefined>
+  // ---- end receipts ----
   /** Releases the adapter's resources. */
   close(): Promise<void>
 }

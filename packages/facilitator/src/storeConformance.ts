@@ -1,4 +1,5 @@
 import type { Hex } from 'viem'
+import { receiptConformance } from './receiptConformance.ts'
 import type { LedgerEntry, LedgerState, NewLedgerEntry, Store, StoredTransaction } from './store.ts'
 
 /** One case of the Store conformance suite: run it under any test runner. */
@@ -812,5 +813,6 @@ export function storeConformance(makeStore: MakeStore): ConformanceCase[] {
         }),
     },
   ]
+  cases.push(...receiptConformance((body) => withStore(makeStore, body)))
   return cases
 }

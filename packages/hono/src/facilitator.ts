@@ -81,6 +81,12 @@ export type Facilitator = {
    * of a pending one) and serve on the answer. Optional; absent means no.
    */
   deliveryClaims?(c?: Context): Promise<boolean>
+  /**
+   * Whether the facilitator signs receipts (extension `offer-receipt` in `/supported`): then the
+   * middleware sends the SHA-256 of the response body it delivers with `/settle`, bound in the
+   * receipt. Optional; absent means no.
+   */
+  receipts?(c?: Context): Promise<boolean>
 }
 
 // The official packages spell a few spec codes differently (x402-protocol.md §3.4); clients only

@@ -2,6 +2,7 @@ import {
   ConfigError,
   type ErrorCode,
   errorInfo,
+  offerReceiptExtension,
   type SettleResponse,
   settleResponseSchema,
   supportedResponseSchema,
@@ -352,6 +353,7 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     },
 
     deliveryClaims: (c?: Context) => hasExtension(tollgateExtensions.delivery, c),
+    receipts: (c?: Context) => hasExtension(offerReceiptExtension, c),
   }
   return facilitator
 }

@@ -26,4 +26,14 @@ export { renderPaywall } from './paywall.ts'
 export type { InputIssue, InvalidInput } from './requestInput.ts'
 export type { Dynamic, OfferAsset, OfferOptions, Price, RouteOptions, RoutesOptions } from './routeOptions.ts'
 export type { JsonSchema, Schema, StandardSchema } from './schema.ts'
+export type { OfferSigner, OfferSigningOptions } from './signOffers.ts'
+export type {
+  CreateReceiptVerifierOptions,
+  ReceiptKeySet,
+  ReceiptRefusal,
+  ReceiptVerifier,
+  VerifyReceiptOptions,
+  VerifyReceiptResult,
+} from './verifyReceipt.ts'
+export { createReceiptVerifier, verifyReceipt } from './verifyReceipt.ts'
 export type { PublishedOffer, PublishedPrice, WellKnownDocument, WellKnownResource } from './wellKnown.ts'

@@ -1,4 +1,4 @@
-import type { PaymentPayload, PaymentRequirementsV2, SettleResponse } from '@tollgate/protocol'
+import type { PaymentPayload, PaymentRequirementsV2, SettleResponse, SignedReceipt } from '@tollgate/protocol'
 
 /**
  * The verified payment of the current request, as the handler reads it with `c.get('payment')`
@@ -25,6 +25,15 @@ export type Payment = {
   payload: PaymentPayload
   /** The settlement, on routes that settle before the handler runs; `undefined` otherwise. */
   settlement: SettleResponse | undefined
+  /**
+   * The facilitator-signed receipt (x402 `offer-receipt`, JWS), when the facilitator issues them:
+   * in the handler on routes that settle before it; on other routes set once settled (after the
+   * handler, for middleware registered before `paymentRequired` to read after `await next()`).
+   * Check it with {@link createReceiptVerifier}. It also reaches the buyer in `PAYMENT-RESPONSE`.
+   */
+  receipt?: SignedReceipt | undefined
+  /** The receipt id (`GET /receipts/:id` on the facilitator, with the seller's key), also while pending. */
+  receiptId?: string | undefined
 }
 
 declare module 'hono' {

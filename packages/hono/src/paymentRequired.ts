@@ -29,7 +29,9 @@ import {
   staticOffers,
 } from './quote.ts'
 import { checkInput, quoteExtensions } from './requestInput.ts'
+import { bindResponse, isResourceUrl, takeReceipt } from './responseHash.ts'
 import { type CompiledRoute, compileRoutes, type RoutesOptions } from './routes.ts'
+import { createOfferSigner, type OfferSigningOptions } from './signOffers.ts'
 
 /** Options of {@link paymentRequired}. */
 export type PaymentRequiredOptions<E extends Env = Env> = {
@@ -53,6 +55,11 @@ export type PaymentRequiredOptions<E extends Env = Env> = {
   paywall?: boolean | ((info: PaywallInfo) => string)
   /** Longest payment header accepted, in characters. Default 16 384. */
   maxHeaderLength?: number
+  /**
+   * Signs the offers of every unpaid 402 (x402 `offer-receipt` extension, JWS) with the seller's key,
+   * except on routes with `signOffers: false`. Default: offers unsigned.
+   */
+  offerSigning?: OfferSigningOptions
 }
 
 const exposedHeaders = `${headerNames.paymentRequired}, ${headerNames.paymentResponse}, ${headerNames.xPaymentResponse}`
@@ -133,6 +140,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     throw new ConfigError({ message: 'paymentRequired: maxHeaderLength must be a positive integer.' })
   }
   const table = compileRoutes(options.routes)
+  const signQuote = options.offerSigning ? createOfferSigner(options.offerSigning) : undefined
   const renderHtml = paywall === true ? renderPaywall : paywall === false ? undefined : paywall
 
   const origin = cors === false ? undefined : (cors.origin ?? '*')
@@ -332,6 +340,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     const quote = await quoteFor(route, c)
     if (header === undefined) {
       if (renderHtml && c.req.header('accept')?.includes('text/html')) return htmlResponse(quote, renderHtml)
+      if (signQuote && route.signOffers) return signQuote(quote)
       return new Response(quote.body, { status: 402, headers: quote.responseHeaders })
     }
 
@@ -364,26 +373,33 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       payload,
       settlement: undefined,
     }
+    let tollgate: NonNullable<FacilitatorCall['tollgate']> | undefined
 
     const outcome = await paidCall(calls, {
       facilitator,
       key: paymentKey(payload, matched, header),
       context,
       settle: route.settle,
-      call: (claim): FacilitatorCall =>
-        payload.x402Version === 2
-          ? { x402Version: 2, paymentPayload: payload, paymentRequirements: matched.v2, tollgate: { claim } }
+      call: (claim): FacilitatorCall => {
+        // The URL served is the receipt's resourceUrl; bindResponse adds the body's hash.
+        tollgate = isResourceUrl(quote.url) ? { claim, resource: quote.url } : { claim }
+        return payload.x402Version === 2
+          ? { x402Version: 2, paymentPayload: payload, paymentRequirements: matched.v2, tollgate }
           : {
               x402Version: 1,
               paymentPayload: payload,
               paymentRequirements: matched.v1 as NonNullable<QuotedOffer['v1']>,
-              tollgate: { claim },
-            },
+              tollgate,
+            }
+      },
       run: async (paid) => {
         payment.payer = paid.payer
         payment.settlement = paid.settlement
+        takeReceipt(payment, paid.settlement)
         c.set('payment', payment)
         await next()
+        // Settled after the handler: the receipt binds the body delivered, hashed (and buffered) first.
+        if (!paid.settlement) await bindResponse(facilitator, c, tollgate)
       },
       failed: () => c.error !== undefined || c.res.status >= 400,
     })
@@ -396,6 +412,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       case 'refused':
         return verifyFailure(quote, outcome.verdict)
       case 'unsettled': {
+        takeReceipt(payment, outcome.result.response)
         const response = settleFailure(quote, matched, version, outcome.result)
         // The handler ran: its response is withheld, replaced by the settlement's answer.
         if (!outcome.ran) return response
@@ -405,6 +422,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       case 'failed':
         return
       case 'served':
+        takeReceipt(payment, outcome.settlement)
         deliver(c, outcome.settlement, version)
         return
     }

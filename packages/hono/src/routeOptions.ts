@@ -96,6 +96,11 @@ export type RouteOptions<E extends Env = Env> = {
    * route declares `input`, `output` or `example`.
    */
   discoverable?: boolean
+  /**
+   * Whether the 402 carries signed offers (x402 `offer-receipt`), when `paymentRequired` has an
+   * `offerSigning` key. Default `true` then; `false` leaves this route's offers unsigned.
+   */
+  signOffers?: boolean
 }
 
 /**
@@ -149,6 +154,8 @@ export type CompiledRoute<E extends Env> = {
   isStatic: boolean
   /** The declared input, output and example, when any. */
   discovery: CompiledDiscovery | undefined
+  /** `false`: never sign this route's offers. */
+  signOffers: boolean
 }
 
 // The networks the strict legacy `x402@1` client accepts (its NetworkSchema enum, EVM part).
@@ -305,6 +312,8 @@ export function compileRoute<E extends Env>(
     fail(`${field}.resource`, 'must be an absolute URL', resource)
   }
   if (settle !== 'after' && settle !== 'before') fail(`${field}.settle`, 'must be "after" or "before"', settle)
+  const { signOffers = true } = route
+  if (typeof signOffers !== 'boolean') fail(`${field}.signOffers`, 'must be a boolean', signOffers)
   const offers = accepts.map((offer, i) => compileOffer(offer, many ? `${field}.accepts[${i}]` : `${field}.accepts`))
   return {
     key,
@@ -318,5 +327,6 @@ export function compileRoute<E extends Env>(
     settle,
     isStatic: offers.every((offer) => typeof offer.amount === 'bigint' && typeof offer.payTo === 'string'),
     discovery: compileDiscovery(route, method, path, field),
+    signOffers,
   }
 }

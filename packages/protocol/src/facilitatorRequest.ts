@@ -16,6 +16,19 @@ export const tollgateExtensions = { release: 'tollgate-release', delivery: 'toll
  */
 export const tollgateRequestSchema = z.object({
   claim: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'claim must be 16-128 base64url characters'),
+  /**
+   * The URL the resource server served (extension `offer-receipt`): the receipt's `resourceUrl`. Absent:
+   * the payload's `resource.url` (v2) or the requirements' `resource` (v1).
+   */
+  resource: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
+  /** `0x` and the SHA-256 of the response body delivered (settle after the handler): bound in the receipt. */
+  responseHash: z
+    .string()
+    .regex(/^0x[0-9a-f]{64}$/, 'responseHash must be 0x and 64 lower-case hex digits')
+    .optional(),
 })
 export type TollgateRequest = z.infer<typeof tollgateRequestSchema>
 

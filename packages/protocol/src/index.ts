@@ -25,6 +25,18 @@ export type { ParseMoneyOptions } from './money.ts'
 export { formatMoney, parseAtomicAmount, parseMoney } from './money.ts'
 export type { EvmNetwork, V1NetworkName } from './networks.ts'
 export { chainIdOf, toCaip2, toV1Name, v1Networks } from './networks.ts'
+export type { OfferClaims, ReceiptClaims, SignedOffer, SignedReceipt } from './offerReceipt.ts'
+export {
+  canonicalJson,
+  jwsArtifactSchema,
+  offerInfoSchema,
+  offerReceiptExtension,
+  offerReceiptVersion,
+  receiptClaimsSchema,
+  receiptIdOf,
+  receiptInfoSchema,
+  receiptOf,
+} from './offerReceipt.ts'
 export type {
   Authorization,
   ExactEvmPayload,

@@ -51,11 +51,13 @@ describe.skipIf(!available)('createPostgresStore', () => {
       Array.from({ length: 5 }, () => createPostgresStore({ connectionString: url, schema, max: 2 })),
     )
     const { rows } = await pool.query(`SELECT version FROM "${schema}".tollgate_migrations ORDER BY version`)
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }])
+    // Each version once, 1..n with no gap (n grows with each migration).
+    expect(rows.length).toBeGreaterThanOrEqual(4)
+    expect(rows).toEqual(rows.map((_, i) => ({ version: i + 1 })))
     await Promise.all(stores.map((store) => store.close()))
     const again = await createPostgresStore({ connectionString: url, schema })
     await again.close()
-    expect((await pool.query(`SELECT version FROM "${schema}".tollgate_migrations`)).rows).toHaveLength(3)
+    expect((await pool.query(`SELECT version FROM "${schema}".tollgate_migrations`)).rows).toHaveLength(rows.length)
   })
 
   test('behavior: two stores (two pools) agree on one reservation lease, one claim and one signer lease', async () => {

@@ -7,6 +7,7 @@ import {
   toLedgerEntry,
 } from '@tollgate/facilitator/store'
 import pg from 'pg'
+import { postgresReceipts, receiptsMigration } from './postgresReceipts.ts'
 
 export type CreatePostgresStoreOptions = {
   /** The schema holding the ledger tables, created if missing. Default `public`. */
@@ -84,6 +85,8 @@ ALTER TABLE ${s}.signer_leases ADD COLUMN epoch bigint NOT NULL DEFAULT 0;
 ALTER TABLE ${s}.ledger ADD COLUMN signature text, ADD COLUMN holder text, ADD COLUMN delivered_to text,
   ADD COLUMN payment_key text;
 CREATE INDEX ledger_payment_key ON ${s}.ledger (payment_key, created_at) WHERE payment_key IS NOT NULL;`,
+  // Receipts: one per payment (insert-if-absent on payment_id), signed once (compare-and-set on jws).
+  receiptsMigration,
 ]
 
 const toParameter = (value: unknown): string | null =>
@@ -345,6 +348,7 @@ export async function createPostgresStore(options: CreatePostgresStoreOptions): 
       const row = rows[0]
       return row && toStoredTransaction(row)
     },
+    ...postgresReceipts(pool, schema),
     async close() {
       if (closed) return
       closed = true

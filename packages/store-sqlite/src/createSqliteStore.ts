@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { LedgerPatch, LedgerState, Store, StoredTransaction } from '@tollgate/facilitator'
 import { canTransition, type LedgerRow, ledgerPatchColumns, toLedgerEntry } from '@tollgate/facilitator/store'
 import Database from 'better-sqlite3'
+import { receiptsSchema, sqliteReceipts } from './sqliteReceipts.ts'
 
 export type CreateSqliteStoreOptions = {
   /** Directory of the ledger file (`<dataDir>/ledger.sqlite`), created if missing. */
@@ -21,7 +22,7 @@ type Row = LedgerRow
 /** A `transactions` row, read with safe integers (`chain_id` and `created_at` as bigints). */
 type TransactionRow = { hash: string; chain_id: bigint; signer: string; nonce: string; raw: string; created_at: bigint }
 
-const schemaVersion = 4
+const schemaVersion = 5
 
 const schema = `
 CREATE TABLE IF NOT EXISTS ledger (
@@ -143,6 +144,7 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
     if (current < 2) db.exec(schemaV2)
     if (current < 3) db.exec(schemaV3)
     if (current < 4) db.exec(schemaV4)
+    if (current < 5) db.exec(receiptsSchema)
     if (current < schemaVersion) db.pragma(`user_version = ${schemaVersion}`)
   }).immediate()
 
@@ -323,6 +325,7 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
       const row = selectTransaction.get(hash.toLowerCase())
       return row && toStoredTransaction(row)
     },
+    ...sqliteReceipts(db),
     async close() {
       if (db.open) db.close()
     },
