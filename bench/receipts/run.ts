@@ -21,7 +21,6 @@ import {
   createReceiptSigner,
   type Facilitator,
   generateReceiptKey,
-  parseFacilitatorRequest,
   type ReceiptAlgorithm,
 } from '@tollgate/facilitator'
 import { createReceiptVerifier } from '@tollgate/hono'
@@ -31,6 +30,7 @@ import { base64url } from 'jose'
 import { createPublicClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { newLedgerEntry } from '../../packages/facilitator/src/newLedgerEntry.ts'
+import { parseFacilitatorRequest } from '../../packages/facilitator/src/parseFacilitatorRequest.ts'
 import { writeSection } from '../shared/benchmarksDoc.ts'
 
 const { values } = parseArgs({
