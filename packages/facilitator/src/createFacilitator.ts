@@ -14,6 +14,7 @@ import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './
 import { createPayerLimits, type PayerLimits } from './createPayerLimits.ts'
 import type { BatchOptions, SettlementGas } from './createSettler.ts'
 import { createSignerPool, type SignerLeases, type SignerPool } from './createSignerPool.ts'
+import type { Screening } from './screening/createScreening.ts'
 import type { Store } from './store.ts'
 
 /** One chain the facilitator serves. */
@@ -90,6 +91,11 @@ export type CreateFacilitatorOptions = {
    * text, with URLs redacted). Default: nowhere.
    */
   logError?: (error: unknown) => void
+  /**
+   * Sanctions screening of payer and payee in `/verify` and again in `/settle` before signing (see
+   * `createScreening`), in the verification's batched read. Default: off.
+   */
+  screening?: Screening
 }
 
 /** A chain as the facilitator uses it: its digester, verifier and settlement engine. */
@@ -123,6 +129,8 @@ export type Facilitator = {
   readonly inflight: Map<string, Promise<SettleResponse>>
   /** Where fault details go: callers get a code and a fixed message only. */
   readonly logError: (error: unknown) => void
+  /** Compliance screening, when configured. */
+  readonly screening?: Screening
   /**
    * Takes over the settlements this node's signers left unmined in an earlier process (journaled
    * in the Store): they are sent again, and replaced when stuck. Call once at start, before serving.
@@ -171,6 +179,7 @@ export function createFacilitator(
     minAmounts = {},
     coolOffSeconds = 600n,
     maxInFlightPerPayer = Number.POSITIVE_INFINITY,
+    screening,
   }: CreateFacilitatorOptions = {},
 ): Facilitator {
   if (minAmount < 0n) throw new TypeError('minAmount must not be negative')
@@ -232,6 +241,7 @@ export function createFacilitator(
     payerLimits: createPayerLimits({ now, coolOffSeconds, maxInFlight: maxInFlightPerPayer }),
     inflight: new Map(),
     logError,
+    ...(screening ? { screening } : {}),
     async resume() {
       for (const { chainId, settler } of built.values()) {
         await settler.refresh()

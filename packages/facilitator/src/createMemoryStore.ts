@@ -1,3 +1,4 @@
+import type { AuditRecord } from './screening/auditStore.ts'
 import { canTransition, type LedgerEntry, type Store, type StoredTransaction } from './store.ts'
 
 const byAge = (a: LedgerEntry, b: LedgerEntry) =>
@@ -15,6 +16,7 @@ export function createMemoryStore(): Store {
   const entries = new Map<string, LedgerEntry>()
   const signers = new Map<string, { owner: string; until: bigint; epoch: bigint }>()
   const transactions = new Map<string, StoredTransaction>()
+  const audit: AuditRecord[] = []
   const copy = (entry: LedgerEntry): LedgerEntry => {
     const out = { ...entry }
     // for…in over a plain object: no key array per copy (this runs twice per verification).
@@ -124,6 +126,26 @@ export function createMemoryStore(): Store {
     async getTransaction(hash) {
       const transaction = transactions.get(hash.toLowerCase())
       return transaction && { ...transaction }
+    },
+    audit: {
+      async append(records, { head }) {
+        const last = audit[audit.length - 1]
+        if (last?.seq !== head?.seq || last?.hash !== head?.hash) {
+          return { ok: false, head: last ? { seq: last.seq, hash: last.hash } : undefined }
+        }
+        for (const record of records) audit.push({ ...record })
+        return { ok: true }
+      },
+      async head() {
+        const last = audit[audit.length - 1]
+        return last ? { seq: last.seq, hash: last.hash } : undefined
+      },
+      async read({ afterSeq, limit }) {
+        return audit
+          .filter((record) => record.seq > afterSeq)
+          .slice(0, limit)
+          .map((record) => ({ ...record }))
+      },
     },
     async close() {
       entries.clear()

@@ -64,6 +64,40 @@ export { paymentInTransaction } from './paymentInTransaction.ts'
 export type { ReleaseResponse, ReleaseResult } from './release.ts'
 export { release, releaseExtension } from './release.ts'
 export { resettle } from './resettle.ts'
+export { auditHash, genesisHash } from './screening/auditHash.ts'
+export type { AppendAuditResult, AuditHead, AuditRecord, AuditStore } from './screening/auditStore.ts'
+export type { AuditLog } from './screening/createAuditLog.ts'
+export { createAuditLog } from './screening/createAuditLog.ts'
+export type { CreateScreeningOptions, Screening } from './screening/createScreening.ts'
+export { createScreening } from './screening/createScreening.ts'
+export type { DecideScreeningParameters, ScreeningDecision } from './screening/decideScreening.ts'
+export { decideScreening } from './screening/decideScreening.ts'
+export {
+  createDenyListProvider,
+  createOfacProvider,
+  createOracleProvider,
+  createUsdcBlacklistProvider,
+} from './screening/providers.ts'
+export type {
+  ParseSanctionsArtifactResult,
+  SanctionsArtifact,
+  SanctionsList,
+} from './screening/sanctionsArtifact.ts'
+export {
+  parseSanctionsArtifact,
+  sanctionsArtifactFormat,
+  sanctionsArtifactSchema,
+} from './screening/sanctionsArtifact.ts'
+export type {
+  ProviderAnswers,
+  ProviderOutcome,
+  ProviderReport,
+  ScreenContext,
+  ScreeningProvider,
+  ScreeningRole,
+} from './screening/types.ts'
+export type { VerifyAuditChainResult } from './screening/verifyAuditChain.ts'
+export { readAuditChain, verifyAuditChain } from './screening/verifyAuditChain.ts'
 export type { SettleResult } from './settle.ts'
 export { settle } from './settle.ts'
 export type {

@@ -1,5 +1,6 @@
 import type { ErrorCode, EvmNetwork } from '@tollgate/protocol'
 import type { Address, Hex } from 'viem'
+import type { AuditStore } from './screening/auditStore.ts'
 
 /**
  * Where a payment stands. Each transition is written before the action it allows, so a crash at any
@@ -293,6 +294,8 @@ export type Store = {
   saveTransaction(transaction: StoredTransaction, options?: { fence?: SignerFence }): Promise<boolean>
   /** A kept transaction by hash (compared case-insensitively). */
   getTransaction(hash: Hex): Promise<StoredTransaction | undefined>
+  /** The screening decisions' audit trail: append-only, hash-chained. */
+  readonly audit: AuditStore
   /** Releases the adapter's resources. */
   close(): Promise<void>
 }
