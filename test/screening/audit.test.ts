@@ -3,13 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import {
-  createAuditLog,
-  createMemoryStore,
-  readAuditChain,
-  type Store,
-  verifyAuditChain,
-} from '@tollgate/facilitator'
+import { createAuditLog, createMemoryStore, readAuditChain, type Store, verifyAuditChain } from '@tollgate/facilitator'
 import { createPostgresStore } from '@tollgate/store-postgres'
 import { createSqliteStore } from '@tollgate/store-sqlite'
 import Database from 'better-sqlite3'
@@ -73,7 +67,9 @@ const sqlite: Backend = {
         const db = new Database(join(dir, 'ledger.sqlite'))
         try {
           if (force) {
-            db.exec('DROP TRIGGER IF EXISTS screening_audit_no_update; DROP TRIGGER IF EXISTS screening_audit_no_delete;')
+            db.exec(
+              'DROP TRIGGER IF EXISTS screening_audit_no_update; DROP TRIGGER IF EXISTS screening_audit_no_delete;',
+            )
           }
           db.exec(sql)
         } finally {
@@ -126,9 +122,7 @@ describe.each([sqlite, postgres])('$name', (backend) => {
     try {
       const a = createAuditLog(store.audit, { now })
       const b = createAuditLog(store.audit, { now })
-      const written = await Promise.all(
-        Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).append(decision(i))),
-      )
+      const written = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).append(decision(i))))
       expect(new Set(written.map((record) => record.seq)).size).toBe(200)
       const result = await verifyAuditChain(readAuditChain(store.audit, { pageSize: 64 }))
       expect(result).toMatchObject({ ok: true, count: 200, head: { seq: 200 } })
