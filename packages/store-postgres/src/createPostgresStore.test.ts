@@ -51,11 +51,14 @@ describe.skipIf(!available)('createPostgresStore', () => {
       Array.from({ length: 5 }, () => createPostgresStore({ connectionString: url, schema, max: 2 })),
     )
     const { rows } = await pool.query(`SELECT version FROM "${schema}".tollgate_migrations ORDER BY version`)
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }])
+    // Each migration once, numbered 1, 2, 3… with no gap (the count grows as migrations are added).
+    const applied = rows.length
+    expect(applied).toBeGreaterThanOrEqual(4)
+    expect(rows).toEqual(Array.from({ length: applied }, (_, i) => ({ version: i + 1 })))
     await Promise.all(stores.map((store) => store.close()))
     const again = await createPostgresStore({ connectionString: url, schema })
     await again.close()
-    expect((await pool.query(`SELECT version FROM "${schema}".tollgate_migrations`)).rows).toHaveLength(3)
+    expect((await pool.query(`SELECT version FROM "${schema}".tollgate_migrations`)).rows).toHaveLength(applied)
   })
 
   test('behavior: two stores (two pools) agree on one reservation lease, one claim and one signer lease', async () => {
