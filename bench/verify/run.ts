@@ -233,10 +233,12 @@ const answers = new Map<number, Hex>()
 const answerFor = (calls: number): Hex => {
   let answer = answers.get(calls)
   if (!answer) {
-    const groups = calls / 6 // EOA payments: 5 reads, 1 simulated transfer
+    // EOA payments: 6 reads (balance, nonce state, paused, 2 × blacklist, the payer's code probe), 1 simulated
+    // transfer. The probe of an EOA answers an empty success (no code).
+    const groups = calls / 7
     const results = Array.from({ length: calls }, (_, i) => ({
       success: true,
-      returnData: i < groups * 5 ? word(i % 5 === 0 ? 10n ** 12n : 0n) : ('0x' as Hex),
+      returnData: i < groups * 6 && i % 6 !== 5 ? word(i % 6 === 0 ? 10n ** 12n : 0n) : ('0x' as Hex),
     }))
     answer = encodeAbiParameters(
       [

@@ -1,4 +1,5 @@
 import type { Hex } from 'viem'
+import { auditConformance } from './screening/auditConformance.ts'
 import type { LedgerEntry, LedgerState, NewLedgerEntry, Store, StoredTransaction } from './store.ts'
 
 /** One case of the Store conformance suite: run it under any test runner. */
@@ -812,5 +813,5 @@ export function storeConformance(makeStore: MakeStore): ConformanceCase[] {
         }),
     },
   ]
-  return cases
+  return [...cases, ...auditConformance(makeStore)]
 }
