@@ -19,7 +19,7 @@
 import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
@@ -429,6 +429,7 @@ async function measure(target: 'ours' | 'screened' | 'reference'): Promise<Round
   }
 }
 
+const loadBefore = loadavg()[0] as number
 const results: Record<'ours' | 'screened' | 'reference', Round[]> = { ours: [], screened: [], reference: [] }
 for (let round = 1; round <= rounds; round++) {
   // Screened and unscreened back to back, their order alternating, so the neighbours' noise hits both alike.
@@ -442,6 +443,7 @@ for (let round = 1; round <= rounds; round++) {
     )
   }
 }
+const loadAfter = loadavg()[0] as number
 await cleanup()
 
 // ---------------------------------------------------------------------------------------------------
@@ -536,8 +538,8 @@ const middle = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floo
 const spread = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`
 const screeningSection = `## Verify with screening
 
-The cost of sanctions screening (issue 12) on \`POST /verify\`, measured by the run above (same command, same anvil,
-same rounds): **screened** is the same \`startFacilitator\` with \`TOLLGATE_SCREENING=on\`: an OFAC artifact of 1 000
+The cost of sanctions screening (issue 12) on \`POST /verify\`, measured by the run above (same command,
+\`${command}\`, same anvil, same rounds): **screened** is the same \`startFacilitator\` with \`TOLLGATE_SCREENING=on\`: an OFAC artifact of 1 000
 EVM addresses (the real list has about 90), the USDC blacklist, our \`SanctionsOracle\` contract at the Base oracle
 address (\`isSanctioned\` of payer and payee), and one hash-chained audit record per decision in the SQLite ledger,
 written before the answer. Its on-chain reads (\`isSanctioned\` × 2 and \`getBlockNumber\`; the blacklist reads were in
@@ -545,7 +547,8 @@ the batch already) ride in the verification's one Multicall3 \`eth_call\`: no ex
 (\`test/screening/screening.test.ts\` counts \`{ eth_call: 1 }\` per \`/verify\`). Ours and screened run back to back in
 each round, their order alternating, in one server process; the ratios are taken round by round.
 
-Results, ${date}, Node ${process.version}, ${cpus().length} × ${cpu}, ${rounds} rounds of ${duration} s:
+Results, ${date}, Node ${process.version}, ${cpus().length} × ${cpu}, ${rounds} rounds of ${duration} s, load average
+${loadBefore.toFixed(1)} at the start of the rounds and ${loadAfter.toFixed(1)} at the end (medians of the rounds):
 
 | target | verifies/s | p50 ms | p99 ms | per CPU-second | bad answers |
 | --- | ---: | ---: | ---: | ---: | ---: |

@@ -75,6 +75,8 @@ const screened = await startFacilitator({
   TOLLGATE_SCREENING: 'on',
   TOLLGATE_SANCTIONS_LIST: listPath,
   TOLLGATE_SCREENING_ORACLES: 'eip155:8453=0x3A91A31cB3dC49b4db9Ce721F50a9D076c8D739B',
+  // stdout carries the URLs line run.ts reads: no "sanctions list loaded" line before it.
+  TOLLGATE_LOG_LEVEL: 'warn',
 })
 const oursCpu = new Hono()
 oursCpu.get('/__cpu', (c) => c.json({ cpu: cpu() }))
