@@ -1,4 +1,4 @@
-import { type FSWatcher, readFileSync, watch } from 'node:fs'
+import { type FSWatcher, readFileSync, statSync, watch } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { parseSanctionsArtifact, type SanctionsList } from '@tollgate/facilitator'
 
@@ -21,6 +21,8 @@ export type CreateSanctionsLoaderOptions = {
   removalAlertRatio?: number
   /** Watch the file's folder and reload when the file is replaced. Default `true`. */
   watchFile?: boolean
+  /** Also compare the file's size and mtime this often (where file events are not delivered, e.g. NFS). Default `60_000`. */
+  pollMs?: number
   /** Each reload's outcome (logs and metrics). */
   onReload?: (result: SanctionsReload, trigger: 'start' | 'watch' | 'signal' | 'call') => void
 }
@@ -39,6 +41,7 @@ export function createSanctionsLoader({
   path,
   removalAlertRatio = 0.2,
   watchFile = true,
+  pollMs = 60_000,
   onReload,
 }: CreateSanctionsLoaderOptions): SanctionsLoader & {
   reloadFrom(trigger: 'watch' | 'signal' | 'call'): SanctionsReload
@@ -80,13 +83,33 @@ export function createSanctionsLoader({
   if (!first.ok) throw new Error(`Invalid configuration: TOLLGATE_SANCTIONS_LIST: ${first.reason}`)
   let watcher: FSWatcher | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
+  let poller: ReturnType<typeof setInterval> | undefined
+  const stamp = () => {
+    try {
+      const { size, mtimeMs, ino } = statSync(path)
+      return `${size}:${mtimeMs}:${ino}`
+    } catch {
+      return 'missing'
+    }
+  }
+  let seen = stamp()
   if (watchFile) {
+    poller = setInterval(() => {
+      const now = stamp()
+      if (now === seen) return
+      seen = now
+      reloadFrom('watch')
+    }, pollMs)
+    poller.unref()
     const name = basename(path)
     // The folder, not the file: a new artifact renamed over the old one is a new inode.
     watcher = watch(dirname(path), (_, file) => {
       if (file !== null && file !== name) return
       clearTimeout(timer)
-      timer = setTimeout(() => reloadFrom('watch'), 50)
+      timer = setTimeout(() => {
+        seen = stamp()
+        reloadFrom('watch')
+      }, 50)
     })
     watcher.on('error', () => undefined)
   }
@@ -96,6 +119,7 @@ export function createSanctionsLoader({
     reloadFrom,
     close() {
       clearTimeout(timer)
+      clearInterval(poller)
       watcher?.close()
     },
   }
