@@ -68,16 +68,15 @@ export { auditHash, genesisHash } from './screening/auditHash.ts'
 export type { AppendAuditResult, AuditHead, AuditRecord, AuditStore } from './screening/auditStore.ts'
 export type { AuditLog } from './screening/createAuditLog.ts'
 export { createAuditLog } from './screening/createAuditLog.ts'
+export { createDenyListProvider } from './screening/createDenyListProvider.ts'
+export { createOfacProvider } from './screening/createOfacProvider.ts'
+export { createOracleProvider } from './screening/createOracleProvider.ts'
 export type { CreateScreeningOptions, Screening } from './screening/createScreening.ts'
 export { createScreening } from './screening/createScreening.ts'
+export { createUsdcBlacklistProvider } from './screening/createUsdcBlacklistProvider.ts'
 export type { DecideScreeningParameters, ScreeningDecision } from './screening/decideScreening.ts'
 export { decideScreening } from './screening/decideScreening.ts'
-export {
-  createDenyListProvider,
-  createOfacProvider,
-  createOracleProvider,
-  createUsdcBlacklistProvider,
-} from './screening/providers.ts'
+export { readAuditChain } from './screening/readAuditChain.ts'
 export type {
   ParseSanctionsArtifactResult,
   SanctionsArtifact,
@@ -97,7 +96,7 @@ export type {
   ScreeningRole,
 } from './screening/types.ts'
 export type { VerifyAuditChainResult } from './screening/verifyAuditChain.ts'
-export { readAuditChain, verifyAuditChain } from './screening/verifyAuditChain.ts'
+export { verifyAuditChain } from './screening/verifyAuditChain.ts'
 export type { SettleResult } from './settle.ts'
 export { settle } from './settle.ts'
 export type {

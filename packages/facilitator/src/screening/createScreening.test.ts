@@ -3,16 +3,15 @@ import type { Address, Hex } from 'viem'
 import { expect, test } from 'vitest'
 import { createMemoryStore } from '../createMemoryStore.ts'
 import { createAuditLog } from './createAuditLog.ts'
+import { createDenyListProvider } from './createDenyListProvider.ts'
+import { createOfacProvider } from './createOfacProvider.ts'
+import { createOracleProvider } from './createOracleProvider.ts'
 import { createScreening } from './createScreening.ts'
-import {
-  createDenyListProvider,
-  createOfacProvider,
-  createOracleProvider,
-  createUsdcBlacklistProvider,
-} from './providers.ts'
+import { createUsdcBlacklistProvider } from './createUsdcBlacklistProvider.ts'
+import { readAuditChain } from './readAuditChain.ts'
 import { parseSanctionsArtifact, sanctionsArtifactFormat } from './sanctionsArtifact.ts'
 import type { ScreenContext } from './types.ts'
-import { readAuditChain, verifyAuditChain } from './verifyAuditChain.ts'
+import { verifyAuditChain } from './verifyAuditChain.ts'
 
 const payer: Address = '0x00000000000000000000000000000000000000a1'
 const payee: Address = '0x00000000000000000000000000000000000000b2'

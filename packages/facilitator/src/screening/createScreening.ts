@@ -2,7 +2,7 @@ import type { Call3, ScreenHook } from '@tollgate/evm'
 import type { Address } from 'viem'
 import type { AuditLog } from './createAuditLog.ts'
 import { decideScreening } from './decideScreening.ts'
-import { getBlockNumberData, multicall3Address } from './providers.ts'
+import { getBlockNumberData, multicall3Address } from './multicallReads.ts'
 import type { ProviderReport, ScreenContext, ScreeningProvider } from './types.ts'
 
 /** Builds the screen hook of one payment decision; see {@link createScreening}. */
