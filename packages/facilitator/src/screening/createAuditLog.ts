@@ -1,4 +1,4 @@
-import { auditHash, genesisHash } from './auditHash.ts'
+import { auditHash, genesisHash, jsSha256Hex, type Sha256Hex } from './auditHash.ts'
 import type { AuditHead, AuditRecord, AuditStore } from './auditStore.ts'
 
 /** Appends decisions to the hash-chained audit trail; see {@link createAuditLog}. */
@@ -21,7 +21,13 @@ const toJson = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v ===
  * const audit = createAuditLog(store.audit, { now })
  * await audit.append({ decision: 'allow', payer, payee })
  */
-export function createAuditLog(store: AuditStore, { now }: { now: () => bigint }): AuditLog {
+export function createAuditLog(
+  store: AuditStore,
+  {
+    now,
+    sha256 = jsSha256Hex,
+  }: { now: () => bigint /** Default: JS SHA-256; inject a native one. */; sha256?: Sha256Hex },
+): AuditLog {
   let head: AuditHead | undefined | null = null // null: not read yet
   const queue: Pending[] = []
   let writing = false
@@ -41,7 +47,7 @@ export function createAuditLog(store: AuditStore, { now }: { now: () => bigint }
           const at = now()
           for (const { body } of batch) {
             seq++
-            const hash = auditHash({ seq, at, prevHash, body })
+            const hash = auditHash({ seq, at, prevHash, body }, sha256)
             records.push({ seq, at, prevHash, hash, body })
             prevHash = hash
           }
