@@ -3,10 +3,14 @@
  * chain id 8453, our EIP-3009 test USDC at the real USDC address), the Tollgate facilitator (SQLite
  * ledger in a data folder), and the paid demo API. `startStack()` starts them in that order and
  * returns one `stop()` for all; `payDemo()` pays for `GET /weather` with the official `@x402/fetch`
- * client and reports what happened.
+ * client, `payDemoTool()` for the MCP tool `get_forecast` with the MCP SDK's client and the official
+ * `@x402/core` client, and both report what happened.
  */
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { decodeHeader, formatMoney, paymentRequiredV2Schema, settleResponseSchema } from '@tollgate/protocol'
 import { x402Client } from '@x402/core/client'
 import { ExactEvmScheme } from '@x402/evm/exact/client'
@@ -197,4 +201,73 @@ export async function payDemo(
   log(`  payer:  ${usdc(before.payer)} -> ${usdc(after.payer)}`)
   log(`  seller: ${usdc(before.seller)} -> ${usdc(after.seller)}`)
   return { status: res.status, body, transaction: receipt.transaction, price, before, after }
+}
+
+/** What {@link payDemoTool} observed. */
+export type DemoToolPayment = {
+  tools: string[]
+  result: unknown
+  transaction: string
+  price: bigint
+  before: { payer: bigint; seller: bigint }
+  after: { payer: bigint; seller: bigint }
+}
+
+/**
+ * Pays for the demo's MCP tool `get_forecast` (`POST /mcp`, Streamable HTTP) with the MCP SDK's
+ * client: lists the tools, calls it unpaid (the PaymentRequired comes back as an `isError` result),
+ * signs a payment with the official `@x402/core` client and `@x402/evm` scheme as payer #2 (dev
+ * account #3), calls again with it in `_meta["x402/payment"]`, and logs the result, the receipt from
+ * `_meta["x402/payment-response"]` and both balances.
+ */
+export async function payDemoTool(
+  stack: Stack,
+  {
+    payer = stack.chain.accounts.payers[1],
+    log = () => {},
+  }: { payer?: LocalAccount; log?: (line: string) => void } = {},
+): Promise<DemoToolPayment> {
+  const { chain, demo } = stack
+  const seller = chain.accounts.seller.address
+  const balances = async () => {
+    const [p, s] = await Promise.all([chain.balanceOf(payer.address as Address), chain.balanceOf(seller)])
+    return { payer: p, seller: s }
+  }
+  const client = new Client({ name: 'tollgate-start', version: '1.0.0' })
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${demo.url}/mcp`)))
+  try {
+    const tools = (await client.listTools()).tools.map((tool) => tool.name)
+    log(`MCP ${demo.url}/mcp tools/list -> ${tools.join(', ')}`)
+    const args = { city: 'Tokyo', days: 2 }
+    const call = (payment?: unknown) =>
+      client.callTool({
+        name: 'get_forecast',
+        arguments: args,
+        ...(payment === undefined ? {} : { _meta: { 'x402/payment': payment } }),
+      }) as Promise<CallToolResult>
+    const unpaid = await call()
+    const required = paymentRequiredV2Schema.parse(unpaid.structuredContent)
+    const offer = required.accepts[0]
+    if (!unpaid.isError || !offer) throw new Error('expected a PaymentRequired result from get_forecast')
+    const price = BigInt(offer.amount)
+    log(`tools/call get_forecast ${JSON.stringify(args)} -> isError, PaymentRequired`)
+    log(`  quote: ${usdc(price)} (${offer.amount} atomic) on ${offer.network}, pay to ${offer.payTo}`)
+
+    const before = await balances()
+    const payment = await new x402Client()
+      .register(chain.network, new ExactEvmScheme(payer))
+      .createPaymentPayload(required as never)
+    const paid = await call(payment)
+    if (paid.isError) throw new Error(`the paid call failed: ${JSON.stringify(paid.structuredContent ?? paid.content)}`)
+    const receipt = settleResponseSchema.parse(paid._meta?.['x402/payment-response'])
+    const after = await balances()
+    log(`paid with _meta["x402/payment"] as ${payer.address} -> result`)
+    log(`  result:      ${JSON.stringify(paid.structuredContent)}`)
+    log(`  transaction: ${receipt.transaction} (from _meta["x402/payment-response"])`)
+    log(`  payer:  ${usdc(before.payer)} -> ${usdc(after.payer)}`)
+    log(`  seller: ${usdc(before.seller)} -> ${usdc(after.seller)}`)
+    return { tools, result: paid.structuredContent, transaction: receipt.transaction, price, before, after }
+  } finally {
+    await client.close()
+  }
 }

@@ -1,10 +1,11 @@
 // `npm start`: the local Tollgate stack on loopback (scripts/stack.ts): anvil on 127.0.0.1:8545 acting as Base (chain
 // id 8453) with the EIP-3009 test USDC at the real USDC address and funded dev accounts, the facilitator on
 // 127.0.0.1:4020 (SQLite ledger in .data/local-stack), and the paid demo API on 127.0.0.1:4021. It then pays for
-// GET /weather with the official @x402/fetch client, prints what happened, and keeps the stack up until Ctrl-C.
+// GET /weather with the official @x402/fetch client and for the MCP tool get_forecast (POST /mcp) with the MCP SDK's
+// client and the official @x402/core client, prints what happened, and keeps the stack up until Ctrl-C.
 import { readFileSync } from 'node:fs'
 import { relative } from 'node:path'
-import { payDemo, type Stack, startStack } from './stack.ts'
+import { payDemo, payDemoTool, type Stack, startStack } from './stack.ts'
 
 let stack: Stack | undefined
 let stopping = false
@@ -40,6 +41,16 @@ try {
   await shutdown('payment failed', 1)
 }
 
+console.log(
+  '\nA paid MCP tool call, by the MCP SDK client with the official @x402/core client (payer = dev account #3):',
+)
+try {
+  await payDemoTool(stack, { log: (line) => console.log(`  ${line}`) })
+} catch (error) {
+  console.error(`The MCP tool payment failed: ${error instanceof Error ? error.message : String(error)}`)
+  await shutdown('payment failed', 1)
+}
+
 const { chain, facilitator, demo } = stack
 console.log(
   [
@@ -47,7 +58,10 @@ console.log(
     'Try it:',
     `  curl -i '${demo.url}/weather?city=Oslo'                 # 402: PAYMENT-REQUIRED header + v1 JSON quote`,
     `  curl -i -H 'Accept: text/html' '${demo.url}/weather'    # the HTML paywall`,
-    `  curl ${demo.url}/                                       # routes and prices`,
+    `  curl ${demo.url}/                                       # routes, tools and prices`,
+    `  curl -X POST ${demo.url}/mcp -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\`,
+    `    -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_forecast","arguments":{"days":2}}}'`,
+    '      # MCP (Streamable HTTP): the tool get_forecast ($0.001 per day) answers the x402 PaymentRequired; list_cities is free',
     `  curl ${facilitator.url}/supported`,
     `  TOLLGATE_DATA_DIR=${relative(process.cwd(), stack.dataDir) || stack.dataDir} node apps/facilitator/bin/tollgate-facilitator.js keys list   # the demo's API key (auth is on)`,
     `Payers: dev accounts #2-#9 hold 1,000 USDC each (keys in test/chain/accounts.ts); seller ${chain.accounts.seller.address}.`,

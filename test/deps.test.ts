@@ -16,6 +16,7 @@ const allowed: Record<string, readonly string[]> = {
   '@tollgate/store-sqlite': ['@tollgate/facilitator', '@tollgate/protocol'],
   '@tollgate/store-postgres': ['@tollgate/facilitator', '@tollgate/protocol'],
   '@tollgate/hono': ['@tollgate/protocol'],
+  '@tollgate/mcp': ['@tollgate/hono', '@tollgate/protocol'],
   '@tollgate/facilitator-service': [
     '@tollgate/facilitator',
     '@tollgate/evm',
@@ -23,7 +24,7 @@ const allowed: Record<string, readonly string[]> = {
     '@tollgate/store-postgres',
     '@tollgate/protocol',
   ],
-  '@tollgate/demo': ['@tollgate/hono', '@tollgate/protocol'],
+  '@tollgate/demo': ['@tollgate/hono', '@tollgate/mcp', '@tollgate/protocol'],
 }
 
 /** The official x402 packages are test oracles and benchmark baselines only. */
@@ -120,6 +121,12 @@ describe.each(list.map((workspace) => [workspace.name, workspace] as const))('%s
       }
     }
   })
+})
+
+test('behavior: @tollgate/mcp reuses the middleware core and never reaches the facilitator or evm', () => {
+  expect(allowed['@tollgate/mcp']).not.toContain('@tollgate/facilitator')
+  expect(allowed['@tollgate/mcp']).not.toContain('@tollgate/evm')
+  expect(allowed['@tollgate/hono']).not.toContain('@tollgate/mcp')
 })
 
 test('behavior: @tollgate/hono and @tollgate/facilitator never import each other', () => {

@@ -3,7 +3,7 @@ import { defineConfig } from 'tsdown'
 // ESM for Node 20 (and Workers where the package is runtime-neutral), a bundled .d.ts, source maps for both.
 // Dependencies and peer dependencies stay external (read from package.json): @tollgate/* import each other by name.
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/core.ts'],
   format: 'esm',
   platform: 'neutral',
   target: 'es2022',

@@ -6,7 +6,8 @@
  *   configured by environment variables, then by a `--config` file;
  * - runs a small existing Hono app (fixture/server.js) with @tollgate/hono added, under plain node, and pays it
  *   with the official v2 client (@x402/fetch + @x402/evm);
- * - bundles the demo's Worker from the installed packages with wrangler and pays it in Miniflare;
+ * - bundles the demo's Worker from the installed packages with wrangler and pays it in Miniflare, for a route and for
+ *   its MCP tool (@tollgate/mcp, the MCP SDK's client);
  * - type-checks a consumer file (fixture/consumer.ts) against the published .d.ts with tsc.
  *
  * Offline-friendly: npm installs with `--prefer-offline` from its cache (the registry is reachable if needed), and
@@ -19,6 +20,9 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { decodeHeader, settleResponseSchema } from '@tollgate/protocol'
 import { x402Client } from '@x402/core/client'
 import { ExactEvmScheme } from '@x402/evm/exact/client'
@@ -40,6 +44,7 @@ const workspaces = [
   'packages/store-sqlite',
   'packages/store-postgres',
   'packages/hono',
+  'packages/mcp',
   'apps/facilitator',
 ] as const
 /** The libraries (the service has a bin and no importable entry, so attw has nothing to resolve there). */
@@ -50,6 +55,7 @@ const libraries = [
   '@tollgate/store-sqlite',
   '@tollgate/store-postgres',
   '@tollgate/hono',
+  '@tollgate/mcp',
 ]
 
 type Packed = { name: string; filename: string; files: { path: string }[] }
@@ -176,7 +182,7 @@ beforeAll(async () => {
   )
 
   // The consumer project: the tarballs, hono and @hono/node-server (its existing app), viem (the typed consumer file
-  // imports it).
+  // imports it), the MCP SDK and zod (the demo Worker's MCP tool).
   const sqliteDir = join(root, 'node_modules', 'better-sqlite3')
   if (existsSync(join(sqliteDir, 'build', 'Release', 'better_sqlite3.node'))) {
     const { version } = JSON.parse(await readFile(join(sqliteDir, 'package.json'), 'utf8'))
@@ -186,7 +192,13 @@ beforeAll(async () => {
   const manifest = { name: 'consumer', private: true, type: 'module' }
   await writeFile(join(consumer, 'package.json'), `${JSON.stringify(manifest)}\n`)
   const installArgs = ['install', '--prefer-offline', '--no-audit', '--no-fund', ...tarballs]
-  installArgs.push('hono@4.13.19', '@hono/node-server@1.19.19', 'viem@2.57.20')
+  installArgs.push(
+    'hono@4.13.19',
+    '@hono/node-server@1.19.19',
+    'viem@2.57.20',
+    '@modelcontextprotocol/sdk@1.32.2',
+    'zod@4.6.7',
+  )
   const installEnv = cleanEnv({ npm_config_better_sqlite3_local_prebuilds: join(temp, 'prebuilds') })
   await timed('npm install', () => run('npm', installArgs, { cwd: consumer, env: installEnv }))
   for (const file of ['server.js', 'consumer.ts', 'tsconfig.json']) await cp(join(fixture, file), join(consumer, file))
@@ -347,7 +359,7 @@ describe('the demo Worker bundled by wrangler from the installed packages', () =
   test('behavior: no larger than the demo bundled from source; the official v2 client pays it in Miniflare', async () => {
     const worker = join(consumer, 'worker')
     await mkdir(join(worker, 'src'), { recursive: true })
-    for (const file of ['worker.ts', 'app.ts', 'config.ts']) {
+    for (const file of ['worker.ts', 'app.ts', 'config.ts', 'mcp.ts', 'weather.ts']) {
       await cp(join(root, 'apps', 'demo', 'src', file), join(worker, 'src', file))
     }
     const config = 'name = "consumer-worker"\nmain = "src/worker.ts"\ncompatibility_date = "2025-09-01"\n'
@@ -389,6 +401,28 @@ describe('the demo Worker bundled by wrangler from the installed packages', () =
       expect(res.status).toBe(200)
       expect(await res.json()).toMatchObject({ city: 'Oslo', paidBy: payer.address })
       expect((await chain.balanceOf(chain.accounts.seller.address)) - before).toBe(1000n)
+
+      // Its MCP tool, from the installed @tollgate/mcp: the PaymentRequired, then paid by the official v2 client.
+      const client = new Client({ name: 'consumer', version: '1.0.0' })
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)))
+      try {
+        const args = { city: 'Lima', days: 2 }
+        const unpaid = (await client.callTool({ name: 'get_forecast', arguments: args })) as CallToolResult
+        expect(unpaid).toMatchObject({ isError: true, structuredContent: { accepts: [{ amount: '2000' }] } })
+        const payment = await new x402Client()
+          .register('eip155:8453', new ExactEvmScheme(chain.accounts.payers[2]))
+          .createPaymentPayload(unpaid.structuredContent as never)
+        const paid = (await client.callTool({
+          name: 'get_forecast',
+          arguments: args,
+          _meta: { 'x402/payment': payment },
+        })) as CallToolResult
+        expect(paid.structuredContent).toMatchObject({ city: 'Lima' })
+        expect(settleResponseSchema.parse(paid._meta?.['x402/payment-response']).success).toBe(true)
+        expect((await chain.balanceOf(chain.accounts.seller.address)) - before).toBe(3000n)
+      } finally {
+        await client.close()
+      }
     } finally {
       await mf?.dispose()
       mf = undefined

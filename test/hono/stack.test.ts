@@ -1,12 +1,13 @@
 /**
  * The `npm start` stack (scripts/stack.ts) on free ports: chain, facilitator and demo start, the
- * official client's payment moves exactly the price, and stop() leaves nothing listening.
+ * official client's payment moves exactly the price (for GET /weather and for the MCP tool get_forecast), and stop()
+ * leaves nothing listening.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect, test } from 'vitest'
-import { payDemo, type Stack, startStack } from '../../scripts/stack.ts'
+import { payDemo, payDemoTool, type Stack, startStack } from '../../scripts/stack.ts'
 
 let stack: Stack | undefined
 let dataDir: string | undefined
@@ -30,6 +31,14 @@ test('default: the stack starts, the demo payment settles on chain, stop() ends 
   expect(payment.before.payer - payment.after.payer).toBe(1000n)
   expect(payment.transaction).toMatch(/^0x[0-9a-f]{64}$/)
   expect(lines.join('\n')).toContain('quote: 0.001 USDC (1000 atomic) on eip155:8453')
+
+  const tool = await payDemoTool(stack, { log: (line) => lines.push(line) })
+  expect(tool.tools.sort()).toEqual(['get_forecast', 'list_cities'])
+  expect(tool.price).toBe(2000n)
+  expect(tool.after.seller - tool.before.seller).toBe(2000n)
+  expect(tool.before.payer - tool.after.payer).toBe(2000n)
+  expect(tool.result).toMatchObject({ city: 'Tokyo', days: [{ day: 1 }, { day: 2 }] })
+  expect(lines.join('\n')).toContain('tools/call get_forecast {"city":"Tokyo","days":2} -> isError, PaymentRequired')
 
   const urls = [stack.chain.url, `${stack.facilitator.url}/health`, `${stack.demo.url}/health`]
   await stack.stop()

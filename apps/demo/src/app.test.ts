@@ -1,3 +1,6 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import type { Facilitator, FacilitatorCall } from '@tollgate/hono'
 import { decodeHeader, paymentRequiredV2Schema, settleResponseSchema } from '@tollgate/protocol'
 import { x402Client } from '@x402/core/client'
@@ -81,6 +84,44 @@ describe('demo app', () => {
     expect((await history.json()).transaction).toBe(`0x${'12'.repeat(32)}`)
     expect(calls.map((c) => c.endpoint)).toEqual(['verify', 'settle', 'verify', 'settle', 'settle'])
     expect(calls[2]?.call.paymentRequirements).toMatchObject({ amount: '2000' })
+  })
+})
+
+describe('demo MCP server', () => {
+  test('default: get_forecast is priced per day from its arguments; paid, it is served with the receipt', async () => {
+    const { app, calls } = demo()
+    const client = new Client({ name: 'buyer', version: '1.0.0' })
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL('http://127.0.0.1:4021/mcp'), {
+        fetch: async (input, init) => app.request(new Request(input, init)),
+      }),
+    )
+    expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(['get_forecast', 'list_cities'])
+    const call = (args: Record<string, unknown>, payment?: unknown) =>
+      client.callTool({
+        name: 'get_forecast',
+        arguments: args,
+        ...(payment ? { _meta: { 'x402/payment': payment } } : {}),
+      }) as Promise<CallToolResult>
+    const unpaid = await call({ city: 'Oslo', days: 5 })
+    expect(unpaid.structuredContent).toMatchObject({ accepts: [{ amount: '5000' }] })
+    expect((await call({})).structuredContent).toMatchObject({ accepts: [{ amount: '3000' }] })
+    const signer = new x402Client().register('eip155:8453', new ExactEvmScheme(payer))
+    const paid = await call(
+      { city: 'Oslo', days: 5 },
+      await signer.createPaymentPayload(unpaid.structuredContent as never),
+    )
+    expect(paid.structuredContent).toMatchObject({ city: 'Oslo', paidBy: payer.address })
+    expect(paid._meta?.['x402/payment-response']).toMatchObject({ success: true })
+    // An unknown city is an isError result: verified, never settled.
+    const nowhere = await call({ city: 'Atlantis', days: 1 })
+    const refused = await call(
+      { city: 'Atlantis', days: 1 },
+      await signer.createPaymentPayload(nowhere.structuredContent as never),
+    )
+    expect(refused.isError).toBe(true)
+    expect(calls.map((c) => c.endpoint)).toEqual(['verify', 'settle', 'verify'])
+    await client.close()
   })
 })
 

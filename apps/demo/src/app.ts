@@ -1,6 +1,11 @@
 import { discoveryDocuments, type Facilitator, type Price, paymentRequired, type RoutesOptions } from '@tollgate/hono'
+import { mcpPayments, serveMcp } from '@tollgate/mcp'
 import { type Env, Hono } from 'hono'
 import * as z from 'zod'
+import { demoMcpServer, demoTools } from './mcp.ts'
+import { cities, conditions, prices, weatherOf } from './weather.ts'
+
+export { prices } from './weather.ts'
 
 /** What the demo needs: where payments go and who checks them. */
 export type DemoOptions = {
@@ -11,23 +16,6 @@ export type DemoOptions = {
   network?: string
 }
 
-/** The demo's prices, in USDC. */
-export const prices = {
-  weather: '$0.001',
-  forecastPerDay: 1000n,
-  history: '$0.01',
-} as const
-
-const cities = ['Lisbon', 'Paris', 'Tokyo', 'Lagos', 'Lima', 'Oslo'] as const
-const conditions = ['sunny', 'cloudy', 'rain', 'windy', 'fog', 'snow'] as const
-
-/** A stable pseudo-random number for a string, so the demo's weather is deterministic. */
-function seed(text: string): number {
-  let hash = 2166136261
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619)
-  return hash >>> 0
-}
-
 /** The `?city=` of a request (default Lisbon), or `undefined` when the demo has no data for it. */
 function cityOf(c: { req: { query(key: string): string | undefined } }): string | undefined {
   const wanted = (c.req.query('city') ?? 'Lisbon').toLowerCase()
@@ -35,16 +23,6 @@ function cityOf(c: { req: { query(key: string): string | undefined } }): string 
 }
 
 const unknownCity = { error: 'unknown_city', cities } as const
-
-function weatherOf(city: string, day: number) {
-  const n = seed(`${city.toLowerCase()}:${day}`)
-  return {
-    tempC: (n % 35) - 5,
-    condition: conditions[n % conditions.length] as string,
-    humidity: 30 + (n % 60),
-    windKph: n % 40,
-  }
-}
 
 /** `?days=` of /forecast: 1 to 7, default 3 (anything else is refused with 400 before the quote). */
 export function forecastDays(c: { req: { query(key: string): string | undefined } }): number {
@@ -148,6 +126,7 @@ export function demoRoutes<E extends Env = Env>(payTo: string, network: string):
  * | `GET /weather?city=` | $0.001 |
  * | `GET /forecast?city=&days=1..7` | $0.001 per day (dynamic) |
  * | `GET /history?city=` | $0.01, settled before the handler runs |
+ * | `POST /mcp`, tool `get_forecast` | $0.001 per day (from the arguments); `list_cities` free |
  *
  * @example
  * import { httpFacilitator } from '@tollgate/hono'
@@ -163,6 +142,12 @@ export function createDemoApp<E extends Env = Env>({
   const routes = demoRoutes<E>(payTo, network)
 
   app.use(paymentRequired<E>({ facilitator, routes }))
+  // MCP over Streamable HTTP: the paid tool get_forecast, priced like /forecast, with the same guarantees.
+  const payments = mcpPayments({ facilitator })
+  app.post(
+    '/mcp',
+    serveMcp<E>(() => demoMcpServer(payments, payTo, network)),
+  )
   // GET /.well-known/x402 and GET /openapi.json, from the same routes.
   app.route('/', discoveryDocuments<E>({ routes, info: { title: 'Tollgate demo weather API', version: '1.0.0' } }))
 
@@ -173,7 +158,9 @@ export function createDemoApp<E extends Env = Env>({
         'GET /weather?city=Lisbon': '$0.001',
         'GET /forecast?city=Lisbon&days=3': '$0.001 per day',
         'GET /history?city=Lisbon': '$0.01 (settled before serving)',
+        'POST /mcp tools/call get_forecast': '$0.001 per day',
       },
+      mcp: { url: '/mcp', transport: 'streamable-http', tools: demoTools },
       free: ['GET /', 'GET /health', 'GET /.well-known/x402', 'GET /openapi.json'],
       cities,
     }),

@@ -121,7 +121,7 @@ export function createMulticallScheduler(
         const data = (await client.request({
           method: 'eth_call',
           params: [{ to: address, data: encodeAggregate3(calls) }, blockTag],
-        } as never)) as Hex
+        })) as Hex
         results = decodeAggregate3Result(data)
         if (!results || results.length !== calls.length) {
           throw new RpcUnavailableError({

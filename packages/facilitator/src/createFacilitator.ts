@@ -9,12 +9,14 @@ import {
 import { type Asset, chainIdOf, type EvmNetwork, type SettleResponse } from '@tollgate/protocol'
 import type { Address, Client, LocalAccount } from 'viem'
 import { adoptUnmined } from './adoptUnmined.ts'
+import { type Clock, type Now, systemClock, systemNow } from './clock.ts'
+import type { BatchOptions } from './createBatchQueue.ts'
 import type { CreateFeeOracleOptions } from './createFeeOracle.ts'
 import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './createGasPolicy.ts'
 import { createPayerLimits, type PayerLimits } from './createPayerLimits.ts'
-import type { BatchOptions, SettlementGas } from './createSettler.ts'
 import { createSignerPool, type SignerLeases, type SignerPool } from './createSignerPool.ts'
 import type { Screening } from './screening/createScreening.ts'
+import type { SettlementGas } from './settlementCall.ts'
 import type { Store } from './store.ts'
 
 /** One chain the facilitator serves. */
@@ -39,8 +41,10 @@ export type CreateFacilitatorDeps = {
 }
 
 export type CreateFacilitatorOptions = {
-  /** Seconds since the epoch. Default: the system clock. */
-  now?: () => bigint
+  /** Seconds since the epoch, for the ledger and validity windows. Default: the system clock. */
+  now?: Now
+  /** Milliseconds on a monotonic clock, for timeouts, leases and re-sends. Default: the system's. */
+  clock?: Clock
   /** ECDSA recovery for EOA signatures. Default: pure JS (viem); Node services inject a native one. */
   recover?: RecoverAddress
   /** Allowed ERC-6492 factories. Default: none. */
@@ -115,7 +119,8 @@ export type FacilitatorNetwork = {
 export type Facilitator = {
   readonly networks: ReadonlyMap<EvmNetwork, FacilitatorNetwork>
   readonly store: Store
-  readonly now: () => bigint
+  readonly now: Now
+  readonly clock: Clock
   readonly receiptTimeoutMs: number
   /** How long a `/verify` reservation is held, in seconds. */
   readonly reservationSeconds: bigint
@@ -141,8 +146,6 @@ export type Facilitator = {
   close(): Promise<void>
 }
 
-const systemNow = () => BigInt(Math.floor(Date.now() / 1000))
-
 /**
  * Builds the facilitator: per network, an `exact` verifier (batched Multicall3 reads, injected
  * recovery) and a settlement engine (own nonces, explicit fees, one receipt poller), over one Store.
@@ -160,6 +163,7 @@ export function createFacilitator(
   { networks, store }: CreateFacilitatorDeps,
   {
     now = systemNow,
+    clock = systemClock,
     recover,
     eip6492Factories,
     validBeforeMargin,
@@ -194,6 +198,7 @@ export function createFacilitator(
     const settler: SignerPool = createSignerPool(client, {
       accounts: signers,
       chainId,
+      clock,
       ...(gas ? { gas } : {}),
       ...(fees ? { fees } : {}),
       ...(pollingIntervalMs === undefined ? {} : { pollingIntervalMs }),
@@ -234,6 +239,7 @@ export function createFacilitator(
     networks: built,
     store,
     now,
+    clock,
     receiptTimeoutMs,
     reservationSeconds,
     ...(gasPolicy ? { gasPolicy: createGasPolicy(gasPolicy) } : {}),

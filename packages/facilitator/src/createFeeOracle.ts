@@ -1,5 +1,7 @@
 import { RpcUnavailableError } from '@tollgate/evm'
 import type { Client } from 'viem'
+import { getBlock } from 'viem/actions'
+import { type Clock, systemClock } from './clock.ts'
 
 export type Fees = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }
 
@@ -13,6 +15,8 @@ export type CreateFeeOracleOptions = {
   maxFeePerGas?: bigint
   /** Used when the node has no `eth_maxPriorityFeePerGas`. Default `1_000_000n` (0.001 gwei). */
   fallbackPriorityFee?: bigint
+  /** Default: the system's monotonic clock. */
+  clock?: Clock
 }
 
 /**
@@ -28,7 +32,12 @@ export type CreateFeeOracleOptions = {
  */
 export function createFeeOracle(
   client: Client,
-  { ttlMs = 2_000, maxFeePerGas: cap, fallbackPriorityFee = 1_000_000n }: CreateFeeOracleOptions = {},
+  {
+    ttlMs = 2_000,
+    maxFeePerGas: cap,
+    fallbackPriorityFee = 1_000_000n,
+    clock = systemClock,
+  }: CreateFeeOracleOptions = {},
 ): FeeOracle {
   let cached: { fees: Fees; at: number } | undefined
   let reading: Promise<Fees> | undefined
@@ -36,15 +45,10 @@ export function createFeeOracle(
   const read = async (): Promise<Fees> => {
     try {
       const [block, tip] = await Promise.all([
-        client.request({ method: 'eth_getBlockByNumber', params: ['latest', false] } as never) as Promise<{
-          baseFeePerGas?: string
-        } | null>,
-        (client.request({ method: 'eth_maxPriorityFeePerGas' } as never) as Promise<string>).then(
-          (value) => BigInt(value),
-          () => fallbackPriorityFee,
-        ),
+        getBlock(client, { blockTag: 'latest' }),
+        client.request({ method: 'eth_maxPriorityFeePerGas' }).then(BigInt, () => fallbackPriorityFee),
       ])
-      const baseFee = block?.baseFeePerGas ? BigInt(block.baseFeePerGas) : 0n
+      const baseFee = block.baseFeePerGas ?? 0n
       let maxFeePerGas = baseFee * 2n + tip
       let maxPriorityFeePerGas = tip
       if (cap !== undefined && maxFeePerGas > cap) maxFeePerGas = cap
@@ -56,10 +60,10 @@ export function createFeeOracle(
   }
 
   return async function fees() {
-    if (cached && Date.now() - cached.at < ttlMs) return cached.fees
+    if (cached && clock() - cached.at < ttlMs) return cached.fees
     reading ??= read().then(
       (fees) => {
-        cached = { fees, at: Date.now() }
+        cached = { fees, at: clock() }
         reading = undefined
         return fees
       },

@@ -1,5 +1,6 @@
 import { RpcUnavailableError } from '@tollgate/evm'
 import type { Address, Client } from 'viem'
+import { getTransactionCount } from 'viem/actions'
 
 /**
  * Hands out one signer's transaction nonces. Allocation is synchronous once loaded, so concurrent
@@ -53,11 +54,7 @@ export function createNonceAllocator(client: Client, { address, onGap }: CreateN
 
   const pendingCount = async (): Promise<number> => {
     try {
-      const count = (await client.request({
-        method: 'eth_getTransactionCount',
-        params: [address, 'pending'],
-      } as never)) as string
-      return Number(BigInt(count))
+      return await getTransactionCount(client, { address, blockTag: 'pending' })
     } catch (cause) {
       throw new RpcUnavailableError({ message: `Cannot read the transaction count of ${address}.`, cause })
     }

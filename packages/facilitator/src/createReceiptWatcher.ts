@@ -1,13 +1,9 @@
-import type { RawLog } from '@tollgate/evm'
-import type { Address, Client, Hex } from 'viem'
+import type { Address, Client, Hex, TransactionReceipt } from 'viem'
+import { getTransactionCount } from 'viem/actions'
+import { receiptOf } from './chainReads.ts'
 
 /** The parts of a transaction receipt settlement needs. */
-export type SettlementReceipt = {
-  transactionHash: Hex
-  status: 'success' | 'reverted'
-  blockNumber: bigint
-  logs: readonly RawLog[]
-}
+export type SettlementReceipt = Pick<TransactionReceipt, 'transactionHash' | 'status' | 'blockNumber' | 'logs'>
 
 export type WaitForReceiptParameters = {
   hash: Hex
@@ -46,8 +42,6 @@ type Waiter = {
 /** Receipt requests in flight at once, per poller. */
 const receiptsAtOnce = 64
 
-type RpcReceipt = { transactionHash: Hex; status: string; blockNumber: string; logs: RawLog[] } | null
-
 /**
  * One poller per signer, however many settlements wait: each tick reads the signer's mined
  * transaction count (`eth_getTransactionCount … latest`) and fetches receipts only for the waiting
@@ -85,9 +79,7 @@ export function createReceiptWatcher(
   async function tick(): Promise<void> {
     let mined: bigint
     try {
-      mined = BigInt(
-        (await client.request({ method: 'eth_getTransactionCount', params: [address, 'latest'] } as never)) as string,
-      )
+      mined = BigInt(await getTransactionCount(client, { address, blockTag: 'latest' }))
     } catch {
       return // transient: try again next tick
     }
@@ -101,13 +93,10 @@ export function createReceiptWatcher(
 
   async function fetchReceipt(waiter: Waiter): Promise<void> {
     if (!waiters.has(waiter)) return // its wait ended meanwhile
-    let receipt: RpcReceipt = null
+    let receipt: TransactionReceipt | undefined
     for (const hash of waiter.hashes?.() ?? [waiter.hash]) {
       try {
-        receipt = (await client.request({
-          method: 'eth_getTransactionReceipt',
-          params: [hash],
-        } as never)) as RpcReceipt
+        receipt = await receiptOf(client, hash)
       } catch {
         return
       }
@@ -115,12 +104,8 @@ export function createReceiptWatcher(
     }
     if (!receipt || !waiters.has(waiter)) return
     waiters.delete(waiter)
-    waiter.resolve({
-      transactionHash: receipt.transactionHash,
-      status: receipt.status === '0x1' ? 'success' : 'reverted',
-      blockNumber: BigInt(receipt.blockNumber),
-      logs: receipt.logs,
-    })
+    const { transactionHash, status, blockNumber, logs } = receipt
+    waiter.resolve({ transactionHash, status, blockNumber, logs })
   }
 
   async function run(): Promise<void> {

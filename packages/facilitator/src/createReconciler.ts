@@ -1,9 +1,11 @@
-import { hasTransferLog, type RawLog } from '@tollgate/evm'
+import { hasTransferLog } from '@tollgate/evm'
 import type { ErrorCode } from '@tollgate/protocol'
-import type { Client, Hex } from 'viem'
-import { readContract } from 'viem/actions'
+import type { Client, Hex, TransactionReceipt } from 'viem'
+import { getBlockNumber, getTransactionCount, readContract } from 'viem/actions'
 import { findAuthorizationUse, findPaymentUse, isAuthorizationUsedIn } from './authorizationUse.ts'
-import { alreadyKnown, describeRpcError } from './describeRpcError.ts'
+import { sendOnce } from './broadcast.ts'
+import { isKnownTransaction, receiptOf } from './chainReads.ts'
+import { type Now, systemNow } from './clock.ts'
 import type { LedgerEntry, LedgerPatch, LedgerState, Store } from './store.ts'
 
 /** A chain the reconciler asks: rows whose `chainId` has no entry here are left alone. */
@@ -16,7 +18,7 @@ export type CreateReconcilerDeps = {
 
 export type CreateReconcilerOptions = {
   /** Seconds since the epoch. Default: the system clock. */
-  now?: () => bigint
+  now?: Now
   /** This node's id for {@link Store.claim}. Default: a random id. */
   owner?: string
   /** Length of the claim on a `submitted` row. Default `30n`. */
@@ -86,11 +88,8 @@ const authorizationStateAbi = [
   },
 ] as const
 
-type RpcReceipt = { transactionHash: Hex; status: string; blockNumber: string; logs: RawLog[] } | null
-
 type Outcome = 'settled' | 'failed' | 'expired' | 'requeued' | 'rebroadcast' | 'pending'
 
-const systemNow = () => BigInt(Math.floor(Date.now() / 1000))
 const freeClaim: LedgerPatch = { claimedBy: undefined, claimedUntil: undefined }
 const clearSubmission: LedgerPatch = {
   ...freeClaim,
@@ -155,16 +154,6 @@ export function createReconciler(
       args: [entry.payer, entry.nonce],
       ...(blockNumber === undefined ? {} : { blockNumber }),
     })
-
-  const receiptOf = async (client: Client, hash: Hex) => {
-    const receipt = (await client.request({
-      method: 'eth_getTransactionReceipt',
-      params: [hash],
-    } as never)) as RpcReceipt
-    return receipt
-      ? { ...receipt, success: receipt.status === '0x1', blockNumber: BigInt(receipt.blockNumber) }
-      : undefined
-  }
 
   /** The transaction that spent the payer's nonce (its `AuthorizationUsed` log), and whether it paid this row. */
   const findSpender = (client: Client, entry: LedgerEntry, latest: bigint) =>
@@ -244,14 +233,10 @@ export function createReconciler(
     return (await move(entry, 'reserved', 'expired', {})) ? 'expired' : 'requeued'
   }
 
-  const fromReceipt = async (
-    client: Client,
-    entry: LedgerEntry,
-    receipt: NonNullable<Awaited<ReturnType<typeof receiptOf>>>,
-  ): Promise<Outcome> => {
+  const fromReceipt = async (client: Client, entry: LedgerEntry, receipt: TransactionReceipt): Promise<Outcome> => {
     // In a batch several payments share the receipt: this one's AuthorizationUsed log tells them apart.
     const transferred =
-      receipt.success &&
+      receipt.status === 'success' &&
       isAuthorizationUsedIn(receipt.logs, entry) &&
       hasTransferLog(receipt.logs, { asset: entry.asset, from: entry.payer, to: entry.payTo, value: entry.amount })
     if (transferred) {
@@ -261,27 +246,21 @@ export function createReconciler(
     // Mined without this transfer: a replacement may still have spent it; ask the token.
     const latest = await blockNumberOf(client)
     if (await authorizationState(client, entry, latest)) return markSpent(client, entry, latest)
-    const errorCode: ErrorCode = receipt.success
-      ? 'invalid_exact_evm_transfer_event_mismatch'
-      : 'invalid_exact_evm_transaction_failed'
+    const errorCode: ErrorCode =
+      receipt.status === 'success'
+        ? 'invalid_exact_evm_transfer_event_mismatch'
+        : 'invalid_exact_evm_transaction_failed'
     const ok = await move(entry, 'submitted', 'failed', { ...freeClaim, blockNumber: receipt.blockNumber, errorCode })
     return ok ? 'failed' : 'pending'
   }
 
-  const blockNumberOf = async (client: Client) =>
-    BigInt((await client.request({ method: 'eth_blockNumber' } as never)) as string)
+  const blockNumberOf = async (client: Client) => getBlockNumber(client, { cacheTime: 0 })
 
   /** Sends a signed transaction again: true when the node took it or knew it; throws on a network fault. */
   const rebroadcast = async (client: Client, raw: Hex) => {
-    try {
-      await client.request({ method: 'eth_sendRawTransaction', params: [raw] } as never)
-      return true
-    } catch (error) {
-      const { message, network } = describeRpcError(error)
-      if (alreadyKnown.test(message)) return true
-      if (network) throw error // next run
-      return false // refused (nonce used, underpriced, unfunded): nothing of it can land as signed
-    }
+    const sent = await sendOnce(client, raw)
+    if (sent.kind === 'network') throw sent.error // next run
+    return sent.kind === 'sent' // refused (nonce used, underpriced, unfunded): nothing of it can land as signed
   }
 
   const reconcileSubmitted = async (client: Client, entry: LedgerEntry): Promise<Outcome> => {
@@ -294,9 +273,7 @@ export function createReconciler(
     const [spent, mined] = await Promise.all([
       authorizationState(client, entry, latest),
       entry.signer
-        ? client
-            .request({ method: 'eth_getTransactionCount', params: [entry.signer, `0x${latest.toString(16)}`] } as never)
-            .then((count) => BigInt(count as string))
+        ? getTransactionCount(client, { address: entry.signer, blockNumber: latest }).then(BigInt)
         : Promise.resolve(undefined),
     ])
     if (spent) return markSpent(client, entry, latest)
@@ -304,10 +281,7 @@ export function createReconciler(
       // Recorded but never broadcast (the node was killed in between): the node does not know the
       // transaction and nobody re-sends it, so its nonce may never be used. Stale and unknown: give it back.
       if (entry.updatedAt + staleSeconds > now()) return 'pending'
-      const known = entry.transaction
-        ? await client.request({ method: 'eth_getTransactionByHash', params: [entry.transaction] } as never)
-        : null
-      if (known !== null) return 'pending'
+      if (entry.transaction && (await isKnownTransaction(client, entry.transaction))) return 'pending'
       // Journaled: send the signed transaction again (no key needed), so its nonce is used as signed
       // rather than left a hole every later transaction of the signer waits behind.
       const stored = entry.transaction ? await store.getTransaction(entry.transaction) : undefined

@@ -1,5 +1,6 @@
 /** The settlement engine against a local anvil: nonces, gap filling, receipts. */
 import { toExactAuthorization } from '@tollgate/evm'
+import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type LocalChain, startLocalChain } from '../../../test/chain/localChain.ts'
 import { createSettler, type Settler } from './createSettler.ts'
@@ -109,6 +110,69 @@ describe('createSettler', () => {
     if (!sent.ok) return
     const receipt = await settler.waitForReceipt({ hash: sent.hash, nonce: sent.nonce, timeoutMs: 5_000 })
     expect(receipt?.status).toBe('success')
+  })
+
+  test('behavior: on its clock, the keeper sends a lost transaction again only after rebroadcastAfterMs, and replaces it only after replaceAfterMs', async () => {
+    const own = await startLocalChain()
+    const at = { ms: 0 }
+    const kept = createSettler(own.publicClient, {
+      account: own.accounts.facilitator,
+      chainId: 8453,
+      pollingIntervalMs: 20,
+      rebroadcastAfterMs: 1_000,
+      replaceAfterMs: 10_000,
+      clock: () => at.ms,
+    })
+    // In the node's pool (anvil still answers eth_getTransactionByHash for a dropped transaction).
+    const pooled = async () =>
+      Object.values((await own.testClient.getTxpoolContent()).pending).flatMap((byNonce) => Object.values(byNonce))
+    const known = async (hash: Hex) => (await pooled()).some((tx) => tx.hash === hash)
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+    const until = async (done: () => Promise<boolean>) => {
+      for (const deadline = Date.now() + 5_000; Date.now() < deadline; await sleep(50)) if (await done()) return true
+      return false
+    }
+    try {
+      // Nothing mined but what the test mines.
+      await own.testClient.setAutomine(false)
+      await own.testClient.setIntervalMining({ interval: 0 })
+      const payer = own.accounts.payers[0] as (typeof own.accounts.payers)[number]
+      const payload = await own.signTransferAuthorization({
+        payer,
+        to: own.accounts.seller.address,
+        value: 1_000n,
+        validAfter: 0n,
+        validBefore: now() + 300n,
+      })
+      const sent = await kept.submit({
+        asset: own.usdc,
+        authorization: toExactAuthorization(payload.authorization),
+        signature: { kind: 'eoa', signature: payload.signature },
+        beforeBroadcast: async () => undefined,
+      })
+      expect(sent.ok).toBe(true)
+      if (!sent.ok) return
+      expect(await until(() => known(sent.hash))).toBe(true)
+
+      await own.testClient.dropTransaction({ hash: sent.hash }) // the node lost it
+      await sleep(1_200) // several keeper rounds, none due on its clock
+      expect(await known(sent.hash)).toBe(false)
+
+      at.ms += 1_000
+      expect(await until(() => known(sent.hash))).toBe(true) // sent again as signed, same hash
+
+      await own.testClient.dropTransaction({ hash: sent.hash })
+      at.ms += 10_000 // past replaceAfterMs: replaced at the same nonce with higher fees
+      const replaced = await until(async () => (await pooled()).some((tx) => tx.hash !== sent.hash))
+      expect(replaced).toBe(true)
+      await own.testClient.mine({ blocks: 1 })
+      expect(await kept.waitForReceipt({ hash: sent.hash, nonce: sent.nonce, timeoutMs: 5_000 })).toMatchObject({
+        status: 'success',
+      })
+    } finally {
+      kept.close()
+      await own.stop()
+    }
   })
 
   test('behavior: a receipt that does not come in time resolves undefined', async () => {

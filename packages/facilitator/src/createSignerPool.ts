@@ -1,18 +1,19 @@
 import type { VerifiedSignature } from '@tollgate/evm'
 import type { Address, Client, Hex, LocalAccount } from 'viem'
+import { getBalance } from 'viem/actions'
+import { type Clock, systemClock } from './clock.ts'
+import type { BatchOptions } from './createBatchQueue.ts'
 import { type CreateFeeOracleOptions, createFeeOracle, type FeeOracle } from './createFeeOracle.ts'
 import type { SettlementReceipt } from './createReceiptWatcher.ts'
 import {
-  type BatchOptions,
   type CreateSettlerOptions,
   createSettler,
-  defaultSettlementGas,
-  type SettlementGas,
   type Settler,
   type SignedTransaction,
   type SubmitParameters,
   type SubmitResult,
 } from './createSettler.ts'
+import { defaultSettlementGas, type SettlementGas } from './settlementCall.ts'
 
 /** One signer as `/health` shows it. Balances are wei, as decimal strings on the wire. */
 export type SignerStatus = {
@@ -110,8 +111,8 @@ export type CreateSignerPoolOptions = {
    * it is refused, in ms. Default: `2 * validMs`.
    */
   leaseWaitMs?: number
-  /** A monotonic clock in ms, for lease validity. Default `performance.now()`. */
-  clock?: () => number
+  /** For lease validity, refreshes and waits. Default: the system's monotonic clock. */
+  clock?: Clock
 }
 
 type Member = {
@@ -166,12 +167,12 @@ export function createSignerPool(
     refreshIntervalMs = 30_000,
     leases,
     leaseWaitMs = leases ? 2 * leases.validMs : 0,
-    clock = () => performance.now(),
+    clock = systemClock,
   }: CreateSignerPoolOptions,
 ): SignerPool {
   if (accounts.length === 0) throw new TypeError('a signer pool needs at least one account')
   const limits = { ...defaultSettlementGas, ...gas }
-  const feeOracle: FeeOracle = createFeeOracle(client, feeOptions)
+  const feeOracle: FeeOracle = createFeeOracle(client, { ...feeOptions, clock })
   const members: Member[] = []
   for (const account of accounts) {
     if (members.some((member) => member.settler.address.toLowerCase() === account.address.toLowerCase())) {
@@ -192,6 +193,7 @@ export function createSignerPool(
       chainId,
       gas,
       feeOracle,
+      clock,
       ...(pollingIntervalMs === undefined ? {} : { pollingIntervalMs }),
       ...(multicallAddress ? { multicallAddress } : {}),
       ...(replaceAfterMs === undefined ? {} : { replaceAfterMs }),
@@ -289,10 +291,7 @@ export function createSignerPool(
   const readOne = async (member: Member) => {
     const address = member.settler.address
     const [balance] = await Promise.all([
-      (client.request({ method: 'eth_getBalance', params: [address, 'latest'] } as never) as Promise<string>).then(
-        (value) => BigInt(value),
-        () => member.balance, // keep the last reading through an RPC fault
-      ),
+      getBalance(client, { address }).catch(() => member.balance), // keep the last reading through an RPC fault
       beat(member),
     ])
     member.balance = balance
@@ -302,7 +301,7 @@ export function createSignerPool(
   const refresh = () => {
     refreshing ??= Promise.all(members.map(readOne)).then(
       () => {
-        refreshedAt = Date.now()
+        refreshedAt = clock()
         refreshing = undefined
       },
       () => {
@@ -313,7 +312,7 @@ export function createSignerPool(
   }
 
   const inFlight = (member: Member) => {
-    const now = Date.now()
+    const now = clock()
     for (const [hash, until] of member.waiting) if (until <= now) member.waiting.delete(hash)
     return member.submitting + member.waiting.size
   }
@@ -323,7 +322,7 @@ export function createSignerPool(
    * background (leases are kept by the heartbeat).
    */
   const fresh = async () => {
-    if (Date.now() - refreshedAt < refreshIntervalMs) return
+    if (clock() - refreshedAt < refreshIntervalMs) return
     if (refreshedAt === Number.NEGATIVE_INFINITY) await refresh()
     else void refresh()
   }
@@ -383,7 +382,7 @@ export function createSignerPool(
         const sent = await member.settler.submit(parameters)
         if (sent.ok) {
           // A settlement nobody waits for stops counting once it would have timed out anyway.
-          member.waiting.set(sent.hash, Date.now() + waitingMs)
+          member.waiting.set(sent.hash, clock() + waitingMs)
           // Debit the worst case until the next reading, so a draining signer is skipped in time.
           if (member.balance !== undefined) member.balance -= cost
         }
@@ -405,7 +404,7 @@ export function createSignerPool(
       return receipt
     },
     signers() {
-      if (!closed && Date.now() - refreshedAt >= refreshIntervalMs) void refresh()
+      if (!closed && clock() - refreshedAt >= refreshIntervalMs) void refresh()
       return members.map((member) => ({
         address: member.settler.address,
         balance: member.balance,

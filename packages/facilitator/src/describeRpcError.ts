@@ -19,6 +19,3 @@ export function describeRpcError(error: unknown): { message: string; network: bo
   }
   return { message: parts.join(' | ').slice(0, 500) || String(error), network }
 }
-
-/** The node's answer to `eth_sendRawTransaction` of a transaction it already holds. */
-export const alreadyKnown = /already known|known transaction|already imported|already exists/i

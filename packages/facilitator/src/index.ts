@@ -38,14 +38,13 @@ export { createReconciler } from './createReconciler.ts'
 export type {
   AdoptedTransaction,
   CreateSettlerOptions,
-  SettlementGas,
   Settler,
   SignedSettlement,
   SignedTransaction,
   SubmitParameters,
   SubmitResult,
 } from './createSettler.ts'
-export { createSettler, defaultSettlementGas } from './createSettler.ts'
+export { createSettler } from './createSettler.ts'
 export type {
   CreateSignerPoolOptions,
   JournalLease,
@@ -100,6 +99,7 @@ export type { VerifyAuditChainResult } from './screening/verifyAuditChain.ts'
 export { verifyAuditChain } from './screening/verifyAuditChain.ts'
 export type { SettleResult } from './settle.ts'
 export { settle } from './settle.ts'
+export { defaultSettlementGas, type SettlementGas } from './settlementCall.ts'
 export type {
   AcquireSignerParameters,
   ClaimParameters,

@@ -138,10 +138,10 @@ async function awaitOutcome(
   chain: FacilitatorNetwork,
   id: string,
 ): Promise<LedgerEntry | undefined> {
-  const deadline = Date.now() + facilitator.receiptTimeoutMs
+  const deadline = facilitator.clock() + facilitator.receiptTimeoutMs
   for (;;) {
     const entry = await facilitator.store.get(id)
-    if (entry?.state !== 'settling' || Date.now() >= deadline) {
+    if (entry?.state !== 'settling' || facilitator.clock() >= deadline) {
       return entry?.state === 'submitted' ? confirm(facilitator, chain, entry) : entry
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs))

@@ -18,7 +18,6 @@ import { PaymentRequirementsSchema as LegacyRequirementsSchema } from 'x402/type
 import { wrapFetchWithPayment as wrapFetchV1 } from 'x402-fetch'
 import type { SettleResult, VerifyResult } from './facilitator.ts'
 import { httpFacilitator } from './httpFacilitator.ts'
-import type { Payment } from './payment.ts'
 import { type PaymentRequiredOptions, paymentRequired } from './paymentRequired.ts'
 
 // anvil dev account #2 (a public test key) pays; account #1 is the seller.
@@ -697,14 +696,5 @@ describe('configuration', () => {
       ['5', '0x4200000000000000000000000000000000000006', { name: 'Wrapped Ether', version: '1' }],
       ['7', usdc, { name: 'USD Coin', version: '2' }],
     ])
-  })
-
-  test('behavior: the handler reads a typed c.get("payment")', () => {
-    const app = new Hono()
-    app.get('/x', (c) => {
-      const payment: Payment = c.get('payment')
-      return c.text(payment.requirements.network)
-    })
-    expect(app).toBeDefined()
   })
 })

@@ -5,7 +5,6 @@ import {
   type ErrorCode,
   encodeHeader,
   errorInfo,
-  exactEvmPayloadSchema,
   headers as headerNames,
   isX402Error,
   type PaymentPayload,
@@ -16,7 +15,7 @@ import type { Context, Env, MiddlewareHandler } from 'hono'
 import { checkExactPayload } from './checkExactPayload.ts'
 import type { CallContext, Facilitator, FacilitatorCall, SettleResult, VerifyResult } from './facilitator.ts'
 import { matchOffer } from './match.ts'
-import { newClaim } from './newClaim.ts'
+import { createPaidCalls, paidCall, paymentKey } from './paidCall.ts'
 import type { Payment } from './payment.ts'
 import { type PaywallInfo, renderPaywall } from './paywall.ts'
 import {
@@ -66,75 +65,12 @@ const allowedHeaders = [
 const cacheLimit = 256
 /** `Retry-After` of a pending settlement, in seconds: about two Base blocks. */
 const retryAfterSeconds = 2
-/** Verify answers for a payment already being settled or settled: its retry asks `/settle` instead. */
-const resumable: ReadonlySet<ErrorCode> = new Set([
-  'settlement_pending',
-  'invalid_exact_evm_nonce_already_used',
-  'duplicate_settlement',
-])
-
-/**
- * The identity of a payment: for an `exact` EVM payload the authorization itself (network, asset,
- * payer, nonce), whatever the version or encoding it came in; otherwise the header as sent.
- */
-function paymentKey(payload: PaymentPayload, matched: QuotedOffer, header: string): string {
-  const parsed = exactEvmPayloadSchema.safeParse(payload.payload)
-  if (!parsed.success) return header
-  const { from, nonce } = parsed.data.authorization
-  return `${matched.v2.network} ${matched.v2.asset.toLowerCase()} ${from.toLowerCase()} ${nonce.toLowerCase()}`
-}
 
 /** An incoming `X-Request-Id` is forwarded only when short and plain. */
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
-async function verifySafely(
-  facilitator: Facilitator,
-  call: FacilitatorCall,
-  context: CallContext,
-): Promise<VerifyResult> {
-  try {
-    return await facilitator.verify(call, context)
-  } catch (error) {
-    return { ok: false, code: 'facilitator_unavailable', reason: 'facilitator_unavailable', message: describe(error) }
-  }
-}
-
-/** Gives an unused reservation back, if the facilitator can; never throws. */
-async function releaseSafely(facilitator: Facilitator, call: FacilitatorCall, context: CallContext): Promise<void> {
-  try {
-    await facilitator.release?.(call, context)
-  } catch {
-    // The reservation then ends with its lease.
-  }
-}
-
-/** Whether the facilitator binds delivery to the call's claim; never throws. */
-async function deliveryClaims(facilitator: Facilitator, c: Context): Promise<boolean> {
-  try {
-    return (await facilitator.deliveryClaims?.(c)) === true
-  } catch {
-    return false
-  }
-}
-
-async function settleSafely(
-  facilitator: Facilitator,
-  call: FacilitatorCall,
-  context: CallContext,
-): Promise<SettleResult> {
-  try {
-    return await facilitator.settle(call, context)
-  } catch (error) {
-    return { ok: false, code: 'facilitator_unavailable', reason: 'facilitator_unavailable', message: describe(error) }
-  }
 }
 
 /**
@@ -230,11 +166,8 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     }
   }
 
-  // Payments between match and the end of settlement in this process, so the same authorization
-  // sent twice at once is served once (the facilitator guards across processes).
-  const inFlight = new Set<string>()
-  // Claims of requests whose settlement outcome is unknown (the facilitator did not answer), by payment.
-  const unresolved = new Map<string, string>()
+  // Payments in flight and claims of lost settlement outcomes, shared by every request (paidCall.ts).
+  const calls = createPaidCalls()
 
   async function quoteFor(route: CompiledRoute<E>, c: Context<E>): Promise<Quote> {
     const url = route.resource ?? c.req.url
@@ -416,33 +349,12 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     if (malformed !== undefined) return json(400, { error: 'invalid_payload', message: malformed })
 
     const version = payload.x402Version
-    const key = paymentKey(payload, matched, header)
-    if (inFlight.has(key)) {
-      return json(409, {
-        error: 'authorization_in_use',
-        message: 'This payment is already being processed by another request.',
-      })
-    }
-    // A request whose settlement outcome was lost left its claim here: a retry of the same payment
-    // takes it up, so it is served the delivery that request never got.
-    const claim = unresolved.get(key) ?? newClaim()
-    unresolved.delete(key)
-    const tollgate = { claim }
     // Carried to the facilitator as X-Request-Id: the buyer's own id when plain, else a new one.
     const incomingId = c.req.header('x-request-id')
     const context: CallContext = {
       requestId: incomingId && requestIdPattern.test(incomingId) ? incomingId : crypto.randomUUID(),
       c,
     }
-    const call: FacilitatorCall =
-      payload.x402Version === 2
-        ? { x402Version: 2, paymentPayload: payload, paymentRequirements: matched.v2, tollgate }
-        : {
-            x402Version: 1,
-            paymentPayload: payload,
-            paymentRequirements: matched.v1 as NonNullable<QuotedOffer['v1']>,
-            tollgate,
-          }
     const payment: Payment = {
       route: route.key,
       x402Version: version,
@@ -453,54 +365,48 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       settlement: undefined,
     }
 
-    /** A settlement that did not succeed: keeps the claim if its outcome is unknown, then the answer. */
-    const unsettled = (settled: Extract<SettleResult, { ok: false }>) => {
-      if (errorInfo(settled.code).class === 'retryable') remember(unresolved, key, claim)
-      return settleFailure(quote, matched, version, settled)
-    }
-
-    /** Settles first, then runs the handler on the facilitator's word that this request may deliver. */
-    const settleThenServe = async (): Promise<Response | undefined> => {
-      const settled = await settleSafely(facilitator, call, context)
-      if (!settled.ok) return unsettled(settled)
-      payment.payer = settled.response.payer ?? undefined
-      payment.settlement = settled.response
-      c.set('payment', payment)
-      await next()
-      // Paid, and the handler failed: give the delivery back, so the same payment is served on a retry.
-      if (c.error !== undefined || c.res.status >= 400) await releaseSafely(facilitator, call, context)
-      deliver(c, settled.response, version)
-      return undefined
-    }
-
-    inFlight.add(key)
-    try {
-      if (route.settle === 'before') return await settleThenServe()
-
-      const verdict = await verifySafely(facilitator, call, context)
-      if (!verdict.ok) {
-        // Already being settled or settled: a retry of a payment whose answer was pending. Only a
-        // facilitator that binds delivery to the claim may be asked to settle it for this request.
-        if (resumable.has(verdict.code) && (await deliveryClaims(facilitator, c))) return await settleThenServe()
-        return verifyFailure(quote, verdict)
-      }
-      payment.payer = verdict.payer
-      c.set('payment', payment)
-      await next()
-      // The handler failed: nothing is charged; the reservation is given back (when the facilitator
-      // supports it) so the same payment can be used again at once, else it ends with its lease.
-      if (c.error !== undefined || c.res.status >= 400) {
-        await releaseSafely(facilitator, call, context)
+    const outcome = await paidCall(calls, {
+      facilitator,
+      key: paymentKey(payload, matched, header),
+      context,
+      settle: route.settle,
+      call: (claim): FacilitatorCall =>
+        payload.x402Version === 2
+          ? { x402Version: 2, paymentPayload: payload, paymentRequirements: matched.v2, tollgate: { claim } }
+          : {
+              x402Version: 1,
+              paymentPayload: payload,
+              paymentRequirements: matched.v1 as NonNullable<QuotedOffer['v1']>,
+              tollgate: { claim },
+            },
+      run: async (paid) => {
+        payment.payer = paid.payer
+        payment.settlement = paid.settlement
+        c.set('payment', payment)
+        await next()
+      },
+      failed: () => c.error !== undefined || c.res.status >= 400,
+    })
+    switch (outcome.status) {
+      case 'busy':
+        return json(409, {
+          error: 'authorization_in_use',
+          message: 'This payment is already being processed by another request.',
+        })
+      case 'refused':
+        return verifyFailure(quote, outcome.verdict)
+      case 'unsettled': {
+        const response = settleFailure(quote, matched, version, outcome.result)
+        // The handler ran: its response is withheld, replaced by the settlement's answer.
+        if (!outcome.ran) return response
+        replace(c, response)
         return
       }
-      const settled = await settleSafely(facilitator, call, context)
-      if (!settled.ok) {
-        replace(c, unsettled(settled))
+      case 'failed':
         return
-      }
-      deliver(c, settled.response, version)
-    } finally {
-      inFlight.delete(key)
+      case 'served':
+        deliver(c, outcome.settlement, version)
+        return
     }
   }
 }

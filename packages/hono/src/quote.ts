@@ -6,14 +6,23 @@ import {
   type PaymentRequirementsV1,
   type PaymentRequirementsV2,
 } from '@tollgate/protocol'
-import type { Context, Env } from 'hono'
+import type { Env } from 'hono'
 import { type PaywallInfo, paywallOffer } from './paywall.ts'
-import { type CompiledOffer, type CompiledRoute, type ResolvedAsset, toAtomic, toPayTo } from './routeOptions.ts'
+import {
+  type CompiledOffer,
+  type CompiledOfferOf,
+  type CompiledRoute,
+  type ResolvedAsset,
+  toAtomic,
+  toPayTo,
+} from './routeOptions.ts'
 
 /** What building an offer needs of a compiled offer (nothing that depends on the Env). */
 type OfferShape = Pick<CompiledOffer<Env>, 'scheme' | 'network' | 'v1Network' | 'asset' | 'maxTimeoutSeconds' | 'extra'>
-/** What building a quote needs of a compiled route. */
-type RouteShape = Pick<CompiledRoute<Env>, 'description' | 'mimeType' | 'outputSchema'>
+/** What building a quote needs of a compiled route (or of anything else sold, such as an MCP tool). */
+export type RouteShape = Pick<CompiledRoute<Env>, 'description' | 'mimeType' | 'outputSchema'>
+/** A route shape with its compiled offers, whose functions take `I`. */
+export type PricedShape<I> = RouteShape & { offers: readonly CompiledOfferOf<I>[] }
 
 /** One concrete offer, in both protocol shapes. */
 export type QuotedOffer = {
@@ -83,7 +92,7 @@ function buildOffer(
 }
 
 /** The offers of a static route (no functions), for `url`. */
-export function staticOffers<E extends Env>(route: CompiledRoute<E>, url: string): QuotedOffer[] {
+export function staticOffers<I>(route: PricedShape<I>, url: string): QuotedOffer[] {
   return route.offers.map((offer) =>
     buildOffer(route, offer, offer.amount as bigint, offer.payTo as `0x${string}`, url),
   )
@@ -134,20 +143,17 @@ export function buildQuote(
 
 /**
  * Resolves a route's offers for a request: static values as compiled, functions called with the
- * context and validated (a bad dynamic value throws a ConfigError naming the route and field).
+ * input (a route's context, a tool's arguments) and validated (a bad dynamic value throws a
+ * ConfigError naming the route and field).
  */
-export async function resolveOffers<E extends Env>(
-  route: CompiledRoute<E>,
-  c: Context<E>,
-  url: string,
-): Promise<QuotedOffer[]> {
+export async function resolveOffers<I>(route: PricedShape<I>, input: I, url: string): Promise<QuotedOffer[]> {
   const quoted: QuotedOffer[] = []
   for (const offer of route.offers) {
     const amount =
       typeof offer.amount === 'bigint'
         ? offer.amount
-        : toAtomic(await offer.amount(c), offer.asset.decimals, offer.field)
-    const payTo = typeof offer.payTo === 'string' ? offer.payTo : toPayTo(await offer.payTo(c), offer.field)
+        : toAtomic(await offer.amount(input), offer.asset.decimals, offer.field)
+    const payTo = typeof offer.payTo === 'string' ? offer.payTo : toPayTo(await offer.payTo(input), offer.field)
     quoted.push(buildOffer(route, offer, amount, payTo, url))
   }
   return quoted

@@ -21,7 +21,10 @@ import type { Schema } from './schema.ts'
 export type Price = `$${string}` | `${bigint}` | bigint
 
 /** A value, or a function of the request computing it (on Workers, read `c.env` here). */
-export type Dynamic<E extends Env, T> = T | ((c: Context<E>) => T | Promise<T>)
+export type Dynamic<E extends Env, T> = DynamicOf<Context<E>, T>
+
+/** A value, or a function of `I` (a route's request, a tool's arguments) computing it. */
+export type DynamicOf<I, T> = T | ((input: I) => T | Promise<T>)
 
 /** A token that is not the network's default USDC. */
 export type OfferAsset = {
@@ -36,14 +39,17 @@ export type OfferAsset = {
 }
 
 /** One way to pay for a route. */
-export type OfferOptions<E extends Env = Env> = {
+export type OfferOptions<E extends Env = Env> = OfferOptionsOf<Context<E>>
+
+/** One way to pay, with a price and payee that may be computed from `I` (see {@link OfferOptions}). */
+export type OfferOptionsOf<I> = {
   /** x402 scheme. Default `'exact'`. */
   scheme?: string
   /** CAIP-2 id (`'eip155:8453'`) or v1 name (`'base'`). */
   network: string
-  price: Dynamic<E, Price>
+  price: DynamicOf<I, Price>
   /** The seller's address; emitted EIP-55 checksummed. */
-  payTo: Dynamic<E, string>
+  payTo: DynamicOf<I, string>
   /** Default: USDC of `network` from `@tollgate/protocol`'s asset table. */
   asset?: OfferAsset
   /** How long the client's authorization stays valid. Default 300 seconds (the SDK default). */
@@ -109,7 +115,10 @@ export type ResolvedAsset = {
 }
 
 /** An offer with everything static validated and normalized once. */
-export type CompiledOffer<E extends Env> = {
+export type CompiledOffer<E extends Env> = CompiledOfferOf<Context<E>>
+
+/** An offer whose functions take `I`, with everything static validated and normalized once. */
+export type CompiledOfferOf<I> = {
   field: string
   scheme: string
   network: EvmNetwork
@@ -118,8 +127,8 @@ export type CompiledOffer<E extends Env> = {
   asset: ResolvedAsset
   maxTimeoutSeconds: number
   extra: Record<string, unknown>
-  amount: bigint | ((c: Context<E>) => Price | Promise<Price>)
-  payTo: `0x${string}` | ((c: Context<E>) => string | Promise<string>)
+  amount: bigint | ((input: I) => Price | Promise<Price>)
+  payTo: `0x${string}` | ((input: I) => string | Promise<string>)
   /** The declared range of a dynamic price, in atomic units. */
   range: { min: bigint; max: bigint } | undefined
 }
@@ -231,7 +240,8 @@ function compileAsset(option: OfferAsset | undefined, network: EvmNetwork, field
   return { address: checksummed, decimals, name, version, symbol }
 }
 
-function compileOffer<E extends Env>(offer: OfferOptions<E>, field: string): CompiledOffer<E> {
+/** Validates one offer; throws a ConfigError naming `field` (and the option) when it is wrong. */
+export function compileOffer<I>(offer: OfferOptionsOf<I>, field: string): CompiledOfferOf<I> {
   if (!isPlainObject(offer)) fail(field, 'must be an offer object { network, price, payTo }', offer)
   const { scheme = 'exact', maxTimeoutSeconds = 300, extra = {} } = offer
   if (typeof scheme !== 'string' || scheme === '') fail(`${field}.scheme`, 'must be a non-empty string', scheme)

@@ -1,0 +1,16 @@
+import { defineConfig } from 'tsdown'
+
+// ESM for Node 20 (and Workers where the package is runtime-neutral), a bundled .d.ts, source maps for both.
+// Dependencies and peer dependencies stay external (read from package.json): @tollgate/* import each other by name.
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  fixedExtension: false,
+  sourcemap: true,
+  dts: { sourcemap: true },
+  tsconfig: '../../tsconfig.build.json',
+  logLevel: 'warn',
+  inputOptions: { checks: { pluginTimings: false } },
+})
