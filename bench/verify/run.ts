@@ -538,8 +538,8 @@ const middle = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floo
 const spread = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`
 const screeningSection = `## Verify with screening
 
-The cost of sanctions screening (issue 12) on \`POST /verify\`, measured by the run above (same command,
-\`${command}\`, same anvil, same rounds): **screened** is the same \`startFacilitator\` with \`TOLLGATE_SCREENING=on\`: an OFAC artifact of 1 000
+The cost of sanctions screening (issue 12) on \`POST /verify\`, measured by \`bench/verify\` (\`${command}\`; the
+unscreened service, the screened one and the official scheme in the same interleaved rounds of one run): **screened** is the same \`startFacilitator\` with \`TOLLGATE_SCREENING=on\`: an OFAC artifact of 1 000
 EVM addresses (the real list has about 90), the USDC blacklist, our \`SanctionsOracle\` contract at the Base oracle
 address (\`isSanctioned\` of payer and payee), and one hash-chained audit record per decision in the SQLite ledger,
 written before the answer. Its on-chain reads (\`isSanctioned\` × 2 and \`getBlockNumber\`; the blacklist reads were in
