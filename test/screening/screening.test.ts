@@ -266,6 +266,13 @@ describe('screening at /verify', () => {
     try {
       const closed = await post('/verify', (await body(payer)).json)
       expect(closed.json).toMatchObject({ isValid: false, invalidReason: 'compliance_unavailable' })
+      expect(
+        sample(
+          await scrape(),
+          'tollgate_screening_provider_errors_total',
+          '{provider="chainalysis_oracle",code="rpc"}',
+        ),
+      ).toBeGreaterThan(0)
       expect(await lastAudit()).toMatchObject({ decision: 'block_unavailable' })
       const degraded = await post('/verify', (await body(payer)).json, open.url)
       expect(degraded.json).toMatchObject({ isValid: true })

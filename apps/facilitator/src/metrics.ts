@@ -20,6 +20,8 @@ export type Metrics = {
   reconciled(report: ReconcileReport): void
   /** One screening decision (`allow`, `allow_degraded`, `block`, `block_unavailable`) at `phase`. */
   screened(decision: string, phase: string): void
+  /** A screening provider's error in one decision (`rpc`, `bad_response`, `stale`, `not_loaded`). */
+  screeningError(provider: string, code: string): void
   /** One reload of the sanctions list: `loaded`, `unchanged`, `rejected`; `massRemoval` when reported. */
   sanctionsReloaded(result: 'loaded' | 'unchanged' | 'rejected', removed: number, massRemoval: boolean): void
   /** Where the sanctions list's age and size are read at scrape time. */
@@ -99,6 +101,12 @@ export function createMetrics({ now }: { now: () => bigint }): Metrics {
     name: 'tollgate_screening_decisions_total',
     help: 'sanctions screening decisions by decision and phase',
     labelNames: ['decision', 'phase'],
+    registers: [registry],
+  })
+  const screeningErrors = new Counter({
+    name: 'tollgate_screening_provider_errors_total',
+    help: 'screening provider errors by provider and code (a fail-closed one declines the payment)',
+    labelNames: ['provider', 'code'],
     registers: [registry],
   })
   const sanctionsReloads = new Counter({
@@ -252,6 +260,9 @@ export function createMetrics({ now }: { now: () => bigint }): Metrics {
     },
     screened(decision, phase) {
       screeningDecisions.inc({ decision, phase })
+    },
+    screeningError(provider, code) {
+      screeningErrors.inc({ provider, code })
     },
     sanctionsReloaded(result, removed, massRemoval) {
       sanctionsReloads.inc({ result })

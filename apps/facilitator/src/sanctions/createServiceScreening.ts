@@ -96,6 +96,7 @@ export function createServiceScreening(
       allow: config.allow,
       now,
       onDecision: (decision, phase) => metrics.screened(decision, phase),
+      onProviderError: (provider, code) => metrics.screeningError(provider, code),
     }),
     status,
     reload: () => {

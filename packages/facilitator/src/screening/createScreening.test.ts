@@ -169,3 +169,17 @@ test('behavior: a malformed artifact is a reason, never a partial list', () => {
   )
   expect(parseSanctionsArtifact(text.replace('"evmAddresses":1', '"evmAddresses":2'))).toMatchObject({ ok: false })
 })
+
+test('behavior: a decision that cannot be audited is not taken (the hook throws; the caller declines)', async () => {
+  const store = createMemoryStore()
+  const broken = { ...store.audit, append: async () => Promise.reject(new Error('disk full')) }
+  const screening = createScreening({
+    providers: [createUsdcBlacklistProvider()],
+    audit: createAuditLog(broken, { now }),
+    now,
+  })
+  const hook = screening.hook(context())
+  await expect(
+    hook.decide({ payerBlacklisted: false, payeeBlacklisted: false, paused: false, results: [ok(word(1))] }),
+  ).rejects.toThrow('disk full')
+})

@@ -23,6 +23,8 @@ export type CreateScreeningOptions = {
   multicall?: Address
   /** Called with each decision (metrics). */
   onDecision?: (decision: string, phase: ScreenContext['phase']) => void
+  /** Called with each provider error of a decision, by provider id and error code (metrics). */
+  onProviderError?: (provider: string, code: string) => void
 }
 
 /**
@@ -42,6 +44,7 @@ export function createScreening({
   now,
   multicall = multicall3Address,
   onDecision,
+  onProviderError,
 }: CreateScreeningOptions): Screening {
   const allowed = new Set(allow.map((address) => address.toLowerCase()))
   return {
@@ -97,6 +100,11 @@ export function createScreening({
             })),
           })
           onDecision?.(verdict.decision, context.phase)
+          for (const { provider, report } of reports) {
+            const failed =
+              report.payer.kind === 'error' ? report.payer : report.payee.kind === 'error' ? report.payee : undefined
+            if (failed) onProviderError?.(provider.id, failed.code)
+          }
           if (!('code' in verdict)) return undefined
           // The reference lets an operator find the detail in the audit trail; it names no list or entity.
           const message =
