@@ -184,3 +184,20 @@ describe.each([sqlite, postgres])('$name', (backend) => {
     expect(await cli(['verify', '--file', exported])).toMatchObject({ code: 1, out: { brokenAt: 8 } })
   }, 60_000)
 })
+
+test('behavior: two nodes (two stores on one PostgreSQL schema) append to one chain concurrently', async () => {
+  const schema = `${prefix}_${++schemas}`
+  const [one, two] = await Promise.all([
+    createPostgresStore({ connectionString: url, schema, max: 4 }),
+    createPostgresStore({ connectionString: url, schema, max: 4 }),
+  ])
+  try {
+    const a = createAuditLog(one.audit, { now })
+    const b = createAuditLog(two.audit, { now })
+    await Promise.all(Array.from({ length: 300 }, (_, i) => (i % 2 ? a : b).append(decision(i))))
+    expect(await verifyAuditChain(readAuditChain(one.audit))).toMatchObject({ ok: true, count: 300 })
+  } finally {
+    await one.close()
+    await two.close()
+  }
+}, 60_000)
