@@ -50,7 +50,7 @@ function start() {
   })
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
   const waitFor = async (pattern: RegExp) => {
-    const deadline = Date.now() + 20_000
+    const deadline = Date.now() + 40_000
     while (!pattern.test(output)) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${pattern} in: ${output}`)
       await new Promise((resolve) => setTimeout(resolve, 25))
@@ -64,7 +64,7 @@ test('behavior: without a valid artifact the service does not start', async () =
   const { exited, output } = start()
   expect(await exited).toBe(1)
   expect(output()).toMatch(/TOLLGATE_SANCTIONS_LIST: source/)
-}, 30_000)
+}, 60_000)
 
 test('behavior: SIGHUP reloads the list in the running service', async () => {
   writeArtifact(listPath, artifactOf([], { dateOfIssue: '2026-12-01' }))
@@ -77,12 +77,11 @@ test('behavior: SIGHUP reloads the list in the running service', async () => {
   await service.waitFor(/"dateOfIssue":"2026-12-02".*"msg":"sanctions list loaded"/)
   writeArtifact(listPath, 'broken')
   await service.waitFor(/"msg":"sanctions list refused; the loaded one is kept"/)
-  const refusals = () => (service.output().match(/sanctions list refused/g) ?? []).length
-  const before = refusals()
+  // The watch may see the replacement more than once; the signal's own reload is the line that names it.
+  expect(service.output()).not.toMatch(/"trigger":"signal","reason"/)
   service.child.kill('SIGHUP')
   await service.waitFor(/"trigger":"signal","reason":"not JSON"/)
-  expect(refusals()).toBe(before + 1)
   service.child.kill('SIGTERM')
   expect(await service.exited).toBe(0)
   children.delete(service.child)
-}, 60_000)
+}, 90_000)
