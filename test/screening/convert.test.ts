@@ -158,5 +158,5 @@ test('behavior: a synthetic XML over 100 MB converts in bounded memory (peak RSS
   expect(baselineKib).toBeGreaterThan(0)
   expect(peakKib / 1024).toBeLessThan(200)
   // Bounded: the 105 MiB file adds little over the runtime's own footprint (it is never held whole).
-  expect((peakKib - baselineKib) / 1024).toBeLessThan(64)
+  expect((peakKib - baselineKib) / 1024).toBeLessThan(96)
 }, 180_000)

@@ -1,4 +1,11 @@
-import { type SanctionsArtifact, sanctionsArtifactFormat } from '@tollgate/facilitator'
+import type { SanctionsArtifact } from '@tollgate/facilitator'
+
+/**
+ * `sanctionsArtifactFormat` of `@tollgate/facilitator`, spelled here so the converter loads neither viem nor the
+ * facilitator (its peak memory stays the runtime's own); `test/screening/convert.test.ts` parses the output with
+ * the facilitator's own parser, so the two cannot drift apart unnoticed.
+ */
+const sanctionsArtifactFormat = 'ofac-sdn-evm/1' satisfies SanctionsArtifact['format']
 
 /** What a converter collects from a source file, before the artifact is written. */
 export type ArtifactBuilder = {
