@@ -4,7 +4,15 @@ import { defineConfig } from 'tsdown'
 // ESM for Node 20 (and Workers where the package is runtime-neutral), a bundled .d.ts, source maps for both.
 // Dependencies and peer dependencies stay external (read from package.json): @tollgate/* import each other by name.
 export default defineConfig({
-  entry: ['src/node.ts', 'src/cli.ts', 'src/keys.ts', 'src/doctor.ts', 'src/receiptKeys.ts'],
+  entry: [
+    'src/node.ts',
+    'src/cli.ts',
+    'src/keys.ts',
+    'src/doctor.ts',
+    'src/receiptKeys.ts',
+    'src/sanctions.ts',
+    'src/audit.ts',
+  ],
   format: 'esm',
   platform: 'node',
   target: 'es2022',

@@ -10,13 +10,16 @@
  *
  * anvil and the two facilitators (one child process, servers.ts) and autocannon (this process) share
  * the machine. Every response is checked (`"isValid":true`). Targets run in interleaved rounds and the
- * median round is reported. `--write` replaces the "## Verify" section of docs/benchmarks.md.
+ * median round is reported. The same service with sanctions screening on (OFAC artifact, USDC blacklist, our
+ * oracle contract, every decision audited) runs as a third target in the same rounds: its ratio to ours per round
+ * is the cost of screening. `--write` replaces the "## Verify" and "## Verify with screening" sections of
+ * docs/benchmarks.md.
  */
 
 import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
@@ -40,7 +43,9 @@ import {
 } from 'viem'
 import { createNativeRecover } from '../../apps/facilitator/src/nativeRecover.ts'
 import { devPrivateKeys } from '../../test/chain/accounts.ts'
+import { sanctionsOracle } from '../../test/chain/contracts/artifacts.ts'
 import { startLocalChain } from '../../test/chain/localChain.ts'
+import { writeSection } from '../shared/benchmarksDoc.ts'
 
 const { values } = parseArgs({
   options: {
@@ -79,6 +84,11 @@ const log = (line: string) => process.stderr.write(`${line}\n`)
 // Chain and payloads
 
 const chain = await startLocalChain()
+// Our sanctions oracle (the Chainalysis interface) where the real one is on Base, for the screened target.
+await chain.testClient.setCode({
+  address: '0x3A91A31cB3dC49b4db9Ce721F50a9D076c8D739B',
+  bytecode: sanctionsOracle.deployedBytecode,
+})
 const stopAll: (() => Promise<unknown> | unknown)[] = [() => chain.stop()]
 const cleanup = async () => {
   for (const stop of stopAll.reverse()) await stop()
@@ -223,10 +233,12 @@ const answers = new Map<number, Hex>()
 const answerFor = (calls: number): Hex => {
   let answer = answers.get(calls)
   if (!answer) {
-    const groups = calls / 6 // EOA payments: 5 reads, 1 simulated transfer
+    // EOA payments: 6 reads (balance, nonce state, paused, 2 × blacklist, the payer's code probe), 1 simulated
+    // transfer. The probe of an EOA answers an empty success (no code).
+    const groups = calls / 7
     const results = Array.from({ length: calls }, (_, i) => ({
       success: true,
-      returnData: i < groups * 5 ? word(i % 5 === 0 ? 10n ** 12n : 0n) : ('0x' as Hex),
+      returnData: i < groups * 6 && i % 6 !== 5 ? word(i % 6 === 0 ? 10n ** 12n : 0n) : ('0x' as Hex),
     }))
     answer = encodeAbiParameters(
       [
@@ -330,14 +342,16 @@ stopAll.push(async () => {
   child.kill('SIGTERM')
   await exited
 })
-const urls = await new Promise<{ ours: string; oursCpu: string; reference: string }>((resolve, reject) => {
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', (line) => resolve(JSON.parse(line)))
-  child.once('exit', (code) => reject(new Error(`servers exited with ${code}`)))
-})
+const urls = await new Promise<{ ours: string; screened: string; oursCpu: string; reference: string }>(
+  (resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', (line) => resolve(JSON.parse(line)))
+    child.once('exit', (code) => reject(new Error(`servers exited with ${code}`)))
+  },
+)
 
 const post = async (url: string, body: string) =>
   (await fetch(`${url}/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json()
-for (const url of [urls.ours, urls.reference]) {
+for (const url of [urls.ours, urls.screened, urls.reference]) {
   const answer = (await post(url, bodies[0] as string)) as { isValid?: boolean }
   if (answer.isValid !== true) throw new Error(`${url} does not accept the bench payment: ${JSON.stringify(answer)}`)
 }
@@ -395,9 +409,10 @@ function load(url: string, seconds: number): Promise<{ result: CannonResult; inv
 
 const cpuOf = async (url: string) => ((await (await fetch(`${url}/__cpu`)).json()) as { cpu: number }).cpu
 
-async function measure(target: 'ours' | 'reference'): Promise<Round> {
+async function measure(target: 'ours' | 'screened' | 'reference'): Promise<Round> {
   const url = urls[target]
-  const cpuUrl = target === 'ours' ? urls.oursCpu : urls.reference
+  // ours and screened share one process (one is loaded at a time): its CPU is theirs.
+  const cpuUrl = target === 'reference' ? urls.reference : urls.oursCpu
   await load(url, warmup)
   const before = await cpuOf(cpuUrl)
   const { result, invalid } = await load(url, duration)
@@ -414,9 +429,12 @@ async function measure(target: 'ours' | 'reference'): Promise<Round> {
   }
 }
 
-const results: Record<'ours' | 'reference', Round[]> = { ours: [], reference: [] }
+const loadBefore = loadavg()[0] as number
+const results: Record<'ours' | 'screened' | 'reference', Round[]> = { ours: [], screened: [], reference: [] }
 for (let round = 1; round <= rounds; round++) {
-  for (const target of ['ours', 'reference'] as const) {
+  // Screened and unscreened back to back, their order alternating, so the neighbours' noise hits both alike.
+  const order = round % 2 ? (['ours', 'screened', 'reference'] as const) : (['screened', 'ours', 'reference'] as const)
+  for (const target of order) {
     const measured = await measure(target)
     results[target].push(measured)
     log(
@@ -425,6 +443,7 @@ for (let round = 1; round <= rounds; round++) {
     )
   }
 }
+const loadAfter = loadavg()[0] as number
 await cleanup()
 
 // ---------------------------------------------------------------------------------------------------
@@ -434,7 +453,7 @@ const median = (rows: Round[], key: keyof Round) => {
   const sorted = rows.map((row) => row[key]).sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)] as number
 }
-const summary = (target: 'ours' | 'reference') => ({
+const summary = (target: 'ours' | 'screened' | 'reference') => ({
   rps: median(results[target], 'rps'),
   p50: median(results[target], 'p50'),
   p99: median(results[target], 'p99'),
@@ -510,9 +529,43 @@ CPU micro-benchmarks (one core, this process, before the load):
 | viem \`recoverTypedDataAddress\` (the official scheme's signature check, pure JS) | ${fmt(micro.viemRecover)} |
 `
 
-process.stdout.write(`${section}\n`)
+const screened = summary('screened')
+const screenedRatios = results.screened.map((row, i) => row.rps / (results.ours[i]?.rps ?? Number.NaN))
+const screenedCpuRatios = results.screened.map(
+  (row, i) => row.verifiesPerCpuSecond / (results.ours[i]?.verifiesPerCpuSecond ?? Number.NaN),
+)
+const middle = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] as number
+const spread = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`
+const screeningSection = `## Verify with screening
+
+The cost of sanctions screening (issue 12) on \`POST /verify\`, measured by \`bench/verify\` (\`${command}\`; the
+unscreened service, the screened one and the official scheme in the same interleaved rounds of one run): **screened** is the same \`startFacilitator\` with \`TOLLGATE_SCREENING=on\`: an OFAC artifact of 1 000
+EVM addresses (the real list has about 90), the USDC blacklist, our \`SanctionsOracle\` contract at the Base oracle
+address (\`isSanctioned\` of payer and payee), and one hash-chained audit record per decision in the SQLite ledger,
+written before the answer. Its on-chain reads (\`isSanctioned\` × 2 and \`getBlockNumber\`; the blacklist reads were in
+the batch already) ride in the verification's one Multicall3 \`eth_call\`: no extra round trip
+(\`test/screening/screening.test.ts\` counts \`{ eth_call: 1 }\` per \`/verify\`). Ours and screened run back to back in
+each round, their order alternating, in one server process; the ratios are taken round by round.
+
+Results, ${date}, Node ${process.version}, ${cpus().length} × ${cpu}, ${rounds} rounds of ${duration} s, load average
+${loadBefore.toFixed(1)} at the start of the rounds and ${loadAfter.toFixed(1)} at the end (medians of the rounds):
+
+| target | verifies/s | p50 ms | p99 ms | per CPU-second | bad answers |
+| --- | ---: | ---: | ---: | ---: | ---: |
+| ours, screening off | ${fmt(ours.rps)} | ${ours.p50} | ${ours.p99} | ${fmt(ours.perCpu)} | ${ours.invalid} |
+| ours, screening on | ${fmt(screened.rps)} | ${screened.p50} | ${screened.p99} | ${fmt(screened.perCpu)} | ${screened.invalid} |
+
+- Throughput with / without screening: median **${middle(screenedRatios).toFixed(2)}×** (rounds: ${screenedRatios.map((r) => r.toFixed(2)).join(', ')}; spread ${spread(screenedRatios)}).
+- Verifies per CPU-second with / without: median **${middle(screenedCpuRatios).toFixed(2)}×** (rounds: ${screenedCpuRatios.map((r) => r.toFixed(2)).join(', ')}; spread ${spread(screenedCpuRatios)});
+  CPU per verification ${fmt(1e6 / ours.perCpu)} µs without, ${fmt(1e6 / screened.perCpu)} µs with (the audit record's JSON, SHA-256 and
+  SQLite insert, the providers and the policy).
+- The machine is shared (2 cores, other work running): absolute figures move between runs; the round-by-round
+  ratio is the figure to read.
+`
+
+process.stdout.write(`${section}\n${screeningSection}\n`)
 process.stdout.write(
-  `${JSON.stringify({ ours, reference, speedup, signatureOfRecover, coreOfRecover, httpOfRecover, micro, rounds: results }, null, 0)}\n`,
+  `${JSON.stringify({ ours, screened, reference, speedup, screenedRatios, screenedCpuRatios, signatureOfRecover, coreOfRecover, httpOfRecover, micro, rounds: results }, null, 0)}\n`,
 )
 if (values.write) {
   const file = join(import.meta.dirname, '../../docs/benchmarks.md')
@@ -526,5 +579,6 @@ if (values.write) {
     next = `${text.slice(0, start + 1)}${section}${after < 0 ? '' : text.slice(after)}`
   }
   writeFileSync(file, next.endsWith('\n') ? next : `${next}\n`)
-  log('docs/benchmarks.md: ## Verify written')
+  writeSection('## Verify with screening', screeningSection)
+  log('docs/benchmarks.md: ## Verify and ## Verify with screening written')
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The tollgate-facilitator CLI: prints help (generated from the configuration schema in src/config.ts),
-// manages API keys (`keys create|list|revoke`), checks a seller's discoverability (`doctor URL`), or starts the service. Installed from npm it runs the
+// manages API keys (`keys create|list|revoke`), converts the OFAC list (`sanctions convert`), exports and verifies the
+// screening audit trail (`audit export|verify`), checks a seller's discoverability (`doctor URL`), or starts the service. Installed from npm it runs the
 // built dist/ with plain node. In a checkout of the repository (src/ beside dist/, which the published
 // package does not ship) it runs the TypeScript sources through tsx, resolving @tollgate/* to their sources.
 import { existsSync, readFileSync } from 'node:fs'
@@ -43,6 +44,20 @@ if (args[0] === 'doctor') {
   const out = (text) => process.stdout.write(text)
   const err = (text) => process.stderr.write(text)
   process.exit(await runDoctorCommand(args.slice(1), { out, err }))
+}
+if (args[0] === 'sanctions') {
+  // The OFAC artifact for screening, converted from SDN_ADVANCED.XML or sdn.csv.
+  const { runSanctionsCommand } = await load('sanctions')
+  const out = (text) => process.stdout.write(text)
+  const err = (text) => process.stderr.write(text)
+  process.exit(await runSanctionsCommand(args.slice(1), { out, err }))
+}
+if (args[0] === 'audit') {
+  // The screening audit trail: exported, or verified (hash chain).
+  const { runAuditCommand } = await load('audit')
+  const out = (text) => process.stdout.write(text)
+  const err = (text) => process.stderr.write(text)
+  process.exit(await runAuditCommand(args.slice(1), { env: process.env, out, err }))
 }
 if (args.includes('--help') || args.includes('-h')) {
   const { helpText } = await load('cli')

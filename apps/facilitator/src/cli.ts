@@ -18,6 +18,8 @@ Usage: tollgate-facilitator [--config <file>] [--help] [--version]
        tollgate-facilitator keys create|list|revoke ...   API keys (see: keys --help)
        tollgate-facilitator doctor <seller URL>           what a catalogue would reject, and why
        tollgate-facilitator receipt-keys rotate|show      receipt signing keys (see: receipt-keys --help)
+       tollgate-facilitator sanctions convert ...         OFAC list -> screening artifact (see: sanctions --help)
+       tollgate-facilitator audit export|verify ...       the screening audit trail (see: audit --help)
 
 Configuration comes from environment variables, or from a file (--config) with the same keys, as
 NAME=value lines or a JSON object; a variable set in the environment wins over the file:
@@ -26,7 +28,7 @@ ${lines.join('\n')}
 Endpoints: POST /verify, POST /settle, POST /release, GET /supported, GET /discovery/resources, GET /health (up or down),
 GET /.well-known/jwks.json (receipt keys), GET /receipts/:id (the payee's key),
 GET /ready (200 or 503; details for admin), GET /metrics (admin, or on TOLLGATE_METRICS_PORT).
-SIGTERM or SIGINT: stop taking work, finish settlements in flight, exit 0.
+SIGTERM or SIGINT: stop taking work, finish settlements in flight, exit 0. SIGHUP: reload the sanctions list.
 `
 }
 

@@ -74,6 +74,7 @@ describe('parseConfig', () => {
         "reconcileStaleSeconds": 60,
         "replaceAfterMs": 15000,
         "reservationSeconds": 120,
+        "screening": undefined,
         "shutdownTimeoutMs": 30000,
         "signerKey": "0x1111111111111111111111111111111111111111111111111111111111111111",
         "signerKeys": [],
@@ -271,5 +272,43 @@ describe('parseConfig: auth', () => {
       'Invalid configuration: TOLLGATE_AUTH: expected on or off (got "maybe")',
     )
     expect(() => parseConfig({ ...base, TOLLGATE_AUTH_KEY_CACHE_MS: '-1' })).toThrow('TOLLGATE_AUTH_KEY_CACHE_MS')
+  })
+
+  test('behavior: screening is off by default; on, it needs the list and reads its options', () => {
+    expect(parseConfig(base).screening).toBeUndefined()
+    expect(problem({ ...base, TOLLGATE_SCREENING: 'on' })).toBe(
+      'Invalid configuration: TOLLGATE_SANCTIONS_LIST: is required with TOLLGATE_SCREENING=on (the OFAC artifact)',
+    )
+    const on = parseConfig({ ...base, TOLLGATE_SCREENING: 'on', TOLLGATE_SANCTIONS_LIST: '/var/lib/ofac.json' })
+    expect(on.screening).toMatchObject({
+      listPath: '/var/lib/ofac.json',
+      maxAgeSeconds: 172_800n,
+      removalAlertRatio: 0.2,
+      onError: { ofac: 'block', usdc: 'block', oracle: 'block' },
+      deny: [],
+      allow: [],
+    })
+    expect([...(on.screening?.oracles ?? [])]).toEqual([[8453, '0x3A91A31cB3dC49b4db9Ce721F50a9D076c8D739B']])
+    const custom = parseConfig({
+      ...base,
+      TOLLGATE_SCREENING: 'on',
+      TOLLGATE_SANCTIONS_LIST: 'list.json',
+      TOLLGATE_SANCTIONS_MAX_AGE_HOURS: '6',
+      TOLLGATE_SCREENING_ORACLES: 'off',
+      TOLLGATE_SCREENING_ON_ERROR: 'oracle=allow,ofac=block',
+      TOLLGATE_SCREENING_DENY: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+    }).screening
+    expect(custom).toMatchObject({ maxAgeSeconds: 21_600n, onError: { oracle: 'allow', ofac: 'block' } })
+    expect(custom?.oracles.size).toBe(0)
+    expect(
+      problem({
+        ...base,
+        TOLLGATE_SCREENING: 'on',
+        TOLLGATE_SANCTIONS_LIST: 'list.json',
+        TOLLGATE_SCREENING_DENY: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+        TOLLGATE_SCREENING_ALLOW: '0x70997970c51812dc3a010c7d01b50e0d17dc79c8',
+      }),
+    ).toMatch(/TOLLGATE_SCREENING_ALLOW: .* is also in TOLLGATE_SCREENING_DENY/)
+    expect(problem({ ...base, TOLLGATE_SCREENING_ON_ERROR: 'oracle=maybe' })).toMatch(/TOLLGATE_SCREENING_ON_ERROR/)
   })
 })

@@ -312,6 +312,61 @@ export const options = {
     },
   ),
   // --- end receipts ---
+  // --- screening (issue 12) ---
+  TOLLGATE_SCREENING: help(z.enum(['on', 'off'], { error: 'expected on or off' }).default('off'), {
+    description:
+      'on: payer and payee are screened (OFAC list, USDC blacklist, sanctions oracle, deny list) in /verify and again in /settle; every decision is audited',
+  }),
+  TOLLGATE_SANCTIONS_LIST: help(z.string().trim().min(1, 'expected a file path').optional(), {
+    description:
+      'the OFAC artifact (tollgate-facilitator sanctions convert); reloaded when the file changes or on SIGHUP',
+    unset: 'required with TOLLGATE_SCREENING=on',
+  }),
+  TOLLGATE_SANCTIONS_MAX_AGE_HOURS: help(integer(1, 8_760).default(48), {
+    description:
+      'a list older than this (since its source was checked) makes screening unavailable: payments are declined',
+  }),
+  TOLLGATE_SANCTIONS_REMOVAL_ALERT: help(
+    decimal('0.2')
+      .default('0.2')
+      .refine((value) => Number(value) <= 1, 'expected a share from 0 to 1'),
+    { description: 'a reload removing more than this share of the addresses is logged as a warning and counted' },
+  ),
+  TOLLGATE_SCREENING_ORACLES: help(
+    z
+      .string()
+      .trim()
+      .default('eip155:8453=0x3A91A31cB3dC49b4db9Ce721F50a9D076c8D739B')
+      .refine(
+        (value) => value === 'off' || list(value).every((item) => /^eip155:[0-9]{1,12}=0x[0-9a-fA-F]{40}$/.test(item)),
+        'expected off or comma-separated eip155:<chainId>=0x<address>',
+      ),
+    { description: 'the Chainalysis sanctions oracle (isSanctioned) per network, or off' },
+  ),
+  TOLLGATE_SCREENING_ON_ERROR: help(
+    z
+      .string()
+      .trim()
+      .optional()
+      .refine(
+        (value) => list(value).every((item) => /^(?:ofac|usdc|oracle)=(?:block|allow)$/.test(item)),
+        'expected comma-separated <ofac|usdc|oracle>=<block|allow>',
+      ),
+    {
+      description: 'what a provider error means: block (fail closed) or allow (degraded, audited), e.g. oracle=allow',
+      unset: 'block for every provider',
+    },
+  ),
+  TOLLGATE_SCREENING_DENY: help(addressList(), {
+    description: 'operator deny list (comma-separated addresses), as binding as the OFAC list',
+    unset: 'none',
+  }),
+  TOLLGATE_SCREENING_ALLOW: help(addressList(), {
+    description:
+      'operator allow list: overrides oracle hits only, never the OFAC list, the USDC blacklist or the deny list',
+    unset: 'none',
+  }),
+  // --- end screening ---
 } as const
 
 /** Variables named by a pattern (one per enabled network). */
@@ -353,6 +408,34 @@ function describeVariable(name: string, message: string, received?: string): str
   const secret = name in options && 'secret' in options[name as OptionName]
   const shown = received === undefined || secret ? '' : ` (got ${JSON.stringify(received)})`
   return `${name}: ${message}${shown}`
+}
+
+/** `TOLLGATE_SCREENING=on`: the list, its age limit, the oracles, the per-provider error policy, the lists. */
+function screeningConfig(values: Values) {
+  const onError = { ofac: 'block', usdc: 'block', oracle: 'block' } as Record<
+    'ofac' | 'usdc' | 'oracle',
+    'block' | 'allow'
+  >
+  for (const item of list(values.TOLLGATE_SCREENING_ON_ERROR)) {
+    const [provider, mode] = item.split('=') as ['ofac' | 'usdc' | 'oracle', 'block' | 'allow']
+    onError[provider] = mode
+  }
+  const oracles = new Map<number, Address>()
+  if (values.TOLLGATE_SCREENING_ORACLES !== 'off') {
+    for (const item of list(values.TOLLGATE_SCREENING_ORACLES)) {
+      const [network, address] = item.split('=') as [string, Address]
+      oracles.set(Number(network.slice('eip155:'.length)), address)
+    }
+  }
+  return Object.freeze({
+    listPath: values.TOLLGATE_SANCTIONS_LIST as string,
+    maxAgeSeconds: BigInt(values.TOLLGATE_SANCTIONS_MAX_AGE_HOURS) * 3600n,
+    removalAlertRatio: Number(values.TOLLGATE_SANCTIONS_REMOVAL_ALERT),
+    oracles: oracles as ReadonlyMap<number, Address>,
+    onError: Object.freeze(onError),
+    deny: Object.freeze(values.TOLLGATE_SCREENING_DENY) as readonly Address[],
+    allow: Object.freeze(values.TOLLGATE_SCREENING_ALLOW) as readonly Address[],
+  })
 }
 
 /** The frozen configuration from valid option values and the enabled networks. */
@@ -434,6 +517,8 @@ function toConfig(values: Values, networks: readonly NetworkConfig[]) {
             didWebOrigin: values.TOLLGATE_RECEIPT_DID_WEB,
           })
         : undefined,
+    /** Sanctions screening; `undefined` when off. */
+    screening: values.TOLLGATE_SCREENING === 'on' ? screeningConfig(values) : undefined,
     /** Who may call the service. */
     auth: Object.freeze({
       mode: values.TOLLGATE_AUTH,
@@ -505,6 +590,14 @@ export function parseConfig(env: Env): Config {
   }
   if (values.TOLLGATE_RATE_LIMIT_STORE === 'redis' && !values.TOLLGATE_REDIS_URL) {
     problems.push('TOLLGATE_RATE_LIMIT_STORE: redis needs TOLLGATE_REDIS_URL')
+  }
+  if (values.TOLLGATE_SCREENING === 'on' && !values.TOLLGATE_SANCTIONS_LIST) {
+    problems.push('TOLLGATE_SANCTIONS_LIST: is required with TOLLGATE_SCREENING=on (the OFAC artifact)')
+  }
+  if (values.TOLLGATE_SCREENING === 'on') {
+    const denied = new Set((values.TOLLGATE_SCREENING_DENY as Address[] | undefined)?.map((a) => a.toLowerCase()))
+    const both = (values.TOLLGATE_SCREENING_ALLOW as Address[] | undefined)?.find((a) => denied.has(a.toLowerCase()))
+    if (both) problems.push(`TOLLGATE_SCREENING_ALLOW: ${both} is also in TOLLGATE_SCREENING_DENY`)
   }
   if (values.TOLLGATE_RATE_LIMIT_STORE === 'postgres' && !values.TOLLGATE_DATABASE_URL) {
     problems.push('TOLLGATE_RATE_LIMIT_STORE: postgres needs TOLLGATE_DATABASE_URL')

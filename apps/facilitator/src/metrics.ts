@@ -18,6 +18,14 @@ export type Metrics = {
   rpcError(method: string): void
   /** A reconciler pass. */
   reconciled(report: ReconcileReport): void
+  /** One screening decision (`allow`, `allow_degraded`, `block`, `block_unavailable`) at `phase`. */
+  screened(decision: string, phase: string): void
+  /** A screening provider's error in one decision (`rpc`, `bad_response`, `stale`, `not_loaded`). */
+  screeningError(provider: string, code: string): void
+  /** One reload of the sanctions list: `loaded`, `unchanged`, `rejected`; `massRemoval` when reported. */
+  sanctionsReloaded(result: 'loaded' | 'unchanged' | 'rejected', removed: number, massRemoval: boolean): void
+  /** Where the sanctions list's age and size are read at scrape time. */
+  watchSanctions(read: () => { ageSeconds: number; addresses: number } | undefined): void
   /** Attaches the facilitator whose state is read at scrape time. */
   watch(facilitator: Facilitator): void
   /** The exposition text (`text/plain; version=0.0.4`). */
@@ -87,6 +95,53 @@ export function createMetrics({ now }: { now: () => bigint }): Metrics {
     name: 'tollgate_reconciler_passes_total',
     help: 'reconciler passes',
     registers: [registry],
+  })
+  let sanctions: (() => { ageSeconds: number; addresses: number } | undefined) | undefined
+  const screeningDecisions = new Counter({
+    name: 'tollgate_screening_decisions_total',
+    help: 'sanctions screening decisions by decision and phase',
+    labelNames: ['decision', 'phase'],
+    registers: [registry],
+  })
+  const screeningErrors = new Counter({
+    name: 'tollgate_screening_provider_errors_total',
+    help: 'screening provider errors by provider and code (a fail-closed one declines the payment)',
+    labelNames: ['provider', 'code'],
+    registers: [registry],
+  })
+  const sanctionsReloads = new Counter({
+    name: 'tollgate_screening_list_reloads_total',
+    help: 'sanctions list reloads by result (loaded, unchanged, rejected)',
+    labelNames: ['result'],
+    registers: [registry],
+  })
+  const sanctionsRemoved = new Counter({
+    name: 'tollgate_screening_list_removed_total',
+    help: 'addresses removed from the sanctions list by reloads',
+    registers: [registry],
+  })
+  const massRemovals = new Counter({
+    name: 'tollgate_screening_list_mass_removals_total',
+    help: 'reloads that removed more than the alert share of the sanctions list',
+    registers: [registry],
+  })
+  new Gauge({
+    name: 'tollgate_screening_list_age_seconds',
+    help: 'age of the loaded sanctions list (since its source was last checked)',
+    registers: [registry],
+    collect() {
+      const list = sanctions?.()
+      if (list) this.set(list.ageSeconds)
+    },
+  })
+  new Gauge({
+    name: 'tollgate_screening_list_addresses',
+    help: 'EVM addresses in the loaded sanctions list',
+    registers: [registry],
+    collect() {
+      const list = sanctions?.()
+      if (list) this.set(list.addresses)
+    },
   })
   new Gauge({
     name: 'tollgate_pending_settlements',
@@ -202,6 +257,20 @@ export function createMetrics({ now }: { now: () => bigint }): Metrics {
     reconciled({ examined, ...actions }) {
       reconcilerPasses.inc()
       for (const [action, n] of Object.entries(actions)) if (n > 0) reconcilerActions.inc({ action }, n)
+    },
+    screened(decision, phase) {
+      screeningDecisions.inc({ decision, phase })
+    },
+    screeningError(provider, code) {
+      screeningErrors.inc({ provider, code })
+    },
+    sanctionsReloaded(result, removed, massRemoval) {
+      sanctionsReloads.inc({ result })
+      if (removed > 0) sanctionsRemoved.inc(removed)
+      if (massRemoval) massRemovals.inc()
+    },
+    watchSanctions(read) {
+      sanctions = read
     },
     watch(facilitator) {
       watched = facilitator

@@ -55,6 +55,8 @@ try {
       },
     )
   }
+  // SIGHUP: read the sanctions list again (a malformed one is refused and the current one kept).
+  process.on('SIGHUP', () => running.reloadSanctions())
   process.on('SIGINT', () => shutdown('SIGINT'))
   process.on('SIGTERM', () => shutdown('SIGTERM'))
 } catch (error) {

@@ -17,6 +17,8 @@ export type Readiness = {
     rpc: Record<string, ReadyCheck>
     /** Per network: a signer leased here with at least `minBalance`. */
     signer: Record<string, ReadyCheck>
+    /** With screening on: the sanctions list is loaded and younger than its maximum age. */
+    screening?: ReadyCheck
   }
 }
 
@@ -27,6 +29,8 @@ export type CheckReadyOptions = {
   timeoutMs?: number
   /** `true` once shutdown began. */
   draining?: boolean
+  /** With screening on: the loaded list's age and the maximum, in seconds. */
+  sanctions?: () => { ageSeconds: number; maxAgeSeconds: number; dateOfIssue: string } | undefined
 }
 
 const within = <T>(promise: Promise<T>, ms: number): Promise<T> =>
@@ -51,7 +55,7 @@ const within = <T>(promise: Promise<T>, ms: number): Promise<T> =>
  */
 export async function checkReady(
   facilitator: Facilitator,
-  { minBalance, timeoutMs = 2_000, draining = false }: CheckReadyOptions,
+  { minBalance, timeoutMs = 2_000, draining = false, sanctions }: CheckReadyOptions,
 ): Promise<Readiness> {
   const rpc: Record<string, ReadyCheck> = {}
   const signer: Record<string, ReadyCheck> = {}
@@ -82,7 +86,21 @@ export async function checkReady(
   })
   const [store] = await Promise.all([storeCheck, ...networkChecks])
   const accepting: ReadyCheck = draining ? { ok: false, detail: 'shutting down' } : { ok: true }
+  let screening: ReadyCheck | undefined
+  if (sanctions) {
+    const list = sanctions()
+    screening = !list
+      ? { ok: false, detail: 'no sanctions list loaded' }
+      : {
+          ok: list.ageSeconds <= list.maxAgeSeconds,
+          detail: `sanctions list of ${list.dateOfIssue}, ${list.ageSeconds} s old (max ${list.maxAgeSeconds} s)`,
+        }
+  }
   const ready =
-    accepting.ok && store.ok && Object.values(rpc).every((c) => c.ok) && Object.values(signer).every((c) => c.ok)
-  return { ready, checks: { accepting, store, rpc, signer } }
+    accepting.ok &&
+    store.ok &&
+    Object.values(rpc).every((c) => c.ok) &&
+    Object.values(signer).every((c) => c.ok) &&
+    (screening?.ok ?? true)
+  return { ready, checks: { accepting, store, rpc, signer, ...(screening ? { screening } : {}) } }
 }

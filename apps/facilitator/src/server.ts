@@ -33,6 +33,7 @@ import { createNativeRecover } from './nativeRecover.ts'
 import { createRateLimit, type RateLimit, type RateLimitStore } from './rateLimit.ts'
 import { checkReady } from './ready.ts'
 import { loadReceiptKeys } from './receiptKeys.ts'
+import { createServiceScreening, type ServiceScreening } from './sanctions/createServiceScreening.ts'
 
 // ---- operations helpers ----
 /** A viem transport that counts its failed requests by JSON-RPC method (after its own retries). */
@@ -119,6 +120,8 @@ export type RunningFacilitator = {
   metricsUrl: string | undefined
   metrics: Metrics
   logger: Logger
+  /** Reads the sanctions list file again (SIGHUP); `undefined` with screening off. */
+  reloadSanctions(): void
   /** Stops listening, closes open connections, stops receipt polling and closes the ledger. */
   stop(): Promise<void>
   /**
@@ -259,6 +262,18 @@ export async function startFacilitator(
   }
   const account = privateKeyToAccount(config.signerKey)
   const accounts = config.signerKeys.map((key) => privateKeyToAccount(key))
+  // Sanctions screening (issue 12): the list loaded (and watched) before serving; decisions audited in the ledger.
+  let screening: ServiceScreening | undefined
+  try {
+    screening = config.screening
+      ? createServiceScreening(config.screening, { store: ledger, logger, metrics, now: clock })
+      : undefined
+  } catch (error) {
+    await keys?.close()
+    await resources?.close()
+    if (!store) await ledger.close()
+    throw error
+  }
   const facilitator = createFacilitator(
     {
       store: ledger,
@@ -292,6 +307,7 @@ export async function startFacilitator(
       // --- end abuse limits ---
       logError,
       ...(receipts ? { receipts } : {}),
+      ...(screening ? { screening: screening.screening } : {}),
     },
   )
   // --- rate limits (issue 9, item 3) ---
@@ -331,6 +347,7 @@ export async function startFacilitator(
       })
     } catch (error) {
       await closeLimiterStore().catch(() => undefined)
+      screening?.close()
       await facilitator.close()
       throw error
     }
@@ -340,10 +357,15 @@ export async function startFacilitator(
   let draining = false
   // Probes share one check at a time and its answer for 1 s, so /ready cannot be used to flood the RPC.
   let lastReady: { at: number; answer: ReturnType<typeof checkReady> } | undefined
+  const readyOptions = () => ({
+    minBalance: config.readyMinBalance,
+    draining,
+    ...(screening ? { sanctions: screening.status } : {}),
+  })
   const ready = () => {
-    if (draining) return checkReady(facilitator, { minBalance: config.readyMinBalance, draining })
+    if (draining) return checkReady(facilitator, readyOptions())
     if (!lastReady || Date.now() - lastReady.at >= 1_000) {
-      lastReady = { at: Date.now(), answer: checkReady(facilitator, { minBalance: config.readyMinBalance, draining }) }
+      lastReady = { at: Date.now(), answer: checkReady(facilitator, readyOptions()) }
     }
     return lastReady.answer
   }
@@ -423,6 +445,7 @@ export async function startFacilitator(
         })
         .then(() => keys?.close())
         .then(() => resources?.close())
+        .then(() => screening?.close())
       return stopping
     }
     let shuttingDown: Promise<{ drained: boolean }> | undefined
@@ -434,6 +457,9 @@ export async function startFacilitator(
       logger,
       signer: account.address,
       facilitator,
+      reloadSanctions: () => {
+        screening?.reload()
+      },
       stop,
       shutdown() {
         shuttingDown ??= (async () => {
@@ -468,6 +494,7 @@ export async function startFacilitator(
     }
   } catch (error) {
     await recovery.stop()
+    screening?.close()
     await facilitator.close()
     await closeLimiterStore().catch(() => undefined)
     await keys?.close()

@@ -22,6 +22,7 @@ import { RpcUnavailableError } from './errors.ts'
 import { hexByteAt, hexToBytesOrUndefined, isHexShaped, readHex, toHex } from './hex.ts'
 import { jsRecoverAddress, type RecoverAddress } from './recoverAddress.ts'
 import { revertReason } from './revertReason.ts'
+import type { ScreenHook } from './screenHook.ts'
 import type { ExactAuthorization } from './toExactAuthorization.ts'
 import { transferWithAuthorizationData } from './transferWithAuthorizationData.ts'
 
@@ -55,6 +56,8 @@ export type VerifyExactParameters = {
    * payers get that second simulation, so a plain `/verify` of an EOA payment stays one batched read.
    */
   asSent?: boolean
+  /** Compliance screening in the same batched read (see {@link ScreenHook}). Default: none. */
+  screen?: ScreenHook
 }
 
 /** How the payer's signature checked out, which decides how settlement submits it. */
@@ -277,6 +280,7 @@ export function createExactVerifier(
     x402Version = 2,
     digest: given,
     asSent = false,
+    screen,
   }) {
     const payer = authorization.from
     const fail = (code: ErrorCode, message?: string): VerifyExactReturnType =>
@@ -372,7 +376,10 @@ export function createExactVerifier(
       )
     }
     effects.push({ target: asset, allowFailure: true, callData: transferWithAuthorizationData(authorization, inner) })
-    const group = { key: `${digestHex}${signature}`, reads, effects }
+    const screenAt = reads.length
+    if (screen) reads.push(...screen.reads)
+    const group = { key: `${digestHex}${signature}${screen ? `:${screenAt}` : ''}`, reads, effects }
+    let screened = screen === undefined
 
     let result: MulticallGroupResult = await schedule(group)
     for (;;) {
@@ -402,6 +409,21 @@ export function createExactVerifier(
         }
       }
       if (localFailure) return fail(localFailure)
+      if (!screened && screen) {
+        // Once per verification (an isolated re-run below reads the same lists again, unused).
+        screened = true
+        const flag = (index: number) => {
+          const value = wordOf(result.reads[index])
+          return value === undefined || value > 1n ? undefined : value === 1n
+        }
+        const verdict = await screen.decide({
+          payerBlacklisted: flag(3),
+          payeeBlacklisted: flag(4),
+          paused: flag(2),
+          results: result.reads.slice(screenAt),
+        })
+        if (verdict) return fail(verdict.code, verdict.message)
+      }
 
       const balanceResult = result.reads[0]
       if (balanceResult?.success && balanceResult.returnData === '0x') {

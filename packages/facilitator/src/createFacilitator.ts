@@ -16,6 +16,7 @@ import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './
 import { createPayerLimits, type PayerLimits } from './createPayerLimits.ts'
 import type { ReceiptSigner } from './createReceiptSigner.ts'
 import { createSignerPool, type SignerLeases, type SignerPool } from './createSignerPool.ts'
+import type { Screening } from './screening/createScreening.ts'
 import type { SettlementGas } from './settlementCall.ts'
 import type { Store } from './store.ts'
 
@@ -100,6 +101,11 @@ export type CreateFacilitatorOptions = {
    * the `/settle` answer, and keeps it in the Store (`lookupReceipt`). Default: no receipts.
    */
   receipts?: ReceiptSigner
+  /**
+   * Sanctions screening of payer and payee in `/verify` and again in `/settle` before signing (see
+   * `createScreening`), in the verification's batched read. Default: off.
+   */
+  screening?: Screening
 }
 
 /** A chain as the facilitator uses it: its digester, verifier and settlement engine. */
@@ -136,6 +142,8 @@ export type Facilitator = {
   readonly logError: (error: unknown) => void
   /** The receipt signer, when receipts are on. */
   readonly receipts?: ReceiptSigner
+  /** Compliance screening, when configured. */
+  readonly screening?: Screening
   /**
    * Takes over the settlements this node's signers left unmined in an earlier process (journaled
    * in the Store): they are sent again, and replaced when stuck. Call once at start, before serving.
@@ -184,6 +192,7 @@ export function createFacilitator(
     coolOffSeconds = 600n,
     maxInFlightPerPayer = Number.POSITIVE_INFINITY,
     receipts,
+    screening,
   }: CreateFacilitatorOptions = {},
 ): Facilitator {
   if (minAmount < 0n) throw new TypeError('minAmount must not be negative')
@@ -248,6 +257,7 @@ export function createFacilitator(
     inflight: new Map(),
     logError,
     ...(receipts ? { receipts } : {}),
+    ...(screening ? { screening } : {}),
     async resume() {
       for (const { chainId, settler } of built.values()) {
         await settler.refresh()

@@ -1,4 +1,5 @@
 import type { ReceiptRecord } from './receiptRecord.ts'
+import type { AuditRecord } from './screening/auditStore.ts'
 import { canTransition, type LedgerEntry, type Store, type StoredTransaction } from './store.ts'
 
 const byAge = (a: LedgerEntry, b: LedgerEntry) =>
@@ -18,6 +19,7 @@ export function createMemoryStore(): Store {
   const transactions = new Map<string, StoredTransaction>()
   const receipts = new Map<string, ReceiptRecord>()
   const receiptOfPayment = new Map<string, string>()
+  const audit: AuditRecord[] = []
   const copy = (entry: LedgerEntry): LedgerEntry => {
     const out = { ...entry }
     // for…in over a plain object: no key array per copy (this runs twice per verification).
@@ -158,6 +160,26 @@ export function createMemoryStore(): Store {
       return { ...record }
     },
     // ---- end receipts ----
+    audit: {
+      async append(records, { head }) {
+        const last = audit[audit.length - 1]
+        if (last?.seq !== head?.seq || last?.hash !== head?.hash) {
+          return { ok: false, head: last ? { seq: last.seq, hash: last.hash } : undefined }
+        }
+        for (const record of records) audit.push({ ...record })
+        return { ok: true }
+      },
+      async head() {
+        const last = audit[audit.length - 1]
+        return last ? { seq: last.seq, hash: last.hash } : undefined
+      },
+      async read({ afterSeq, limit }) {
+        return audit
+          .filter((record) => record.seq > afterSeq)
+          .slice(0, limit)
+          .map((record) => ({ ...record }))
+      },
+    },
     async close() {
       receipts.clear()
       receiptOfPayment.clear()

@@ -49,6 +49,40 @@ export { newReceiptId, receiptIdPattern } from './receiptRecord.ts'
 export type { ReleaseResponse, ReleaseResult } from './release.ts'
 export { release, releaseExtension } from './release.ts'
 export { resettle } from './resettle.ts'
+export type { Sha256Hex } from './screening/auditHash.ts'
+export { auditHash, genesisHash, jsSha256Hex } from './screening/auditHash.ts'
+export type { AppendAuditResult, AuditHead, AuditRecord, AuditStore } from './screening/auditStore.ts'
+export type { AuditLog } from './screening/createAuditLog.ts'
+export { createAuditLog } from './screening/createAuditLog.ts'
+export { createDenyListProvider } from './screening/createDenyListProvider.ts'
+export { createOfacProvider } from './screening/createOfacProvider.ts'
+export { createOracleProvider } from './screening/createOracleProvider.ts'
+export type { CreateScreeningOptions, Screening } from './screening/createScreening.ts'
+export { createScreening } from './screening/createScreening.ts'
+export { createUsdcBlacklistProvider } from './screening/createUsdcBlacklistProvider.ts'
+export type { DecideScreeningParameters, ScreeningDecision } from './screening/decideScreening.ts'
+export { decideScreening } from './screening/decideScreening.ts'
+export { readAuditChain } from './screening/readAuditChain.ts'
+export type {
+  ParseSanctionsArtifactResult,
+  SanctionsArtifact,
+  SanctionsList,
+} from './screening/sanctionsArtifact.ts'
+export {
+  parseSanctionsArtifact,
+  sanctionsArtifactFormat,
+  sanctionsArtifactSchema,
+} from './screening/sanctionsArtifact.ts'
+export type {
+  ProviderAnswers,
+  ProviderOutcome,
+  ProviderReport,
+  ScreenContext,
+  ScreeningProvider,
+  ScreeningRole,
+} from './screening/types.ts'
+export type { VerifyAuditChainResult } from './screening/verifyAuditChain.ts'
+export { verifyAuditChain } from './screening/verifyAuditChain.ts'
 export type { SettleResult } from './settle.ts'
 export { settle } from './settle.ts'
 export { defaultSettlementGas, type SettlementGas } from './settlementCall.ts'

@@ -273,7 +273,12 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
     // transaction as it will be sent (sender, gas limit, fees), for every payer.
     let verified: Awaited<ReturnType<FacilitatorNetwork['verify']>>
     try {
-      verified = await verifyRequest(facilitator.now(), request, { asSent: true })
+      // Screened again here, just before signing: a list refreshed since /verify counts.
+      verified = await verifyRequest(facilitator.now(), request, {
+        asSent: true,
+        screening: facilitator.screening,
+        phase: 'settle',
+      })
     } catch (error) {
       facilitator.logError(faultDetail('settle: verify', error))
       return fail('unexpected_settle_error', callerMessage('unexpected_settle_error'))

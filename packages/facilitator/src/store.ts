@@ -1,6 +1,7 @@
 import type { ErrorCode, EvmNetwork } from '@tollgate/protocol'
 import type { Address, Hex } from 'viem'
 import type { NewReceiptRecord, ReceiptRecord, ReceiptSignature } from './receiptRecord.ts'
+import type { AuditStore } from './screening/auditStore.ts'
 
 /**
  * Where a payment stands. Each transition is written before the action it allows, so a crash at any
@@ -310,6 +311,8 @@ export type Store = {
    */
   signReceipt(id: string, signature: ReceiptSignature): Promise<ReceiptRecord | undefined>
   // ---- end receipts ----
+  /** The screening decisions' audit trail: append-only, hash-chained. */
+  readonly audit: AuditStore
   /** Releases the adapter's resources. */
   close(): Promise<void>
 }

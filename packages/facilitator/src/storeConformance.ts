@@ -1,5 +1,6 @@
 import type { Hex } from 'viem'
 import { receiptConformance } from './receiptConformance.ts'
+import { auditConformance } from './screening/auditConformance.ts'
 import type { LedgerEntry, LedgerState, NewLedgerEntry, Store, StoredTransaction } from './store.ts'
 
 /** One case of the Store conformance suite: run it under any test runner. */
@@ -814,5 +815,5 @@ export function storeConformance(makeStore: MakeStore): ConformanceCase[] {
     },
   ]
   cases.push(...receiptConformance((body) => withStore(makeStore, body)))
-  return cases
+  return [...cases, ...auditConformance(makeStore)]
 }

@@ -107,7 +107,7 @@ export async function verify(facilitator: Facilitator, body: unknown): Promise<V
           break
       }
     }
-    const result = await verifyRequest(facilitator.now(), request)
+    const result = await verifyRequest(facilitator.now(), request, { screening: facilitator.screening })
     if (!result.ok) return invalid(payer, result.code, result.message)
     const now = facilitator.now()
     const leaseEnd = now + facilitator.reservationSeconds

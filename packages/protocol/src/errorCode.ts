@@ -75,6 +75,13 @@ export const errorCodeTable = [
   { code: 'invalid_exact_evm_payload_signature_v', status: 402, class: 'invalid', source: 'tollgate' },
   // The payment settled and its content was delivered, once, to another request: a new delivery needs a new payment.
   { code: 'payment_already_delivered', status: 409, class: 'invalid', source: 'tollgate' },
+  // Compliance screening (sanctions): the public reason names only the party, never the list or the entity (the
+  // facilitator's audit trail has the detail). 402 with the reason, as for any declined payment: paying again with
+  // the same wallet cannot help a blocked party; `compliance_unavailable` (a screening source is down or its list
+  // is stale, and the policy fails closed) may pass later.
+  { code: 'compliance_blocked_payer', status: 402, class: 'invalid', source: 'tollgate' },
+  { code: 'compliance_blocked_recipient', status: 402, class: 'invalid', source: 'tollgate' },
+  { code: 'compliance_unavailable', status: 402, class: 'invalid', source: 'tollgate' },
 ] as const satisfies readonly ErrorCodeEntry[]
 
 /** One row of {@link errorCodeTable}. */

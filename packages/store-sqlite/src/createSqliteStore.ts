@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { LedgerPatch, LedgerState, Store, StoredTransaction } from '@tollgate/facilitator'
+import type { AuditRecord, LedgerPatch, LedgerState, Store, StoredTransaction } from '@tollgate/facilitator'
 import { canTransition, type LedgerRow, ledgerPatchColumns, toLedgerEntry } from '@tollgate/facilitator/store'
 import Database from 'better-sqlite3'
 import { receiptsSchema, sqliteReceipts } from './sqliteReceipts.ts'
@@ -22,7 +22,7 @@ type Row = LedgerRow
 /** A `transactions` row, read with safe integers (`chain_id` and `created_at` as bigints). */
 type TransactionRow = { hash: string; chain_id: bigint; signer: string; nonce: string; raw: string; created_at: bigint }
 
-const schemaVersion = 5
+const schemaVersion = 6
 
 const schema = `
 CREATE TABLE IF NOT EXISTS ledger (
@@ -89,6 +89,34 @@ ALTER TABLE ledger ADD COLUMN payment_key TEXT;
 CREATE INDEX IF NOT EXISTS ledger_payment_key ON ledger (payment_key, created_at) WHERE payment_key IS NOT NULL;
 `
 
+/**
+ * Version 6: the screening audit trail, append-only (triggers refuse UPDATE and DELETE) and hash-chained
+ * (`prev_hash` unique: two appends onto one head cannot both land).
+ */
+const schemaV6 = `
+CREATE TABLE IF NOT EXISTS screening_audit (
+  seq INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  prev_hash TEXT NOT NULL UNIQUE,
+  hash TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS screening_audit_no_update BEFORE UPDATE ON screening_audit
+  BEGIN SELECT RAISE(ABORT, 'screening_audit is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS screening_audit_no_delete BEFORE DELETE ON screening_audit
+  BEGIN SELECT RAISE(ABORT, 'screening_audit is append-only'); END;
+`
+
+type AuditRow = { seq: bigint; at: bigint; prev_hash: string; hash: string; body: string }
+
+const toAuditRecord = (row: AuditRow): AuditRecord => ({
+  seq: Number(row.seq),
+  at: row.at,
+  prevHash: row.prev_hash as AuditRecord['prevHash'],
+  hash: row.hash as AuditRecord['hash'],
+  body: row.body,
+})
+
 const toStoredTransaction = (row: TransactionRow): StoredTransaction => ({
   hash: row.hash as StoredTransaction['hash'],
   chainId: Number(row.chain_id),
@@ -145,6 +173,7 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
     if (current < 3) db.exec(schemaV3)
     if (current < 4) db.exec(schemaV4)
     if (current < 5) db.exec(receiptsSchema)
+    if (current < 6) db.exec(schemaV6)
     if (current < schemaVersion) db.pragma(`user_version = ${schemaVersion}`)
   }).immediate()
 
@@ -228,6 +257,26 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
     }
     return statement.get(to, now, ...keys.map((key) => toColumn(key, patch[key])), id, ...states)
   }
+
+  // The audit trail: an append checks the head and inserts the batch in one immediate transaction.
+  const auditHead = db
+    .prepare<[], { seq: bigint; hash: string }>('SELECT seq, hash FROM screening_audit ORDER BY seq DESC LIMIT 1')
+    .safeIntegers(true)
+  const auditPage = db
+    .prepare<[number, number], AuditRow>('SELECT * FROM screening_audit WHERE seq > ? ORDER BY seq LIMIT ?')
+    .safeIntegers(true)
+  const auditInsert = db.prepare<[number, bigint, string, string, string]>(
+    'INSERT INTO screening_audit (seq, at, prev_hash, hash, body) VALUES (?, ?, ?, ?, ?)',
+  )
+  const appendAudit = db.transaction(
+    (records: readonly AuditRecord[], head: { seq: number; hash: string } | undefined) => {
+      const row = auditHead.get()
+      const current = row ? { seq: Number(row.seq), hash: row.hash as AuditRecord['hash'] } : undefined
+      if (current?.seq !== head?.seq || current?.hash !== head?.hash) return { ok: false as const, head: current }
+      for (const r of records) auditInsert.run(r.seq, r.at, r.prevHash, r.hash, r.body)
+      return { ok: true as const }
+    },
+  )
 
   return {
     async reserve(entry) {
@@ -326,6 +375,18 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
       return row && toStoredTransaction(row)
     },
     ...sqliteReceipts(db),
+    audit: {
+      async append(records, { head }) {
+        return appendAudit.immediate(records, head)
+      },
+      async head() {
+        const row = auditHead.get()
+        return row ? { seq: Number(row.seq), hash: row.hash as AuditRecord['hash'] } : undefined
+      },
+      async read({ afterSeq, limit }) {
+        return auditPage.all(afterSeq, limit).map(toAuditRecord)
+      },
+    },
     async close() {
       if (db.open) db.close()
     },

@@ -680,3 +680,65 @@ export const trickWallet = {
   bytecode: artifacts.contracts.TrickWallet.bytecode as Hex,
   deployedBytecode: artifacts.contracts.TrickWallet.deployedBytecode as Hex,
 } as const
+
+/** SanctionsOracle: ABI and bytecodes, compiled from `SanctionsOracle.sol`. */
+export const sanctionsOracle = {
+  abi: [
+    {
+      anonymous: false,
+      inputs: [{ indexed: false, internalType: 'address[]', name: 'addrs', type: 'address[]' }],
+      name: 'SanctionedAddressesAdded',
+      type: 'event',
+    },
+    {
+      anonymous: false,
+      inputs: [{ indexed: false, internalType: 'address[]', name: 'addrs', type: 'address[]' }],
+      name: 'SanctionedAddressesRemoved',
+      type: 'event',
+    },
+    {
+      inputs: [{ internalType: 'address[]', name: 'addrs', type: 'address[]' }],
+      name: 'addToSanctionsList',
+      outputs: [],
+      stateMutability: 'nonpayable',
+      type: 'function',
+    },
+    {
+      inputs: [],
+      name: 'broken',
+      outputs: [{ internalType: 'bool', name: '', type: 'bool' }],
+      stateMutability: 'view',
+      type: 'function',
+    },
+    {
+      inputs: [{ internalType: 'address', name: 'addr', type: 'address' }],
+      name: 'isSanctioned',
+      outputs: [{ internalType: 'bool', name: '', type: 'bool' }],
+      stateMutability: 'view',
+      type: 'function',
+    },
+    {
+      inputs: [],
+      name: 'name',
+      outputs: [{ internalType: 'string', name: '', type: 'string' }],
+      stateMutability: 'pure',
+      type: 'function',
+    },
+    {
+      inputs: [{ internalType: 'address[]', name: 'addrs', type: 'address[]' }],
+      name: 'removeFromSanctionsList',
+      outputs: [],
+      stateMutability: 'nonpayable',
+      type: 'function',
+    },
+    {
+      inputs: [{ internalType: 'bool', name: 'value', type: 'bool' }],
+      name: 'setBroken',
+      outputs: [],
+      stateMutability: 'nonpayable',
+      type: 'function',
+    },
+  ],
+  bytecode: artifacts.contracts.SanctionsOracle.bytecode as Hex,
+  deployedBytecode: artifacts.contracts.SanctionsOracle.deployedBytecode as Hex,
+} as const

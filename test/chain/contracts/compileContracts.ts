@@ -3,7 +3,14 @@ import { createRequire } from 'node:module'
 import type { Abi, Hex } from 'viem'
 
 /** The contracts in this folder, by name; each lives in `<name>.sol`. */
-export const contractNames = ['TestUsdc', 'SmartWallet', 'SmartWalletFactory', 'Multicall3', 'TrickWallet'] as const
+export const contractNames = [
+  'TestUsdc',
+  'SmartWallet',
+  'SmartWalletFactory',
+  'Multicall3',
+  'TrickWallet',
+  'SanctionsOracle',
+] as const
 
 /** A contract name. */
 export type ContractName = (typeof contractNames)[number]
