@@ -242,8 +242,12 @@ export async function startFacilitator(
           release: (signer: Address, epoch: bigint) => ledger.releaseSigner({ signer, owner, epoch }),
         }
       : undefined
+  const account = privateKeyToAccount(config.signerKey)
+  const accounts = config.signerKeys.map((key) => privateKeyToAccount(key))
   // Receipts (issue 13): keys from TOLLGATE_RECEIPT_KEYS_FILE, else generated into the data folder.
+  // Sanctions screening (issue 12): the list loaded (and watched) before serving; decisions audited in the ledger.
   let receipts: ReceiptSigner | undefined
+  let screening: ServiceScreening | undefined
   try {
     receipts = config.receipts
       ? await createReceiptSigner(
@@ -254,17 +258,6 @@ export async function startFacilitator(
           config.receipts.didWebOrigin ? { didWebOrigin: config.receipts.didWebOrigin } : {},
         )
       : undefined
-  } catch (error) {
-    await keys?.close()
-    await resources?.close()
-    if (!store) await ledger.close()
-    throw error
-  }
-  const account = privateKeyToAccount(config.signerKey)
-  const accounts = config.signerKeys.map((key) => privateKeyToAccount(key))
-  // Sanctions screening (issue 12): the list loaded (and watched) before serving; decisions audited in the ledger.
-  let screening: ServiceScreening | undefined
-  try {
     screening = config.screening
       ? createServiceScreening(config.screening, { store: ledger, logger, metrics, now: clock })
       : undefined

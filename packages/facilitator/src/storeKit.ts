@@ -1,10 +1,12 @@
 /**
  * `@tollgate/facilitator/store`: what a {@link Store} implementation needs beyond the port's types
- * (the legal ledger moves, and the mapping between ledger entries and table rows).
+ * (the legal ledger moves, and the mapping between ledger entries or receipts and table rows).
  *
  * @example
  * import { canTransition, toLedgerEntry } from '@tollgate/facilitator/store'
  */
 export type { LedgerRow } from './ledgerRow.ts'
 export { ledgerPatchColumns, toLedgerEntry } from './ledgerRow.ts'
+export type { ReceiptRow } from './receiptRow.ts'
+export { toReceiptRecord } from './receiptRow.ts'
 export { canTransition, ledgerPatchKeys, ledgerTransitions } from './store.ts'

@@ -1,4 +1,5 @@
-import type { ReceiptRecord, Store } from '@tollgate/facilitator'
+import type { Store } from '@tollgate/facilitator'
+import { type ReceiptRow, toReceiptRecord } from '@tollgate/facilitator/store'
 import type pg from 'pg'
 
 /** The receipts migration: one row per payment, signed once. */
@@ -14,31 +15,6 @@ CREATE TABLE ${s}.receipts (
   issued_at bigint
 );`
 
-type Row = {
-  id: string
-  payment_id: string
-  resource_url: string
-  response_hash: string | null
-  created_at: string
-  jws: string | null
-  kid: string | null
-  issued_at: string | null
-}
-
-function toRecord(row: Row): ReceiptRecord {
-  const record: ReceiptRecord = {
-    id: row.id,
-    paymentId: row.payment_id,
-    resourceUrl: row.resource_url,
-    createdAt: BigInt(row.created_at),
-  }
-  if (row.response_hash !== null) record.responseHash = row.response_hash as `0x${string}`
-  if (row.jws !== null) record.jws = row.jws
-  if (row.kid !== null) record.kid = row.kid
-  if (row.issued_at !== null) record.issuedAt = BigInt(row.issued_at)
-  return record
-}
-
 /** The Store's receipt methods on PostgreSQL: each one statement (insert-if-absent, compare-and-set). */
 export function postgresReceipts(
   pool: pg.Pool,
@@ -46,11 +22,11 @@ export function postgresReceipts(
 ): Pick<Store, 'putReceipt' | 'getReceipt' | 'getReceiptOfPayment' | 'signReceipt'> {
   const table = `${schema}.receipts`
   const select = async (column: 'id' | 'payment_id', value: string) =>
-    (await pool.query<Row>(`SELECT * FROM ${table} WHERE ${column} = $1`, [value])).rows[0]
+    (await pool.query<ReceiptRow>(`SELECT * FROM ${table} WHERE ${column} = $1`, [value])).rows[0]
   return {
     async putReceipt(record) {
       // One statement: the inserted row, or the one that already holds the payment.
-      const { rows } = await pool.query<Row>(
+      const { rows } = await pool.query<ReceiptRow>(
         `WITH inserted AS (
            INSERT INTO ${table} (id, payment_id, resource_url, created_at)
            VALUES ($1, $2, $3, $4) ON CONFLICT (payment_id) DO NOTHING RETURNING *)
@@ -59,15 +35,15 @@ export function postgresReceipts(
       )
       const row = rows[0] ?? (await select('payment_id', record.paymentId))
       if (!row) throw new Error(`receipt of ${record.paymentId} was not kept`)
-      return toRecord(row)
+      return toReceiptRecord(row)
     },
     async getReceipt(id) {
       const row = await select('id', id)
-      return row && toRecord(row)
+      return row && toReceiptRecord(row)
     },
     async getReceiptOfPayment(paymentId) {
       const row = await select('payment_id', paymentId)
-      return row && toRecord(row)
+      return row && toReceiptRecord(row)
     },
     async signReceipt(id, { jws, kid, issuedAt, responseHash }) {
       await pool.query(
@@ -75,7 +51,7 @@ export function postgresReceipts(
         [id, jws, kid, issuedAt.toString(), responseHash ?? null],
       )
       const row = await select('id', id)
-      return row && toRecord(row)
+      return row && toReceiptRecord(row)
     },
   }
 }

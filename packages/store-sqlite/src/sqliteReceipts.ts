@@ -1,4 +1,5 @@
-import type { ReceiptRecord, Store } from '@tollgate/facilitator'
+import type { Store } from '@tollgate/facilitator'
+import { type ReceiptRow, toReceiptRecord } from '@tollgate/facilitator/store'
 import type Database from 'better-sqlite3'
 
 /** Schema version 5: receipts (one per payment; signed once). */
@@ -15,31 +16,6 @@ CREATE TABLE IF NOT EXISTS receipts (
 ) WITHOUT ROWID;
 `
 
-type Row = {
-  id: string
-  payment_id: string
-  resource_url: string
-  response_hash: string | null
-  created_at: bigint
-  jws: string | null
-  kid: string | null
-  issued_at: bigint | null
-}
-
-function toRecord(row: Row): ReceiptRecord {
-  const record: ReceiptRecord = {
-    id: row.id,
-    paymentId: row.payment_id,
-    resourceUrl: row.resource_url,
-    createdAt: BigInt(row.created_at),
-  }
-  if (row.response_hash !== null) record.responseHash = row.response_hash as `0x${string}`
-  if (row.jws !== null) record.jws = row.jws
-  if (row.kid !== null) record.kid = row.kid
-  if (row.issued_at !== null) record.issuedAt = BigInt(row.issued_at)
-  return record
-}
-
 /** The Store's receipt methods on SQLite: an insert-if-absent on the payment, a compare-and-set signature. */
 export function sqliteReceipts(
   db: Database.Database,
@@ -48,8 +24,8 @@ export function sqliteReceipts(
     `INSERT INTO receipts (id, payment_id, resource_url, created_at)
      VALUES (@id, @paymentId, @resourceUrl, @createdAt) ON CONFLICT (payment_id) DO NOTHING`,
   )
-  const byId = db.prepare<[string], Row>('SELECT * FROM receipts WHERE id = ?').safeIntegers(true)
-  const byPayment = db.prepare<[string], Row>('SELECT * FROM receipts WHERE payment_id = ?').safeIntegers(true)
+  const byId = db.prepare<[string], ReceiptRow>('SELECT * FROM receipts WHERE id = ?').safeIntegers(true)
+  const byPayment = db.prepare<[string], ReceiptRow>('SELECT * FROM receipts WHERE payment_id = ?').safeIntegers(true)
   const sign = db.prepare(
     `UPDATE receipts SET jws = @jws, kid = @kid, issued_at = @issuedAt, response_hash = @responseHash
      WHERE id = @id AND jws IS NULL`,
@@ -64,20 +40,20 @@ export function sqliteReceipts(
       })
       const row = byPayment.get(record.paymentId)
       if (!row) throw new Error(`receipt of ${record.paymentId} was not kept`)
-      return toRecord(row)
+      return toReceiptRecord(row)
     },
     async getReceipt(id) {
       const row = byId.get(id)
-      return row && toRecord(row)
+      return row && toReceiptRecord(row)
     },
     async getReceiptOfPayment(paymentId) {
       const row = byPayment.get(paymentId)
-      return row && toRecord(row)
+      return row && toReceiptRecord(row)
     },
     async signReceipt(id, { jws, kid, issuedAt, responseHash }) {
       sign.run({ id, jws, kid, issuedAt, responseHash: responseHash ?? null })
       const row = byId.get(id)
-      return row && toRecord(row)
+      return row && toReceiptRecord(row)
     },
   }
 }
