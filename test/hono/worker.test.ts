@@ -4,71 +4,43 @@
  *
  * @see reference/workers.md §1 (esbuild and Miniflare options that work on Node 20)
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { decodeHeader, paymentRequiredV2Schema, settleResponseSchema } from '@tollgate/protocol'
 import { x402Client } from '@x402/core/client'
 import { ExactEvmScheme } from '@x402/evm/exact/client'
 import { wrapFetchWithPayment } from '@x402/fetch'
-import { build } from 'esbuild'
-import { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { wrapFetchWithPayment as wrapFetchV1 } from 'x402-fetch'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 import { startTestFacilitator, type TestFacilitator } from './facilitators.ts'
+import { type RunningWorker, startWorker } from './worker.ts'
 
 const root = join(import.meta.dirname, '..', '..')
 
 let chain: LocalChain
 let facilitator: TestFacilitator
-let mf: Miniflare
+let worker: RunningWorker
 let url: string
-let outdir: string
 
 beforeAll(async () => {
   chain = await startLocalChain()
   facilitator = await startTestFacilitator(chain)
-  outdir = await mkdtemp(join(tmpdir(), 'tollgate-worker-'))
-  const scriptPath = join(outdir, 'worker.js')
-  await build({
-    entryPoints: [join(root, 'apps/demo/src/worker.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    // The workspace's packages resolve to their TypeScript sources under `@tollgate/source` (no build in the test loop).
-    conditions: ['@tollgate/source', 'workerd', 'worker', 'browser'],
-    external: ['cloudflare:*'],
-    outfile: scriptPath,
-    minify: true,
-    logLevel: 'silent',
+  worker = await startWorker(join(root, 'apps/demo/src/worker.ts'), {
+    TOLLGATE_FACILITATOR_URL: facilitator.url,
+    // A secret of the Worker, read from c.env per request by httpFacilitator's apiKey function.
+    TOLLGATE_FACILITATOR_API_KEY: facilitator.apiKey ?? '',
+    TOLLGATE_PAY_TO: chain.accounts.seller.address,
+    TOLLGATE_NETWORK: 'eip155:8453',
   })
-  mf = new Miniflare({
-    modules: true,
-    scriptPath,
-    // The bundle lives outside the working directory; module paths must not climb out of their root.
-    modulesRoot: outdir,
-    compatibilityDate: '2025-09-01',
-    cf: false,
-    bindings: {
-      TOLLGATE_FACILITATOR_URL: facilitator.url,
-      // A secret of the Worker, read from c.env per request by httpFacilitator's apiKey function.
-      TOLLGATE_FACILITATOR_API_KEY: facilitator.apiKey ?? '',
-      TOLLGATE_PAY_TO: chain.accounts.seller.address,
-      TOLLGATE_NETWORK: 'eip155:8453',
-    },
-  })
-  url = (await mf.ready).toString().replace(/\/$/, '')
+  url = worker.url
 })
 
 afterAll(async () => {
   try {
-    await mf?.dispose()
+    await worker?.stop()
   } finally {
     await facilitator?.stop()
     await chain?.stop()
-    if (outdir) await rm(outdir, { recursive: true, force: true })
   }
 })
 

@@ -6,8 +6,6 @@
  *
  * @see reference/workers.md §1 (esbuild and Miniflare options that work on Node 20)
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
@@ -15,66 +13,40 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { type PaymentRequiredV2, settleResponseSchema } from '@tollgate/protocol'
 import { x402Client } from '@x402/core/client'
 import { ExactEvmScheme } from '@x402/evm/exact/client'
-import { build } from 'esbuild'
-import { Miniflare } from 'miniflare'
 import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 import { startTestFacilitator, type TestFacilitator } from '../hono/facilitators.ts'
+import { type RunningWorker, startWorker } from '../hono/worker.ts'
 
 const root = join(import.meta.dirname, '..', '..')
 
 let chain: LocalChain
 let facilitator: TestFacilitator
-let mf: Miniflare
-let url: string
-let outdir: string
+let worker: RunningWorker
 let client: Client
 
 beforeAll(async () => {
   chain = await startLocalChain()
   facilitator = await startTestFacilitator(chain, 'tollgate')
-  outdir = await mkdtemp(join(tmpdir(), 'tollgate-mcp-worker-'))
-  const scriptPath = join(outdir, 'worker.js')
-  await build({
-    entryPoints: [join(root, 'apps/demo/src/worker.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@tollgate/source', 'workerd', 'worker', 'browser'],
-    external: ['cloudflare:*'],
-    outfile: scriptPath,
-    minify: true,
-    logLevel: 'silent',
+  worker = await startWorker(join(root, 'apps/demo/src/worker.ts'), {
+    TOLLGATE_FACILITATOR_URL: facilitator.url,
+    // A secret of the Worker, read from c.env per request: it reaches the paid tool's facilitator calls too.
+    TOLLGATE_FACILITATOR_API_KEY: facilitator.apiKey ?? '',
+    TOLLGATE_PAY_TO: chain.accounts.seller.address,
+    TOLLGATE_NETWORK: 'eip155:8453',
   })
-  mf = new Miniflare({
-    modules: true,
-    scriptPath,
-    modulesRoot: outdir,
-    compatibilityDate: '2025-09-01',
-    cf: false,
-    bindings: {
-      TOLLGATE_FACILITATOR_URL: facilitator.url,
-      // A secret of the Worker, read from c.env per request: it reaches the paid tool's facilitator calls too.
-      TOLLGATE_FACILITATOR_API_KEY: facilitator.apiKey ?? '',
-      TOLLGATE_PAY_TO: chain.accounts.seller.address,
-      TOLLGATE_NETWORK: 'eip155:8453',
-    },
-  })
-  url = (await mf.ready).toString().replace(/\/$/, '')
   client = new Client({ name: 'tollgate-test-buyer', version: '1.0.0' })
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)))
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${worker.url}/mcp`)))
 })
 
 afterAll(async () => {
   try {
     await client?.close()
-    await mf?.dispose()
+    await worker?.stop()
   } finally {
     await facilitator?.stop()
     await chain?.stop()
-    if (outdir) await rm(outdir, { recursive: true, force: true })
   }
 })
 

@@ -3,57 +3,32 @@
  * `nodejs_compat`): a receipt from a paid request through the demo and the real facilitator on
  * anvil verifies there against the JWKS fetched over loopback and offline, and a tampered one is refused.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { decodeHeader, receiptOf, settleResponseSchema } from '@tollgate/protocol'
-import { build } from 'esbuild'
-import { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, expect, test } from 'vitest'
+import { type RunningWorker, startWorker } from '../hono/worker.ts'
 import { type ReceiptStack, signPayment, startReceiptStack } from './harness.ts'
 
 let stack: ReceiptStack
-let mf: Miniflare
-let workerUrl: string
-let outdir: string
+let worker: RunningWorker
 
 beforeAll(async () => {
   stack = await startReceiptStack()
-  outdir = await mkdtemp(join(tmpdir(), 'tollgate-receipts-worker-'))
-  const scriptPath = join(outdir, 'worker.js')
-  await build({
-    entryPoints: [join(import.meta.dirname, 'verifierWorker.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@tollgate/source', 'workerd', 'worker', 'browser'],
-    external: ['cloudflare:*'],
-    outfile: scriptPath,
-    logLevel: 'silent',
+  worker = await startWorker(join(import.meta.dirname, 'verifierWorker.ts'), {
+    JWKS_URL: `${stack.facilitator.url}/.well-known/jwks.json`,
   })
-  mf = new Miniflare({
-    modules: true,
-    scriptPath,
-    modulesRoot: outdir,
-    compatibilityDate: '2025-09-01',
-    cf: false,
-    bindings: { JWKS_URL: `${stack.facilitator.url}/.well-known/jwks.json` },
-  })
-  workerUrl = (await mf.ready).toString()
 })
 
 afterAll(async () => {
   try {
-    await mf?.dispose()
+    await worker?.stop()
   } finally {
     await stack?.stop()
-    if (outdir) await rm(outdir, { recursive: true, force: true })
   }
 })
 
 const inWorker = async (body: unknown) =>
-  (await (await fetch(workerUrl, { method: 'POST', body: JSON.stringify(body) })).json()) as {
+  (await (await fetch(worker.url, { method: 'POST', body: JSON.stringify(body) })).json()) as {
     ok: boolean
     code?: string
     claims?: Record<string, unknown>
