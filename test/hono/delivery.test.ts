@@ -4,8 +4,6 @@
  * built with `@tollgate/hono` on Node, and payments signed by the official v2 client (`@x402/core` +
  * `@x402/evm`). Balances are read on chain.
  */
-import type { AddressInfo } from 'node:net'
-import { serve } from '@hono/node-server'
 import { authorizationId } from '@tollgate/facilitator'
 import { httpFacilitator, paymentRequired } from '@tollgate/hono'
 import { decodeHeader, type PaymentPayloadV2, paymentPayloadV2Schema, settleResponseSchema } from '@tollgate/protocol'
@@ -18,23 +16,7 @@ import { createDemoApp } from '../../apps/demo/src/app.ts'
 import type { RunningFacilitator } from '../../apps/facilitator/src/server.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 import { startTestFacilitator, type TestFacilitator } from './facilitators.ts'
-
-type Seller = { url: string; stop(): Promise<void> }
-
-async function listen(app: Hono): Promise<Seller> {
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s))
-  })
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        if ('closeAllConnections' in server) server.closeAllConnections()
-      }),
-  }
-}
+import { listen, type Seller } from './listen.ts'
 
 let chain: LocalChain
 let tollgate: TestFacilitator
