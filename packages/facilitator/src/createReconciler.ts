@@ -6,6 +6,7 @@ import { findAuthorizationUse, findPaymentUse, isAuthorizationUsedIn } from './a
 import { sendOnce } from './broadcast.ts'
 import { isKnownTransaction, receiptOf } from './chainReads.ts'
 import { type Now, systemNow } from './clock.ts'
+import { recordSpentNonce, type SpentNonce, spentElsewhere } from './recordSpentNonce.ts'
 import type { LedgerEntry, LedgerPatch, LedgerState, Store } from './store.ts'
 
 /** A chain the reconciler asks: rows whose `chainId` has no entry here are left alone. */
@@ -169,56 +170,35 @@ export function createReconciler(
   }
 
   /**
-   * The payer's nonce is burnt without this payment (`cancelAuthorization`, or another authorization
-   * of the payer under the same nonce): nothing can be paid with it, so the row fails.
+   * Walks the row to `settled` with the transaction that spent the authorization, when that
+   * transaction moved exactly this payment; to `failed` when the payer spent or cancelled the nonce otherwise.
    */
-  const markNonceUsed = async (entry: LedgerEntry, errorMessage: string): Promise<Outcome> => {
-    let state = entry.state
-    if (state === 'reserved') {
-      if (!(await move(entry, 'reserved', 'settling', {}))) return 'pending'
-      state = 'settling'
-    }
-    const failed = await move(entry, state, 'failed', {
-      ...freeClaim,
-      errorCode: 'invalid_exact_evm_nonce_already_used',
-      errorMessage,
-    })
-    return failed ? 'failed' : 'pending'
+  const recordSpent = async (entry: LedgerEntry, spent: SpentNonce): Promise<Outcome> => {
+    const { done, entry: after } = await recordSpentNonce(store, entry, spent, { now: now(), patch: freeClaim })
+    if (!done) return 'pending'
+    if (after.state === 'settled') onSettled?.(after)
+    return after.state === 'settled' ? 'settled' : 'failed'
   }
 
-  /**
-   * Walks the row from its state to `settled` with the transaction that spent the authorization, when
-   * that transaction moved exactly this payment; to `failed` when the payer spent the nonce otherwise.
-   */
   const markSpent = async (client: Client, entry: LedgerEntry, latest: bigint): Promise<Outcome> => {
     const spender = await findSpender(client, entry, latest)
-    if (!spender) {
-      const canceled = await findAuthorizationUse(client, entry, {
-        lookbackBlocks: logLookbackBlocks,
-        latest,
-        canceled: true,
-      })
-      // Spent, but its log is out of reach: ask again next run.
-      return canceled ? markNonceUsed(entry, 'The payer cancelled the authorization on chain.') : 'pending'
+    if (spender) {
+      return recordSpent(
+        entry,
+        spender.paid
+          ? { paid: true, hash: spender.hash, blockNumber: spender.blockNumber }
+          : { paid: false, errorMessage: spentElsewhere(spender.hash) },
+      )
     }
-    if (!spender.paid) {
-      return markNonceUsed(entry, `The payer spent this nonce in ${spender.hash}, which did not move this payment.`)
-    }
-    let state = entry.state
-    if (state === 'reserved') {
-      if (!(await move(entry, 'reserved', 'settling', {}))) return 'pending'
-      state = 'settling'
-    }
-    if (state === 'settling') {
-      const patch = { transaction: spender.hash }
-      if (!(await move(entry, 'settling', 'submitted', patch))) return 'pending'
-    }
-    const settled = await move(entry, 'submitted', 'settled', {
-      ...freeClaim,
-      transaction: spender.hash,
-      blockNumber: spender.blockNumber,
+    const canceled = await findAuthorizationUse(client, entry, {
+      lookbackBlocks: logLookbackBlocks,
+      latest,
+      canceled: true,
     })
-    return settled ? 'settled' : 'pending'
+    // Spent, but its log is out of reach: ask again next run.
+    return canceled
+      ? recordSpent(entry, { paid: false, errorMessage: 'The payer cancelled the authorization on chain.' })
+      : 'pending'
   }
 
   /** Nothing of this row can land any more: back to `reserved`, or `expired` past `validBefore`. */

@@ -9,8 +9,9 @@ import { attachReceipt } from './issueReceipt.ts'
 import { newLedgerEntry } from './newLedgerEntry.ts'
 import { type ExactPaymentRequest, parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
 import { payerRefusal } from './payerRefusal.ts'
+import { recordSpentNonce, type SpentNonce, spentElsewhere } from './recordSpentNonce.ts'
 import { samePayment } from './samePayment.ts'
-import type { LedgerEntry, LedgerState } from './store.ts'
+import type { LedgerEntry } from './store.ts'
 import { verifyRequest } from './verifyRequest.ts'
 
 export type SettleResult =
@@ -90,47 +91,12 @@ async function confirm(facilitator: Facilitator, chain: FacilitatorNetwork, entr
   return result.ok ? result.entry : ((await facilitator.store.get(entry.id)) ?? entry)
 }
 
-/**
- * Records a payment whose nonce was spent on chain by `spender`, walking the ledger through its states
- * from wherever the row stands: `settled` with that transaction when it moved exactly this payment
- * (`spender.paid`), else `failed` with `invalid_exact_evm_nonce_already_used` (the payer spent its
- * nonce on another authorization: the payee got nothing, and this payment can never land).
- */
+/** Records a payment whose nonce was spent on chain by `spender` (see {@link recordSpentNonce}). */
 async function recordSpent(facilitator: Facilitator, entry: LedgerEntry, spender: PaymentUse): Promise<LedgerEntry> {
-  const { store } = facilitator
-  const steps: [LedgerState, LedgerState][] = spender.paid
-    ? [
-        ['reserved', 'settling'],
-        ['settling', 'submitted'],
-        ['submitted', 'settled'],
-      ]
-    : [
-        ['reserved', 'settling'],
-        ['settling', 'failed'],
-        ['submitted', 'failed'],
-      ]
-  const failure = {
-    errorCode: 'invalid_exact_evm_nonce_already_used',
-    errorMessage: `The payer spent this nonce in ${spender.hash}, which did not move this payment.`,
-  } as const
-  let current = entry
-  for (const [from, to] of steps) {
-    if (current.state !== from) continue
-    const moved = await store.transition(entry.id, {
-      from: [from],
-      to,
-      patch:
-        to === 'settled'
-          ? { transaction: spender.hash, blockNumber: spender.blockNumber }
-          : to === 'failed'
-            ? failure
-            : {},
-      now: facilitator.now(),
-    })
-    if (!moved.ok) return (await store.get(entry.id)) ?? current
-    current = moved.entry
-  }
-  return current
+  const spent: SpentNonce = spender.paid
+    ? { paid: true, hash: spender.hash, blockNumber: spender.blockNumber }
+    : { paid: false, errorMessage: spentElsewhere(spender.hash) }
+  return (await recordSpentNonce(facilitator.store, entry, spent, { now: facilitator.now() })).entry
 }
 
 /** Another process holds the claim: wait (bounded) until its outcome is written. */
