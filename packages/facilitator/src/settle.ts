@@ -317,8 +317,14 @@ export async function settle(facilitator: Facilitator, body: unknown): Promise<S
   if (!parsed.ok) return parsed
   const { request } = parsed
   const earlier = await samePayment(facilitator, request)
-  const answered = earlier && (await settleSamePayment(facilitator, request, earlier))
-  if (answered) return { ok: true, response: await attachReceipt(facilitator, request, answered) }
+  const response =
+    (earlier && (await settleSamePayment(facilitator, request, earlier))) ||
+    (await settleDelivered(facilitator, request))
+  return { ok: true, response: await attachReceipt(facilitator, request, response) }
+}
+
+/** Settles once per payload in this process, then takes the delivery for the request's claim, if it has one. */
+async function settleDelivered(facilitator: Facilitator, request: ExactPaymentRequest): Promise<SettleResponse> {
   const key = `${request.id}|${request.payloadHash}|${request.network}|${request.claim ?? ''}`
   let running = facilitator.inflight.get(key)
   if (!running) {
@@ -338,11 +344,8 @@ export async function settle(facilitator: Facilitator, body: unknown): Promise<S
     facilitator.inflight.set(key, running)
   }
   const response = await running
-  if (!response.success || request.claim === undefined) {
-    return { ok: true, response: await attachReceipt(facilitator, request, response) }
-  }
-  const delivered = await takeDelivery(facilitator, request.id, request.claim, response)
-  return { ok: true, response: await attachReceipt(facilitator, request, delivered) }
+  if (!response.success || request.claim === undefined) return response
+  return takeDelivery(facilitator, request.id, request.claim, response)
 }
 
 /**
