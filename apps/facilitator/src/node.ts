@@ -25,16 +25,6 @@ try {
   const { startFacilitator } = await import('./server.ts')
   const running = await startFacilitator(config)
   const { logger } = running
-  logger.info(
-    {
-      url: running.url,
-      metricsUrl: running.metricsUrl,
-      signer: running.signer,
-      ledger: config.databaseUrl ? 'postgresql' : config.dataDir,
-      networks: config.networks.map(({ network }) => network),
-    },
-    'listening',
-  )
   let signals = 0
   const shutdown = (signal: string) => {
     signals++
@@ -55,10 +45,21 @@ try {
       },
     )
   }
+  // Signal handlers before the 'listening' line: a signal sent as soon as it is read must not meet the default action.
   // SIGHUP: read the sanctions list again (a malformed one is refused and the current one kept).
   process.on('SIGHUP', () => running.reloadSanctions())
   process.on('SIGINT', () => shutdown('SIGINT'))
   process.on('SIGTERM', () => shutdown('SIGTERM'))
+  logger.info(
+    {
+      url: running.url,
+      metricsUrl: running.metricsUrl,
+      signer: running.signer,
+      ledger: config.databaseUrl ? 'postgresql' : config.dataDir,
+      networks: config.networks.map(({ network }) => network),
+    },
+    'listening',
+  )
 } catch (error) {
   console.error(isX402Error(error) || error instanceof Error ? error.message : String(error))
   process.exit(1)
