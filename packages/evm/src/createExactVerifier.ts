@@ -1,6 +1,7 @@
 import { type Asset, assets as defaultAssets, type ErrorCode } from '@tollgate/protocol'
 import type { Address, Client, Hex } from 'viem'
-import { isErc6492Signature, numberToHex, parseErc6492Signature } from 'viem'
+import { isErc6492Signature, parseErc6492Signature } from 'viem'
+import { call } from 'viem/actions'
 import { type Call3, type Call3Result, encodeAggregate3, multicall3Address } from './aggregate3.ts'
 import { authorizationDigest } from './authorizationDigest.ts'
 import {
@@ -239,7 +240,7 @@ export function createExactVerifier(
     if (!settlement) return undefined
     const fields = await settlement(verified.kind)
     const transfer = transferWithAuthorizationData(authorization, verified.signature)
-    const call =
+    const request =
       verified.kind === 'erc6492'
         ? {
             to: multicallAt,
@@ -250,19 +251,15 @@ export function createExactVerifier(
           }
         : { to: asset, data: transfer }
     try {
-      await client.request({
-        method: 'eth_call',
-        params: [
-          {
-            from: fields.from,
-            ...call,
-            gas: numberToHex(fields.gas),
-            maxFeePerGas: numberToHex(fields.maxFeePerGas),
-            maxPriorityFeePerGas: numberToHex(fields.maxPriorityFeePerGas),
-          },
-          blockTag,
-        ],
-      } as never)
+      await call(client, {
+        account: fields.from,
+        ...request,
+        gas: fields.gas,
+        maxFeePerGas: fields.maxFeePerGas,
+        maxPriorityFeePerGas: fields.maxPriorityFeePerGas,
+        blockTag,
+        batch: false,
+      })
       return undefined
     } catch (error) {
       if (isExecutionFailure(error)) {
