@@ -1,6 +1,7 @@
 import type { Address } from 'viem'
 import type { AdoptedTransaction, SignedSettlement } from './createSettler.ts'
 import type { SignerPool } from './createSignerPool.ts'
+import { recordSubmission } from './ledger.ts'
 import type { LedgerEntry, Store } from './store.ts'
 
 export type AdoptUnminedParameters = {
@@ -49,12 +50,12 @@ export async function adoptUnmined({
     const record = async ({ hash, nonce, signer }: SignedSettlement) => {
       const outcomes = await Promise.all(
         group.map((row) =>
-          store.transition(row.id, {
-            from: ['submitted'],
-            to: 'submitted',
-            patch: { transaction: hash, signerNonce: nonce, signer },
-            now: now(),
-          }),
+          recordSubmission(
+            store,
+            row.id,
+            { transaction: hash, signerNonce: nonce, signer },
+            { now: now(), replacing: true },
+          ),
         ),
       )
       if (!outcomes.some((outcome) => outcome.ok)) throw new Error('no payment left at this nonce')

@@ -1,6 +1,7 @@
+import { canTransition } from './ledger.ts'
 import type { ReceiptRecord } from './receiptRecord.ts'
 import type { AuditRecord } from './screening/auditStore.ts'
-import { canTransition, type LedgerEntry, type Store, type StoredTransaction } from './store.ts'
+import type { LedgerEntry, Store, StoredTransaction } from './store.ts'
 
 const byAge = (a: LedgerEntry, b: LedgerEntry) =>
   a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0

@@ -6,8 +6,16 @@ import { findAuthorizationUse, findPaymentUse, isAuthorizationUsedIn } from './a
 import { sendOnce } from './broadcast.ts'
 import { isKnownTransaction, receiptOf } from './chainReads.ts'
 import { type Now, systemNow } from './clock.ts'
-import { recordSpentNonce, type SpentNonce, spentElsewhere } from './recordSpentNonce.ts'
-import type { LedgerEntry, LedgerPatch, LedgerState, Store } from './store.ts'
+import {
+  expire,
+  giveBack as giveBackRow,
+  recordFailed,
+  recordSettled,
+  recordSpentNonce,
+  type SpentNonce,
+  spentElsewhere,
+} from './ledger.ts'
+import type { LedgerEntry, Store, TransitionResult } from './store.ts'
 
 /** A chain the reconciler asks: rows whose `chainId` has no entry here are left alone. */
 export type ReconcilerChain = { chainId: number; client: Client }
@@ -93,14 +101,6 @@ const authorizationStateAbi = [
 
 type Outcome = 'settled' | 'failed' | 'expired' | 'requeued' | 'rebroadcast' | 'pending'
 
-const freeClaim: LedgerPatch = { claimedBy: undefined, claimedUntil: undefined }
-const clearSubmission: LedgerPatch = {
-  ...freeClaim,
-  transaction: undefined,
-  signer: undefined,
-  signerNonce: undefined,
-}
-
 /**
  * The ledger's reconciler: on start and every `intervalMs`, finishes every non-final row by asking
  * the chain, so a crash (or a lost RPC answer) at any point loses no payment and pays none twice.
@@ -163,10 +163,11 @@ export function createReconciler(
   const findSpender = (client: Client, entry: LedgerEntry, latest: bigint) =>
     findPaymentUse(client, entry, { lookbackBlocks: logLookbackBlocks, latest })
 
-  const move = async (entry: LedgerEntry, from: LedgerState, to: LedgerState, patch: LedgerPatch) => {
-    const result = await store.transition(entry.id, { from: [from], to, patch, now: now() })
-    if (result.ok && to === 'settled') onSettled?.(result.entry)
-    return result.ok
+  /** Whether a move was made; a payment it settled is reported. */
+  const moved = async (result: Promise<TransitionResult>) => {
+    const { ok, entry } = await result
+    if (ok && entry.state === 'settled') onSettled?.(entry)
+    return ok
   }
 
   /**
@@ -174,7 +175,7 @@ export function createReconciler(
    * transaction moved exactly this payment; to `failed` when the payer spent or cancelled the nonce otherwise.
    */
   const recordSpent = async (entry: LedgerEntry, spent: SpentNonce): Promise<Outcome> => {
-    const { done, entry: after } = await recordSpentNonce(store, entry, spent, { now: now(), patch: freeClaim })
+    const { done, entry: after } = await recordSpentNonce(store, entry, spent, { now: now() })
     if (!done) return 'pending'
     if (after.state === 'settled') onSettled?.(after)
     return after.state === 'settled' ? 'settled' : 'failed'
@@ -205,16 +206,16 @@ export function createReconciler(
   const giveBack = async (entry: LedgerEntry, from: 'submitted' | 'settling'): Promise<Outcome> => {
     const expired = entry.validBefore <= now()
     if (from === 'submitted' && expired) {
-      return (await move(entry, 'submitted', 'expired', freeClaim)) ? 'expired' : 'pending'
+      return (await moved(expire(store, entry.id, 'submitted', { now: now() }))) ? 'expired' : 'pending'
     }
     // `reservedUntil` cleared too: a row given back after `/settle` was asked stays recognisable (below).
-    if (!(await move(entry, from, 'reserved', { ...clearSubmission, reservedUntil: undefined }))) return 'pending'
+    if (!(await moved(giveBackRow(store, entry.id, [from], { now: now() })))) return 'pending'
     if (!expired) {
       if (from === 'submitted' && entry.transaction) onRequeued?.(entry, entry.transaction)
       else if (entry.signature) onRequeued?.(entry, undefined)
       return 'requeued'
     }
-    return (await move(entry, 'reserved', 'expired', {})) ? 'expired' : 'requeued'
+    return (await moved(expire(store, entry.id, 'reserved', { now: now() }))) ? 'expired' : 'requeued'
   }
 
   const fromReceipt = async (client: Client, entry: LedgerEntry, receipt: TransactionReceipt): Promise<Outcome> => {
@@ -224,7 +225,7 @@ export function createReconciler(
       isAuthorizationUsedIn(receipt.logs, entry) &&
       hasTransferLog(receipt.logs, { asset: entry.asset, from: entry.payer, to: entry.payTo, value: entry.amount })
     if (transferred) {
-      const ok = await move(entry, 'submitted', 'settled', { ...freeClaim, blockNumber: receipt.blockNumber })
+      const ok = await moved(recordSettled(store, entry.id, { blockNumber: receipt.blockNumber }, { now: now() }))
       return ok ? 'settled' : 'pending'
     }
     // Mined without this transfer: a replacement may still have spent it; ask the token.
@@ -234,7 +235,8 @@ export function createReconciler(
       receipt.status === 'success'
         ? 'invalid_exact_evm_transfer_event_mismatch'
         : 'invalid_exact_evm_transaction_failed'
-    const ok = await move(entry, 'submitted', 'failed', { ...freeClaim, blockNumber: receipt.blockNumber, errorCode })
+    const failure = { blockNumber: receipt.blockNumber, errorCode }
+    const ok = await moved(recordFailed(store, entry.id, 'submitted', failure, { now: now() }))
     return ok ? 'failed' : 'pending'
   }
 
@@ -302,7 +304,7 @@ export function createReconciler(
       if (entry.reservedUntil === undefined && entry.signature) onRequeued?.(entry, undefined)
       return 'pending'
     }
-    return (await move(entry, 'reserved', 'expired', {})) ? 'expired' : 'pending'
+    return (await moved(expire(store, entry.id, 'reserved', { now: now() }))) ? 'expired' : 'pending'
   }
 
   const reconcile = async (entry: LedgerEntry): Promise<Outcome> => {

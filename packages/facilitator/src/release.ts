@@ -1,5 +1,6 @@
 import { type ErrorCode, tollgateExtensions } from '@tollgate/protocol'
 import type { Facilitator } from './createFacilitator.ts'
+import { releaseReservation } from './ledger.ts'
 import { parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
 
 /** The `/release` answer: whether a held reservation was given back. */
@@ -48,11 +49,6 @@ export async function release(facilitator: Facilitator, body: unknown): Promise<
     return { ok: true, response: { released: given.ok } }
   }
   if (entry.state !== 'reserved' || entry.holder !== claim) return { ok: true, response: { released: false } }
-  const moved = await facilitator.store.transition(request.id, {
-    from: ['reserved'],
-    to: 'released',
-    patch: { reservedUntil: undefined },
-    now,
-  })
+  const moved = await releaseReservation(facilitator.store, request.id, { now })
   return { ok: true, response: { released: moved.ok } }
 }

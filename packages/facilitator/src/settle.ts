@@ -6,10 +6,20 @@ import { callerMessage, faultDetail } from './callerMessage.ts'
 import type { Facilitator, FacilitatorNetwork } from './createFacilitator.ts'
 import type { GasPolicy } from './createGasPolicy.ts'
 import { attachReceipt } from './issueReceipt.ts'
+import {
+  claimSettlement,
+  expire,
+  giveBack,
+  recordFailed,
+  recordSettled,
+  recordSpentNonce,
+  recordSubmission,
+  type SpentNonce,
+  spentElsewhere,
+} from './ledger.ts'
 import { newLedgerEntry } from './newLedgerEntry.ts'
 import { type ExactPaymentRequest, parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
 import { payerRefusal } from './payerRefusal.ts'
-import { recordSpentNonce, type SpentNonce, spentElsewhere } from './recordSpentNonce.ts'
 import { samePayment } from './samePayment.ts'
 import type { LedgerEntry } from './store.ts'
 import { verifyRequest } from './verifyRequest.ts'
@@ -72,22 +82,24 @@ async function confirm(facilitator: Facilitator, chain: FacilitatorNetwork, entr
     if (!spender?.paid) facilitator.payerLimits.coolOff(chain.network, entry.payer)
     if (spender) return recordSpent(facilitator, entry, spender)
   }
-  const result = await facilitator.store.transition(entry.id, {
-    from: ['submitted'],
-    to: settled ? 'settled' : 'failed',
-    // The receipt may be a replacement's (same nonce, higher fee): record the hash that landed.
-    patch: settled
-      ? { blockNumber: receipt.blockNumber, transaction: receipt.transactionHash }
-      : {
-          blockNumber: receipt.blockNumber,
-          transaction: receipt.transactionHash,
+  // The receipt may be a replacement's (same nonce, higher fee): record the hash that landed.
+  const landed = { blockNumber: receipt.blockNumber, transaction: receipt.transactionHash }
+  const at = { now: facilitator.now() }
+  const result = settled
+    ? await recordSettled(facilitator.store, entry.id, landed, at)
+    : await recordFailed(
+        facilitator.store,
+        entry.id,
+        'submitted',
+        {
+          ...landed,
           errorCode:
             receipt.status === 'success' && used
               ? 'invalid_exact_evm_transfer_event_mismatch'
               : 'invalid_exact_evm_transaction_failed',
         },
-    now: facilitator.now(),
-  })
+        at,
+      )
   return result.ok ? result.entry : ((await facilitator.store.get(entry.id)) ?? entry)
 }
 
@@ -127,26 +139,17 @@ async function submit(
     authorization: request.authorization,
     signature,
     beforeBroadcast: async ({ hash, nonce, signer }) => {
-      const recorded = await store.transition(request.id, {
-        from: ['settling', 'submitted'],
-        to: 'submitted',
-        patch: { transaction: hash, signerNonce: nonce, signer },
-        now: facilitator.now(),
-      })
+      const submission = { transaction: hash, signerNonce: nonce, signer }
+      const recorded = await recordSubmission(store, request.id, submission, { now: facilitator.now() })
       if (!recorded.ok) throw new Error(`the ledger refused submitted for ${request.id}`)
     },
   })
   if (!sent.ok) {
     // The engine's message is the RPC node's text: logged (URLs redacted), never answered.
     facilitator.logError(faultDetail(`settle ${sent.code}`, sent.message))
-    // Nothing reached the chain: give the claim back so the payment can be settled again.
-    await store.transition(request.id, {
-      from: ['settling', 'submitted'],
-      to: 'reserved',
-      // Nothing was sent: free the reservation too, so the payment can be verified and settled again.
-      patch: { transaction: undefined, signerNonce: undefined, signer: undefined, reservedUntil: undefined },
-      now: facilitator.now(),
-    })
+    // Nothing reached the chain: give the claim (and the reservation) back so the payment can be
+    // verified and settled again.
+    await giveBack(store, request.id, ['settling', 'submitted'], { now: facilitator.now() })
     return {
       success: false,
       errorReason: sent.code,
@@ -262,7 +265,7 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
         if (spender) return responseOf(request, await recordSpent(facilitator, entry, spender))
       }
       if (entry?.state === 'reserved' && verified.code === 'invalid_exact_evm_payload_authorization_valid_before') {
-        await store.transition(request.id, { from: ['reserved'], to: 'expired', now: facilitator.now() })
+        await expire(store, request.id, 'reserved', { now: facilitator.now() })
       }
       return fail(verified.code, verified.message)
     }
@@ -280,7 +283,7 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
       return fail('rate_limited', 'Too many settlements of this payer are in flight; retry when one has finished.')
     }
     try {
-      const claim = await store.transition(request.id, { from: ['reserved'], to: 'settling', now: facilitator.now() })
+      const claim = await claimSettlement(store, request.id, { now: facilitator.now() })
       if (!claim.ok) continue // another settler won: read what it did
       return await submit(facilitator, request, verified.signature)
     } finally {

@@ -14,28 +14,11 @@ import type { AuditStore } from './screening/auditStore.ts'
  * - `expired`: `validBefore` passed while reserved (or while a transaction never landed).
  * - `released`: the resource server did not use the reservation; it may be reserved again.
  *
+ * The legal moves and the named functions that make them are in `ledger.ts`.
+ *
  * @see architecture.md (The ledger)
  */
 export type LedgerState = 'reserved' | 'settling' | 'submitted' | 'settled' | 'failed' | 'expired' | 'released'
-
-/** The transitions a Store allows; anything else is refused with `invalid_transaction_state`. */
-export const ledgerTransitions: Readonly<Record<LedgerState, readonly LedgerState[]>> = {
-  reserved: ['settling', 'released', 'expired'],
-  // `settling -> reserved`: the claim is given back before anything was signed or sent.
-  settling: ['submitted', 'failed', 'reserved'],
-  // `submitted -> submitted`: a replacement (new hash) is recorded before it is broadcast.
-  // `submitted -> reserved`: the node refused the transaction outright, so nothing is on chain.
-  submitted: ['submitted', 'settled', 'failed', 'expired', 'reserved'],
-  settled: [],
-  failed: [],
-  expired: [],
-  released: ['reserved'],
-}
-
-/** Whether `from -> to` is a ledger transition. */
-export function canTransition(from: LedgerState, to: LedgerState): boolean {
-  return ledgerTransitions[from].includes(to)
-}
 
 /** One payment in the ledger, keyed by its authorization id `(chainId, asset, from, nonce)`. */
 export type LedgerEntry = {

@@ -5,8 +5,10 @@
  * @example
  * import { canTransition, toLedgerEntry } from '@tollgate/facilitator/store'
  */
+
+export { canTransition, ledgerTransitions } from './ledger.ts'
 export type { LedgerRow } from './ledgerRow.ts'
 export { ledgerPatchColumns, toLedgerEntry } from './ledgerRow.ts'
 export type { ReceiptRow } from './receiptRow.ts'
 export { toReceiptRecord } from './receiptRow.ts'
-export { canTransition, ledgerPatchKeys, ledgerTransitions } from './store.ts'
+export { ledgerPatchKeys } from './store.ts'
