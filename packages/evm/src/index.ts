@@ -1,14 +1,13 @@
 export type { Call3, Call3Result } from './aggregate3.ts'
 export { decodeAggregate3Result, encodeAggregate3, multicall3Address } from './aggregate3.ts'
 export { authorizationDigest } from './authorizationDigest.ts'
+export type { VerifiedSignature } from './checkWalletSignature.ts'
 export type { AuthorizationDigester, CreateAuthorizationDigesterOptions } from './createAuthorizationDigester.ts'
 export { createAuthorizationDigester } from './createAuthorizationDigester.ts'
 export type {
   CreateExactVerifierOptions,
   ExactRequirements,
   ExactVerifier,
-  SettlementFields,
-  VerifiedSignature,
   VerifyExactParameters,
   VerifyExactReturnType,
 } from './createExactVerifier.ts'
@@ -31,6 +30,7 @@ export { keccak256Bytes } from './keccak256Bytes.ts'
 export type { RecoverAddress } from './recoverAddress.ts'
 export { jsRecoverAddress } from './recoverAddress.ts'
 export type { ScreenAnswers, ScreenHook, ScreenVerdict } from './screenHook.ts'
+export type { SettlementFields } from './simulateSettlement.ts'
 export type { ExactAuthorization } from './toExactAuthorization.ts'
 export { toExactAuthorization } from './toExactAuthorization.ts'
 export { transferWithAuthorizationData } from './transferWithAuthorizationData.ts'
