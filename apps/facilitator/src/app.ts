@@ -1,5 +1,13 @@
 import type { IncomingMessage } from 'node:http'
-import { type Facilitator, release, releaseExtension, settle, supported, verify } from '@tollgate/facilitator'
+import {
+  type Facilitator,
+  release,
+  releaseExtension,
+  settle,
+  supported,
+  systemNow,
+  verify,
+} from '@tollgate/facilitator'
 import { type ErrorCode, offerReceiptExtension, tollgateExtensions } from '@tollgate/protocol'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { type Authenticate, authFailures, identifyCaller, mayActFor, requireCaller } from './auth.ts'
@@ -178,7 +186,7 @@ export function createApp(
   /** Records a settled payment's resource; a failing catalogue never fails the settlement. */
   const catalogue = async (body: unknown) => {
     if (!discovery) return
-    const now = discovery.now?.() ?? BigInt(Math.floor(Date.now() / 1000))
+    const now = discovery.now?.() ?? systemNow()
     const entry = catalogueEntry(body, now, discovery.optOut)
     if (entry) await discovery.catalogue.record(entry).catch(logError)
   }

@@ -6,6 +6,7 @@
  * bound its life). The caller's scopes and payTo list come from the key's record, or from the
  * public key's entry in the JWKS (never from the token's own claims).
  */
+import { type Clock, type Now, systemClock, systemNow } from '@tollgate/facilitator'
 import type { Context, MiddlewareHandler } from 'hono'
 import {
   createLocalJWKSet,
@@ -68,7 +69,9 @@ export type CreateAuthenticateOptions = {
   /** How long a found key is remembered, in ms (a revocation takes at most this long). Default `5000`; `0`: never. */
   cacheMs?: number
   /** Seconds since the epoch. Default: the system clock. */
-  now?: () => bigint
+  now?: Now
+  /** Milliseconds on a monotonic clock, for the key cache. Default: the system clock. */
+  clock?: Clock
 }
 
 const none: AuthResult = { ok: false }
@@ -87,7 +90,8 @@ export function createAuthenticate({
   jwtHost,
   jwtMaxAgeSeconds = 300,
   cacheMs = 5_000,
-  now = () => BigInt(Math.floor(Date.now() / 1000)),
+  now = systemNow,
+  clock = systemClock,
 }: CreateAuthenticateOptions): Authenticate {
   const cache = new Map<string, { caller: Caller; hash: string; until: number }>()
   const byKid = new Map(jwtKeys.map((entry) => [entry.kid, entry]))
@@ -101,7 +105,7 @@ export function createAuthenticate({
     if (!id || !keys) return none
     const hash = await hashApiKey(key)
     const cached = cache.get(id)
-    if (cached && cached.until > Date.now())
+    if (cached && cached.until > clock())
       return sameHash(cached.hash, hash) ? { ok: true, caller: cached.caller } : none
     const record = await keys.get(id)
     if (!record || record.revokedAt !== undefined || !sameHash(record.hash, hash)) {
@@ -111,7 +115,7 @@ export function createAuthenticate({
     const caller: Caller = Object.freeze({ kind: 'key', keyId: id, scopes: record.scopes, payTo: record.payTo })
     if (cacheMs > 0) {
       if (cache.size >= 10_000) cache.clear()
-      cache.set(id, { caller, hash, until: Date.now() + cacheMs })
+      cache.set(id, { caller, hash, until: clock() + cacheMs })
     }
     return { ok: true, caller }
   }

@@ -3,7 +3,7 @@
  * data directory, or PostgreSQL at `TOLLGATE_DATABASE_URL`), so every node sharing the ledger sees
  * them. A new key is printed once; only its SHA-256 is stored.
  */
-import { redactUrls } from '@tollgate/facilitator'
+import { redactUrls, systemNow } from '@tollgate/facilitator'
 import { type ApiKeyRecord, type ApiKeyStore, createApiKey } from './apiKeys.ts'
 import { createPostgresApiKeyStore } from './apiKeysPostgres.ts'
 import { createSqliteApiKeyStore } from './apiKeysSqlite.ts'
@@ -63,7 +63,7 @@ const describe = (record: ApiKeyRecord) => ({
  */
 export async function runKeysCommand(
   args: readonly string[],
-  { env, out, err, now = () => BigInt(Math.floor(Date.now() / 1000)) }: KeysCommandIo,
+  { env, out, err, now = systemNow }: KeysCommandIo,
 ): Promise<number> {
   const [command, ...rest] = args
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {

@@ -42,7 +42,7 @@ const pendingScan = 1_000
  * error table, methods from JSON-RPC).
  *
  * @example
- * const metrics = createMetrics({ now: () => BigInt(Math.floor(Date.now() / 1000)) })
+ * const metrics = createMetrics({ now: systemNow })
  * metrics.watch(facilitator)
  * const text = await metrics.render()
  */

@@ -11,6 +11,8 @@ import {
   type ReceiptSigner,
   type SignerLeases,
   type Store,
+  systemClock,
+  systemNow,
 } from '@tollgate/facilitator'
 import { createPostgresStore } from '@tollgate/store-postgres'
 import { createSqliteStore } from '@tollgate/store-sqlite'
@@ -178,7 +180,7 @@ export async function startFacilitator(
       ...(logDestination ? { destination: logDestination } : {}),
     })
   const logError = logErrorOption ?? ((error: unknown) => logger.error({ err: error }, 'unexpected error'))
-  const metrics = createMetrics({ now: now ?? (() => BigInt(Math.floor(Date.now() / 1000))) })
+  const metrics = createMetrics({ now: now ?? systemNow })
   const transport = (rpcUrl: string, options: Parameters<typeof http>[1]) =>
     countingErrors(http(rpcUrl, options), (method) => metrics.rpcError(method))
   // ---- end operations ----
@@ -221,7 +223,7 @@ export async function startFacilitator(
   // holds (less 1 s for the ledger clock's granularity and 250 ms of skew between nodes); every
   // journal write before a broadcast carries the lease's epoch.
   const owner = nodeId ?? config.nodeId ?? `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`
-  const clock = now ?? (() => BigInt(Math.floor(Date.now() / 1000)))
+  const clock = now ?? systemNow
   const leaseSeconds = BigInt(config.signerLeaseSeconds)
   const leases: SignerLeases | undefined =
     config.databaseUrl || nodeId || config.nodeId
@@ -357,8 +359,8 @@ export async function startFacilitator(
   })
   const ready = () => {
     if (draining) return checkReady(facilitator, readyOptions())
-    if (!lastReady || Date.now() - lastReady.at >= 1_000) {
-      lastReady = { at: Date.now(), answer: checkReady(facilitator, readyOptions()) }
+    if (!lastReady || systemClock() - lastReady.at >= 1_000) {
+      lastReady = { at: systemClock(), answer: checkReady(facilitator, readyOptions()) }
     }
     return lastReady.answer
   }
@@ -457,7 +459,7 @@ export async function startFacilitator(
       shutdown() {
         shuttingDown ??= (async () => {
           draining = true
-          const deadline = Date.now() + config.shutdownTimeoutMs
+          const deadline = systemClock() + config.shutdownTimeoutMs
           // Sent and not yet mined, on every signer of this node.
           const unmined = () =>
             [...facilitator.networks.values()].reduce(
@@ -467,7 +469,7 @@ export async function startFacilitator(
           const busy = () => active > 0 || facilitator.inflight.size > 0 || unmined() > 0
           logger.info({ active, inflight: facilitator.inflight.size, unmined: unmined() }, 'shutdown: draining')
           // Bounded: polls until nothing is being served, settled or mined here, or the deadline.
-          while (Date.now() < deadline && busy()) await sleep(25)
+          while (systemClock() < deadline && busy()) await sleep(25)
           const drained = !busy()
           logger.info(
             { drained, active, inflight: facilitator.inflight.size, unmined: unmined() },
@@ -477,8 +479,8 @@ export async function startFacilitator(
           )
           // Linger (up to 2 s): keep answering 503 with `Connection: close`, so keep-alive clients
           // are told to go away on an answer instead of finding their idle connection reset.
-          const lingerUntil = Math.min(deadline, Date.now() + 2_000)
-          while (Date.now() < lingerUntil && (await openConnections(server)) > 0) await sleep(25)
+          const lingerUntil = Math.min(deadline, systemClock() + 2_000)
+          while (systemClock() < lingerUntil && (await openConnections(server)) > 0) await sleep(25)
           await stop()
           return { drained }
         })()

@@ -37,8 +37,8 @@ const keyOf = (network: string, payer: Address) => `${network}|${payer.toLowerCa
  * nodes a payer gets at most N reverted transactions per cool-off.
  *
  * @example
- * import { createPayerLimits } from '@tollgate/facilitator'
- * const limits = createPayerLimits({ now: () => BigInt(Math.floor(Date.now() / 1000)), maxInFlight: 4 })
+ * import { createPayerLimits, systemNow } from '@tollgate/facilitator'
+ * const limits = createPayerLimits({ now: systemNow, maxInFlight: 4 })
  * if (!limits.enter('eip155:8453', payer)) return 'rate_limited'
  */
 export function createPayerLimits({

@@ -2,6 +2,7 @@ export type { AuthorizationIdParameters } from './authorizationId.ts'
 export { authorizationId } from './authorizationId.ts'
 export { redactUrls } from './callerMessage.ts'
 export type { Clock, Now } from './clock.ts'
+export { systemClock, systemNow } from './clock.ts'
 export type { BatchOptions } from './createBatchQueue.ts'
 export type {
   CreateFacilitatorDeps,
@@ -46,7 +47,7 @@ export type { ReceiptLookup, ReceiptState } from './issueReceipt.ts'
 export { attachReceipt, issuePendingReceipt, lookupReceipt, receiptClaims, receiptStateOf } from './issueReceipt.ts'
 export type { NewReceiptRecord, ReceiptRecord, ReceiptSignature } from './receiptRecord.ts'
 export { newReceiptId, receiptIdPattern } from './receiptRecord.ts'
-export type { ReleaseResponse, ReleaseResult } from './release.ts'
+export type { ReleaseReply, ReleaseResponse } from './release.ts'
 export { release, releaseExtension } from './release.ts'
 export { resettle } from './resettle.ts'
 export type { Sha256Hex } from './screening/auditHash.ts'
@@ -83,7 +84,7 @@ export type {
 } from './screening/types.ts'
 export type { VerifyAuditChainResult } from './screening/verifyAuditChain.ts'
 export { verifyAuditChain } from './screening/verifyAuditChain.ts'
-export type { SettleResult } from './settle.ts'
+export type { SettleReply } from './settle.ts'
 export { settle } from './settle.ts'
 export { defaultSettlementGas, type SettlementGas } from './settlementCall.ts'
 export type {
@@ -104,5 +105,5 @@ export type {
   TransitionResult,
 } from './store.ts'
 export { supported } from './supported.ts'
-export type { VerifyResult } from './verify.ts'
+export type { VerifyReply } from './verify.ts'
 export { verify } from './verify.ts'

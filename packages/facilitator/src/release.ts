@@ -6,7 +6,8 @@ import { parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
 /** The `/release` answer: whether a held reservation was given back. */
 export type ReleaseResponse = { released: boolean }
 
-export type ReleaseResult =
+/** What `POST /release` replies, as the facilitator's HTTP layer sends it. */
+export type ReleaseReply =
   /** A well-formed request: answer HTTP 200 with `response`. */
   | { ok: true; response: ReleaseResponse }
   /** Malformed, or for a scheme/network we do not serve: answer HTTP 400 `{ error: code, message }`. */
@@ -34,7 +35,7 @@ export const releaseExtension = tollgateExtensions.release
  * const result = await release(facilitator, await c.req.json())
  * return result.ok ? c.json(result.response) : c.json({ error: result.code, message: result.message }, 400)
  */
-export async function release(facilitator: Facilitator, body: unknown): Promise<ReleaseResult> {
+export async function release(facilitator: Facilitator, body: unknown): Promise<ReleaseReply> {
   const parsed = parseFacilitatorRequest(facilitator, body)
   if (!parsed.ok) return parsed
   const { request } = parsed

@@ -8,13 +8,14 @@ import { payerRefusal } from './payerRefusal.ts'
 import { samePayment } from './samePayment.ts'
 import { verifyRequest } from './verifyRequest.ts'
 
-export type VerifyResult =
+/** What `POST /verify` replies, as the facilitator's HTTP layer sends it. */
+export type VerifyReply =
   /** A well-formed request: answer HTTP 200 with `response` (valid or not). */
   | { ok: true; response: VerifyResponse }
   /** Malformed, or for a scheme/network we do not serve: answer HTTP 400 `{ error: code, message }`. */
   | { ok: false; code: ErrorCode; message: string }
 
-const invalid = (payer: Address, code: ErrorCode, detail?: string): VerifyResult => ({
+const invalid = (payer: Address, code: ErrorCode, detail?: string): VerifyReply => ({
   ok: true,
   response: detail
     ? { isValid: false, invalidReason: code, invalidMessage: detail, payer }
@@ -48,7 +49,7 @@ const heldMessage =
  * return result.ok ? c.json(result.response) : c.json({ error: result.code, message: result.message }, 400)
  * @see x402-protocol reference §3.1, §4.2
  */
-export async function verify(facilitator: Facilitator, body: unknown): Promise<VerifyResult> {
+export async function verify(facilitator: Facilitator, body: unknown): Promise<VerifyReply> {
   const parsed = parseFacilitatorRequest(facilitator, body)
   if (!parsed.ok) return parsed
   const { request } = parsed
