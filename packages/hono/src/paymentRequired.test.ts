@@ -143,7 +143,7 @@ describe('unpaid requests', () => {
     expect(res.headers.get('cache-control')).toBe('no-store')
     expect(res.headers.get('access-control-allow-origin')).toBe('*')
     expect(res.headers.get('access-control-expose-headers')).toBe(
-      'PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE',
+      'PAYMENT-REQUIRED,PAYMENT-RESPONSE,X-PAYMENT-RESPONSE',
     )
     const header = res.headers.get('payment-required')
     const required = decodeHeader(paymentRequiredV2Schema, header)
@@ -303,10 +303,10 @@ describe('unpaid requests', () => {
     expect(res.status).toBe(204)
     expect(Object.fromEntries(res.headers)).toMatchInlineSnapshot(`
       {
-        "access-control-allow-headers": "PAYMENT-SIGNATURE, X-PAYMENT, Access-Control-Expose-Headers, Content-Type, payment-signature",
-        "access-control-allow-methods": "GET, OPTIONS",
+        "access-control-allow-headers": "PAYMENT-SIGNATURE,X-PAYMENT,Access-Control-Expose-Headers,Content-Type,payment-signature",
+        "access-control-allow-methods": "GET,OPTIONS",
         "access-control-allow-origin": "*",
-        "access-control-expose-headers": "PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE",
+        "access-control-expose-headers": "PAYMENT-REQUIRED,PAYMENT-RESPONSE,X-PAYMENT-RESPONSE",
         "access-control-max-age": "600",
         "vary": "Access-Control-Request-Headers",
       }

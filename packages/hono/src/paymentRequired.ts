@@ -11,12 +11,13 @@ import {
   paymentPayloadSchema,
   type SettleResponse,
 } from '@tollgate/protocol'
-import type { Context, Env, MiddlewareHandler } from 'hono'
+import type { Context, Env, MiddlewareHandler, Next } from 'hono'
 import { checkExactPayload } from './checkExactPayload.ts'
 import type { CallContext, Facilitator, FacilitatorCall, SettleResult, VerifyResult } from './facilitator.ts'
 import { matchOffer } from './match.ts'
 import { createPaidCalls, paidCall, paymentKey } from './paidCall.ts'
 import type { Payment } from './payment.ts'
+import { paymentCors } from './paymentCors.ts'
 import { type PaywallInfo, renderPaywall } from './paywall.ts'
 import {
   buildQuote,
@@ -43,9 +44,9 @@ export type PaymentRequiredOptions<E extends Env = Env> = {
   /** Where payments are verified and settled: {@link httpFacilitator} or any {@link Facilitator}. */
   facilitator: Facilitator
   /**
-   * CORS for protected routes: lets browsers send `PAYMENT-SIGNATURE` / `X-PAYMENT` and read
-   * `PAYMENT-REQUIRED` / `PAYMENT-RESPONSE`, and answers their preflight. Default `{ origin: '*' }`;
-   * `false` leaves CORS to the app.
+   * CORS for protected routes, with Hono's `cors()`: lets browsers send `PAYMENT-SIGNATURE` /
+   * `X-PAYMENT` and read `PAYMENT-REQUIRED` / `PAYMENT-RESPONSE`, and answers their preflight.
+   * Default `{ origin: '*' }`; `false` leaves CORS to the app.
    */
   cors?: false | { origin?: string }
   /**
@@ -62,13 +63,6 @@ export type PaymentRequiredOptions<E extends Env = Env> = {
   offerSigning?: OfferSigningOptions
 }
 
-const exposedHeaders = `${headerNames.paymentRequired}, ${headerNames.paymentResponse}, ${headerNames.xPaymentResponse}`
-const allowedHeaders = [
-  headerNames.paymentSignature,
-  headerNames.xPayment,
-  'Access-Control-Expose-Headers',
-  'Content-Type',
-]
 const cacheLimit = 256
 /** `Retry-After` of a pending settlement, in seconds: about two Base blocks. */
 const retryAfterSeconds = 2
@@ -143,15 +137,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
   const signQuote = options.offerSigning ? createOfferSigner(options.offerSigning) : undefined
   const renderHtml = paywall === true ? renderPaywall : paywall === false ? undefined : paywall
 
-  const origin = cors === false ? undefined : (cors.origin ?? '*')
-  const corsHeaders: Record<string, string> =
-    origin === undefined
-      ? {}
-      : {
-          'Access-Control-Allow-Origin': origin,
-          'Access-Control-Expose-Headers': exposedHeaders,
-          ...(origin === '*' ? {} : { Vary: 'Origin' }),
-        }
+  const browsers = cors === false ? undefined : paymentCors(cors.origin ?? '*')
 
   // Quotes by resource URL (static routes) or by URL and resolved offers (dynamic routes).
   const caches = new Map<CompiledRoute<E>, Map<string, Quote>>(table.routes.map((route) => [route, new Map()]))
@@ -163,13 +149,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
   }
   for (const route of table.routes) {
     if (route.isStatic && route.resource !== undefined) {
-      const quote = buildQuote(
-        route,
-        route.resource,
-        staticOffers(route, route.resource),
-        corsHeaders,
-        quoteExtensions(route),
-      )
+      const quote = buildQuote(route, route.resource, staticOffers(route, route.resource), quoteExtensions(route))
       caches.get(route)?.set(route.resource, quote)
     }
   }
@@ -180,8 +160,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
   async function quoteFor(route: CompiledRoute<E>, c: Context<E>): Promise<Quote> {
     const url = route.resource ?? c.req.url
     const cache = caches.get(route) as Map<string, Quote>
-    const build = (offers: readonly QuotedOffer[]) =>
-      buildQuote(route, url, offers, corsHeaders, quoteExtensions(route, c))
+    const build = (offers: readonly QuotedOffer[]) => buildQuote(route, url, offers, quoteExtensions(route, c))
     if (route.isStatic) return cache.get(url) ?? remember(cache, url, build(staticOffers(route, url)))
     const offers = await resolveOffers(route, c, url)
     let key = url
@@ -199,7 +178,6 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
           'Content-Length': String(byteLength(body)),
           'Cache-Control': 'no-store',
           [headerNames.paymentRequired]: quote.header,
-          ...corsHeaders,
         },
       }
     }
@@ -209,7 +187,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
   function json(status: number, body: unknown, extra?: Record<string, string>): Response {
     return new Response(JSON.stringify(body), {
       status,
-      headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...corsHeaders, ...extra },
+      headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...extra },
     })
   }
 
@@ -222,7 +200,6 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
         'Content-Type': 'application/json',
         'Cache-Control': 'no-store',
         [headerNames.paymentRequired]: failed.header,
-        ...corsHeaders,
         ...extra,
       },
     })
@@ -280,15 +257,11 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     return json(status, { error: result.code, reason: result.reason, message: result.message }, receipt)
   }
 
-  /** Adds the receipt, CORS and cache headers to the handler's response, with one copy. */
+  /** Adds the receipt and cache headers to the handler's response, with one copy. */
   function deliver(c: Context<E>, response: SettleResponse, version: 1 | 2): void {
     const res = c.res
     const headers = new Headers(res.headers)
     for (const [name, value] of Object.entries(receiptHeaders(response, version))) headers.set(name, value)
-    if (origin !== undefined) {
-      if (!headers.has('Access-Control-Allow-Origin')) headers.set('Access-Control-Allow-Origin', origin)
-      headers.append('Access-Control-Expose-Headers', exposedHeaders)
-    }
     const cacheControl = headers.get('Cache-Control')
     if (cacheControl === null) headers.set('Cache-Control', 'private')
     else if (!/\b(?:private|no-store)\b/i.test(cacheControl)) headers.set('Cache-Control', `${cacheControl}, private`)
@@ -307,31 +280,11 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     c.res = response
   }
 
-  function preflight(c: Context<E>, method: string): Response {
-    const requested = c.req.header('access-control-request-headers')
-    const allow = requested ? [...allowedHeaders, requested].join(', ') : allowedHeaders.join(', ')
-    return new Response(null, {
-      status: 204,
-      headers: {
-        'Access-Control-Allow-Origin': origin as string,
-        'Access-Control-Allow-Methods': `${method}, OPTIONS`,
-        'Access-Control-Allow-Headers': allow,
-        'Access-Control-Expose-Headers': exposedHeaders,
-        'Access-Control-Max-Age': '600',
-        Vary: origin === '*' ? 'Access-Control-Request-Headers' : 'Origin, Access-Control-Request-Headers',
-      },
-    })
-  }
-
-  return async function paymentRequired(c, next) {
-    // A CORS preflight for a protected method is answered here; the handler never runs for it.
-    if (origin !== undefined && c.req.method.toUpperCase() === 'OPTIONS') {
-      const requested = c.req.header('access-control-request-method')
-      if (requested && table.match(c, requested)) return preflight(c, requested)
-    }
-    // Every other request Hono dispatches, a plain OPTIONS included, pays when a key covers it.
-    const route = table.match(c)
-    if (!route) return next()
+  /**
+   * Answers a request to a protected route: the middleware's own answer as a `Response`, or
+   * `undefined` when `c.res` holds it (the handler's, the receipt added, or one that replaced it).
+   */
+  async function charge(c: Context<E>, next: Next, route: CompiledRoute<E>): Promise<Response | undefined> {
     // A request its route's declared input refuses gets 400 before any quote: nobody pays for it.
     const invalid = await checkInput(route, c)
     if (invalid) return json(400, invalid)
@@ -417,14 +370,32 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
         // The handler ran: its response is withheld, replaced by the settlement's answer.
         if (!outcome.ran) return response
         replace(c, response)
+        await browsers?.answer(c)
         return
       }
       case 'failed':
+        // The handler's own error answer, as it made it.
         return
       case 'served':
         takeReceipt(payment, outcome.settlement)
         deliver(c, outcome.settlement, version)
+        await browsers?.answer(c)
         return
     }
+  }
+
+  return async function paymentRequired(c, next) {
+    // A CORS preflight for a protected method is answered here; the handler never runs for it.
+    if (browsers && c.req.method.toUpperCase() === 'OPTIONS') {
+      const requested = c.req.header('access-control-request-method')
+      if (requested && table.match(c, requested)) return browsers.preflight(c, requested)
+    }
+    // Every other request Hono dispatches, a plain OPTIONS included, pays when a key covers it.
+    const route = table.match(c)
+    if (!route) return next()
+    const answer = await charge(c, next, route)
+    if (!browsers || answer === undefined) return answer
+    c.res = answer
+    await browsers.answer(c)
   }
 }

@@ -106,7 +106,6 @@ export function buildQuote(
   route: RouteShape,
   url: string,
   offers: readonly QuotedOffer[],
-  cors: Record<string, string>,
   extensions?: Record<string, unknown>,
 ): Quote {
   const paymentRequired: PaymentRequiredV2 = {
@@ -135,7 +134,6 @@ export function buildQuote(
       'Content-Length': String(byteLength(body)),
       'Cache-Control': 'no-store',
       [headerNames.paymentRequired]: header,
-      ...cors,
     },
     html: undefined,
   }

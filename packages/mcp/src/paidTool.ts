@@ -139,13 +139,13 @@ export function paidTool<A>(
   }
   const { shape, resource, settle, isStatic } = compileTool(name, options)
   const { facilitator, calls } = deps
-  const staticQuote = isStatic ? buildQuote(shape, resource, staticOffers(shape, resource), {}) : undefined
+  const staticQuote = isStatic ? buildQuote(shape, resource, staticOffers(shape, resource)) : undefined
 
   const refused = (quote: Quote, reason: string, response?: SettleResponse) =>
     paymentRequiredResult({ ...quote.paymentRequired, error: reason }, response)
 
   return async function paidToolCall(args, extra) {
-    const quote = staticQuote ?? buildQuote(shape, resource, await resolveOffers(shape, args, resource), {})
+    const quote = staticQuote ?? buildQuote(shape, resource, await resolveOffers(shape, args, resource))
     const meta: Record<string, unknown> | undefined = extra?._meta
     const sent = meta?.[paymentMetaKey]
     if (sent === undefined || sent === null) return paymentRequiredResult(quote.paymentRequired)

@@ -1,0 +1,117 @@
+import { decodeHeader, encodeHeader, paymentRequiredV2Schema } from '@tollgate/protocol'
+import { Hono } from 'hono'
+import { describe, expect, test } from 'vitest'
+import type { Facilitator, SettleResult, VerifyResult } from './facilitator.ts'
+import { type PaymentRequiredOptions, paymentRequired } from './paymentRequired.ts'
+
+const payTo = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
+const offer = { network: 'eip155:8453', price: '$0.001', payTo } as const
+const exposed = 'PAYMENT-REQUIRED,PAYMENT-RESPONSE,X-PAYMENT-RESPONSE'
+
+/** Verifies every payment; settles it, or refuses with a spent nonce. */
+function facilitator(settles: boolean): Facilitator {
+  return {
+    verify: async (): Promise<VerifyResult> => ({ ok: true, payer: payTo, response: { isValid: true } }),
+    settle: async (call): Promise<SettleResult> =>
+      settles
+        ? {
+            ok: true,
+            response: { success: true, transaction: `0x${'ab'.repeat(32)}`, network: call.paymentRequirements.network },
+          }
+        : { ok: false, code: 'invalid_exact_evm_nonce_already_used', reason: 'invalid_exact_evm_nonce_already_used' },
+  }
+}
+
+function sellerApp(options: Pick<PaymentRequiredOptions, 'cors'> & { settles?: boolean } = {}) {
+  const app = new Hono()
+  const { settles = true, ...rest } = options
+  app.use(
+    paymentRequired({
+      facilitator: facilitator(settles),
+      routes: { '/files/*': { accepts: offer }, 'GET /own': { accepts: offer } },
+      ...rest,
+    }),
+  )
+  app.all('/files/*', (c) => c.text('file'))
+  app.get('/own', (c) => {
+    c.header('Access-Control-Allow-Origin', 'https://own.example')
+    c.header('Access-Control-Expose-Headers', 'X-Own')
+    return c.text('own')
+  })
+  return app
+}
+
+/** A well-formed v2 payment for the first offer quoted at `path` (the facilitator here accepts any). */
+async function paid(app: Hono, path: string, method = 'GET') {
+  const unpaid = await app.request(path, { method })
+  const required = decodeHeader(paymentRequiredV2Schema, unpaid.headers.get('payment-required'))
+  const payment = encodeHeader({
+    x402Version: 2,
+    accepted: required.accepts[0],
+    resource: required.resource,
+    payload: {
+      signature: `0x${'11'.repeat(65)}`,
+      authorization: {
+        from: payTo,
+        to: payTo,
+        value: '1000',
+        validAfter: '0',
+        validBefore: '99999999999',
+        nonce: `0x${'22'.repeat(32)}`,
+      },
+    },
+  })
+  return app.request(path, { method, headers: { origin: 'https://buyer.example', 'PAYMENT-SIGNATURE': payment } })
+}
+
+describe('CORS of answers', () => {
+  test("behavior: a handler's own Allow-Origin is kept and the payment headers join its Expose-Headers", async () => {
+    const res = await paid(sellerApp(), '/own')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://own.example')
+    expect(res.headers.get('access-control-expose-headers')).toBe(`X-Own,${exposed}`)
+    expect(res.headers.get('payment-response')).toBeTruthy()
+  })
+
+  test('behavior: a fixed origin is sent on a paid answer, with Vary: Origin', async () => {
+    const res = await paid(sellerApp({ cors: { origin: 'https://app.test' } }), '/files/a.txt')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.test')
+    expect(res.headers.get('access-control-expose-headers')).toBe(exposed)
+    expect(res.headers.get('vary')).toBe('Origin')
+  })
+
+  test('behavior: a priced plain OPTIONS carries the CORS headers and keeps its JSON body', async () => {
+    const res = await sellerApp().request('/files/a.txt', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://buyer.example' },
+    })
+    expect(res.status).toBe(402)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(res.headers.get('access-control-expose-headers')).toBe(exposed)
+    expect(res.headers.get('content-type')).toBe('application/json')
+    const body = await res.text()
+    expect(res.headers.get('content-length')).toBe(String(new TextEncoder().encode(body).length))
+    expect(JSON.parse(body)).toMatchObject({ x402Version: 1, error: 'payment_required' })
+    const paidOptions = await paid(sellerApp(), '/files/a.txt', 'OPTIONS')
+    expect(paidOptions.status).toBe(200)
+    expect(paidOptions.headers.get('content-type')).toBe('text/plain;charset=UTF-8')
+    expect(paidOptions.headers.get('access-control-allow-origin')).toBe('*')
+  })
+
+  test("behavior: the answer that replaces a handler's (settlement failed) carries the CORS headers", async () => {
+    const res = await paid(sellerApp({ settles: false }), '/files/a.txt')
+    expect(res.status).toBe(402)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(res.headers.get('access-control-expose-headers')).toBe(exposed)
+    expect(await res.text()).not.toBe('file')
+  })
+
+  test('behavior: with cors: false no CORS header is added to any answer', async () => {
+    const app = sellerApp({ cors: false })
+    for (const res of [await app.request('/files/a.txt'), await paid(app, '/files/a.txt')]) {
+      expect(res.headers.get('access-control-allow-origin')).toBeNull()
+      expect(res.headers.get('access-control-expose-headers')).toBeNull()
+    }
+  })
+})
