@@ -5,18 +5,23 @@
  * against the raw native signature-recovery rate on one core.
  *
  *   node bench/verify/index.js [--duration 5] [--warmup 2] [--rounds 3] [--connections 64]
- *                              [--payloads 4000] [--write]
+ *                              [--payloads 4000] [--write] [--against name=DIR ...]
  *   (or: node --import ./scripts/register-source.mjs bench/verify/run.ts …)
  *
- * anvil and the two facilitators (one child process, servers.ts) and autocannon (this process) share
+ * anvil, the facilitators (one child process each, servers.ts) and autocannon (this process) share
  * the machine. Every response is checked (`"isValid":true`). Targets run in interleaved rounds and the
  * median round is reported. The same service with sanctions screening on (OFAC artifact, USDC blacklist, our
  * oracle contract, every decision audited) runs as a third target in the same rounds: its ratio to ours per round
  * is the cost of screening. `--write` replaces the "## Verify" and "## Verify with screening" sections of
  * docs/benchmarks.md.
+ *
+ * `--against name=DIR` (repeatable) instead measures our service from other checkouts of this repository
+ * (a variant commit each, with `node_modules` shared, see bench/verify/variant.sh) against this one's, in the
+ * same interleaved rounds: the whole `/verify` with and without a change. `--write` then replaces the
+ * "## Verify: hand-written hot paths" section.
  */
 
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { cpus, loadavg } from 'node:os'
@@ -55,7 +60,13 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '64' },
     payloads: { type: 'string', default: '4000' },
     write: { type: 'boolean', default: false },
+    against: { type: 'string', multiple: true, default: [] },
   },
+})
+const variants = (values.against ?? []).map((spec) => {
+  const [name, dir] = spec.split('=')
+  if (!name || !dir || !/^[\w-]+$/.test(name)) throw new Error(`--against name=DIR, not ${spec}`)
+  return { name, dir }
 })
 const duration = Math.min(Number(values.duration), 30)
 const warmup = Math.min(Number(values.warmup), 10)
@@ -324,34 +335,44 @@ log(
 // ---------------------------------------------------------------------------------------------------
 // The servers
 
-const child = spawn(
-  process.execPath,
-  ['--conditions=@tollgate/source', '--import', 'tsx', join(import.meta.dirname, 'servers.ts')],
-  {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, NODE_ENV: 'production', TOLLGATE_BENCH_RPC: chain.url },
-  },
-)
-// Never leave the servers behind, whatever ends this process.
-process.once('exit', () => {
-  if (child.exitCode === null) child.kill('SIGKILL')
-})
-stopAll.push(async () => {
-  if (child.exitCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
-})
-const urls = await new Promise<{ ours: string; screened: string; oursCpu: string; reference: string }>(
-  (resolve, reject) => {
+type Started = { url: string; cpu: string }
+/** Starts one target in its own process, from this checkout or `dir`'s. */
+async function startTarget(target: 'ours' | 'screened' | 'reference', dir = join(import.meta.dirname, '../..')) {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@tollgate/source', '--import', 'tsx', join(dir, 'bench/verify/servers.ts')],
+    {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, NODE_ENV: 'production', TOLLGATE_BENCH_RPC: chain.url, TOLLGATE_BENCH_TARGET: target },
+    },
+  )
+  // Never leave a server behind, whatever ends this process.
+  process.once('exit', () => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+  })
+  stopAll.push(async () => {
+    if (child.exitCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    await exited
+  })
+  return new Promise<Started>((resolve, reject) => {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', (line) => resolve(JSON.parse(line)))
-    child.once('exit', (code) => reject(new Error(`servers exited with ${code}`)))
-  },
-)
+    child.once('exit', (code) => reject(new Error(`${target} server (${dir}) exited with ${code}`)))
+  })
+}
+const urls: Record<string, Started> = { ours: await startTarget('ours') }
+if (variants.length === 0) {
+  urls.screened = await startTarget('screened')
+  urls.reference = await startTarget('reference')
+}
+for (const { name, dir } of variants) urls[name] = await startTarget('ours', dir)
+const targets = Object.keys(urls)
 
 const post = async (url: string, body: string) =>
   (await fetch(`${url}/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json()
-for (const url of [urls.ours, urls.screened, urls.reference]) {
+for (const { url } of Object.values(urls)) {
   const answer = (await post(url, bodies[0] as string)) as { isValid?: boolean }
   if (answer.isValid !== true) throw new Error(`${url} does not accept the bench payment: ${JSON.stringify(answer)}`)
 }
@@ -409,10 +430,8 @@ function load(url: string, seconds: number): Promise<{ result: CannonResult; inv
 
 const cpuOf = async (url: string) => ((await (await fetch(`${url}/__cpu`)).json()) as { cpu: number }).cpu
 
-async function measure(target: 'ours' | 'screened' | 'reference'): Promise<Round> {
-  const url = urls[target]
-  // ours and screened share one process (one is loaded at a time): its CPU is theirs.
-  const cpuUrl = target === 'reference' ? urls.reference : urls.oursCpu
+async function measure(target: string): Promise<Round> {
+  const { url, cpu: cpuUrl } = urls[target] as Started
   await load(url, warmup)
   const before = await cpuOf(cpuUrl)
   const { result, invalid } = await load(url, duration)
@@ -430,13 +449,13 @@ async function measure(target: 'ours' | 'screened' | 'reference'): Promise<Round
 }
 
 const loadBefore = loadavg()[0] as number
-const results: Record<'ours' | 'screened' | 'reference', Round[]> = { ours: [], screened: [], reference: [] }
+const results: Record<string, Round[]> = Object.fromEntries(targets.map((target) => [target, []]))
 for (let round = 1; round <= rounds; round++) {
-  // Screened and unscreened back to back, their order alternating, so the neighbours' noise hits both alike.
-  const order = round % 2 ? (['ours', 'screened', 'reference'] as const) : (['screened', 'ours', 'reference'] as const)
+  // Neighbours back to back, the order reversed every other round, so the machine's noise hits them alike.
+  const order = round % 2 ? targets : [...targets].reverse()
   for (const target of order) {
     const measured = await measure(target)
-    results[target].push(measured)
+    results[target]?.push(measured)
     log(
       `round ${round} ${target}: ${Math.round(measured.rps)} verifies/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms, ` +
         `${Math.round(measured.verifiesPerCpuSecond)} per CPU-second, invalid ${measured.invalid}, errors ${measured.errors}`,
@@ -453,22 +472,67 @@ const median = (rows: Round[], key: keyof Round) => {
   const sorted = rows.map((row) => row[key]).sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)] as number
 }
-const summary = (target: 'ours' | 'screened' | 'reference') => ({
-  rps: median(results[target], 'rps'),
-  p50: median(results[target], 'p50'),
-  p99: median(results[target], 'p99'),
-  perCpu: median(results[target], 'verifiesPerCpuSecond'),
-  invalid: results[target].reduce((sum, row) => sum + row.invalid + row.errors, 0),
+const rowsOf = (target: string) => results[target] ?? []
+const summary = (target: string) => ({
+  rps: median(rowsOf(target), 'rps'),
+  p50: median(rowsOf(target), 'p50'),
+  p99: median(rowsOf(target), 'p99'),
+  perCpu: median(rowsOf(target), 'verifiesPerCpuSecond'),
+  invalid: rowsOf(target).reduce((sum, row) => sum + row.invalid + row.errors, 0),
 })
-const ours = summary('ours')
-const reference = summary('reference')
-const ratios = results.ours.map((row, i) => row.rps / (results.reference[i]?.rps ?? Number.NaN))
-const speedup = ours.rps / reference.rps
-const httpOfRecover = ours.perCpu / micro.rawRecover
+/** Per round, `key` of `target` over the same of `baseline`. */
+const ratiosOf = (target: string, baseline: string, key: keyof Round = 'rps') =>
+  rowsOf(target).map((row, i) => row[key] / (rowsOf(baseline)[i]?.[key] ?? Number.NaN))
+const middle = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] as number
+const spread = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US').replace(/,/g, ' ')
 const cpu = cpus()[0]?.model ?? 'unknown CPU'
 const date = new Date().toISOString().slice(0, 10)
 
+if (variants.length > 0) {
+  const baseline = summary('ours')
+  const rowsText = variants.map(({ name, dir }) => {
+    const variant = summary(name)
+    const subject = execFileSync('git', ['-C', dir, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).trim()
+    const rps = ratiosOf(name, 'ours')
+    const perCpu = ratiosOf(name, 'ours', 'verifiesPerCpuSecond')
+    return (
+      `| ${name} | \`${subject.replace(/\|/g, '/')}\` | ${fmt(variant.rps)} | ${fmt(variant.perCpu)} | ` +
+      `**${middle(rps).toFixed(2)}×** (${spread(rps)}) | **${middle(perCpu).toFixed(2)}×** (${spread(perCpu)}) | ${variant.invalid} |`
+    )
+  })
+  const variantSection = `## Verify: hand-written hot paths
+
+Each hand-written piece on the \`/verify\` path measured by what it buys end to end: the whole service
+(\`startFacilitator\`, as in "## Verify") from this checkout against the same service from a checkout where that
+piece is replaced by the library, in the same interleaved rounds of one run, each in its own process. Command:
+
+\`\`\`sh
+${command}
+\`\`\`
+
+Results, ${date}, Node ${process.version}, ${cpus().length} × ${cpu}, ${rounds} rounds of ${duration} s (${warmup} s warmup),
+${connections} connections, load average ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end.
+This checkout (\`ours\`): ${fmt(baseline.rps)} verifies/s, ${fmt(baseline.perCpu)} per CPU-second, ${baseline.invalid} bad answers.
+Ratios are the variant's over ours, round by round (median, and spread over the rounds): below 1 is what the
+hand-written piece buys.
+
+| variant | commit | verifies/s | per CPU-second | throughput / ours | per CPU-second / ours | bad answers |
+| --- | --- | ---: | ---: | ---: | ---: | ---: |
+${rowsText.join('\n')}
+`
+  process.stdout.write(`${variantSection}\n${JSON.stringify({ rounds: results })}\n`)
+  if (values.write) {
+    writeSection('## Verify: hand-written hot paths', variantSection)
+    log('docs/benchmarks.md: ## Verify: hand-written hot paths written')
+  }
+  process.exit(0)
+}
+const ours = summary('ours')
+const reference = summary('reference')
+const ratios = ratiosOf('ours', 'reference')
+const speedup = ours.rps / reference.rps
+const httpOfRecover = ours.perCpu / micro.rawRecover
 const section = `## Verify
 
 \`POST /verify\` throughput over HTTP for EOA payments (v2, \`exact\`, USDC on the local Base chain): **ours**
@@ -485,7 +549,7 @@ Command (from the repository root):
 ${command}
 \`\`\`
 
-anvil (\`--mixed-mining --block-time 1\`), the two facilitators (one child process, \`bench/verify/servers.ts\`,
+anvil (\`--mixed-mining --block-time 1\`), the facilitators (one child process each, \`bench/verify/servers.ts\`,
 \`@hono/node-server\` on 127.0.0.1) and autocannon 8.0.0 (${connections} connections, no pipelining) share the machine.
 Targets run in ${rounds} interleaved rounds (${warmup} s warmup, ${duration} s measured); the median round is reported.
 "Per CPU-second" is requests divided by the CPU time (user + system) the facilitator process spent in the measured
@@ -530,12 +594,8 @@ CPU micro-benchmarks (one core, this process, before the load):
 `
 
 const screened = summary('screened')
-const screenedRatios = results.screened.map((row, i) => row.rps / (results.ours[i]?.rps ?? Number.NaN))
-const screenedCpuRatios = results.screened.map(
-  (row, i) => row.verifiesPerCpuSecond / (results.ours[i]?.verifiesPerCpuSecond ?? Number.NaN),
-)
-const middle = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] as number
-const spread = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`
+const screenedRatios = ratiosOf('screened', 'ours')
+const screenedCpuRatios = ratiosOf('screened', 'ours', 'verifiesPerCpuSecond')
 const screeningSection = `## Verify with screening
 
 The cost of sanctions screening (issue 12) on \`POST /verify\`, measured by \`bench/verify\` (\`${command}\`; the
@@ -545,7 +605,7 @@ address (\`isSanctioned\` of payer and payee), and one hash-chained audit record
 written before the answer. Its on-chain reads (\`isSanctioned\` × 2 and \`getBlockNumber\`; the blacklist reads were in
 the batch already) ride in the verification's one Multicall3 \`eth_call\`: no extra round trip
 (\`test/screening/screening.test.ts\` counts \`{ eth_call: 1 }\` per \`/verify\`). Ours and screened run back to back in
-each round, their order alternating, in one server process; the ratios are taken round by round.
+each round, their order alternating, each in its own server process; the ratios are taken round by round.
 
 Results, ${date}, Node ${process.version}, ${cpus().length} × ${cpu}, ${rounds} rounds of ${duration} s, load average
 ${loadBefore.toFixed(1)} at the start of the rounds and ${loadAfter.toFixed(1)} at the end (medians of the rounds):

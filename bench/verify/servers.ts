@@ -1,13 +1,16 @@
 /**
- * The two facilitators under test, in one child process of run.ts (so autocannon gets the other
- * core), both on @hono/node-server, both against the same anvil (TOLLGATE_BENCH_RPC):
+ * One facilitator under test, in its own child process of run.ts (so each process's CPU time is its
+ * own, and autocannon gets the other core), on @hono/node-server, against the local anvil
+ * (TOLLGATE_BENCH_RPC). TOLLGATE_BENCH_TARGET picks it:
  *
- * - ours: `startFacilitator` from apps/facilitator (native recovery, SQLite ledger, batched RPC),
+ * - `ours`: `startFacilitator` from apps/facilitator (native recovery, SQLite ledger, batched RPC),
  *   exactly as the service runs;
- * - the official facilitator (`@x402/core` `x402Facilitator` + `@x402/evm` exact scheme) behind a
- *   Hono `POST /verify` shaped like the official example server.
+ * - `screened`: the same with sanctions screening on;
+ * - `reference`: the official facilitator (`@x402/core` `x402Facilitator` + `@x402/evm` exact scheme)
+ *   behind a Hono `POST /verify` shaped like the official example server.
  *
- * Prints one JSON line with their URLs, then serves until SIGTERM. `GET /__cpu` on either answers
+ * Run from another checkout (`run.ts --against name=DIR`), `ours` is that checkout's code.
+ * Prints one JSON line `{ url, cpu }`, then serves until SIGTERM. `GET /__cpu` on `cpu` answers
  * this process's CPU time in microseconds, so run.ts can report verifies per CPU-second.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -23,13 +26,17 @@ import { createOfficialFacilitator } from '../../test/facilitator/officialFacili
 
 const rpc = process.env.TOLLGATE_BENCH_RPC
 if (!rpc) throw new Error('TOLLGATE_BENCH_RPC is required')
+const target = process.env.TOLLGATE_BENCH_TARGET
+if (target !== 'ours' && target !== 'screened' && target !== 'reference') {
+  throw new Error('TOLLGATE_BENCH_TARGET must be ours, screened or reference')
+}
 const cpu = () => {
   const { user, system } = process.cpuUsage()
   return user + system
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'))
-const ours = await startFacilitator({
+const service = {
   TOLLGATE_PORT: '0',
   // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
   TOLLGATE_AUTH: 'off',
@@ -41,76 +48,82 @@ const ours = await startFacilitator({
   // run.ts cycles its pool of payments: hold each reservation for the shortest lease, so a payment
   // comes round again free (a held one answers `authorization_in_use`).
   TOLLGATE_RESERVATION_SECONDS: '1',
-})
-// The same service with sanctions screening on (issue 12): an OFAC artifact of 1,000 addresses (the real list has
-// about 90 EVM ones), the USDC blacklist and our oracle contract at the Base oracle address (run.ts places it),
-// every decision audited in the SQLite ledger.
-const listPath = join(dataDir, 'ofac-sdn-evm.json')
-const listed = Array.from({ length: 1_000 }, (_, i) => `0x${(0x5a0000 + i).toString(16).padStart(40, '0')}`)
-writeFileSync(
-  listPath,
-  JSON.stringify({
-    format: 'ofac-sdn-evm/1',
-    source: {
-      publisher: 'OFAC',
-      file: 'SDN_ADVANCED.XML',
-      dateOfIssue: '2026-12-01',
-      sha256: 'ab'.repeat(32),
-      bytes: 1,
-      checkedAt: new Date().toISOString(),
-    },
-    generator: { name: 'bench', version: '0' },
-    counts: { dcaValues: listed.length, evmAddresses: listed.length },
-    evm: listed.map((address, i) => ({ address, labels: ['ETH'], refs: [String(i)], programs: ['CYBER2'] })),
-  }),
-)
-const screened = await startFacilitator({
-  TOLLGATE_PORT: '0',
-  TOLLGATE_AUTH: 'off',
-  TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-  TOLLGATE_RATE_LIMIT_PER_MINUTE: '0',
-  TOLLGATE_RPC_URL_8453: rpc,
-  TOLLGATE_DATA_DIR: join(dataDir, 'screened'),
-  TOLLGATE_RESERVATION_SECONDS: '1',
-  TOLLGATE_SCREENING: 'on',
-  TOLLGATE_SANCTIONS_LIST: listPath,
-  TOLLGATE_SCREENING_ORACLES: 'eip155:8453=0x3A91A31cB3dC49b4db9Ce721F50a9D076c8D739B',
-  // stdout carries the URLs line run.ts reads: no "sanctions list loaded" line before it.
-  TOLLGATE_LOG_LEVEL: 'warn',
-})
-const oursCpu = new Hono()
-oursCpu.get('/__cpu', (c) => c.json({ cpu: cpu() }))
-const cpuServer = serve({ fetch: oursCpu.fetch, hostname: '127.0.0.1', port: 0 })
-await new Promise((resolve) => cpuServer.once('listening', resolve))
+}
 
-const official = createOfficialFacilitator({
-  url: rpc,
-  chain: { ...base, rpcUrls: { default: { http: [rpc] } } },
-  account: devAccounts.facilitator,
-})
-const reference = new Hono()
-reference.post('/verify', async (c) => {
-  try {
-    const { paymentPayload, paymentRequirements } = await c.req.json()
-    return c.json(await official.verify(paymentPayload, paymentRequirements))
-  } catch (error) {
-    return c.json({ error: error instanceof Error ? error.message : 'Unknown error' }, 500)
-  }
-})
-reference.get('/__cpu', (c) => c.json({ cpu: cpu() }))
-const referenceServer = serve({ fetch: reference.fetch, hostname: '127.0.0.1', port: 0 })
-await new Promise((resolve) => referenceServer.once('listening', resolve))
+/** The screened service (issue 12): an OFAC artifact of 1,000 addresses (the real list has about 90 EVM ones), the
+ * USDC blacklist and our oracle contract at the Base oracle address (run.ts places it), every decision audited in
+ * the SQLite ledger. */
+function screenedService() {
+  const listPath = join(dataDir, 'ofac-sdn-evm.json')
+  const listed = Array.from({ length: 1_000 }, (_, i) => `0x${(0x5a0000 + i).toString(16).padStart(40, '0')}`)
+  writeFileSync(
+    listPath,
+    JSON.stringify({
+      format: 'ofac-sdn-evm/1',
+      source: {
+        publisher: 'OFAC',
+        file: 'SDN_ADVANCED.XML',
+        dateOfIssue: '2026-12-01',
+        sha256: 'ab'.repeat(32),
+        bytes: 1,
+        checkedAt: new Date().toISOString(),
+      },
+      generator: { name: 'bench', version: '0' },
+      counts: { dcaValues: listed.length, evmAddresses: listed.length },
+      evm: listed.map((address, i) => ({ address, labels: ['ETH'], refs: [String(i)], programs: ['CYBER2'] })),
+    }),
+  )
+  return startFacilitator({
+    ...service,
+    TOLLGATE_SCREENING: 'on',
+    TOLLGATE_SANCTIONS_LIST: listPath,
+    TOLLGATE_SCREENING_ORACLES: 'eip155:8453=0x3A91A31cB3dC49b4db9Ce721F50a9D076c8D739B',
+    // stdout carries the URLs line run.ts reads: no "sanctions list loaded" line before it.
+    TOLLGATE_LOG_LEVEL: 'warn',
+  })
+}
 
-const url = (server: typeof referenceServer) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-console.log(
-  JSON.stringify({ ours: ours.url, screened: screened.url, oursCpu: url(cpuServer), reference: url(referenceServer) }),
-)
+/** The official scheme behind a Hono `POST /verify`. */
+async function referenceService() {
+  const official = createOfficialFacilitator({
+    url: rpc as string,
+    chain: { ...base, rpcUrls: { default: { http: [rpc as string] } } },
+    account: devAccounts.facilitator,
+  })
+  const reference = new Hono()
+  reference.post('/verify', async (c) => {
+    try {
+      const { paymentPayload, paymentRequirements } = await c.req.json()
+      return c.json(await official.verify(paymentPayload, paymentRequirements))
+    } catch (error) {
+      return c.json({ error: error instanceof Error ? error.message : 'Unknown error' }, 500)
+    }
+  })
+  const server = await listen(reference)
+  return { url: url(server), stop: async () => void server.close() }
+}
+
+async function listen(app: Hono) {
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 })
+  await new Promise((resolve) => server.once('listening', resolve))
+  return server
+}
+const url = (server: Awaited<ReturnType<typeof listen>>) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+const started =
+  target === 'ours'
+    ? await startFacilitator(service)
+    : target === 'screened'
+      ? await screenedService()
+      : await referenceService()
+const cpuApp = new Hono()
+cpuApp.get('/__cpu', (c) => c.json({ cpu: cpu() }))
+const cpuServer = await listen(cpuApp)
+console.log(JSON.stringify({ url: started.url, cpu: url(cpuServer) }))
 
 const stop = async () => {
-  referenceServer.close()
   cpuServer.close()
-  await ours.stop()
-  await screened.stop()
+  await started.stop()
   rmSync(dataDir, { recursive: true, force: true })
   process.exit(0)
 }
