@@ -3,32 +3,29 @@ import {
   decodeHeader,
   defaultMaxHeaderLength,
   type ErrorCode,
-  encodeHeader,
-  errorInfo,
   headers as headerNames,
   isX402Error,
   type PaymentPayload,
   paymentPayloadSchema,
-  type SettleResponse,
 } from '@tollgate/protocol'
 import type { Context, Env, MiddlewareHandler, Next } from 'hono'
 import { checkExactPayload } from './checkExactPayload.ts'
-import type { CallContext, Facilitator, FacilitatorCall, SettleResult, VerifyResult } from './facilitator.ts'
+import type { CallContext, Facilitator, FacilitatorCall } from './facilitator.ts'
 import { matchOffer } from './match.ts'
 import { createPaidCalls, paidCall, paymentKey } from './paidCall.ts'
 import type { Payment } from './payment.ts'
+import {
+  deliver,
+  htmlResponse,
+  jsonResponse,
+  refused,
+  replace,
+  settleFailure,
+  verifyFailure,
+} from './paymentAnswers.ts'
 import { paymentCors } from './paymentCors.ts'
 import { type PaywallInfo, renderPaywall } from './paywall.ts'
-import {
-  buildQuote,
-  byteLength,
-  failedQuote,
-  paywallInfo,
-  type Quote,
-  type QuotedOffer,
-  resolveOffers,
-  staticOffers,
-} from './quote.ts'
+import { buildQuote, type Quote, type QuotedOffer, resolveOffers, staticOffers } from './quote.ts'
 import { checkInput, quoteExtensions } from './requestInput.ts'
 import { bindResponse, isResourceUrl, takeReceipt } from './responseHash.ts'
 import { type CompiledRoute, compileRoutes, type RoutesOptions } from './routes.ts'
@@ -64,8 +61,6 @@ export type PaymentRequiredOptions<E extends Env = Env> = {
 }
 
 const cacheLimit = 256
-/** `Retry-After` of a pending settlement, in seconds: about two Base blocks. */
-const retryAfterSeconds = 2
 
 /** An incoming `X-Request-Id` is forwarded only when short and plain. */
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
@@ -106,7 +101,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  *     },
  *   }),
  * )
- * app.get('/weather', (c) => c.json({ tempC: 21, paidBy: c.get('payment').payer }))
+ * app.get('/weather', (c) => c.jsonResponse({ tempC: 21, paidBy: c.get('payment').payer }))
  *
  * @see x402-protocol reference §1, §2 (wire formats), §2.6 (dual-stack and matching)
  */
@@ -168,118 +163,6 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     return cache.get(key) ?? remember(cache, key, build(offers))
   }
 
-  function htmlResponse(quote: Quote, render: (info: PaywallInfo) => string): Response {
-    if (!quote.html) {
-      const body = render(paywallInfo(quote))
-      quote.html = {
-        body,
-        headers: {
-          'Content-Type': 'text/html; charset=utf-8',
-          'Content-Length': String(byteLength(body)),
-          'Cache-Control': 'no-store',
-          [headerNames.paymentRequired]: quote.header,
-        },
-      }
-    }
-    return new Response(quote.html.body, { status: 402, headers: quote.html.headers })
-  }
-
-  function json(status: number, body: unknown, extra?: Record<string, string>): Response {
-    return new Response(JSON.stringify(body), {
-      status,
-      headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...extra },
-    })
-  }
-
-  /** A 402 that answers a failed payment: the quote again, with the reason. */
-  function refused(quote: Quote, reason: string, payer: string | undefined, extra?: Record<string, string>): Response {
-    const failed = failedQuote(quote, reason, payer)
-    return new Response(failed.body, {
-      status: 402,
-      headers: {
-        'Content-Type': 'application/json',
-        'Cache-Control': 'no-store',
-        [headerNames.paymentRequired]: failed.header,
-        ...extra,
-      },
-    })
-  }
-
-  function receiptHeaders(response: SettleResponse, version: 1 | 2): Record<string, string> {
-    const value = encodeHeader(response)
-    return version === 1
-      ? { [headerNames.paymentResponse]: value, [headerNames.xPaymentResponse]: value }
-      : { [headerNames.paymentResponse]: value }
-  }
-
-  function verifyFailure(quote: Quote, verdict: Extract<VerifyResult, { ok: false }>): Response {
-    const { status, class: kind } = errorInfo(verdict.code)
-    if (kind === 'invalid') return refused(quote, verdict.reason, verdict.payer)
-    return json(status, { error: verdict.code, reason: verdict.reason, message: verdict.message })
-  }
-
-  function settleFailure(
-    quote: Quote,
-    matched: QuotedOffer,
-    version: 1 | 2,
-    result: Extract<SettleResult, { ok: false }>,
-  ): Response {
-    const network = version === 2 ? matched.v2.network : (matched.v1?.network ?? matched.v2.network)
-    const response: SettleResponse = result.response ?? {
-      success: false,
-      errorReason: result.reason,
-      transaction: '',
-      network,
-    }
-    const receipt = receiptHeaders(response, version)
-    const { status, class: kind } = errorInfo(result.code)
-    if (kind === 'pending') {
-      return json(
-        status,
-        {
-          error: result.code,
-          message: 'The payment was submitted and is not confirmed yet. Do not pay again: send the same payment again.',
-          transaction: response.transaction,
-          network: response.network,
-        },
-        { ...receipt, 'Retry-After': String(retryAfterSeconds) },
-      )
-    }
-    if (result.code === 'payment_already_delivered') {
-      return json(status, {
-        error: result.code,
-        message: 'This payment was already delivered once; a new request needs a new payment.',
-        transaction: response.transaction,
-        network: response.network,
-      })
-    }
-    if (kind === 'invalid') return refused(quote, result.reason, response.payer ?? undefined, receipt)
-    return json(status, { error: result.code, reason: result.reason, message: result.message }, receipt)
-  }
-
-  /** Adds the receipt and cache headers to the handler's response, with one copy. */
-  function deliver(c: Context<E>, response: SettleResponse, version: 1 | 2): void {
-    const res = c.res
-    const headers = new Headers(res.headers)
-    for (const [name, value] of Object.entries(receiptHeaders(response, version))) headers.set(name, value)
-    const cacheControl = headers.get('Cache-Control')
-    if (cacheControl === null) headers.set('Cache-Control', 'private')
-    else if (!/\b(?:private|no-store)\b/i.test(cacheControl)) headers.set('Cache-Control', `${cacheControl}, private`)
-    c.res = undefined
-    c.res = new Response(res.body, { status: res.status, statusText: res.statusText, headers })
-  }
-
-  function replace(c: Context<E>, response: Response): void {
-    const old = c.res
-    try {
-      old.body?.cancel().catch(() => {})
-    } catch {
-      // A body already used or locked has nothing left to release.
-    }
-    c.res = undefined
-    c.res = response
-  }
-
   /**
    * Answers a request to a protected route: the middleware's own answer as a `Response`, or
    * `undefined` when `c.res` holds it (the handler's, the receipt added, or one that replaced it).
@@ -287,7 +170,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
   async function charge(c: Context<E>, next: Next, route: CompiledRoute<E>): Promise<Response | undefined> {
     // A request its route's declared input refuses gets 400 before any quote: nobody pays for it.
     const invalid = await checkInput(route, c)
-    if (invalid) return json(400, invalid)
+    if (invalid) return jsonResponse(400, invalid)
 
     const header = c.req.header(headerNames.paymentSignature) ?? c.req.header(headerNames.xPayment)
     const quote = await quoteFor(route, c)
@@ -302,13 +185,13 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       payload = decodeHeader(paymentPayloadSchema, header, { maxLength: maxHeaderLength })
     } catch (error) {
       if (!isX402Error(error)) throw error
-      return json(400, { error: error.code as ErrorCode, message: error.shortMessage })
+      return jsonResponse(400, { error: error.code as ErrorCode, message: error.shortMessage })
     }
     const matched = matchOffer(quote.offers, payload)
     if (!matched) return refused(quote, 'payment_requirements_mismatch', undefined)
     // A malformed payment is the buyer's fault: refused here, the facilitator is never asked.
     const malformed = checkExactPayload(payload)
-    if (malformed !== undefined) return json(400, { error: 'invalid_payload', message: malformed })
+    if (malformed !== undefined) return jsonResponse(400, { error: 'invalid_payload', message: malformed })
 
     const version = payload.x402Version
     // Carried to the facilitator as X-Request-Id: the buyer's own id when plain, else a new one.
@@ -358,7 +241,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     })
     switch (outcome.status) {
       case 'busy':
-        return json(409, {
+        return jsonResponse(409, {
           error: 'authorization_in_use',
           message: 'This payment is already being processed by another request.',
         })
