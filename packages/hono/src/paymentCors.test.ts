@@ -1,6 +1,7 @@
 import { decodeHeader, encodeHeader, paymentRequiredV2Schema } from '@tollgate/protocol'
 import { Hono } from 'hono'
 import { describe, expect, test } from 'vitest'
+import { demoApp } from '../test/demoApp.ts'
 import type { Facilitator, SettleResult, VerifyResult } from './facilitator.ts'
 import { type PaymentRequiredOptions, paymentRequired } from './paymentRequired.ts'
 
@@ -63,6 +64,36 @@ async function paid(app: Hono, path: string, method = 'GET') {
   })
   return app.request(path, { method, headers: { origin: 'https://buyer.example', 'PAYMENT-SIGNATURE': payment } })
 }
+
+describe('preflight', () => {
+  test('behavior: CORS preflight lets browsers send the payment headers', async () => {
+    const { request } = demoApp()
+    const res = await request('/weather', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.test',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'payment-signature',
+      },
+    })
+    expect(res.status).toBe(204)
+    expect(Object.fromEntries(res.headers)).toMatchInlineSnapshot(`
+      {
+        "access-control-allow-headers": "PAYMENT-SIGNATURE,X-PAYMENT,Access-Control-Expose-Headers,Content-Type,payment-signature",
+        "access-control-allow-methods": "GET,OPTIONS",
+        "access-control-allow-origin": "*",
+        "access-control-expose-headers": "PAYMENT-REQUIRED,PAYMENT-RESPONSE,X-PAYMENT-RESPONSE",
+        "access-control-max-age": "600",
+        "vary": "Access-Control-Request-Headers",
+      }
+    `)
+    const withoutCors = await demoApp({ cors: false }).request('/weather')
+    expect(withoutCors.headers.get('access-control-allow-origin')).toBeNull()
+    const fixed = await demoApp({ cors: { origin: 'https://app.test' } }).request('/weather')
+    expect(fixed.headers.get('access-control-allow-origin')).toBe('https://app.test')
+    expect(fixed.headers.get('vary')).toBe('Origin')
+  })
+})
 
 describe('CORS of answers', () => {
   test("behavior: a handler's own Allow-Origin is kept and the payment headers join its Expose-Headers", async () => {
