@@ -1,3 +1,4 @@
+export type { Clock, Now } from './clock.ts'
 export type { RouteExample, RouteInput } from './discovery.ts'
 export type { DiscoveryDocumentsOptions } from './discoveryDocuments.ts'
 export { discoveryDocuments } from './discoveryDocuments.ts'

@@ -10,6 +10,7 @@ import {
   type SignedOffer,
 } from '@tollgate/protocol'
 import { CompactSign, calculateJwkThumbprint, importJWK, type JWK } from 'jose'
+import { type Now, systemNow } from './clock.ts'
 import type { Quote } from './quote.ts'
 
 /** The seller's offer signing key (option `offerSigning` of `paymentRequired`). */
@@ -18,8 +19,8 @@ export type OfferSigningOptions = {
   key: JWK
   /** The JWS `kid` buyers look the public key up by. Default: the key's RFC 7638 thumbprint. */
   kid?: string
-  /** Seconds since the epoch. Default: the system clock. */
-  now?: () => number
+  /** Seconds since the epoch (`validUntil` is now + the offer's `maxTimeoutSeconds`). Default: the system clock. */
+  now?: Now
 }
 
 /** Builds the unpaid 402 of a quote with its offers signed (cached per quote for half their validity). */
@@ -37,11 +38,7 @@ function algorithmOf(key: JWK): 'ES256' | 'EdDSA' {
  * `amount`, `validUntil` = now + the offer's `maxTimeoutSeconds`), placed in the v2 quote's
  * `extensions["offer-receipt"].info.offers` with its `acceptIndex`. Web APIs only.
  */
-export function createOfferSigner({
-  key,
-  kid,
-  now = () => Math.floor(Date.now() / 1000),
-}: OfferSigningOptions): OfferSigner {
+export function createOfferSigner({ key, kid, now = systemNow }: OfferSigningOptions): OfferSigner {
   if (typeof key !== 'object' || key === null || typeof key.d !== 'string') {
     throw new ConfigError({ message: 'paymentRequired: offerSigning.key must be a private JWK (with d).' })
   }

@@ -61,38 +61,71 @@ describe('createReceiptVerifier', () => {
     const b = await keyPair('EdDSA')
     const { state, fetchImpl } = endpoint([a.jwk])
     let clock = 0
-    const realNow = Date.now
-    Date.now = () => clock
-    try {
-      const verify = createReceiptVerifier({
-        jwks: 'https://f.example/.well-known/jwks.json',
-        fetch: fetchImpl,
-        refreshCooldownMs: 1_000,
-      })
-      expect((await verify(await sign(a.privateKey, a.kid))).ok).toBe(true)
-      expect((await verify(await sign(a.privateKey, a.kid))).ok).toBe(true)
-      expect(state.fetches).toBe(1)
-      // Rotation: a new key published; within the cooldown an unknown kid does not fetch.
-      state.keys = [b.jwk, a.jwk]
-      clock = 500
-      expect(await verify(await sign(b.privateKey, b.kid, claims, 'EdDSA'))).toMatchObject({
-        code: 'receipt_unknown_key',
-      })
-      expect(state.fetches).toBe(1)
-      clock = 2_000
-      expect((await verify(await sign(b.privateKey, b.kid, claims, 'EdDSA'))).ok).toBe(true)
-      expect(state.fetches).toBe(2)
-      // Forged kids cannot make it fetch in a loop.
-      for (let i = 0; i < 5; i++) await verify(await sign(a.privateKey, `forged-${i}`))
-      expect(state.fetches).toBe(2)
-      // The cache expires (5 min default): fetched again; a failing endpoint keeps the known keys.
-      state.fail = true
-      clock = 400_000
-      expect((await verify(await sign(a.privateKey, a.kid))).ok).toBe(true)
-      expect(state.fetches).toBe(3)
-    } finally {
-      Date.now = realNow
-    }
+    const verify = createReceiptVerifier({
+      jwks: 'https://f.example/.well-known/jwks.json',
+      fetch: fetchImpl,
+      refreshCooldownMs: 1_000,
+      clock: () => clock,
+    })
+    expect((await verify(await sign(a.privateKey, a.kid))).ok).toBe(true)
+    expect((await verify(await sign(a.privateKey, a.kid))).ok).toBe(true)
+    expect(state.fetches).toBe(1)
+    // Rotation: a new key published; within the cooldown an unknown kid does not fetch.
+    state.keys = [b.jwk, a.jwk]
+    clock = 500
+    expect(await verify(await sign(b.privateKey, b.kid, claims, 'EdDSA'))).toMatchObject({
+      code: 'receipt_unknown_key',
+    })
+    expect(state.fetches).toBe(1)
+    clock = 2_000
+    expect((await verify(await sign(b.privateKey, b.kid, claims, 'EdDSA'))).ok).toBe(true)
+    expect(state.fetches).toBe(2)
+    // Forged kids cannot make it fetch in a loop.
+    for (let i = 0; i < 5; i++) await verify(await sign(a.privateKey, `forged-${i}`))
+    expect(state.fetches).toBe(2)
+    // The cache expires (5 min default): fetched again; a failing endpoint keeps the known keys.
+    state.fail = true
+    clock = 400_000
+    expect((await verify(await sign(a.privateKey, a.kid))).ok).toBe(true)
+    expect(state.fetches).toBe(3)
+  })
+
+  test('behavior: on the injected clock, the JWKS is fetched again once cacheMs has passed, and an unknown kid fetches once refreshCooldownMs has passed since the last fetch', async () => {
+    const a = await keyPair()
+    const { state, fetchImpl } = endpoint([a.jwk])
+    let clock = 0
+    const verify = createReceiptVerifier({
+      jwks: 'https://f.example/.well-known/jwks.json',
+      fetch: fetchImpl,
+      cacheMs: 60_000,
+      refreshCooldownMs: 5_000,
+      clock: () => clock,
+    })
+    expect((await verify(await sign(a.privateKey, a.kid))).ok).toBe(true)
+    expect(state.fetches).toBe(1)
+    clock = 59_999
+    expect((await verify(await sign(a.privateKey, a.kid))).ok).toBe(true)
+    expect(state.fetches).toBe(1)
+    clock = 60_000
+    expect((await verify(await sign(a.privateKey, a.kid))).ok).toBe(true)
+    expect(state.fetches).toBe(2)
+    clock = 64_999
+    expect(await verify(await sign(a.privateKey, 'unknown'))).toMatchObject({ code: 'receipt_unknown_key' })
+    expect(state.fetches).toBe(2)
+    clock = 65_000
+    expect(await verify(await sign(a.privateKey, 'unknown'))).toMatchObject({ code: 'receipt_unknown_key' })
+    expect(state.fetches).toBe(3)
+    // The one-shot verifyReceipt takes the same clock.
+    expect(
+      (
+        await verifyReceipt(await sign(a.privateKey, a.kid), {
+          jwks: 'https://f.example/jwks',
+          fetch: fetchImpl,
+          clock: () => 0,
+        })
+      ).ok,
+    ).toBe(true)
+    expect(state.fetches).toBe(4)
   })
 
   test('fault: an endpoint that fails, times out or answers something else is jwks_unreachable', async () => {

@@ -6,6 +6,7 @@ import {
   type SignedReceipt,
 } from '@tollgate/protocol'
 import { compactVerify, decodeProtectedHeader, errors, importJWK, type JWK } from 'jose'
+import { type Clock, type Now, systemClock, systemNow } from './clock.ts'
 
 /**
  * Why a receipt was refused (stable codes):
@@ -38,8 +39,8 @@ export type VerifyReceiptOptions = {
   resourceUrl?: string
   /** Refuse a receipt issued longer ago than this. Default: no limit. */
   maxAgeSeconds?: number
-  /** Seconds since the epoch. Default: the system clock. */
-  now?: () => number
+  /** Seconds since the epoch, for `maxAgeSeconds`. Default: the system clock. */
+  now?: Now
 }
 
 export type CreateReceiptVerifierOptions = {
@@ -56,6 +57,8 @@ export type CreateReceiptVerifierOptions = {
   refreshCooldownMs?: number
   /** Fetch timeout, in ms. Default `5_000`. */
   timeoutMs?: number
+  /** Milliseconds on a monotonic clock, for `cacheMs` and `refreshCooldownMs`. Default: `performance.now()`. */
+  clock?: Clock
 }
 
 /** Verifies receipts against one facilitator's keys. */
@@ -94,10 +97,12 @@ export function createReceiptVerifier({
   cacheMs = 300_000,
   refreshCooldownMs = 10_000,
   timeoutMs = 5_000,
+  clock = systemClock,
 }: CreateReceiptVerifierOptions): ReceiptVerifier {
   const remote = typeof jwks === 'string' || jwks instanceof URL ? String(jwks) : undefined
   let keys: readonly JWK[] | undefined = remote === undefined ? (jwks as ReceiptKeySet).keys : undefined
-  let fetchedAt = 0
+  // Never fetched: older than any cache and past any cooldown, whatever the clock reads.
+  let fetchedAt = Number.NEGATIVE_INFINITY
   // Imported keys by JWK object (a refreshed JWKS brings new objects, so nothing stale is kept).
   const imported = new WeakMap<JWK, ReturnType<typeof importJWK>>()
   const importKey = (jwk: JWK, alg: string) => {
@@ -126,7 +131,7 @@ export function createReceiptVerifier({
         const document: unknown = await response.json()
         if (!isKeySet(document)) return undefined
         keys = document.keys
-        fetchedAt = Date.now()
+        fetchedAt = clock()
         return keys
       } catch {
         return undefined
@@ -139,13 +144,13 @@ export function createReceiptVerifier({
 
   /** The key of `kid`: from the cache, else (expired cache or unknown kid past the cooldown) fetched again. */
   async function keyOf(kid: string): Promise<{ key: JWK } | { code: 'receipt_unknown_key' | 'jwks_unreachable' }> {
-    const fresh = Date.now() - fetchedAt < cacheMs
+    const fresh = clock() - fetchedAt < cacheMs
     if (remote !== undefined && (!keys || !fresh)) {
       const loaded = await load()
       if (!loaded && !keys) return { code: 'jwks_unreachable' }
     }
     let found = keys?.find((key) => key.kid === kid)
-    if (!found && remote !== undefined && Date.now() - fetchedAt >= refreshCooldownMs) {
+    if (!found && remote !== undefined && clock() - fetchedAt >= refreshCooldownMs) {
       const loaded = await load()
       if (!loaded) return { code: 'jwks_unreachable' }
       found = loaded.find((key) => key.kid === kid)
@@ -153,7 +158,7 @@ export function createReceiptVerifier({
     return found ? { key: found } : { code: 'receipt_unknown_key' }
   }
 
-  return async function verifyReceipt(input, { resourceUrl, maxAgeSeconds, now } = {}) {
+  return async function verifyReceipt(input, { resourceUrl, maxAgeSeconds, now = systemNow } = {}) {
     const jws =
       typeof input === 'string'
         ? input
@@ -207,8 +212,7 @@ export function createReceiptVerifier({
       return refuse('receipt_resource_mismatch', `The receipt is for ${parsed.data.resourceUrl}, not ${resourceUrl}.`)
     }
     if (maxAgeSeconds !== undefined) {
-      const at = now?.() ?? Math.floor(Date.now() / 1000)
-      const age = at - parsed.data.issuedAt
+      const age = now() - parsed.data.issuedAt
       if (age > maxAgeSeconds || age < -60) return refuse('receipt_too_old', `Issued ${age} s ago.`)
     }
     return { ok: true, claims: parsed.data, kid, algorithm: alg }
@@ -226,12 +230,13 @@ export function verifyReceipt(
   receipt: SignedReceipt | string | SettleResponse,
   options: VerifyReceiptOptions & CreateReceiptVerifierOptions,
 ): Promise<VerifyReceiptResult> {
-  const { jwks, fetch: fetchImpl, cacheMs, refreshCooldownMs, timeoutMs, ...check } = options
+  const { jwks, fetch: fetchImpl, cacheMs, refreshCooldownMs, timeoutMs, clock, ...check } = options
   return createReceiptVerifier({
     jwks,
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
     ...(cacheMs === undefined ? {} : { cacheMs }),
     ...(refreshCooldownMs === undefined ? {} : { refreshCooldownMs }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(clock === undefined ? {} : { clock }),
   })(receipt, check)
 }
