@@ -2,7 +2,7 @@
  * The doctor (`tollgate-facilitator doctor URL`) on fixtures built to have each problem a catalogue
  * rejects, and on the demo, where it must find nothing.
  */
-import type { Facilitator } from '@tollgate/hono'
+import type { FacilitatorClient } from '@tollgate/hono'
 import { encodeHeader, headers, type PaymentRequiredV2 } from '@tollgate/protocol'
 import { Hono } from 'hono'
 import { describe, expect, test } from 'vitest'
@@ -115,7 +115,7 @@ describe('doctor', () => {
   })
 
   test('behavior: nothing on the demo; the command exits 0 there and 1 on the fixture', async () => {
-    const facilitator: Facilitator = {
+    const facilitator: FacilitatorClient = {
       verify: async () => {
         throw new Error('the doctor never pays')
       },

@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import type { Facilitator, FacilitatorCall } from '@tollgate/hono'
+import type { FacilitatorCall, FacilitatorClient } from '@tollgate/hono'
 import { decodeHeader, paymentRequiredV2Schema, settleResponseSchema } from '@tollgate/protocol'
 import { x402Client } from '@x402/core/client'
 import { ExactEvmScheme } from '@x402/evm/exact/client'
@@ -15,7 +15,7 @@ const payer = privateKeyToAccount('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca
 
 function demo() {
   const calls: { endpoint: string; call: FacilitatorCall }[] = []
-  const facilitator: Facilitator = {
+  const facilitator: FacilitatorClient = {
     async verify(call) {
       calls.push({ endpoint: 'verify', call })
       return { ok: true, payer: payer.address, response: { isValid: true, payer: payer.address } }

@@ -1,4 +1,10 @@
-import { discoveryDocuments, type Facilitator, type Price, paymentRequired, type RoutesOptions } from '@tollgate/hono'
+import {
+  discoveryDocuments,
+  type FacilitatorClient,
+  type Price,
+  paymentRequired,
+  type RoutesOptions,
+} from '@tollgate/hono'
 import { mcpPayments, serveMcp } from '@tollgate/mcp'
 import { type Env, Hono } from 'hono'
 import * as z from 'zod'
@@ -11,7 +17,7 @@ export { prices } from './weather.ts'
 export type DemoOptions = {
   /** The seller's address (default in the local stack: dev account #1). */
   payTo: string
-  facilitator: Facilitator
+  facilitator: FacilitatorClient
   /** CAIP-2 network of the offers. Default `eip155:8453` (Base; the local chain impersonates it). */
   network?: string
 }

@@ -1,5 +1,5 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
-import type { Facilitator } from '@tollgate/hono'
+import type { FacilitatorClient } from '@tollgate/hono'
 import { decodeHeader, paymentRequiredV2Schema } from '@tollgate/protocol'
 import {
   type DiscoveryExtension,
@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest'
 import { createDemoApp } from './app.ts'
 import { defaultPayTo } from './config.ts'
 
-const facilitator: Facilitator = {
+const facilitator: FacilitatorClient = {
   verify: async () => {
     throw new Error('no payment in this file')
   },

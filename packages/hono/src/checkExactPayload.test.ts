@@ -2,7 +2,7 @@ import { decodeHeader, encodeHeader, paymentRequiredV2Schema } from '@tollgate/p
 import { Hono } from 'hono'
 import { describe, expect, test } from 'vitest'
 import { checkExactPayload } from './checkExactPayload.ts'
-import type { Facilitator } from './facilitator.ts'
+import type { FacilitatorClient } from './facilitatorClient.ts'
 import { paymentRequired } from './paymentRequired.ts'
 
 const payTo = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
@@ -19,7 +19,7 @@ const erc6492Magic = '6492'.repeat(16)
 
 async function seller() {
   const calls: string[] = []
-  const facilitator: Facilitator = {
+  const facilitator: FacilitatorClient = {
     verify: async () => {
       calls.push('verify')
       return { ok: false, code: 'invalid_exact_evm_payload_signature', reason: 'invalid_exact_evm_payload_signature' }

@@ -3,13 +3,13 @@ import { validateDiscoveryExtension } from '@x402/extensions/bazaar'
 import { Hono } from 'hono'
 import { describe, expect, test } from 'vitest'
 import * as z from 'zod'
-import type { Facilitator } from './facilitator.ts'
+import type { FacilitatorClient } from './facilitatorClient.ts'
 import { paymentRequired } from './paymentRequired.ts'
 import type { RoutesOptions } from './routes.ts'
 
 const payTo = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
 const offer = { network: 'eip155:8453', price: '$0.001', payTo } as const
-const facilitator: Facilitator = {
+const facilitator: FacilitatorClient = {
   verify: async () => {
     throw new Error('verify must not be called')
   },

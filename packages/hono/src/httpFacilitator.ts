@@ -12,13 +12,13 @@ import {
 import type { Context } from 'hono'
 import {
   type CallContext,
-  type Facilitator,
   type FacilitatorCall,
+  type FacilitatorClient,
   type SettleResult,
   type SupportedResult,
   toErrorCode,
   type VerifyResult,
-} from './facilitator.ts'
+} from './facilitatorClient.ts'
 
 /** Header maps keyed by facilitator endpoint, as `createAuthHeaders` returns them. */
 export type FacilitatorAuthHeaders = {
@@ -63,8 +63,8 @@ export type HttpFacilitatorConfig = {
   fetch?: (request: Request) => Promise<Response>
 }
 
-/** A {@link Facilitator} over HTTP, with its normalized base URL. */
-export type HttpFacilitator = Facilitator & {
+/** A {@link FacilitatorClient} over HTTP, with its normalized base URL. */
+export type HttpFacilitator = FacilitatorClient & {
   readonly url: string
   supported(c?: Context): Promise<SupportedResult>
 }

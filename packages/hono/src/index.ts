@@ -4,13 +4,13 @@ export type { DiscoveryDocumentsOptions } from './discoveryDocuments.ts'
 export { discoveryDocuments } from './discoveryDocuments.ts'
 export type {
   CallContext,
-  Facilitator,
   FacilitatorCall,
+  FacilitatorClient,
   SettleResult,
   SupportedResult,
   VerifyResult,
-} from './facilitator.ts'
-export { toErrorCode } from './facilitator.ts'
+} from './facilitatorClient.ts'
+export { toErrorCode } from './facilitatorClient.ts'
 export type {
   FacilitatorAuthHeaders,
   FacilitatorTimeouts,

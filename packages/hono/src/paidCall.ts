@@ -6,7 +6,13 @@ import {
   type SettleResponse,
 } from '@tollgate/protocol'
 import type { Context } from 'hono'
-import type { CallContext, Facilitator, FacilitatorCall, SettleResult, VerifyResult } from './facilitator.ts'
+import type {
+  CallContext,
+  FacilitatorCall,
+  FacilitatorClient,
+  SettleResult,
+  VerifyResult,
+} from './facilitatorClient.ts'
 import { newClaim } from './newClaim.ts'
 import type { QuotedOffer } from './quote.ts'
 
@@ -43,7 +49,7 @@ export type PaidRun = {
 
 /** Parameters of {@link paidCall}. */
 export type PaidCallParameters<T> = {
-  facilitator: Facilitator
+  facilitator: FacilitatorClient
   /** The payment's identity ({@link paymentKey}): one paid call per key at a time. */
   key: string
   /** The facilitator call for this payment, carrying `claim` as its `tollgate.claim`. */
@@ -98,7 +104,7 @@ function describe(error: unknown): string {
 }
 
 async function verifySafely(
-  facilitator: Facilitator,
+  facilitator: FacilitatorClient,
   call: FacilitatorCall,
   context: CallContext,
 ): Promise<VerifyResult> {
@@ -110,7 +116,7 @@ async function verifySafely(
 }
 
 async function settleSafely(
-  facilitator: Facilitator,
+  facilitator: FacilitatorClient,
   call: FacilitatorCall,
   context: CallContext,
 ): Promise<SettleResult> {
@@ -122,7 +128,11 @@ async function settleSafely(
 }
 
 /** Gives an unused reservation back, if the facilitator can; never throws. */
-async function releaseSafely(facilitator: Facilitator, call: FacilitatorCall, context: CallContext): Promise<void> {
+async function releaseSafely(
+  facilitator: FacilitatorClient,
+  call: FacilitatorCall,
+  context: CallContext,
+): Promise<void> {
   try {
     await facilitator.release?.(call, context)
   } catch {
@@ -131,7 +141,7 @@ async function releaseSafely(facilitator: Facilitator, call: FacilitatorCall, co
 }
 
 /** Whether the facilitator binds delivery to the call's claim; never throws. */
-async function deliveryClaims(facilitator: Facilitator, c: Context | undefined): Promise<boolean> {
+async function deliveryClaims(facilitator: FacilitatorClient, c: Context | undefined): Promise<boolean> {
   try {
     return (await facilitator.deliveryClaims?.(c)) === true
   } catch {

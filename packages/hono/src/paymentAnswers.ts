@@ -1,6 +1,6 @@
 import { encodeHeader, errorInfo, headers as headerNames, type SettleResponse } from '@tollgate/protocol'
 import type { Context } from 'hono'
-import type { SettleResult, VerifyResult } from './facilitator.ts'
+import type { SettleResult, VerifyResult } from './facilitatorClient.ts'
 import type { PaywallInfo } from './paywall.ts'
 import { byteLength, failedQuote, paywallInfo, type Quote, type QuotedOffer } from './quote.ts'
 

@@ -2,7 +2,7 @@ import { decodeHeader, encodeHeader, paymentRequiredV2Schema } from '@tollgate/p
 import { Hono } from 'hono'
 import { describe, expect, test } from 'vitest'
 import { demoApp } from '../test/demoApp.ts'
-import type { Facilitator, SettleResult, VerifyResult } from './facilitator.ts'
+import type { FacilitatorClient, SettleResult, VerifyResult } from './facilitatorClient.ts'
 import { type PaymentRequiredOptions, paymentRequired } from './paymentRequired.ts'
 
 const payTo = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
@@ -10,7 +10,7 @@ const offer = { network: 'eip155:8453', price: '$0.001', payTo } as const
 const exposed = 'PAYMENT-REQUIRED,PAYMENT-RESPONSE,X-PAYMENT-RESPONSE'
 
 /** Verifies every payment; settles it, or refuses with a spent nonce. */
-function facilitator(settles: boolean): Facilitator {
+function facilitator(settles: boolean): FacilitatorClient {
   return {
     verify: async (): Promise<VerifyResult> => ({ ok: true, payer: payTo, response: { isValid: true } }),
     settle: async (call): Promise<SettleResult> =>

@@ -3,7 +3,7 @@ import type { SettleResponse } from '@tollgate/protocol'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { describe, expectTypeOf, test } from 'vitest'
 import {
-  type Facilitator,
+  type FacilitatorClient,
   httpFacilitator,
   type Payment,
   type PaymentRequiredOptions,
@@ -78,8 +78,8 @@ describe('the handler', () => {
 })
 
 describe('facilitators', () => {
-  test('httpFacilitator is a Facilitator; results narrow on ok', () => {
-    expectTypeOf(facilitator).toExtend<Facilitator>()
+  test('httpFacilitator is a FacilitatorClient; results narrow on ok', () => {
+    expectTypeOf(facilitator).toExtend<FacilitatorClient>()
     expectTypeOf<VerifyResult>().toExtend<{ ok: boolean }>()
     const settled = (result: SettleResult) => (result.ok ? result.response.transaction : result.code)
     expectTypeOf(settled).returns.toBeString()
@@ -91,11 +91,11 @@ describe('facilitators', () => {
     httpFacilitator({ url: 'https://facilitator.example', apiKey: 42 })
   })
 
-  test('any object with verify and settle is a Facilitator', () => {
-    const own: Facilitator = {
+  test('any object with verify and settle is a FacilitatorClient', () => {
+    const own: FacilitatorClient = {
       verify: async () => ({ ok: false, code: 'invalid_payload', reason: 'invalid_payload' }),
       settle: async () => ({ ok: false, code: 'invalid_payload', reason: 'invalid_payload' }),
     }
-    expectTypeOf(own.supported).toEqualTypeOf<Facilitator['supported']>()
+    expectTypeOf(own.supported).toEqualTypeOf<FacilitatorClient['supported']>()
   })
 })

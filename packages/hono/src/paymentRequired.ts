@@ -10,7 +10,7 @@ import {
 } from '@tollgate/protocol'
 import type { Context, Env, MiddlewareHandler, Next } from 'hono'
 import { checkExactPayload } from './checkExactPayload.ts'
-import type { CallContext, Facilitator, FacilitatorCall } from './facilitator.ts'
+import type { CallContext, FacilitatorCall, FacilitatorClient } from './facilitatorClient.ts'
 import { matchOffer } from './match.ts'
 import { createPaidCalls, paidCall, paymentKey } from './paidCall.ts'
 import type { Payment } from './payment.ts'
@@ -38,8 +38,8 @@ export type PaymentRequiredOptions<E extends Env = Env> = {
    * path patterns (`/forecast/:city`, `/premium/*`). Requests matching no key pass through untouched.
    */
   routes: RoutesOptions<E>
-  /** Where payments are verified and settled: {@link httpFacilitator} or any {@link Facilitator}. */
-  facilitator: Facilitator
+  /** Where payments are verified and settled: {@link httpFacilitator} or any {@link FacilitatorClient}. */
+  facilitator: FacilitatorClient
   /**
    * CORS for protected routes, with Hono's `cors()`: lets browsers send `PAYMENT-SIGNATURE` /
    * `X-PAYMENT` and read `PAYMENT-REQUIRED` / `PAYMENT-RESPONSE`, and answers their preflight.

@@ -1,7 +1,7 @@
 import { encodeHeader, type SettleResponse } from '@tollgate/protocol'
 import { Hono } from 'hono'
 import { describe, expect, test } from 'vitest'
-import type { Facilitator, FacilitatorCall } from './facilitator.ts'
+import type { FacilitatorCall, FacilitatorClient } from './facilitatorClient.ts'
 import { paymentRequired } from './paymentRequired.ts'
 import type { OfferOptions } from './routeOptions.ts'
 
@@ -18,7 +18,7 @@ function recording(receipts: boolean) {
     network: 'eip155:8453',
     extensions: { 'offer-receipt': { info: { receipt, receiptId: 'AAAAAAAAAAAAAAAAAAAAAA' } } },
   }
-  const facilitator: Facilitator = {
+  const facilitator: FacilitatorClient = {
     verify: async (call) => {
       calls.push(structuredClone(call))
       return { ok: true, payer: settled.payer ?? undefined, response: { isValid: true, payer: settled.payer } }
@@ -58,7 +58,7 @@ const payment = (resource: string) =>
     },
   })
 
-function app(facilitator: Facilitator, seen: unknown[]) {
+function app(facilitator: FacilitatorClient, seen: unknown[]) {
   const hono = new Hono()
   const accepts: OfferOptions = { network: 'eip155:8453', price: '$0.001', payTo }
   hono.use(async (c, next) => {

@@ -1,10 +1,10 @@
 import { receiptIdOf, receiptOf, type SettleResponse } from '@tollgate/protocol'
 import type { Context } from 'hono'
-import type { Facilitator, FacilitatorCall } from './facilitator.ts'
+import type { FacilitatorCall, FacilitatorClient } from './facilitatorClient.ts'
 import type { Payment } from './payment.ts'
 
 /** Whether the facilitator signs receipts (so the response is worth hashing); never throws. */
-export async function signsReceipts(facilitator: Facilitator, c: Context): Promise<boolean> {
+export async function signsReceipts(facilitator: FacilitatorClient, c: Context): Promise<boolean> {
   try {
     return (await facilitator.receipts?.(c)) === true
   } catch {
@@ -51,7 +51,7 @@ export function takeReceipt(payment: Payment, response: SettleResponse | undefin
  * SHA-256 of the body about to be delivered goes into `tollgate.responseHash` (see {@link hashResponse}).
  */
 export async function bindResponse(
-  facilitator: Facilitator,
+  facilitator: FacilitatorClient,
   c: Context,
   tollgate: NonNullable<FacilitatorCall['tollgate']> | undefined,
 ): Promise<void> {

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { Hono as QuickHono } from 'hono/quick'
 import { Hono as TinyHono } from 'hono/tiny'
 import { describe, expect, test } from 'vitest'
-import type { Facilitator } from './facilitator.ts'
+import type { FacilitatorClient } from './facilitatorClient.ts'
 import { paymentRequired } from './paymentRequired.ts'
 import type { RoutesOptions } from './routes.ts'
 
@@ -10,7 +10,7 @@ const payTo = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
 const offer = { network: 'eip155:8453', price: '$0.001', payTo } as const
 
 /** No request in this file carries a payment: the facilitator must never be asked. */
-const facilitator: Facilitator = {
+const facilitator: FacilitatorClient = {
   verify: async () => {
     throw new Error('verify must not be called')
   },

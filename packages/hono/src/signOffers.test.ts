@@ -2,12 +2,12 @@ import { decodeHeader, paymentRequiredV2Schema } from '@tollgate/protocol'
 import { Hono } from 'hono'
 import { compactVerify, exportJWK, generateKeyPair, importJWK } from 'jose'
 import { describe, expect, test } from 'vitest'
-import type { Facilitator } from './facilitator.ts'
+import type { FacilitatorClient } from './facilitatorClient.ts'
 import { paymentRequired } from './paymentRequired.ts'
 
 const payTo = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
 // The 402 never reaches a facilitator.
-const unused: Facilitator = {
+const unused: FacilitatorClient = {
   verify: async () => ({ ok: false, code: 'facilitator_unavailable', reason: 'unused' }),
   settle: async () => ({ ok: false, code: 'facilitator_unavailable', reason: 'unused' }),
 }

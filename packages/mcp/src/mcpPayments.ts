@@ -6,7 +6,7 @@ import type {
   ZodRawShapeCompat,
 } from '@modelcontextprotocol/sdk/server/zod-compat.js'
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js'
-import type { Facilitator } from '@tollgate/hono'
+import type { FacilitatorClient } from '@tollgate/hono'
 import { createPaidCalls } from '@tollgate/hono/core'
 import { ConfigError } from '@tollgate/protocol'
 import { type PaidToolHandler, type PaidToolOptions, paidTool, type ToolExtra } from './paidTool.ts'
@@ -14,8 +14,8 @@ import { requestOf } from './requestContext.ts'
 
 /** Options of {@link mcpPayments}. */
 export type McpPaymentsOptions = {
-  /** Where payments are verified and settled: `httpFacilitator({ url })` of `@tollgate/hono`, or any Facilitator. */
-  facilitator: Facilitator
+  /** Where payments are verified and settled: `httpFacilitator({ url })` of `@tollgate/hono`, or any FacilitatorClient. */
+  facilitator: FacilitatorClient
 }
 
 /** A tool's input: a zod raw shape (`{ city: z.string() }`) or an object schema. */

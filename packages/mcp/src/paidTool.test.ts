@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import type { Facilitator } from '@tollgate/hono'
+import type { FacilitatorClient } from '@tollgate/hono'
 import type { PaymentRequiredV2 } from '@tollgate/protocol'
 import { x402Client } from '@x402/core/client'
 import { ExactEvmScheme } from '@x402/evm/exact/client'
@@ -14,7 +14,10 @@ import { mcpPayments } from './mcpPayments.ts'
 import { serveMcp } from './serveMcp.ts'
 
 /** A Hono app serving one paid tool (`forecast`, $0.001 per day) and its MCP client over app.request. */
-async function setup(facilitator: Facilitator, options: { settle?: 'after' | 'before'; gate?: Promise<void> } = {}) {
+async function setup(
+  facilitator: FacilitatorClient,
+  options: { settle?: 'after' | 'before'; gate?: Promise<void> } = {},
+) {
   const payments = mcpPayments({ facilitator })
   const app = new Hono()
   const seen: unknown[] = []
@@ -261,7 +264,7 @@ describe('paid MCP tools', () => {
       serveMcp(() => new McpServer({ name: 't', version: '1' })),
     )
     expect((await handler.request('/mcp')).status).toBe(405)
-    expect(() => mcpPayments({ facilitator: {} as Facilitator })).toThrow('facilitator must have verify()')
+    expect(() => mcpPayments({ facilitator: {} as FacilitatorClient })).toThrow('facilitator must have verify()')
     const payments = mcpPayments({ facilitator: fakeFacilitator() })
     const server = new McpServer({ name: 't', version: '1' })
     expect(() =>

@@ -1,6 +1,6 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js'
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js'
-import type { CallContext, Facilitator } from '@tollgate/hono'
+import type { CallContext, FacilitatorClient } from '@tollgate/hono'
 import {
   buildQuote,
   type CompiledOfferOf,
@@ -72,7 +72,7 @@ export type PaidToolOptions<A> = {
 
 /** What a paid tool needs from its server: the payments' state and the request it serves. */
 export type PaidToolDeps = {
-  facilitator: Facilitator
+  facilitator: FacilitatorClient
   calls: PaidCalls
   /** The Hono context of the request the tool is called in, when known (credentials from `c.env`). */
   context?: (extra: ToolExtra) => Context | undefined

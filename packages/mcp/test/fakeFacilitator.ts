@@ -2,7 +2,7 @@
  * The facilitator of the paid-tool tests (paidTool.test.ts, mcpPayments.test.ts), in memory. Kept out of src/
  * so it is neither published nor taken for a test.
  */
-import type { Facilitator, FacilitatorCall, SettleResult, VerifyResult } from '@tollgate/hono'
+import type { FacilitatorCall, FacilitatorClient, SettleResult, VerifyResult } from '@tollgate/hono'
 import { privateKeyToAccount } from 'viem/accounts'
 
 export const payer = privateKeyToAccount('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a')
@@ -19,7 +19,7 @@ export type Log = { endpoint: string; call: FacilitatorCall }[]
 export function fakeFacilitator(
   answers: { verify?: () => VerifyResult; settle?: () => SettleResult; claims?: boolean } = {},
   log: Log = [],
-): Facilitator {
+): FacilitatorClient {
   return {
     async verify(call) {
       log.push({ endpoint: 'verify', call })

@@ -24,7 +24,7 @@ export type FacilitatorCall = FacilitatorRequestV1 | FacilitatorRequestV2
  */
 export type CallContext = { requestId?: string | undefined; c?: Context | undefined }
 
-/** The answer of {@link Facilitator.verify}: valid, or refused with a code. */
+/** The answer of {@link FacilitatorClient.verify}: valid, or refused with a code. */
 export type VerifyResult =
   | { ok: true; payer?: string | undefined; response: VerifyResponse }
   | {
@@ -37,7 +37,7 @@ export type VerifyResult =
       payer?: string | undefined
     }
 
-/** The answer of {@link Facilitator.settle}: settled, or failed/pending with a code. */
+/** The answer of {@link FacilitatorClient.settle}: settled, or failed/pending with a code. */
 export type SettleResult =
   | { ok: true; response: SettleResponse }
   | {
@@ -50,17 +50,18 @@ export type SettleResult =
       response?: SettleResponse | undefined
     }
 
-/** The answer of {@link Facilitator.supported}. */
+/** The answer of {@link FacilitatorClient.supported}. */
 export type SupportedResult =
   | { ok: true; response: SupportedResponse }
   | { ok: false; code: ErrorCode; reason: string; message?: string | undefined }
 
 /**
- * An x402 facilitator as the middleware uses it. {@link httpFacilitator} talks to any facilitator
- * over HTTP; an in-process implementation may be passed instead. Implementations return results
- * and should not throw; if one throws, the middleware answers 502 `facilitator_unavailable`.
+ * A client of an x402 facilitator, as the middleware uses it (`@x402/core` names the same role so;
+ * the facilitator itself is `@tollgate/facilitator`). {@link httpFacilitator} talks to any
+ * facilitator over HTTP; an in-process implementation may be passed instead. Implementations return
+ * results and should not throw; if one throws, the middleware answers 502 `facilitator_unavailable`.
  */
-export type Facilitator = {
+export type FacilitatorClient = {
   /**
    * `context`: the request being paid for, passed by the middleware: its request id (sent as
    * `X-Request-Id`) and its Hono context `c` (so credentials may come from `c.env` on Workers);
