@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
-import type { RecoverAddress } from '@tollgate/evm'
-import { type Address, bytesToHex, keccak256 } from 'viem'
+import { keccak256Bytes, type RecoverAddress } from '@tollgate/evm'
+import { type Address, bytesToHex } from 'viem'
 
 type NativeSecp256k1 = {
   ecdsaRecover(
@@ -54,7 +54,7 @@ export function createNativeRecover({ cacheSize = 65_536 }: CreateNativeRecoverO
     const key = view.getUint32(1) * 65_536 + view.getUint16(5)
     const known = cacheSize > 0 ? addresses.get(key) : undefined
     if (known && equalBytes(known.publicKey, publicKey)) return known.address
-    const address = bytesToHex(keccak256(publicKey, 'bytes').subarray(12))
+    const address = bytesToHex(keccak256Bytes(publicKey).subarray(12))
     if (cacheSize > 0) {
       if (addresses.size >= cacheSize) addresses.clear()
       addresses.set(key, { publicKey: publicKey.slice(), address })

@@ -1,5 +1,6 @@
-import { type Hex, keccak256 } from 'viem'
+import type { Hex } from 'viem'
 import { writeHex, writeUint256 } from './hex.ts'
+import { keccak256Bytes } from './keccak256Bytes.ts'
 import type { ExactAuthorization } from './toExactAuthorization.ts'
 import { transferWithAuthorizationTypeHash } from './transferWithAuthorizationTypes.ts'
 
@@ -11,7 +12,7 @@ message[1] = 0x01
 
 /**
  * The EIP-712 digest a payer signs for a `TransferWithAuthorization`, computed by hand from a
- * precomputed domain separator: two keccaks over fixed-size buffers (viem's `keccak256`),
+ * precomputed domain separator: two keccaks over fixed-size buffers with {@link keccak256Bytes},
  * several times faster than `hashTypedData`. Returns `undefined` when an address or the nonce is not well-formed hex.
  *
  * @example
@@ -41,6 +42,6 @@ export function authorizationDigest(
   } else {
     message.set(separator, 2)
   }
-  message.set(keccak256(struct, 'bytes'), 34)
-  return keccak256(message, 'bytes')
+  message.set(keccak256Bytes(struct), 34)
+  return keccak256Bytes(message)
 }
