@@ -572,8 +572,8 @@ Results, ${date}, Node ${process.version}, ${cpus().length} × ${cpu}:
   - EOA signature verification (hand-rolled EIP-712 digest + native recovery + compare with \`from\`, what
     chain.md §4 calls "full EOA verify"): ${fmt(micro.signatureCheck)}/s against ${fmt(micro.rawRecover)}/s,
     **${(signatureOfRecover * 100).toFixed(0)} %** (target ≥ 50 %).
-  - The whole \`verify(facilitator, body)\` as the service runs it (JSON parse, request checks (the zod
-    schemas), digest, native recovery, every check, Multicall3 encode/decode, an in-memory
+  - The whole \`verify(facilitator, body)\` as the service runs it (JSON parse, request checks (by hand for a
+    well-formed v2 body, zod otherwise), digest, native recovery, every check, Multicall3 encode/decode, an in-memory
     ledger with zero-second reservations, as the pool is cycled) with the node's answer to the batched \`eth_call\`
     served from memory: ${fmt(micro.verifyCore)}/s, **${(coreOfRecover * 100).toFixed(0)} %** of the raw recovery rate (target ≥ 50 %).
 - End to end over HTTP the facilitator process spends ${fmt(1e6 / ours.perCpu)} µs of CPU per verification
@@ -582,7 +582,7 @@ Results, ${date}, Node ${process.version}, ${cpus().length} × ${cpu}:
 
 Why the gap: the official scheme spends ${fmt(1e6 / reference.perCpu)} µs of CPU per verification here, most of it in viem's
 pure-JS recovery (${fmt(micro.viemRecover)}/s on this core), and makes four RPCs per verification (3 × \`eth_getCode\`,
-1 \`eth_call\`). Ours recovers natively, hashes with an unrolled keccak and a precomputed domain separator, and asks the
+1 \`eth_call\`). Ours recovers natively, builds the EIP-712 digest from a precomputed domain separator, and asks the
 chain once per batch of concurrent verifications (reads first, then the simulated transfers, in one \`aggregate3\`).
 On a shared machine absolute figures move by ±30 % between runs; compare the ratios, measured round by round.
 

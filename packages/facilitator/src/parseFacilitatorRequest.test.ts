@@ -52,7 +52,7 @@ describe('parseFacilitatorRequest', () => {
     expect(parsed.request.requirements.amount).toBe(10_000n)
   })
 
-  test('behavior: the payload check agrees with the zod schema', () => {
+  test('behavior: the hand-written payload check agrees with the zod schema', () => {
     const cases: unknown[] = [
       { signature: `0x${'11'.repeat(65)}`, authorization },
       { signature: `0x${'11'.repeat(65)}`, authorization: { ...authorization, extra: 1 }, extra: true },
@@ -76,7 +76,7 @@ describe('parseFacilitatorRequest', () => {
     }
   })
 
-  test('behavior: the v2 request check accepts nothing the zod schema refuses', () => {
+  test('behavior: the hand-written v2 request check accepts nothing the zod schema refuses', () => {
     const payload = { signature: `0x${'11'.repeat(65)}`, authorization }
     const valid = body(payload)
     const withRequirements = (change: Record<string, unknown>) => ({ ...requirements, ...change })
@@ -163,7 +163,7 @@ describe('parseFacilitatorRequest', () => {
     })
   })
 
-  test('security: tollgate.resource and responseHash are checked as the zod schema checks them (receipts)', () => {
+  test('security: tollgate.resource and responseHash are checked by hand as zod checks them (receipts)', () => {
     const payload = { signature: `0x${'11'.repeat(65)}`, authorization }
     const claim = 'claim-0123456789abcdef'
     const hash = `0x${'5e'.repeat(32)}`

@@ -1,8 +1,10 @@
 import { type ExactAuthorization, type ExactRequirements, toExactAuthorization } from '@tollgate/evm'
 import {
   type ErrorCode,
+  type ExactEvmPayload,
   exactEvmPayloadSchema,
   type FacilitatorRequest,
+  type FacilitatorRequestV2,
   facilitatorRequestSchema,
   facilitatorRequestV1Schema,
   facilitatorRequestV2Schema,
@@ -58,10 +60,118 @@ export type ParseFacilitatorRequestResult =
   | { ok: false; code: ErrorCode; message: string }
 
 const addressPattern = /^0x[0-9a-fA-F]{40}$/
-/** A `payment-identifier` id (16-128 base64url characters). */
+const bytes32Pattern = /^0x[0-9a-fA-F]{64}$/
+const signaturePattern = /^0x(?:[0-9a-fA-F]{2})+$/
+const uintPattern = /^(?:0|[1-9][0-9]{0,77})$/
+/** A `tollgate.claim` or a `payment-identifier` id (both 16-128 base64url characters). */
 const tokenPattern = /^[A-Za-z0-9_-]{16,128}$/
+const caip2Pattern = /^[-a-z0-9]{3,8}:[-_a-zA-Z0-9]{1,32}$/
+const responseHashPattern = /^0x[0-9a-f]{64}$/
+/** What `tollgateRequestSchema.resource` accepts: an http(s) URL of at most 2048 characters. */
+const isResourceUrl = (value: unknown) => {
+  if (typeof value !== 'string' || value.length > 2048 || !/^https?:\/\//i.test(value)) return false
+  try {
+    return /^https?:$/.test(new URL(value).protocol)
+  } catch {
+    return false
+  }
+}
+const isUint = (value: unknown): value is string =>
+  typeof value === 'string' && uintPattern.test(value) && (value.length < 78 || BigInt(value) < 2n ** 256n)
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
+const isFilled = (value: unknown): value is string => typeof value === 'string' && value.length > 0
+const isOptionalString = (value: unknown) => value === undefined || typeof value === 'string'
+/** What zod's `record` accepts, narrowed to plain JSON objects (no symbol keys, no own `constructor`). */
+const isJsonObject = (value: unknown) =>
+  isObject(value) &&
+  Object.getPrototypeOf(value) === Object.prototype &&
+  !Object.hasOwn(value, 'constructor') &&
+  Object.getOwnPropertySymbols(value).length === 0
+
+/** `paymentRequirementsV2Schema`, checked by hand (see {@link fastFacilitatorRequestV2}). */
+function isRequirementsV2(value: unknown): boolean {
+  if (!isObject(value)) return false
+  const { scheme, network, amount, asset, payTo, maxTimeoutSeconds, extra } = value
+  return (
+    isFilled(scheme) &&
+    typeof network === 'string' &&
+    caip2Pattern.test(network) &&
+    isUint(amount) &&
+    isFilled(asset) &&
+    isFilled(payTo) &&
+    Number.isSafeInteger(maxTimeoutSeconds) &&
+    (maxTimeoutSeconds as number) > 0 &&
+    (extra === undefined || isJsonObject(extra))
+  )
+}
+
+/**
+ * The common case of `facilitatorRequestV2Schema`, checked by hand: accepts only what the schema
+ * accepts. Its output is the body itself, which the schema's would equal key for key (its objects
+ * are loose and its transforms are casts). Anything else goes through zod, which decides and explains.
+ */
+function fastFacilitatorRequestV2(body: Record<string, unknown>): FacilitatorRequestV2 | undefined {
+  const { x402Version, paymentPayload, paymentRequirements, tollgate } = body
+  if ((x402Version !== undefined && x402Version !== 2) || !isObject(paymentPayload)) return undefined
+  if (
+    tollgate !== undefined &&
+    !(
+      isObject(tollgate) &&
+      typeof tollgate.claim === 'string' &&
+      tokenPattern.test(tollgate.claim) &&
+      (tollgate.resource === undefined || isResourceUrl(tollgate.resource)) &&
+      (tollgate.responseHash === undefined ||
+        (typeof tollgate.responseHash === 'string' && responseHashPattern.test(tollgate.responseHash)))
+    )
+  ) {
+    return undefined
+  }
+  const { resource, accepted, payload, extensions } = paymentPayload
+  const resourceValid =
+    resource === undefined ||
+    (isObject(resource) &&
+      isFilled(resource.url) &&
+      isOptionalString(resource.description) &&
+      isOptionalString(resource.mimeType))
+  const valid =
+    paymentPayload.x402Version === 2 &&
+    resourceValid &&
+    isRequirementsV2(accepted) &&
+    isJsonObject(payload) &&
+    (extensions === undefined || isJsonObject(extensions)) &&
+    isRequirementsV2(paymentRequirements)
+  return valid ? (body as FacilitatorRequestV2) : undefined
+}
+
+/**
+ * The common case of `exactEvmPayloadSchema`, checked by hand: accepts only what the schema accepts
+ * and returns the same shape (unknown keys dropped). Anything else goes through zod, which decides
+ * and explains. zod costs about as much as the signature check itself on this path.
+ */
+function fastExactEvmPayload(value: unknown): ExactEvmPayload | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const { signature, authorization } = value as { signature?: unknown; authorization?: unknown }
+  if (typeof signature !== 'string' || !signaturePattern.test(signature)) return undefined
+  if (typeof authorization !== 'object' || authorization === null) return undefined
+  const { from, to, value: amount, validAfter, validBefore, nonce } = authorization as Record<string, unknown>
+  if (typeof from !== 'string' || !addressPattern.test(from) || typeof to !== 'string' || !addressPattern.test(to)) {
+    return undefined
+  }
+  if (!isUint(amount) || !isUint(validAfter) || !isUint(validBefore)) return undefined
+  if (typeof nonce !== 'string' || !bytes32Pattern.test(nonce)) return undefined
+  return {
+    signature: signature as Hex,
+    authorization: {
+      from: from as Hex,
+      to: to as Hex,
+      value: amount,
+      validAfter,
+      validBefore,
+      nonce: nonce as Hex,
+    },
+  }
+}
 
 /** The `payment-identifier` id of a v2 payload: `undefined` when absent, `null` when malformed. */
 function paymentIdOf(extensions: Record<string, unknown> | undefined): string | undefined | null {
@@ -106,16 +216,20 @@ export function parseFacilitatorRequest(facilitator: Facilitator, body: unknown)
       message: 'x402Version must equal paymentPayload.x402Version (or be absent).',
     }
   }
-  // Parsed against the payload's own version only (the union would try v1 first for every v2 body).
-  const schema =
-    payloadVersion === 2
-      ? facilitatorRequestV2Schema
-      : payloadVersion === 1
-        ? facilitatorRequestV1Schema
-        : facilitatorRequestSchema
-  const parsed = schema.safeParse(body)
-  if (!parsed.success) return { ok: false, code: 'invalid_request', message: issueText(parsed.error.issues) }
-  const data: FacilitatorRequest = parsed.data
+  let data: FacilitatorRequest | undefined =
+    payloadVersion === 2 ? fastFacilitatorRequestV2(body as Record<string, unknown>) : undefined
+  if (!data) {
+    // Parse against the payload's own version only (the union would try v1 first for every v2 body).
+    const schema =
+      payloadVersion === 2
+        ? facilitatorRequestV2Schema
+        : payloadVersion === 1
+          ? facilitatorRequestV1Schema
+          : facilitatorRequestSchema
+    const parsed = schema.safeParse(body)
+    if (!parsed.success) return { ok: false, code: 'invalid_request', message: issueText(parsed.error.issues) }
+    data = parsed.data
+  }
   const { paymentPayload, paymentRequirements } = data
 
   if (paymentRequirements.scheme !== 'exact') {
@@ -126,15 +240,18 @@ export function parseFacilitatorRequest(facilitator: Facilitator, body: unknown)
   if (!chain) {
     return { ok: false, code: 'invalid_network', message: `Network ${paymentRequirements.network} is not supported.` }
   }
-  const evmPayload = exactEvmPayloadSchema.safeParse(paymentPayload.payload)
-  if (!evmPayload.success) {
-    const issues = evmPayload.error.issues.map((issue) => ({
-      ...issue,
-      path: ['paymentPayload', 'payload', ...issue.path],
-    }))
-    return { ok: false, code: 'invalid_payload', message: issueText(issues) }
+  let exactPayload = fastExactEvmPayload(paymentPayload.payload)
+  if (!exactPayload) {
+    const evmPayload = exactEvmPayloadSchema.safeParse(paymentPayload.payload)
+    if (!evmPayload.success) {
+      const issues = evmPayload.error.issues.map((issue) => ({
+        ...issue,
+        path: ['paymentPayload', 'payload', ...issue.path],
+      }))
+      return { ok: false, code: 'invalid_payload', message: issueText(issues) }
+    }
+    exactPayload = evmPayload.data
   }
-  const exactPayload = evmPayload.data
   const asset = paymentRequirements.asset as Address
   const payTo = paymentRequirements.payTo as Address
   if (!addressPattern.test(asset) || !addressPattern.test(payTo)) {
