@@ -582,7 +582,7 @@ Results, ${date}, Node ${process.version}, ${cpus().length} × ${cpu}:
 
 Why the gap: the official scheme spends ${fmt(1e6 / reference.perCpu)} µs of CPU per verification here, most of it in viem's
 pure-JS recovery (${fmt(micro.viemRecover)}/s on this core), and makes four RPCs per verification (3 × \`eth_getCode\`,
-1 \`eth_call\`). Ours recovers natively, builds the EIP-712 digest from a precomputed domain separator, and asks the
+1 \`eth_call\`). Ours recovers natively, hashes with an unrolled keccak and a precomputed domain separator, and asks the
 chain once per batch of concurrent verifications (reads first, then the simulated transfers, in one \`aggregate3\`).
 On a shared machine absolute figures move by ±30 % between runs; compare the ratios, measured round by round.
 
