@@ -509,9 +509,11 @@ if (variants.length > 0) {
 
 Each hand-written piece on the \`/verify\` path measured by what it buys end to end: the whole service
 (\`startFacilitator\`, as in "## Verify") from this checkout against the same service from a checkout where that
-piece is replaced by the library, in the same interleaved rounds of one run, each in its own process. Command:
+piece is replaced by the library, in the same interleaved rounds of one run, each in its own process. Commands
+(each variant is \`bench/verify/variants/NAME.patch\` applied to this checkout):
 
 \`\`\`sh
+${variants.map(({ name, dir }) => `bash bench/verify/variant.sh ${dir} bench/verify/variants/${name}.patch`).join('\n')}
 ${command}
 \`\`\`
 
@@ -520,6 +522,8 @@ ${connections} connections, load average ${loadBefore.toFixed(1)} at the start a
 This checkout (\`ours\`): ${fmt(baseline.rps)} verifies/s, ${fmt(baseline.perCpu)} per CPU-second, ${baseline.invalid} bad answers.
 Ratios are the variant's over ours, round by round (median, and spread over the rounds), below 1 when the
 variant is slower; the control row is what the method reads for no change at all.
+A piece stays hand-written only while its variant's median reads clearly below the control's; one whose
+variant reads like the control is replaced by the library.
 
 | variant | commit | verifies/s | per CPU-second | throughput / ours | per CPU-second / ours | bad answers |
 | --- | --- | ---: | ---: | ---: | ---: | ---: |

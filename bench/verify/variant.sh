@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Makes a checkout of this repository at REV in DIR that runs on this checkout's node_modules (no second
-# `npm ci`), for `node bench/verify/index.js --against name=DIR`: a git worktree whose node_modules entries
-# are links to ours, except @tollgate/*, which point at DIR's own packages.
+# Makes a checkout of this repository at HEAD with PATCH applied and committed (bench/verify/variants/*.patch:
+# one hand-written piece replaced by the library; its first line is the commit's subject), for `node bench/verify/index.js --against name=DIR`. It runs
+# on this checkout's node_modules (no second `npm ci`): its node_modules entries are links to ours, except
+# @tollgate/*, which point at DIR's own packages.
 #
-#   bash bench/verify/variant.sh DIR REV
+#   bash bench/verify/variant.sh DIR PATCH
 #   git worktree remove --force DIR   # when done
 set -euo pipefail
 dir=$1
-rev=$2
+patch=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 root=$(cd "$(dirname "$0")/../.." && pwd)
-git -C "$root" worktree add --detach "$dir" "$rev"
+git -C "$root" worktree add --detach "$dir" HEAD
 dir=$(cd "$dir" && pwd)
+git -C "$dir" apply "$patch"
+git -C "$dir" commit --quiet --all --message "$(head -1 "$patch")"
 mkdir "$dir/node_modules"
 for entry in "$root"/node_modules/* "$root"/node_modules/.bin; do
   name=$(basename "$entry")
