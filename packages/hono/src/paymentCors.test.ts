@@ -138,6 +138,19 @@ describe('CORS of answers', () => {
     expect(await res.text()).not.toBe('file')
   })
 
+  test("behavior: the cached unpaid 402 carries exactly the CORS headers cors() writes on the middleware's other answers", async () => {
+    const corsOf = (res: Response) =>
+      ['access-control-allow-origin', 'access-control-expose-headers', 'vary'].map((name) => res.headers.get(name))
+    for (const cors of [{}, { origin: 'https://app.test' }]) {
+      const app = sellerApp({ cors, settles: false })
+      const unpaid = await app.request('/files/a.txt', { headers: { origin: 'https://buyer.example' } })
+      const replaced = await paid(app, '/files/a.txt')
+      expect(unpaid.status).toBe(402)
+      expect(replaced.status).toBe(402)
+      expect(corsOf(unpaid)).toEqual(corsOf(replaced))
+    }
+  })
+
   test('behavior: with cors: false no CORS header is added to any answer', async () => {
     const app = sellerApp({ cors: false })
     for (const res of [await app.request('/files/a.txt'), await paid(app, '/files/a.txt')]) {

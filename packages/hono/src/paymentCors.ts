@@ -33,6 +33,11 @@ export type PaymentCors = {
    * than `'*'`) to the answer in `c.res`.
    */
   answer: (c: Context) => Promise<void>
+  /**
+   * What `answer` writes on an answer without CORS headers of its own, as one record: merged once into a
+   * cached 402's headers, so the unpaid path builds no `Headers` per request.
+   */
+  headers: Readonly<Record<string, string>>
 }
 
 /**
@@ -44,7 +49,13 @@ export type PaymentCors = {
  */
 export function paymentCors(origin: string): PaymentCors {
   const plain = cors({ origin: allowOrigin(origin), exposeHeaders, allowMethods: [] })
+  const headers: Record<string, string> = {
+    [allowOriginHeader]: origin,
+    [exposeHeadersHeader]: exposeHeaders.join(','),
+    ...(origin === '*' ? {} : { Vary: 'Origin' }),
+  }
   return {
+    headers,
     preflight(c, method) {
       // Built per preflight: `cors()` takes a fixed list of allowed headers, here ours and the requested.
       const requested = c.req.header('Access-Control-Request-Headers')?.split(',') ?? []

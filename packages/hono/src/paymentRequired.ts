@@ -133,6 +133,18 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
   const renderHtml = paywall === true ? renderPaywall : paywall === false ? undefined : paywall
 
   const browsers = cors === false ? undefined : paymentCors(cors.origin ?? '*')
+  /** A cached quote's 402 headers with the CORS ones merged, once per quote. */
+  const unpaidHeaders = new WeakMap<Quote, Record<string, string>>()
+  /** The 402 of an unpaid request, CORS headers in: the hot path, one `Response` from cached parts. */
+  function unpaid(quote: Quote): Response {
+    if (!browsers) return new Response(quote.body, { status: 402, headers: quote.responseHeaders })
+    let headers = unpaidHeaders.get(quote)
+    if (!headers) {
+      headers = { ...quote.responseHeaders, ...browsers.headers }
+      unpaidHeaders.set(quote, headers)
+    }
+    return new Response(quote.body, { status: 402, headers })
+  }
 
   // Quotes by resource URL (static routes) or by URL and resolved offers (dynamic routes).
   const caches = new Map<CompiledRoute<E>, Map<string, Quote>>(table.routes.map((route) => [route, new Map()]))
@@ -163,23 +175,25 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     return cache.get(key) ?? remember(cache, key, build(offers))
   }
 
+  /** The middleware's own answer with the CORS headers (`cors()`), or `undefined` when `c.res` holds the answer. */
+  async function withCors(c: Context<E>, answer: Response | undefined): Promise<Response | undefined> {
+    if (!browsers || answer === undefined) return answer
+    c.res = answer
+    await browsers.answer(c)
+    return undefined
+  }
+
   /**
-   * Answers a request to a protected route: the middleware's own answer as a `Response`, or
-   * `undefined` when `c.res` holds it (the handler's, the receipt added, or one that replaced it).
+   * Charges a paid request (`header` carries the payment): the middleware's own answer as a `Response`,
+   * or `undefined` when `c.res` holds it (the handler's, the receipt added, or one that replaced it).
    */
-  async function charge(c: Context<E>, next: Next, route: CompiledRoute<E>): Promise<Response | undefined> {
-    // A request its route's declared input refuses gets 400 before any quote: nobody pays for it.
-    const invalid = await checkInput(route, c)
-    if (invalid) return jsonResponse(400, invalid)
-
-    const header = c.req.header(headerNames.paymentSignature) ?? c.req.header(headerNames.xPayment)
-    const quote = await quoteFor(route, c)
-    if (header === undefined) {
-      if (renderHtml && c.req.header('accept')?.includes('text/html')) return htmlResponse(quote, renderHtml)
-      if (signQuote && route.signOffers) return signQuote(quote)
-      return new Response(quote.body, { status: 402, headers: quote.responseHeaders })
-    }
-
+  async function charge(
+    c: Context<E>,
+    next: Next,
+    route: CompiledRoute<E>,
+    quote: Quote,
+    header: string,
+  ): Promise<Response | undefined> {
     let payload: PaymentPayload
     try {
       payload = decodeHeader(paymentPayloadSchema, header, { maxLength: maxHeaderLength })
@@ -276,9 +290,17 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     // Every other request Hono dispatches, a plain OPTIONS included, pays when a key covers it.
     const route = table.match(c)
     if (!route) return next()
-    const answer = await charge(c, next, route)
-    if (!browsers || answer === undefined) return answer
-    c.res = answer
-    await browsers.answer(c)
+    // A request its route's declared input refuses gets 400 before any quote: nobody pays for it.
+    const invalid = await checkInput(route, c)
+    if (invalid) return withCors(c, jsonResponse(400, invalid))
+    const header = c.req.header(headerNames.paymentSignature) ?? c.req.header(headerNames.xPayment)
+    const quote = await quoteFor(route, c)
+    if (header === undefined) {
+      if (renderHtml && c.req.header('accept')?.includes('text/html'))
+        return withCors(c, htmlResponse(quote, renderHtml))
+      if (signQuote && route.signOffers) return withCors(c, await signQuote(quote))
+      return unpaid(quote)
+    }
+    return withCors(c, await charge(c, next, route, quote, header))
   }
 }
