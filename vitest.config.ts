@@ -51,9 +51,6 @@ export default defineConfig({
           include: loadSuites,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
-          // One retry, reported as such: these suites push hundreds of settlements through one anvil on a
-          // shared 2-core machine, and a starved run can miss a bound; a real break fails both attempts.
-          retry: 1,
         },
       },
       {
