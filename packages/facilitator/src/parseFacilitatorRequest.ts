@@ -173,6 +173,32 @@ function fastExactEvmPayload(value: unknown): ExactEvmPayload | undefined {
   }
 }
 
+/**
+ * A payment on one of our networks as the engine takes it, with what the ledger knows it by: its
+ * {@link authorizationId} and its payload hash (the EIP-712 digest under the asset's domain, or a
+ * keccak of the fields for an unknown asset). For a request parsed from the wire, and for a payment
+ * the facilitator settles again from its own ledger (`resettle`).
+ */
+export function exactPaymentRequest(
+  parts: Pick<
+    ExactPaymentRequest,
+    'x402Version' | 'network' | 'chain' | 'authorization' | 'signature' | 'requirements'
+  >,
+): ExactPaymentRequest {
+  const { chain, authorization, requirements } = parts
+  const { from, to, value, validAfter, validBefore, nonce } = authorization
+  const digest = chain.digest(requirements.asset, authorization)
+  const request: ExactPaymentRequest = {
+    ...parts,
+    id: authorizationId({ chainId: chain.chainId, asset: requirements.asset, from, nonce }),
+    payloadHash: digest
+      ? bytesToHex(digest)
+      : keccak256(toBytes(`${from}|${to}|${value}|${validAfter}|${validBefore}|${nonce}`.toLowerCase())),
+  }
+  if (digest) request.digest = digest
+  return request
+}
+
 /** The `payment-identifier` id of a v2 payload: `undefined` when absent, `null` when malformed. */
 function paymentIdOf(extensions: Record<string, unknown> | undefined): string | undefined | null {
   const extension = extensions?.['payment-identifier']
@@ -277,26 +303,15 @@ export function parseFacilitatorRequest(facilitator: Facilitator, body: unknown)
     else if (paymentPayload.network !== requirements.network) mismatch = 'invalid_exact_evm_network_mismatch'
   }
 
-  const { authorization, signature } = exactPayload
-  const exact = toExactAuthorization(authorization)
-  const digest = chain.digest(asset, exact)
-  const request: ExactPaymentRequest = {
+  const exact = toExactAuthorization(exactPayload.authorization)
+  const request = exactPaymentRequest({
     x402Version: paymentPayload.x402Version,
     network: paymentRequirements.network,
     chain,
     authorization: exact,
-    signature,
+    signature: exactPayload.signature,
     requirements: { asset, payTo, amount, extra: paymentRequirements.extra ?? null },
-    id: authorizationId({ chainId: chain.chainId, asset, from: exact.from, nonce: exact.nonce }),
-    payloadHash: digest
-      ? bytesToHex(digest)
-      : keccak256(
-          toBytes(
-            `${authorization.from}|${authorization.to}|${authorization.value}|${authorization.validAfter}|${authorization.validBefore}|${authorization.nonce}`.toLowerCase(),
-          ),
-        ),
-  }
-  if (digest) request.digest = digest
+  })
   if (mismatch) request.mismatch = mismatch
   if (data.tollgate) request.claim = keccak256(toBytes(data.tollgate.claim))
   // ---- receipts (issue 13): what the receipt binds besides the payment ----

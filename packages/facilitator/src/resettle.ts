@@ -1,8 +1,9 @@
 import { findAsset, type SettleResponse } from '@tollgate/protocol'
 import type { Hex } from 'viem'
 import type { Facilitator } from './createFacilitator.ts'
+import { exactPaymentRequest } from './parseFacilitatorRequest.ts'
 import { paymentInTransaction } from './paymentInTransaction.ts'
-import { settle } from './settle.ts'
+import { settlePayment } from './settle.ts'
 import type { LedgerEntry } from './store.ts'
 
 /**
@@ -11,7 +12,7 @@ import type { LedgerEntry } from './store.ts'
  * signer's nonce went to another transaction), or that was never signed (a process killed while the
  * row was `settling`, or a settlement given back to `reserved`). The authorization comes from the
  * row and the payer's signature from the row (kept at reservation) or else from the journaled
- * transaction (`transaction`, the row's last hash); they go through {@link settle} like a resource
+ * transaction (`transaction`, the row's last hash); they go through {@link settlePayment} (what `/settle` runs after parsing) like a resource
  * server's retry: re-verified, claimed, sent at a new nonce, answered from the ledger. Answers
  * `undefined` when neither holds the payment (nothing is sent then).
  *
@@ -38,35 +39,20 @@ export async function resettle(
   const stored = kept || !transaction ? undefined : await facilitator.store.getTransaction(transaction)
   const payment = kept || (stored && paymentInTransaction(stored.raw, entry))
   const asset = findAsset(entry.network, entry.asset)
-  if (!payment || !asset) return undefined
-  const { authorization, signature } = payment
-  const requirements = {
-    scheme: 'exact',
+  const chain = facilitator.networks.get(entry.network)
+  if (!payment || !asset || !chain) return undefined
+  const request = exactPaymentRequest({
+    x402Version: entry.x402Version,
     network: entry.network,
-    amount: entry.amount.toString(),
-    asset: entry.asset,
-    payTo: entry.payTo,
-    maxTimeoutSeconds: 60,
-    extra: { name: asset.name, version: asset.version },
-  }
-  const result = await settle(facilitator, {
-    x402Version: 2,
-    paymentPayload: {
-      x402Version: 2,
-      accepted: requirements,
-      payload: {
-        signature,
-        authorization: {
-          from: authorization.from,
-          to: authorization.to,
-          value: authorization.value.toString(),
-          validAfter: authorization.validAfter.toString(),
-          validBefore: authorization.validBefore.toString(),
-          nonce: authorization.nonce,
-        },
-      },
+    chain,
+    authorization: payment.authorization,
+    signature: payment.signature,
+    requirements: {
+      asset: entry.asset,
+      payTo: entry.payTo,
+      amount: entry.amount,
+      extra: { name: asset.name, version: asset.version },
     },
-    paymentRequirements: requirements,
   })
-  return result.ok ? result.response : undefined
+  return settlePayment(facilitator, request)
 }

@@ -213,12 +213,16 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
 export async function settle(facilitator: Facilitator, body: unknown): Promise<SettleReply> {
   const parsed = parseFacilitatorRequest(facilitator, body)
   if (!parsed.ok) return parsed
-  const { request } = parsed
+  return { ok: true, response: await settlePayment(facilitator, parsed.request) }
+}
+
+/** {@link settle} of a payment already parsed: the same checks, claim, delivery and receipt (`resettle`). */
+export async function settlePayment(facilitator: Facilitator, request: ExactPaymentRequest): Promise<SettleResponse> {
   const earlier = await samePayment(facilitator, request)
   const response =
     (earlier && (await settleSamePayment(facilitator, request, earlier))) ||
     (await settleDelivered(facilitator, request))
-  return { ok: true, response: await attachReceipt(facilitator, request, response) }
+  return attachReceipt(facilitator, request, response)
 }
 
 /** Settles once per payload in this process, then takes the delivery for the request's claim, if it has one. */
