@@ -12,12 +12,12 @@ const spender: Hex = `0x${'5e'.repeat(32)}`
 async function rowIn(store: Store, state: 'reserved' | 'settling' | 'submitted') {
   const entry = newEntry({ amount: 1_000n })
   await store.reserve(entry)
-  await moveTo(
-    store,
-    entry.id,
-    { reserved: [], settling: ['settling'], submitted: ['settling', 'submitted'] }[state],
-    now,
-  )
+  const paths: Record<typeof state, readonly LedgerState[]> = {
+    reserved: [],
+    settling: ['settling'],
+    submitted: ['settling', 'submitted'],
+  }
+  await moveTo(store, entry.id, paths[state], now)
   const row = await store.get(entry.id)
   if (row?.state !== state) throw new Error(`not moved to ${state}`)
   return row
