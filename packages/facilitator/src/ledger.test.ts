@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest'
 import { moveTo, newEntry } from './conformanceKit.ts'
 import { createMemoryStore } from './createMemoryStore.ts'
 import { recordSpentNonce } from './ledger.ts'
-import type { Store } from './store.ts'
+import type { LedgerState, Store } from './store.ts'
 
 const now = 1_800_000_100n
 const spender: Hex = `0x${'5e'.repeat(32)}`
