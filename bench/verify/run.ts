@@ -366,9 +366,10 @@ const urls: Record<string, Started> = { ours: await startTarget('ours') }
 if (variants.length === 0) {
   urls.screened = await startTarget('screened')
   urls.reference = await startTarget('reference')
+} else {
+  // The control: this checkout's service started again, so the table shows what the method reads for no change.
+  urls.control = await startTarget('ours')
 }
-// The control: this checkout's service started again, so the table shows what the method reads for no change.
-if (variants.length > 0) urls.control = await startTarget('ours')
 for (const { name, dir } of variants) urls[name] = await startTarget('ours', dir)
 const targets = Object.keys(urls)
 
