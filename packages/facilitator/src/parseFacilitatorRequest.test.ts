@@ -186,11 +186,27 @@ describe('parseFacilitatorRequest', () => {
       expect(parsed).toMatchObject({ ok: false, code: 'invalid_request' })
       expect(facilitatorRequestV2Schema.safeParse(body(payload, { tollgate })).success).toBe(false)
     }
-    // Without tollgate.resource, the payload's resource is the receipt's.
-    const fromPayload = parseFacilitatorRequest(facilitator, {
-      ...body(payload),
-      paymentPayload: { x402Version: 2, accepted: requirements, payload, resource: { url: 'https://p.example/r' } },
+    // An MCP tool is a resource too.
+    const tool = parseFacilitatorRequest(facilitator, body(payload, { tollgate: { claim, resource: 'mcp://tool/x' } }))
+    expect(tool).toMatchObject({ ok: true, request: { resourceUrl: 'mcp://tool/x' } })
+  })
+
+  test('security: the buyer never names the receipt resource (issue 21, item 3)', () => {
+    const payload = { signature: `0x${'11'.repeat(65)}`, authorization }
+    const claim = 'claim-0123456789abcdef'
+    const echo = { url: 'https://api.expensive.example/premium-report' }
+    const withEcho = (tollgate?: unknown) => ({
+      ...body(payload, tollgate === undefined ? {} : { tollgate }),
+      paymentPayload: { x402Version: 2, accepted: requirements, payload, resource: echo },
     })
-    expect(fromPayload).toMatchObject({ ok: true, request: { resourceUrl: 'https://p.example/r' } })
+    // A plain v2 resource server names no resource: no receipt resource, whatever the buyer echoed.
+    const plain = parseFacilitatorRequest(facilitator, withEcho())
+    expect(plain.ok && plain.request.resourceUrl).toBeUndefined()
+    // A Tollgate resource server that names none (no public origin): none either.
+    const unnamed = parseFacilitatorRequest(facilitator, withEcho({ claim }))
+    expect(unnamed.ok && unnamed.request.resourceUrl).toBeUndefined()
+    // The resource server's word wins over the echo.
+    const named = parseFacilitatorRequest(facilitator, withEcho({ claim, resource: 'mcp://tool/cheap' }))
+    expect(named).toMatchObject({ ok: true, request: { resourceUrl: 'mcp://tool/cheap' } })
   })
 })

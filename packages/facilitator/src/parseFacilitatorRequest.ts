@@ -8,6 +8,7 @@ import {
   facilitatorRequestSchema,
   facilitatorRequestV1Schema,
   facilitatorRequestV2Schema,
+  isResourceUrl,
   type PaymentRequirementsV1,
   type PaymentRequirementsV2,
   toCaip2,
@@ -48,7 +49,7 @@ export type ExactPaymentRequest = {
    * (chain, asset, payer, payTo, amount): another authorization under the same key is the same payment.
    */
   paymentKey?: Hex
-  /** The paid resource's URL, for the receipt: the resource server's `tollgate.resource`, else the payload's. */
+  /** The paid resource, for the receipt, as the resource server names it (`tollgate.resource`, or a v1 server's requirements); never the buyer's. */
   resourceUrl?: string
   /** `0x` and the SHA-256 of the delivered response body (`tollgate.responseHash`), for the receipt. */
   responseHash?: Hex
@@ -67,15 +68,6 @@ const uintPattern = /^(?:0|[1-9][0-9]{0,77})$/
 const tokenPattern = /^[A-Za-z0-9_-]{16,128}$/
 const caip2Pattern = /^[-a-z0-9]{3,8}:[-_a-zA-Z0-9]{1,32}$/
 const responseHashPattern = /^0x[0-9a-f]{64}$/
-/** What `tollgateRequestSchema.resource` accepts: an http(s) URL of at most 2048 characters. */
-const isResourceUrl = (value: unknown) => {
-  if (typeof value !== 'string' || value.length > 2048 || !/^https?:\/\//i.test(value)) return false
-  try {
-    return /^https?:$/.test(new URL(value).protocol)
-  } catch {
-    return false
-  }
-}
 const isUint = (value: unknown): value is string =>
   typeof value === 'string' && uintPattern.test(value) && (value.length < 78 || BigInt(value) < 2n ** 256n)
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -121,6 +113,7 @@ function fastFacilitatorRequestV2(body: Record<string, unknown>): FacilitatorReq
       typeof tollgate.claim === 'string' &&
       tokenPattern.test(tollgate.claim) &&
       (tollgate.resource === undefined || isResourceUrl(tollgate.resource)) &&
+      tollgate.discovery === undefined &&
       (tollgate.responseHash === undefined ||
         (typeof tollgate.responseHash === 'string' && responseHashPattern.test(tollgate.responseHash)))
     )
@@ -315,11 +308,13 @@ export function parseFacilitatorRequest(facilitator: Facilitator, body: unknown)
   if (mismatch) request.mismatch = mismatch
   if (data.tollgate) request.claim = keccak256(toBytes(data.tollgate.claim))
   // ---- receipts (issue 13): what the receipt binds besides the payment ----
-  const resource =
-    data.tollgate?.resource ??
-    (paymentPayload.x402Version === 2
-      ? (paymentPayload as { resource?: { url?: string } }).resource?.url
-      : (paymentRequirements as PaymentRequirementsV1).resource)
+  // Only the resource server names the resource: `tollgate.resource`, or for a plain v1 resource server
+  // its own requirements' `resource`. The buyer's echo (`paymentPayload.resource`) is never signed.
+  const resource = data.tollgate
+    ? data.tollgate.resource
+    : paymentPayload.x402Version === 1
+      ? (paymentRequirements as PaymentRequirementsV1).resource
+      : undefined
   if (resource) request.resourceUrl = resource
   if (data.tollgate?.responseHash) request.responseHash = data.tollgate.responseHash as Hex
   if (paymentPayload.x402Version === 2) {

@@ -299,17 +299,23 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     })
     return (await extensions).includes(name)
   }
-  /** The body of a call: Tollgate's `tollgate` member only for a facilitator that reads it. */
-  const bodyOf = async ({ tollgate, ...call }: FacilitatorCall, c: Context | undefined) => {
+  /**
+   * The body of a call: Tollgate's `tollgate` member only for a facilitator that reads it, and its
+   * `discovery` declaration only on `/settle` (the one call a catalogue listens to).
+   */
+  const bodyOf = async ({ tollgate, ...call }: FacilitatorCall, c: Context | undefined, endpoint: Endpoint) => {
     const body = { x402Version: call.paymentPayload.x402Version, ...call }
-    return tollgate && (await hasExtension(tollgateExtensions.delivery, c)) ? { ...body, tollgate } : body
+    if (!tollgate || !(await hasExtension(tollgateExtensions.delivery, c))) return body
+    if (endpoint === 'settle' || tollgate.discovery === undefined) return { ...body, tollgate }
+    const { discovery: _, ...rest } = tollgate
+    return { ...body, tollgate: rest }
   }
 
   const facilitator: HttpFacilitator = {
     url: base,
 
     async verify(call: FacilitatorCall, context?: CallContext): Promise<VerifyResult> {
-      const answer = await exchange('verify', await bodyOf(call, context?.c), context)
+      const answer = await exchange('verify', await bodyOf(call, context?.c, 'verify'), context)
       if (!answer.ok) return answer
       const parsed = verifyResponseSchema.safeParse(answer.json)
       if (!parsed.success) return malformed('verify', answer.status, answer.json)
@@ -327,7 +333,7 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     },
 
     async settle(call: FacilitatorCall, context?: CallContext): Promise<SettleResult> {
-      const answer = await exchange('settle', await bodyOf(call, context?.c), context)
+      const answer = await exchange('settle', await bodyOf(call, context?.c, 'settle'), context)
       if (!answer.ok) return answer
       const parsed = settleResponseSchema.safeParse(answer.json)
       if (!parsed.success) return malformed('settle', answer.status, answer.json)
@@ -349,7 +355,7 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
 
     async release(call: FacilitatorCall, context?: CallContext): Promise<void> {
       if (!(await hasExtension(tollgateExtensions.release, context?.c))) return
-      await exchange('release', await bodyOf(call, context?.c), context)
+      await exchange('release', await bodyOf(call, context?.c, 'release'), context)
     },
 
     deliveryClaims: (c?: Context) => hasExtension(tollgateExtensions.delivery, c),

@@ -4,6 +4,7 @@ import {
   defaultMaxHeaderLength,
   type ErrorCode,
   headers as headerNames,
+  isResourceUrl,
   isX402Error,
   type PaymentPayload,
   paymentPayloadSchema,
@@ -27,7 +28,8 @@ import { paymentCors } from './paymentCors.ts'
 import { type PaywallInfo, renderPaywall } from './paywall.ts'
 import { buildQuote, type Quote, type QuotedOffer, resolveOffers, staticOffers } from './quote.ts'
 import { checkInput, quoteExtensions } from './requestInput.ts'
-import { bindResponse, isResourceUrl, takeReceipt } from './responseHash.ts'
+import { declaration, toOrigin } from './resourceDeclaration.ts'
+import { bindResponse, takeReceipt } from './responseHash.ts'
 import { type CompiledRoute, compileRoutes, type RoutesOptions } from './routes.ts'
 import { createOfferSigner, type OfferSigningOptions } from './signOffers.ts'
 
@@ -40,6 +42,14 @@ export type PaymentRequiredOptions<E extends Env = Env> = {
   routes: RoutesOptions<E>
   /** Where payments are verified and settled: {@link httpFacilitator} or any {@link FacilitatorClient}. */
   facilitator: FacilitatorClient
+  /**
+   * The API's public origin (`https://api.example.com`), or a function of the request that returns it
+   * (e.g. from `c.env` on Workers). Quotes name each route under it, and it is what the seller asserts
+   * to the facilitator as the resource served: the receipt's `resourceUrl` and the URL a discovery
+   * catalogue lists. Default: none; quotes name the request's URL, whose host is the buyer's to
+   * choose, so receipts and catalogues then name no resource (a route's own `resource` still does).
+   */
+  origin?: string | ((c: Context<E>) => string | undefined)
   /**
    * CORS for protected routes, with Hono's `cors()`: lets browsers send `PAYMENT-SIGNATURE` /
    * `X-PAYMENT` and read `PAYMENT-REQUIRED` / `PAYMENT-RESPONSE`, and answers their preflight.
@@ -109,7 +119,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
   if (!isPlainObject(options)) {
     throw new ConfigError({ message: 'paymentRequired: options must be an object { routes, facilitator }.' })
   }
-  const { facilitator, cors = {}, paywall = true, maxHeaderLength = defaultMaxHeaderLength } = options
+  const { facilitator, cors = {}, paywall = true, maxHeaderLength = defaultMaxHeaderLength, origin } = options
   if (
     !isPlainObject(facilitator) ||
     typeof facilitator.verify !== 'function' ||
@@ -121,6 +131,13 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
   }
   if (cors !== false && (!isPlainObject(cors) || (cors.origin !== undefined && typeof cors.origin !== 'string'))) {
     throw new ConfigError({ message: "paymentRequired: cors must be false or { origin?: string } (default '*')." })
+  }
+  const fixedOrigin = typeof origin === 'string' ? toOrigin(origin) : undefined
+  if (origin !== undefined && typeof origin !== 'function' && fixedOrigin === undefined) {
+    throw new ConfigError({
+      message: "paymentRequired: origin must be an http(s) origin such as 'https://api.example.com', or a function.",
+      details: [`Received: ${JSON.stringify(origin)}`],
+    })
   }
   if (typeof paywall !== 'boolean' && typeof paywall !== 'function') {
     throw new ConfigError({ message: 'paymentRequired: paywall must be a boolean or a function returning HTML.' })
@@ -164,8 +181,16 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
   // Payments in flight and claims of lost settlement outcomes, shared by every request (paidCall.ts).
   const calls = createPaidCalls()
 
+  /** The public URL of this request (the seller's origin, the request's path and query), when an origin is set. */
+  function publicUrl(c: Context<E>): string | undefined {
+    const base = fixedOrigin ?? (typeof origin === 'function' ? toOrigin(origin(c)) : undefined)
+    if (base === undefined) return undefined
+    const { pathname, search } = new URL(c.req.url)
+    return `${base}${pathname}${search}`
+  }
+
   async function quoteFor(route: CompiledRoute<E>, c: Context<E>): Promise<Quote> {
-    const url = route.resource ?? c.req.url
+    const url = route.resource ?? publicUrl(c) ?? c.req.url
     const cache = caches.get(route) as Map<string, Quote>
     const build = (offers: readonly QuotedOffer[]) => buildQuote(route, url, offers, quoteExtensions(route, c))
     if (route.isStatic) return cache.get(url) ?? remember(cache, url, build(staticOffers(route, url)))
@@ -224,6 +249,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       settlement: undefined,
     }
     let tollgate: NonNullable<FacilitatorCall['tollgate']> | undefined
+    const asserted = route.resource !== undefined || publicUrl(c) !== undefined
 
     const outcome = await paidCall(calls, {
       facilitator,
@@ -231,8 +257,10 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       context,
       settle: route.settle,
       call: (claim): FacilitatorCall => {
-        // The URL served is the receipt's resourceUrl; bindResponse adds the body's hash.
-        tollgate = isResourceUrl(quote.url) ? { claim, resource: quote.url } : { claim }
+        // The resource the seller asserts (its own resource or origin, never the buyer's Host) is the
+        // receipt's resourceUrl and what a catalogue lists; bindResponse adds the body's hash.
+        tollgate =
+          asserted && isResourceUrl(quote.url) ? { claim, resource: quote.url, ...declaration(quote) } : { claim }
         return payload.x402Version === 2
           ? { x402Version: 2, paymentPayload: payload, paymentRequirements: matched.v2, tollgate }
           : {

@@ -58,7 +58,7 @@ const payment = (resource: string) =>
     },
   })
 
-function app(facilitator: FacilitatorClient, seen: unknown[]) {
+function app(facilitator: FacilitatorClient, seen: unknown[], origin: string | null = 'https://api.example.com') {
   const hono = new Hono()
   const accepts: OfferOptions = { network: 'eip155:8453', price: '$0.001', payTo }
   hono.use(async (c, next) => {
@@ -68,6 +68,7 @@ function app(facilitator: FacilitatorClient, seen: unknown[]) {
   hono.use(
     paymentRequired({
       facilitator,
+      ...(origin ? { origin } : {}),
       routes: { 'GET /after': { accepts }, 'GET /before': { accepts, settle: 'before' } },
     }),
   )
@@ -83,8 +84,11 @@ describe('receipts in the middleware', () => {
   test('default: settle after the handler sends the served URL and the SHA-256 of the delivered body', async () => {
     const { calls, facilitator } = recording(true)
     const seen: unknown[] = []
-    const url = 'http://api.example.com/after'
-    const res = await app(facilitator, seen).request(url, { headers: { 'PAYMENT-SIGNATURE': payment(url) } })
+    // The request's own host is the buyer's to choose: the resource is the route under the seller's origin.
+    const url = 'https://api.example.com/after'
+    const res = await app(facilitator, seen).request('http://attacker.example/after', {
+      headers: { 'PAYMENT-SIGNATURE': payment(url) },
+    })
     expect(res.status).toBe(200)
     expect(await res.text()).toBe('delivered body')
     expect(calls[0]?.tollgate).toEqual({ claim: expect.any(String), resource: url })
@@ -95,6 +99,25 @@ describe('receipts in the middleware', () => {
     })
     // Outer middleware reads the receipt once settled.
     expect(seen).toEqual([receipt])
+  })
+
+  test('security: without a configured origin the seller asserts no resource, whatever Host says (issue 21, item 3)', async () => {
+    const { calls, facilitator } = recording(true)
+    const url = 'https://api.expensive.example/after'
+    const res = await app(facilitator, [], null).request(url, { headers: { 'PAYMENT-SIGNATURE': payment(url) } })
+    expect(res.status).toBe(200)
+    expect(calls.map((call) => call.tollgate?.resource)).toEqual([undefined, undefined])
+  })
+
+  test('config: origin must be an http(s) origin', () => {
+    for (const origin of [
+      'api.example.com',
+      'https://api.example.com/v1',
+      'ftp://x.example',
+      'https://u:p@x.example',
+    ]) {
+      expect(() => paymentRequired({ facilitator: recording(true).facilitator, origin, routes: {} })).toThrow(/origin/)
+    }
   })
 
   test('default: a facilitator without receipts gets no hash; settle-before has the receipt in the handler', async () => {

@@ -12,11 +12,6 @@ export async function signsReceipts(facilitator: FacilitatorClient, c: Context):
   }
 }
 
-/** A URL the facilitator accepts as a receipt's resource (`tollgate.resource`): http(s), at most 2048 characters. */
-export function isResourceUrl(url: string): boolean {
-  return url.length <= 2048 && /^https?:\/\/[^\s]+$/i.test(url) && URL.canParse(url)
-}
-
 const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
 
 /**

@@ -181,7 +181,7 @@ describe('createReceiptVerifier', () => {
     })
   })
 
-  test('default: resourceUrl and maxAgeSeconds are checked when given', async () => {
+  test('default: resourceUrl, the payment terms and maxAgeSeconds are checked when given', async () => {
     const { privateKey, jwk, kid } = await keyPair()
     const jws = await sign(privateKey, kid)
     const jwks = { keys: [jwk] }
@@ -189,6 +189,17 @@ describe('createReceiptVerifier', () => {
       code: 'receipt_resource_mismatch',
     })
     expect(await verifyReceipt(jws, { jwks, maxAgeSeconds: 60, now: () => 1_800_000_030 })).toMatchObject({ ok: true })
+    // The terms the seller sells at: a receipt for another payee, amount, asset or network proves nothing.
+    const terms = { payTo: claims.payTo.toLowerCase(), amount: 1000n, asset: claims.asset, network: 'eip155:8453' }
+    expect(await verifyReceipt(jws, { jwks, ...terms })).toMatchObject({ ok: true })
+    for (const wrong of [
+      { payTo: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC' },
+      { amount: '999' },
+      { asset: '0x036CbD53842c5426634e7929541eC2318f3dCF7e' },
+      { network: 'eip155:84532' },
+    ]) {
+      expect(await verifyReceipt(jws, { jwks, ...terms, ...wrong })).toMatchObject({ code: 'receipt_payment_mismatch' })
+    }
     expect(await verifyReceipt(jws, { jwks, maxAgeSeconds: 60, now: () => 1_800_000_061 })).toMatchObject({
       code: 'receipt_too_old',
     })

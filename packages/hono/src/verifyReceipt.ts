@@ -15,6 +15,7 @@ import { type Clock, type Now, systemClock, systemNow } from './clock.ts'
  * - `receipt_unknown_key`: its `kid` is not in the facilitator's JWKS, even after a refresh;
  * - `receipt_unsupported_algorithm`: not ES256 or EdDSA;
  * - `receipt_resource_mismatch`: signed for another resource URL than the one expected;
+ * - `receipt_payment_mismatch`: signed for another payee, amount, asset or network than the one expected;
  * - `receipt_too_old`: issued longer ago than `maxAgeSeconds`, or in the future;
  * - `jwks_unreachable`: the JWKS could not be fetched or read (a fault: the receipt may be fine).
  */
@@ -24,6 +25,7 @@ export type ReceiptRefusal =
   | 'receipt_unknown_key'
   | 'receipt_unsupported_algorithm'
   | 'receipt_resource_mismatch'
+  | 'receipt_payment_mismatch'
   | 'receipt_too_old'
   | 'jwks_unreachable'
 
@@ -34,9 +36,23 @@ export type VerifyReceiptResult =
 /** A JWKS document (`{ keys: [...] }`). */
 export type ReceiptKeySet = { keys: readonly JWK[] }
 
+/**
+ * What to require of a receipt. A receipt proves that its facilitator saw a payment settle; what the
+ * payment bought is what its payee asserted. Require at least the resource and the terms you sell it
+ * at (`payTo`, `amount`, `asset`, `network`): a receipt for another payee's resource says nothing
+ * about yours.
+ */
 export type VerifyReceiptOptions = {
   /** The resource URL the receipt must name (exactly). Default: any. */
   resourceUrl?: string
+  /** The payee the receipt must name (an address, compared case-insensitively). Default: any. */
+  payTo?: string
+  /** The amount, in the asset's atomic units, the receipt must name. Default: any. */
+  amount?: bigint | string
+  /** The asset (token address, compared case-insensitively) the receipt must name. Default: any. */
+  asset?: string
+  /** The network (CAIP-2, `eip155:8453`) the receipt must name. Default: any. */
+  network?: string
   /** Refuse a receipt issued longer ago than this. Default: no limit. */
   maxAgeSeconds?: number
   /** Seconds since the epoch, for `maxAgeSeconds`. Default: the system clock. */
@@ -158,7 +174,8 @@ export function createReceiptVerifier({
     return found ? { key: found } : { code: 'receipt_unknown_key' }
   }
 
-  return async function verifyReceipt(input, { resourceUrl, maxAgeSeconds, now = systemNow } = {}) {
+  return async function verifyReceipt(input, options = {}) {
+    const { resourceUrl, maxAgeSeconds, now = systemNow } = options
     const jws =
       typeof input === 'string'
         ? input
@@ -211,12 +228,32 @@ export function createReceiptVerifier({
     if (resourceUrl !== undefined && parsed.data.resourceUrl !== resourceUrl) {
       return refuse('receipt_resource_mismatch', `The receipt is for ${parsed.data.resourceUrl}, not ${resourceUrl}.`)
     }
+    const mismatch = paymentMismatch(parsed.data, options)
+    if (mismatch !== undefined) return refuse('receipt_payment_mismatch', mismatch)
     if (maxAgeSeconds !== undefined) {
       const age = now() - parsed.data.issuedAt
       if (age > maxAgeSeconds || age < -60) return refuse('receipt_too_old', `Issued ${age} s ago.`)
     }
     return { ok: true, claims: parsed.data, kid, algorithm: alg }
   }
+}
+
+/** The first of the required payment terms the claims contradict, as a message; `undefined` when none does. */
+function paymentMismatch(claims: ReceiptClaims, required: VerifyReceiptOptions): string | undefined {
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
+  if (required.payTo !== undefined && !same(claims.payTo, required.payTo)) {
+    return `The receipt pays ${claims.payTo}, not ${required.payTo}.`
+  }
+  if (required.amount !== undefined && claims.amount !== String(required.amount)) {
+    return `The receipt is for an amount of ${claims.amount}, not ${String(required.amount)}.`
+  }
+  if (required.asset !== undefined && !same(claims.asset, required.asset)) {
+    return `The receipt is for asset ${claims.asset}, not ${required.asset}.`
+  }
+  if (required.network !== undefined && claims.network !== required.network) {
+    return `The receipt is for network ${claims.network}, not ${required.network}.`
+  }
+  return undefined
 }
 
 /**

@@ -19,6 +19,7 @@ import {
 import {
   ConfigError,
   errorInfo,
+  isResourceUrl,
   isX402Error,
   type PaymentPayloadV2,
   type PaymentRequirementsV2,
@@ -61,7 +62,7 @@ export type PaidToolOptions<A> = {
   description?: string
   /** Media type of the result. Default `'application/json'`. */
   mimeType?: string
-  /** The resource the PaymentRequired names. Default `mcp://tool/<name>`. */
+  /** The resource the PaymentRequired and the receipt name. Default `mcp://tool/<name>`. */
   resource?: string
   /**
    * `'after'` (default): verify, run the tool, settle only if its result is not `isError`.
@@ -184,7 +185,8 @@ export function paidTool<A>(
         x402Version: 2,
         paymentPayload: payload,
         paymentRequirements: matched.v2,
-        tollgate: { claim },
+        // The tool is the resource the seller asserts (the receipt names it), never the buyer's echo.
+        tollgate: isResourceUrl(resource) ? { claim, resource } : { claim },
       }),
       run: async (paid) => {
         payment.payer = paid.payer

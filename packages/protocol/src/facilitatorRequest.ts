@@ -14,21 +14,53 @@ export const tollgateExtensions = { release: 'tollgate-release', delivery: 'toll
  * `/verify` takes and the one delivery a settled payment allows are bound to it, so only that request
  * may release the reservation or serve the content; a replayed payment header arrives with another claim.
  */
+/** The URL schemes a resource server may name its resource with: web routes, and MCP tools (`mcp://tool/<name>`). */
+/**
+ * Whether `value` is a resource URL a resource server may assert in `tollgate.resource`: an absolute
+ * `http(s)://` or `mcp://` URL of at most 2048 characters, without white space.
+ */
+export function isResourceUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > 2048 || !/^(?:https?|mcp):\/\/\S+$/i.test(value)) return false
+  return URL.canParse(value)
+}
+
+/** Largest `tollgate.discovery` accepted, in bytes of its JSON. */
+export const maxDiscoveryBytes = 16_384
+
+/**
+ * What a resource server declares about a resource for discovery catalogues (the description and
+ * `bazaar` extension of its own quote), sent beside `tollgate.resource` on `/settle`. Data only: a
+ * facilitator stores it as given (bounded), never compiles or runs its schema.
+ */
+export const resourceDeclarationSchema = z
+  .object({
+    description: z.string().max(1024).optional(),
+    mimeType: z.string().max(256).optional(),
+    bazaar: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((value) => new TextEncoder().encode(JSON.stringify(value)).length <= maxDiscoveryBytes, {
+    message: `discovery must be at most ${maxDiscoveryBytes} bytes of JSON`,
+  })
+export type ResourceDeclaration = z.infer<typeof resourceDeclarationSchema>
+
 export const tollgateRequestSchema = z.object({
   claim: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'claim must be 16-128 base64url characters'),
   /**
-   * The URL the resource server served (extension `offer-receipt`): the receipt's `resourceUrl`. Absent:
-   * the payload's `resource.url` (v2) or the requirements' `resource` (v1).
+   * The resource the resource server served: the receipt's `resourceUrl`, and the URL a catalogue lists.
+   * A route under the seller's configured public origin, or a tool (`mcp://tool/<name>`). The buyer's
+   * echo (`paymentPayload.resource`) is never used in its place.
    */
   resource: z
-    .url({ protocol: /^https?$/ })
-    .max(2048)
+    .string()
+    .refine(isResourceUrl, 'resource must be an http(s) or mcp URL of at most 2048 characters')
     .optional(),
   /** `0x` and the SHA-256 of the response body delivered (settle after the handler): bound in the receipt. */
   responseHash: z
     .string()
     .regex(/^0x[0-9a-f]{64}$/, 'responseHash must be 0x and 64 lower-case hex digits')
     .optional(),
+  /** What the resource server declares about `resource` for discovery (see {@link resourceDeclarationSchema}). */
+  discovery: resourceDeclarationSchema.optional(),
 })
 export type TollgateRequest = z.infer<typeof tollgateRequestSchema>
 

@@ -9,12 +9,16 @@ export type {
   FacilitatorRequest,
   FacilitatorRequestV1,
   FacilitatorRequestV2,
+  ResourceDeclaration,
   TollgateRequest,
 } from './facilitatorRequest.ts'
 export {
   facilitatorRequestSchema,
   facilitatorRequestV1Schema,
   facilitatorRequestV2Schema,
+  isResourceUrl,
+  maxDiscoveryBytes,
+  resourceDeclarationSchema,
   tollgateExtensions,
   tollgateRequestSchema,
 } from './facilitatorRequest.ts'
