@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '@tollgate/protocol'
 import { describeOptions, type Env, readConfigFile } from './config.ts'
+import { doctorOptionsHelp } from './doctorArgs.ts'
 
 /** `tollgate-facilitator --help`: usage, then every option with its default, from the schema. */
 export function helpText(): string {
@@ -16,11 +17,14 @@ export function helpText(): string {
 
 Usage: tollgate-facilitator [--config <file>] [--help] [--version]
        tollgate-facilitator keys create|list|revoke ...   API keys (see: keys --help)
-       tollgate-facilitator doctor <seller URL>           what a catalogue would reject, and why
+       tollgate-facilitator doctor [options] <seller URL> what a catalogue would reject, and why (see: doctor --help)
        tollgate-facilitator receipt-keys rotate|show      receipt signing keys (see: receipt-keys --help)
        tollgate-facilitator sanctions convert ...         OFAC list -> screening artifact (see: sanctions --help)
        tollgate-facilitator audit export|verify ...       the screening audit trail (see: audit --help)
 
+doctor reads the seller's documents as data: it stays on the target's origin, sends only GET and HEAD
+(never a body), follows redirects on that origin only, and bounds each request. These flags widen it:
+${doctorOptionsHelp}
 Configuration comes from environment variables, or from a file (--config) with the same keys, as
 NAME=value lines or a JSON object; a variable set in the environment wins over the file:
 ${lines.join('\n')}
