@@ -6,7 +6,7 @@ import {
   type RoutesOptions,
 } from '@tollgate/hono'
 import { mcpPayments, serveMcp } from '@tollgate/mcp'
-import { type Env, Hono } from 'hono'
+import { type Context, type Env, Hono } from 'hono'
 import * as z from 'zod'
 import { demoMcpServer, demoTools } from './mcp.ts'
 import { cities, conditions, prices, weatherOf } from './weather.ts'
@@ -20,6 +20,11 @@ export type DemoOptions = {
   facilitator: FacilitatorClient
   /** CAIP-2 network of the offers. Default `eip155:8453` (Base; the local chain impersonates it). */
   network?: string
+  /**
+   * The API's public origin, or a function of the request that returns it: quotes, receipts and
+   * catalogue entries name the routes under it (see `paymentRequired`'s `origin`). Default: none.
+   */
+  origin?: string | ((c: Context) => string | undefined)
 }
 
 /** The `?city=` of a request (default Lisbon), or `undefined` when the demo has no data for it. */
@@ -143,11 +148,12 @@ export function createDemoApp<E extends Env = Env>({
   payTo,
   facilitator,
   network = 'eip155:8453',
+  origin,
 }: DemoOptions): Hono<E> {
   const app = new Hono<E>()
   const routes = demoRoutes<E>(payTo, network)
 
-  app.use(paymentRequired<E>({ facilitator, routes }))
+  app.use(paymentRequired<E>({ facilitator, routes, ...(origin ? { origin } : {}) }))
   // MCP over Streamable HTTP: the paid tool get_forecast, priced like /forecast, with the same guarantees.
   const payments = mcpPayments({ facilitator })
   app.post(

@@ -7,6 +7,11 @@ export type DemoConfig = Readonly<{
   facilitatorUrl: string
   payTo: string
   network: string
+  /**
+   * `TOLLGATE_DEMO_PUBLIC_URL`: the origin buyers reach the demo at (quotes, receipts and catalogue
+   * entries name routes under it). Default on Node: `http://<host>:<port>` as it listens.
+   */
+  publicUrl?: string
   /** `TOLLGATE_FACILITATOR_API_KEY`: the facilitator API key (`tollgate-facilitator keys create`). Never logged. */
   facilitatorApiKey?: string
 }>
@@ -24,6 +29,7 @@ export const defaultPayTo = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
  * | `TOLLGATE_FACILITATOR_URL` | `http://127.0.0.1:4020` |
  * | `TOLLGATE_PAY_TO` | dev account #1 |
  * | `TOLLGATE_NETWORK` | `eip155:8453` |
+ * | `TOLLGATE_DEMO_PUBLIC_URL` | `http://<host>:<port>` on Node; none on Workers |
  * | `TOLLGATE_FACILITATOR_API_KEY` | none (a facilitator with auth off) |
  *
  * Throws a ConfigError naming the variable when a value is malformed.
@@ -37,6 +43,12 @@ export function parseDemoConfig(env: Record<string, string | undefined>): DemoCo
   if (!URL.canParse(facilitatorUrl)) {
     throw new ConfigError({ message: `TOLLGATE_FACILITATOR_URL must be a URL, received ${facilitatorUrl}.` })
   }
+  const publicUrl = env.TOLLGATE_DEMO_PUBLIC_URL
+  if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+\/?$/.test(publicUrl)) {
+    throw new ConfigError({
+      message: `TOLLGATE_DEMO_PUBLIC_URL must be an http(s) origin such as https://api.example.com, received ${publicUrl}.`,
+    })
+  }
   const payTo = env.TOLLGATE_PAY_TO ?? defaultPayTo
   if (!/^0x[0-9a-fA-F]{40}$/.test(payTo)) {
     throw new ConfigError({ message: `TOLLGATE_PAY_TO must be an EVM address, received ${payTo}.` })
@@ -47,6 +59,7 @@ export function parseDemoConfig(env: Record<string, string | undefined>): DemoCo
     facilitatorUrl,
     payTo,
     network: env.TOLLGATE_NETWORK ?? 'eip155:8453',
+    ...(publicUrl ? { publicUrl } : {}),
     ...(env.TOLLGATE_FACILITATOR_API_KEY ? { facilitatorApiKey: env.TOLLGATE_FACILITATOR_API_KEY } : {}),
   })
 }

@@ -22,9 +22,12 @@ export type RunningDemo = {
  * await demo.stop()
  */
 export async function startDemo(config: DemoConfig): Promise<RunningDemo> {
+  // The origin buyers reach: configured, else this server's own address once it listens.
+  let origin = config.publicUrl
   const app = createDemoApp({
     payTo: config.payTo,
     network: config.network,
+    origin: () => origin,
     facilitator: httpFacilitator({
       url: config.facilitatorUrl,
       ...(config.facilitatorApiKey ? { apiKey: config.facilitatorApiKey } : {}),
@@ -35,6 +38,7 @@ export async function startDemo(config: DemoConfig): Promise<RunningDemo> {
     s.once('error', reject)
   })
   const { port } = server.address() as AddressInfo
+  origin ??= `http://${config.host}:${port}`
   let stopped: Promise<void> | undefined
   return {
     url: `http://${config.host}:${port}`,

@@ -11,7 +11,8 @@ import {
 import { type ErrorCode, offerReceiptExtension, tollgateExtensions } from '@tollgate/protocol'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { type Authenticate, authFailures, identifyCaller, mayActFor, requireCaller } from './auth.ts'
-import { catalogueEntry, parseCatalogueQuery, type ResourceCatalogue } from './catalogue.ts'
+import { parseCatalogueQuery, type ResourceCatalogue } from './catalogue.ts'
+import { createCatalogueRecorder } from './catalogueRecorder.ts'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
 import type { RateLimit } from './rateLimit.ts'
@@ -51,9 +52,10 @@ export type CreateAppOptions = {
   /** `true` once shutdown began: new `/verify`, `/settle` and `/release` answer 503, retryable. */
   draining?: () => boolean
   /**
-   * The discovery catalogue behind the public `GET /discovery/resources`: every settled v2 payment
-   * that carries a valid `bazaar` extension records its resource, unless its payee is in `optOut`
-   * (lower-case addresses). Default: no catalogue (404).
+   * The discovery catalogue behind the public `GET /discovery/resources`: every v2 payment settled
+   * for an authenticated resource server that declared its resource (`tollgate.resource` and
+   * `tollgate.discovery`) records it, after the answer, unless its payee is in `optOut` (lower-case
+   * addresses). Default: no catalogue (404).
    */
   discovery?: { catalogue: ResourceCatalogue; optOut: ReadonlySet<string>; now?: () => bigint }
 }
@@ -183,13 +185,15 @@ export function createApp(
   }: CreateAppOptions = {},
 ): Hono<{ Variables: { requestId: string } }> {
   const app = new Hono<{ Variables: { requestId: string } }>()
-  /** Records a settled payment's resource; a failing catalogue never fails the settlement. */
-  const catalogue = async (body: unknown) => {
-    if (!discovery) return
-    const now = discovery.now?.() ?? systemNow()
-    const entry = catalogueEntry(body, now, discovery.optOut)
-    if (entry) await discovery.catalogue.record(entry).catch(logError)
-  }
+  /** Records a settled payment's resource after the answer; a failing catalogue never fails the settlement. */
+  const recorder =
+    discovery &&
+    createCatalogueRecorder({
+      catalogue: discovery.catalogue,
+      optOut: discovery.optOut,
+      now: discovery.now ?? systemNow,
+      logError,
+    })
 
   // ---- operations: request id, shutdown refusal ----
   app.use('*', async function requestIdMiddleware(c, next) {
@@ -255,7 +259,7 @@ export function createApp(
     const refused = read.ok ? forbidden(c, read.body) : undefined
     if (refused) return refused
     const result = read.ok ? await settle(facilitator, read.body) : read
-    if (read.ok && result.ok && result.response.success) await catalogue(read.body)
+    if (read.ok && result.ok && result.response.success) recorder?.settled(read.body, c.get('caller'))
     const outcome = settleOutcome(result)
     const seconds = (performance.now() - started) / 1000
     metrics?.settled(outcome, seconds)

@@ -1,13 +1,14 @@
 /**
  * The discovery catalogue: resources whose payments settled through this facilitator, as the
- * official bazaar client lists them (`GET /discovery/resources`). An entry is made from the
- * `bazaar` extension the buyer echoed in a settled v2 payment, after checking `info` against its
- * `schema` (as the spec requires of facilitators).
+ * official bazaar client lists them (`GET /discovery/resources`). An entry says only what its
+ * resource server asserted: the resource it names (`tollgate.resource`), what it declares about it
+ * (`tollgate.discovery`: its own quote's description and `bazaar` extension) and the requirements it
+ * sent, from a caller authenticated for that payee. Nothing the buyer echoed (`paymentPayload`) is
+ * read, and a declared schema is stored as data: never compiled, never run.
  *
- * @see specs/extensions/bazaar.md (Facilitator Behavior)
+ * @see specs/extensions/bazaar.md (Facilitator Behavior); docs/security.md
  */
-import { isValidRouteTemplate } from '@tollgate/protocol'
-import * as z from 'zod'
+import { isValidRouteTemplate, matchesTemplate } from '@tollgate/protocol'
 
 /** One listed resource (the official `DiscoveryResource` shape). */
 export type CatalogueItem = {
@@ -25,6 +26,11 @@ export type CatalogueItem = {
 export type CatalogueEntry = {
   /** `METHOD url`: one entry per method of a canonical URL. */
   key: string
+  /**
+   * The resource's origin (`https://api.example.com`): its entries belong to the payee that listed
+   * it first, so one payee never replaces, nor lists beside, another's.
+   */
+  origin: string
   type: string
   payTo: string
   network: string
@@ -44,9 +50,13 @@ export type CatalogueQuery = {
 
 export type CataloguePage = { items: CatalogueItem[]; total: number }
 
-/** Where entries are kept: memory, SQLite or PostgreSQL. `record` replaces an entry with the same key. */
+/**
+ * Where entries are kept: memory, SQLite or PostgreSQL. `record` adds or replaces the entry of its
+ * key and answers `true`, unless its origin belongs to another payee: then nothing changes and it
+ * answers `false` (the check and the write are one atomic step).
+ */
 export type ResourceCatalogue = {
-  record(entry: CatalogueEntry): Promise<void>
+  record(entry: CatalogueEntry): Promise<boolean>
   list(query: CatalogueQuery): Promise<CataloguePage>
   close(): Promise<void>
 }
@@ -64,48 +74,62 @@ function hasExternalReference(node: unknown): boolean {
   )
 }
 
-/** Why a `bazaar` extension cannot be catalogued, or `undefined` when it can. */
+/** The methods a catalogue entry may name. */
+const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'])
+
+/**
+ * Why a declared `bazaar` extension cannot be catalogued, or `undefined` when it can. Its shape only:
+ * an `info` object for an `http` input and a JSON Schema object without external references. The
+ * schema is never compiled nor run: it is the seller's statement, and a regular expression in it
+ * could take the facilitator's one event loop for minutes.
+ */
 export function bazaarProblem(bazaar: unknown): string | undefined {
   if (!isObject(bazaar) || !isObject(bazaar.info) || !isObject(bazaar.schema)) {
     return 'the bazaar extension needs an info object and the JSON Schema it satisfies'
   }
   if (!isObject(bazaar.info.input) || bazaar.info.input.type !== 'http') return 'info.input.type must be "http"'
+  const { method } = bazaar.info.input
+  if (method !== undefined && !(typeof method === 'string' && methods.has(method))) {
+    return 'info.input.method must be an HTTP method'
+  }
   if (hasExternalReference(bazaar.schema)) return 'the schema must not contain external $ref/$id references'
-  let parser: z.ZodType
-  try {
-    parser = z.fromJSONSchema(bazaar.schema as z.core.JSONSchema.JSONSchema)
-  } catch (error) {
-    return `the schema is not a JSON Schema: ${error instanceof Error ? error.message : String(error)}`
-  }
-  const checked = parser.safeParse(bazaar.info)
-  if (!checked.success) {
-    const [issue] = checked.error.issues
-    return `info does not satisfy the schema: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`
-  }
   return undefined
 }
 
+/** Who sent a `/settle`: authenticated callers only (see {@link catalogueEntry}). */
+export type CatalogueCaller = { keyId: string } | undefined
+
 /**
- * The catalogue entry of a settled `/settle` body, or `undefined` when it is not catalogued: not v2,
- * no (or an invalid) `bazaar` extension, no absolute resource URL, or a payee that opted out. The URL
- * is the resource's origin with the valid `routeTemplate`, else its path (no query).
+ * The catalogue entry of a settled `/settle` body, or `undefined` when it is not catalogued: no
+ * authenticated caller (with auth off anyone may call `/settle`), not v2, no `tollgate.resource` on
+ * http(s), no (or an invalid) declared `bazaar` extension, or a payee that opted out. The URL is the
+ * resource's origin with the declared route template when it matches the resource's path, else its
+ * path (no query).
  */
-export function catalogueEntry(body: unknown, now: bigint, optOut: ReadonlySet<string>): CatalogueEntry | undefined {
-  if (!isObject(body) || body.x402Version !== 2) return undefined
-  const { paymentPayload: payload, paymentRequirements: requirements } = body
-  if (!isObject(payload) || !isObject(requirements) || !isObject(payload.extensions)) return undefined
-  const bazaar = payload.extensions.bazaar
-  if (bazaarProblem(bazaar) !== undefined) return undefined
-  const { info, routeTemplate } = bazaar as { info: { input: { method?: unknown } }; routeTemplate?: unknown }
-  const resource = isObject(payload.resource) ? payload.resource : {}
-  if (typeof resource.url !== 'string' || !URL.canParse(resource.url)) return undefined
+export function catalogueEntry(
+  body: unknown,
+  caller: CatalogueCaller,
+  now: bigint,
+  optOut: ReadonlySet<string>,
+): CatalogueEntry | undefined {
+  if (caller === undefined || !isObject(body)) return undefined
+  const { paymentPayload: payload, paymentRequirements: requirements, tollgate } = body
+  if (!isObject(payload) || payload.x402Version !== 2 || !isObject(requirements) || !isObject(tollgate)) {
+    return undefined
+  }
+  const { resource, discovery } = tollgate
+  if (typeof resource !== 'string' || !/^https?:\/\//i.test(resource) || !URL.canParse(resource)) return undefined
+  if (!isObject(discovery) || bazaarProblem(discovery.bazaar) !== undefined) return undefined
+  const bazaar = discovery.bazaar as { info: { input: { method?: string } }; routeTemplate?: unknown }
   const payTo = String(requirements.payTo ?? '')
   if (optOut.has(payTo.toLowerCase())) return undefined
-  const url = new URL(resource.url)
-  const canonical = `${url.origin}${isValidRouteTemplate(routeTemplate) ? routeTemplate : url.pathname}`
-  const method = typeof info.input.method === 'string' ? info.input.method : 'GET'
+  const url = new URL(resource)
+  const template = bazaar.routeTemplate
+  const path = isValidRouteTemplate(template) && matchesTemplate(template, url.pathname) ? template : url.pathname
+  const canonical = `${url.origin}${path}`
   return {
-    key: `${method} ${canonical}`,
+    key: `${bazaar.info.input.method ?? 'GET'} ${canonical}`,
+    origin: url.origin,
     type: 'http',
     payTo,
     network: String(requirements.network ?? ''),
@@ -117,8 +141,8 @@ export function catalogueEntry(body: unknown, now: bigint, optOut: ReadonlySet<s
       x402Version: 2,
       accepts: [requirements],
       lastUpdated: new Date(Number(now) * 1000).toISOString(),
-      ...(typeof resource.description === 'string' ? { description: resource.description } : {}),
-      ...(typeof resource.mimeType === 'string' ? { mimeType: resource.mimeType } : {}),
+      ...(typeof discovery.description === 'string' ? { description: discovery.description } : {}),
+      ...(typeof discovery.mimeType === 'string' ? { mimeType: discovery.mimeType } : {}),
       extensions: { bazaar },
     },
   }
@@ -143,7 +167,12 @@ export function createMemoryCatalogue(): ResourceCatalogue {
   const entries = new Map<string, CatalogueEntry>()
   return {
     async record(entry) {
+      const payTo = entry.payTo.toLowerCase()
+      for (const other of entries.values()) {
+        if (other.origin === entry.origin && other.payTo.toLowerCase() !== payTo) return false
+      }
       entries.set(entry.key, entry)
+      return true
     },
     async list(query) {
       const found = [...entries.values()].filter((entry) => matchesQuery(entry, query)).sort(byRecency)

@@ -2,8 +2,10 @@ import pg from 'pg'
 import type { CatalogueItem, ResourceCatalogue } from './catalogue.ts'
 
 /**
- * The discovery catalogue on PostgreSQL, in `<schema>.tollgate_discovery_resources` beside the
- * ledger, shared by every node. The table is created at start under an advisory lock.
+ * The discovery catalogue on PostgreSQL, in `<schema>.tollgate_discovery_entries` beside the
+ * ledger, shared by every node. The table is created at start under an advisory lock; the table of
+ * earlier versions (`tollgate_discovery_resources`, made from buyers' echoes) is dropped. A write
+ * takes the advisory lock of its origin, so two payees racing for one origin meet in one order.
  *
  * @example
  * const catalogue = await createPostgresCatalogue({ connectionString: 'postgres://…', schema: 'public' })
@@ -16,7 +18,7 @@ export async function createPostgresCatalogue({
   schema?: string
 }): Promise<ResourceCatalogue> {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schemaName)) throw new TypeError('schema must be a lower-case name')
-  const table = `"${schemaName}".tollgate_discovery_resources`
+  const table = `"${schemaName}".tollgate_discovery_entries`
   const pool = new pg.Pool({ connectionString, max: 2 })
   pool.on('error', () => {})
   try {
@@ -25,8 +27,10 @@ export async function createPostgresCatalogue({
       await client.query('BEGIN')
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tollgate-discovery:${schemaName}`])
       await client.query(`CREATE SCHEMA IF NOT EXISTS "${schemaName}"`)
+      await client.query(`DROP TABLE IF EXISTS "${schemaName}".tollgate_discovery_resources`)
       await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
         key text PRIMARY KEY,
+        origin text NOT NULL,
         type text NOT NULL,
         pay_to text NOT NULL,
         network text NOT NULL,
@@ -34,6 +38,7 @@ export async function createPostgresCatalogue({
         updated_at bigint NOT NULL,
         item jsonb NOT NULL
       )`)
+      await client.query(`CREATE INDEX IF NOT EXISTS tollgate_discovery_entries_origin ON ${table} (origin)`)
       await client.query('COMMIT')
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {})
@@ -49,12 +54,36 @@ export async function createPostgresCatalogue({
     AND ($3::text IS NULL OR network = $3) AND ($4::text IS NULL OR scheme = $4)`
   return {
     async record(entry) {
-      await pool.query(
-        `INSERT INTO ${table} (key, type, pay_to, network, scheme, updated_at, item) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (key) DO UPDATE SET type = excluded.type, pay_to = excluded.pay_to, network = excluded.network,
-           scheme = excluded.scheme, updated_at = excluded.updated_at, item = excluded.item`,
-        [entry.key, entry.type, entry.payTo, entry.network, entry.scheme, entry.updatedAt.toString(), entry.item],
-      )
+      const client = await pool.connect()
+      try {
+        await client.query('BEGIN')
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tollgate-discovery:${entry.origin}`])
+        const written = await client.query(
+          `INSERT INTO ${table} (key, origin, type, pay_to, network, scheme, updated_at, item)
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8
+           WHERE NOT EXISTS (SELECT 1 FROM ${table} WHERE origin = $2 AND lower(pay_to) <> lower($4))
+           ON CONFLICT (key) DO UPDATE SET type = excluded.type, network = excluded.network,
+             scheme = excluded.scheme, updated_at = excluded.updated_at, item = excluded.item
+           WHERE lower(${table}.pay_to) = lower(excluded.pay_to)`,
+          [
+            entry.key,
+            entry.origin,
+            entry.type,
+            entry.payTo,
+            entry.network,
+            entry.scheme,
+            entry.updatedAt.toString(),
+            entry.item,
+          ],
+        )
+        await client.query('COMMIT')
+        return written.rowCount === 1
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw error
+      } finally {
+        client.release()
+      }
     },
     async list(query) {
       const filters = [query.type ?? null, query.payTo ?? null, query.network ?? null, query.scheme ?? null]
