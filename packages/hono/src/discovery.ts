@@ -13,6 +13,11 @@ export type RouteInput = {
   body?: Schema
   /** How the body is sent. Default `'json'`. */
   bodyType?: 'json' | 'form-data' | 'text'
+  /**
+   * The most bytes of `body` the middleware reads to check it, before any payment; a larger body is answered
+   * `413 payload_too_large`. Default: `paymentRequired`'s `maxBodyBytes` (1 MiB).
+   */
+  maxBodyBytes?: number
 }
 
 /** An example call of a route: what a catalogue shows, checked against the schemas at startup. */
@@ -31,6 +36,8 @@ export type CompiledDiscovery = {
   params: CompiledSchema | undefined
   body: CompiledSchema | undefined
   bodyType: 'json' | 'form-data' | 'text'
+  /** The route's own cap on the body read before payment, when it sets one. */
+  maxBodyBytes: number | undefined
   output: CompiledSchema | undefined
   /** The example, with parameters read as a request's would be. */
   example: RouteExample
@@ -79,8 +86,14 @@ export function compileDiscovery(
   }
   const declared = (input ?? {}) as RouteInput
   const given = (example ?? {}) as RouteExample
-  const { bodyType = 'json' } = declared
+  const { bodyType = 'json', maxBodyBytes } = declared
   if (!bodyTypes.has(bodyType)) fail(`${field}.input.bodyType`, 'must be "json", "form-data" or "text"', bodyType)
+  if (maxBodyBytes !== undefined && (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0)) {
+    fail(`${field}.input.maxBodyBytes`, 'must be a positive integer (bytes)', maxBodyBytes)
+  }
+  if (maxBodyBytes !== undefined && declared.body === undefined) {
+    fail(`${field}.input.maxBodyBytes`, 'caps the body the middleware reads: declare input.body with it')
+  }
   if (declared.body !== undefined && !bodyMethods.has(method)) {
     fail(`${field}.input.body`, `a ${method} request has no body; use input.query`)
   }
@@ -124,6 +137,7 @@ export function compileDiscovery(
     params,
     body,
     bodyType,
+    maxBodyBytes,
     output: out,
     example: read,
     discoverable: discoverable !== false,

@@ -10,6 +10,7 @@ import {
   paymentPayloadSchema,
 } from '@tollgate/protocol'
 import type { Context, Env, MiddlewareHandler, Next } from 'hono'
+import { defaultMaxBodyBytes } from './boundedBody.ts'
 import { checkExactPayload } from './checkExactPayload.ts'
 import type { CallContext, FacilitatorCall, FacilitatorClient } from './facilitatorClient.ts'
 import { matchOffer } from './match.ts'
@@ -63,6 +64,13 @@ export type PaymentRequiredOptions<E extends Env = Env> = {
   paywall?: boolean | ((info: PaywallInfo) => string)
   /** Longest payment header accepted, in characters. Default 16 384. */
   maxHeaderLength?: number
+  /**
+   * The most bytes of a body the middleware reads before payment, to check a route's declared
+   * `input.body`; a larger body gets `413 payload_too_large` (a larger `Content-Length` unread, a
+   * longer stream cancelled past the cap), and nothing is charged. A route may set its own
+   * (`input.maxBodyBytes`). Routes that declare no body are never read. Default 1 048 576 (1 MiB).
+   */
+  maxBodyBytes?: number
   /**
    * Signs the offers of every unpaid 402 (x402 `offer-receipt` extension, JWS) with the seller's key,
    * except on routes with `signOffers: false`. Default: offers unsigned.
@@ -144,6 +152,10 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
   }
   if (!Number.isInteger(maxHeaderLength) || maxHeaderLength <= 0) {
     throw new ConfigError({ message: 'paymentRequired: maxHeaderLength must be a positive integer.' })
+  }
+  const { maxBodyBytes = defaultMaxBodyBytes } = options
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) {
+    throw new ConfigError({ message: 'paymentRequired: maxBodyBytes must be a positive integer (bytes).' })
   }
   const table = compileRoutes(options.routes)
   const signQuote = options.offerSigning ? createOfferSigner(options.offerSigning) : undefined
@@ -318,9 +330,9 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     // Every other request Hono dispatches, a plain OPTIONS included, pays when a key covers it.
     const route = table.match(c)
     if (!route) return next()
-    // A request its route's declared input refuses gets 400 before any quote: nobody pays for it.
-    const invalid = await checkInput(route, c)
-    if (invalid) return withCors(c, jsonResponse(400, invalid))
+    // A request its route's declared input refuses gets 400 (413 for a body past the cap) before any quote: nobody pays for it.
+    const invalid = await checkInput(route, c, maxBodyBytes)
+    if (invalid) return withCors(c, jsonResponse(invalid.status, invalid.body))
     const header = c.req.header(headerNames.paymentSignature) ?? c.req.header(headerNames.xPayment)
     const quote = await quoteFor(route, c)
     if (header === undefined) {

@@ -1,5 +1,7 @@
 import type { Context, Env } from 'hono'
+import { parseBody } from 'hono/utils/body'
 import { mergePath } from 'hono/utils/url'
+import { defaultMaxBodyBytes, readBoundedBody } from './boundedBody.ts'
 import { bazaarExtension, type CompiledDiscovery, type DescribedRequest } from './discovery.ts'
 import type { CompiledRoute } from './routeOptions.ts'
 import { registeredBase } from './routes.ts'
@@ -11,6 +13,12 @@ export type InputIssue = SchemaIssue & { in: 'query' | 'path' | 'body' }
 
 /** The 400 body of a request that does not match its route's declared input. */
 export type InvalidInput = { error: 'invalid_request'; message: string; issues: InputIssue[] }
+
+/** The 413 body of a request whose body is larger than its route reads before payment. */
+export type PayloadTooLarge = { error: 'payload_too_large'; message: string }
+
+/** Why a request's input is refused before any quote: the status and the JSON body to answer. */
+export type InputRefusal = { status: 400; body: InvalidInput } | { status: 413; body: PayloadTooLarge }
 
 /** The key's pattern under the base path the middleware runs at (`/api` + `/forecast/:city`). */
 function fullPattern(route: { path: string }, c: Context | undefined): string {
@@ -48,30 +56,48 @@ async function checkPart(schema: CompiledSchema, value: unknown, where: InputIss
   if (!result.ok) for (const issue of result.issues) issues.push({ in: where, ...issue })
 }
 
-async function readBody(
-  c: Context,
-  discovery: CompiledDiscovery,
-): Promise<{ ok: true; value: unknown } | { ok: false }> {
-  try {
-    if (discovery.bodyType === 'json') return { ok: true, value: await c.req.json() }
-    if (discovery.bodyType === 'text') return { ok: true, value: await c.req.text() }
-    return { ok: true, value: await c.req.parseBody() }
-  } catch {
-    return { ok: false }
-  }
+type BodyValue = { ok: true; value: unknown } | { ok: false; code: 'invalid_request' | 'payload_too_large' }
+
+/** The body as its declared type, from bytes already read (Hono's own parsers, so the handler sees the same). */
+async function parseBytes(bytes: Uint8Array<ArrayBuffer>, c: Context, discovery: CompiledDiscovery): Promise<unknown> {
+  if (discovery.bodyType === 'json') return JSON.parse(new TextDecoder().decode(bytes))
+  if (discovery.bodyType === 'text') return new TextDecoder().decode(bytes)
+  const type = c.req.header('content-type')
+  return parseBody(
+    new Request(c.req.url, { method: 'POST', body: bytes, ...(type ? { headers: { 'content-type': type } } : {}) }),
+  )
 }
 
 /**
- * Checks a request against its route's declared input (query, path parameters, body), before any
- * quote: `undefined` when it matches (or nothing is declared), else the 400 body listing every
- * problem. The body is read through Hono's cache, so the handler can read it again.
+ * Reads the body to check it, at most `maxBytes` of it (boundedBody.ts), before any payment. The bytes read are
+ * put back: `c.req.raw` becomes the same request around them (as Hono's `bodyLimit` does), so the handler reads
+ * its body unread, with `c.req.json()`, `c.req.raw` or anything else. A body some earlier middleware already read
+ * through Hono's cache is read from there (it is in memory already).
  */
-export async function checkInput<E extends Env>(
+async function readBody(c: Context, discovery: CompiledDiscovery, maxBytes: number): Promise<BodyValue> {
+  try {
+    if (c.req.raw.bodyUsed) {
+      if (discovery.bodyType === 'json') return { ok: true, value: await c.req.json() }
+      if (discovery.bodyType === 'text') return { ok: true, value: await c.req.text() }
+      return { ok: true, value: await c.req.parseBody() }
+    }
+    const hasBody = c.req.raw.body !== null
+    const read = await readBoundedBody(c.req.raw, maxBytes)
+    if (!read.ok) return read
+    if (hasBody) c.req.raw = new Request(c.req.raw, { body: read.bytes })
+    return { ok: true, value: await parseBytes(read.bytes, c, discovery) }
+  } catch {
+    return { ok: false, code: 'invalid_request' }
+  }
+}
+
+/** Every problem of a request's declared input, the body's as read (`undefined` when none is declared). */
+async function listIssues<E extends Env>(
   route: CompiledRoute<E>,
   c: Context<E>,
-): Promise<InvalidInput | undefined> {
-  const discovery = route.discovery
-  if (!discovery) return undefined
+  discovery: CompiledDiscovery,
+  body: BodyValue | undefined,
+): Promise<InputIssue[]> {
   const issues: InputIssue[] = []
   if (discovery.query) {
     await checkPart(discovery.query, readParams(discovery.query.json, c.req.queries()), 'query', issues)
@@ -81,16 +107,48 @@ export async function checkInput<E extends Env>(
     const values = readParams(discovery.params.json, Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, [v]])))
     await checkPart(discovery.params, values, 'path', issues)
   }
-  if (discovery.body) {
-    const body = await readBody(c, discovery)
+  if (discovery.body && body) {
     if (!body.ok) issues.push({ in: 'body', path: '', message: `The body is not valid ${discovery.bodyType}.` })
     else await checkPart(discovery.body, body.value, 'body', issues)
   }
+  return issues
+}
+
+/**
+ * Checks a request against its route's declared input (query, path parameters, body), before any
+ * quote: `undefined` when it matches (or nothing is declared), else the refusal: 400 listing every
+ * problem, or 413 for a body past the cap.
+ *
+ * Only a route that declares `input.body` has its body read here, and never more than the cap (the
+ * route's `input.maxBodyBytes`, else `maxBodyBytes`, default 1 MiB): a larger `Content-Length` is
+ * refused unread, a longer stream is cancelled past the cap. Other routes' bodies are not touched:
+ * they reach the handler as they came. The handler reads the body as if nobody had (see readBody).
+ */
+export async function checkInput<E extends Env>(
+  route: CompiledRoute<E>,
+  c: Context<E>,
+  maxBodyBytes: number = defaultMaxBodyBytes,
+): Promise<InputRefusal | undefined> {
+  const discovery = route.discovery
+  if (!discovery) return undefined
+  let body: BodyValue | undefined
+  if (discovery.body) {
+    const cap = discovery.maxBodyBytes ?? maxBodyBytes
+    body = await readBody(c as Context, discovery, cap)
+    if (!body.ok && body.code === 'payload_too_large') {
+      const message = `The body is larger than ${cap} bytes, the most ${route.key} reads before payment; nothing was charged.`
+      return { status: 413, body: { error: 'payload_too_large', message } }
+    }
+  }
+  const issues = await listIssues(route, c, discovery, body)
   if (issues.length === 0) return undefined
   const named = [...new Set(issues.map((issue) => (issue.path ? `${issue.in} ${issue.path}` : issue.in)))]
   return {
-    error: 'invalid_request',
-    message: `The request does not match the input of ${route.key} (${named.join(', ')}); nothing was charged.`,
-    issues,
+    status: 400,
+    body: {
+      error: 'invalid_request',
+      message: `The request does not match the input of ${route.key} (${named.join(', ')}); nothing was charged.`,
+      issues,
+    },
   }
 }
