@@ -40,6 +40,8 @@ beforeAll(async () => {
   app.use(
     paymentRequired({
       facilitator: httpFacilitator({ url: stack.facilitator.url, apiKey: stack.sellerKey }),
+      // The public origin is this server's address, known once it listens; receipts name routes under it.
+      origin: () => url,
       offerSigning: { key: await exportJWK(privateKey), kid: 'seller-offers-1' },
       routes: {
         'GET /report': { accepts, description: 'A signed report' },
