@@ -87,6 +87,43 @@ describe('demo app', () => {
   })
 })
 
+describe('demo POST /compare (a JSON body)', () => {
+  const json = { 'content-type': 'application/json' }
+  const compare = (body: string) => ({ method: 'POST', headers: json, body })
+
+  test('default: quoted at $0.002 for a valid body; the official client pays and the handler reads the body', async () => {
+    const { app, pay, calls } = demo()
+    expect(await quotedAmount(await app.request('/compare', compare('{"cities":["Oslo","Lima"]}')))).toBe('2000')
+    const res = await pay('http://127.0.0.1:4021/compare', compare('{"cities":["oslo","Lima"]}'))
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({
+      cities: [{ city: 'Oslo' }, { city: 'Lima' }],
+      warmest: expect.any(String),
+      paidBy: payer.address,
+    })
+    expect(calls.map((c) => c.endpoint)).toEqual(['verify', 'settle'])
+  })
+
+  test('behavior: a body that is not { cities } gets 400 naming it; one past 1 MiB gets 413; neither is quoted', async () => {
+    const { app, calls } = demo()
+    const wrong = await app.request('/compare', compare('{"cities":[]}'))
+    expect(wrong.status).toBe(400)
+    expect(await wrong.json()).toMatchObject({ error: 'invalid_request', issues: [{ in: 'body', path: 'cities' }] })
+    const huge = await app.request('/compare', compare(JSON.stringify({ cities: ['x'.repeat(1024 * 1024)] })))
+    expect(huge.status).toBe(413)
+    expect(await huge.json()).toMatchObject({ error: 'payload_too_large' })
+    expect(huge.headers.get('payment-required')).toBeNull()
+    expect(calls).toEqual([])
+  })
+
+  test('behavior: an unknown city is a 404, verified and not charged', async () => {
+    const { pay, calls } = demo()
+    const res = await pay('http://127.0.0.1:4021/compare', compare('{"cities":["Oslo","Atlantis"]}'))
+    expect(res.status).toBe(404)
+    expect(calls.map((c) => c.endpoint)).toEqual(['verify'])
+  })
+})
+
 describe('demo MCP server', () => {
   test('default: get_forecast is priced per day from its arguments; paid, it is served with the receipt', async () => {
     const { app, calls } = demo()

@@ -9,7 +9,7 @@ import { mcpPayments, serveMcp } from '@tollgate/mcp'
 import { type Context, type Env, Hono } from 'hono'
 import * as z from 'zod'
 import { demoMcpServer, demoTools } from './mcp.ts'
-import { cities, conditions, prices, weatherOf } from './weather.ts'
+import { cities, compareWeather, conditions, prices, weatherOf } from './weather.ts'
 
 export { prices } from './weather.ts'
 
@@ -125,18 +125,40 @@ export function demoRoutes<E extends Env = Env>(payTo: string, network: string):
       }),
       example: { query: { city: 'Oslo' } },
     },
+    // A JSON body: the middleware reads it (at most maxBodyBytes, 1 MiB by default; a larger one is
+    // 413 payload_too_large) and checks it before the quote; the handler then reads it as usual.
+    'POST /compare': {
+      accepts: { network, price: prices.compare, payTo },
+      description: "Today's weather in several cities, side by side (JSON body { cities })",
+      input: {
+        body: z.object({
+          cities: z
+            .array(z.string())
+            .min(1)
+            .max(cities.length)
+            .describe('Cities to compare, 1 to 6 (an unknown city is a 404, not charged)'),
+        }),
+      },
+      output: z.object({
+        cities: z.array(weatherSchema.extend({ city: z.string() })),
+        warmest: z.string(),
+        paidBy: z.string().optional(),
+      }),
+      example: { body: { cities: ['Lisbon', 'Oslo'] }, output: compareWeather(['Lisbon', 'Oslo']) },
+    },
   }
 }
 
 /**
- * The demo API: a paid weather service guarded by `@tollgate/hono`, with three paid routes at
- * different prices (one priced per request) and free `/` and `/health`.
+ * The demo API: a paid weather service guarded by `@tollgate/hono`, with four paid routes at
+ * different prices (one priced per request, one taking a JSON body) and free `/` and `/health`.
  *
  * | route | price |
  * | --- | --- |
  * | `GET /weather?city=` | $0.001 |
  * | `GET /forecast?city=&days=1..7` | $0.001 per day (dynamic) |
  * | `GET /history?city=` | $0.01, settled before the handler runs |
+ * | `POST /compare` `{ cities }` | $0.002 (the body is read before payment: at most 1 MiB) |
  * | `POST /mcp`, tool `get_forecast` | $0.001 per day (from the arguments); `list_cities` free |
  *
  * @example
@@ -170,6 +192,7 @@ export function createDemoApp<E extends Env = Env>({
         'GET /weather?city=Lisbon': '$0.001',
         'GET /forecast?city=Lisbon&days=3': '$0.001 per day',
         'GET /history?city=Lisbon': '$0.01 (settled before serving)',
+        'POST /compare {"cities":["Lisbon","Oslo"]}': '$0.002',
         'POST /mcp tools/call get_forecast': '$0.001 per day',
       },
       mcp: { url: '/mcp', transport: 'streamable-http', tools: demoTools },
@@ -208,6 +231,14 @@ export function createDemoApp<E extends Env = Env>({
       observations: Array.from({ length: 30 }, (_, i) => ({ daysAgo: 30 - i, ...weatherOf(city, -30 + i) })),
       transaction: settlement?.transaction,
     })
+  })
+
+  // The middleware has read and checked the body (at most 1 MiB) before the quote; it reads here as any body.
+  app.post('/compare', async (c) => {
+    const { cities: wanted } = await c.req.json<{ cities: string[] }>()
+    const known = wanted.map((name) => cities.find((city) => city.toLowerCase() === name.toLowerCase()))
+    if (known.some((city) => city === undefined)) return c.json(unknownCity, 404)
+    return c.json({ ...compareWeather(known as string[]), paidBy: c.get('payment').payer })
   })
 
   return app

@@ -5,6 +5,7 @@ export const prices = {
   weather: '$0.001',
   forecastPerDay: 1000n,
   history: '$0.01',
+  compare: '$0.002',
 } as const
 
 export const cities = ['Lisbon', 'Paris', 'Tokyo', 'Lagos', 'Lima', 'Oslo'] as const
@@ -26,4 +27,11 @@ export function weatherOf(city: string, day: number) {
     humidity: 30 + (n % 60),
     windKph: n % 40,
   }
+}
+
+/** Today's weather in each of `names` (known cities), side by side, and the warmest of them (the first on a tie). */
+export function compareWeather(names: readonly string[]) {
+  const today = names.map((city) => ({ city, ...weatherOf(city, 0) }))
+  const warmest = today.reduce((best, day) => (day.tempC > best.tempC ? day : best), today[0] as (typeof today)[0])
+  return { cities: today, warmest: warmest.city }
 }
