@@ -4,10 +4,14 @@
  * JWTs (ES256 and EdDSA, Coinbase's style: `kid`, `uris`, `iat`/`nbf`/`exp`) from a JWKS file.
  * Every outcome: 401 without, with a bad, with a revoked key; 403 without the scope and for a payTo
  * outside the key's list (no transaction sent); 200 with a valid key; JWTs valid, expired, not yet
- * valid, signed by the wrong key, or for another uri.
+ * valid, signed by the wrong key, or for another uri; a JWT minted for another facilitator that
+ * shares the JWKS is refused whatever `Host` the request names, and a JWKS without the configured
+ * public host (`TOLLGATE_AUTH_JWT_HOST`) refuses to start.
  */
+
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -26,7 +30,11 @@ const cleanEnv = () =>
 
 let chain: LocalChain
 let running: RunningFacilitator
-let host: string
+/** This facilitator's public host (TOLLGATE_AUTH_JWT_HOST): what its JWTs' uris name. */
+const host = 'facilitator-a.test'
+/** Another facilitator sharing the same JWKS. */
+const otherHost = 'facilitator-b.test'
+let jwks: string
 // Another seller: a key for the seller may not settle to it.
 const otherSeller = '0x90F79bf6EB2c4f870365E785982E1f101E93b906'
 
@@ -57,7 +65,7 @@ beforeAll(async () => {
     scopes: ['verify', 'settle'],
     payTo: [chain.accounts.seller.address],
   })
-  const jwks = join(dataDir, 'jwks.json')
+  jwks = join(dataDir, 'jwks.json')
   writeFileSync(
     jwks,
     JSON.stringify({ keys: [await entry(a.publicKey, 'seller-es'), await entry(b.publicKey, 'seller-ed')] }),
@@ -72,12 +80,12 @@ beforeAll(async () => {
       // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
       TOLLGATE_MAX_GAS_SHARE: 'off',
       TOLLGATE_AUTH_JWKS_FILE: jwks,
+      TOLLGATE_AUTH_JWT_HOST: host,
       // Revocations take effect at once (the default remembers a key for 5 s).
       TOLLGATE_AUTH_KEY_CACHE_MS: '0',
     },
     { logError: () => {} },
   )
-  host = new URL(running.url).host
 })
 afterAll(async () => {
   await running?.stop()
@@ -277,6 +285,65 @@ describe('auth: JWTs', () => {
     expect(await post('/settle', body, `Bearer ${settle}`)).toMatchObject({ status: 403, json: { error: 'forbidden' } })
     const release = await jwt(es256, { kid: 'seller-es', uri: `POST ${host}/release` })
     expect(await post('/release', await payment(8_001n), `Bearer ${release}`)).toMatchObject({ status: 403 })
+  })
+})
+
+describe('auth: JWTs of another facilitator', () => {
+  /** POST with a `Host` header of our choosing (fetch does not let a caller set it). */
+  function postWithHost(path: string, body: string, authorization: string, hostHeader: string) {
+    const { hostname, port } = new URL(running.url)
+    return new Promise<{ status: number; json: unknown }>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          hostname,
+          port,
+          path,
+          method: 'POST',
+          headers: { host: hostHeader, authorization, 'content-type': 'application/json' },
+        },
+        (response) => {
+          let text = ''
+          response.setEncoding('utf8')
+          response.on('data', (chunk: string) => {
+            text += chunk
+          })
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, json: JSON.parse(text) }))
+        },
+      )
+      request.once('error', reject)
+      request.end(body)
+    })
+  }
+
+  test('behavior: a token minted for facilitator B (same JWKS) is refused 401 by A, even sent with Host: B', async () => {
+    const body = await payment(9_200n)
+    const forB = await jwt(es256, { kid: 'seller-es', uri: `POST ${otherHost}/verify` })
+    expect(await postWithHost('/verify', body, `Bearer ${forB}`, otherHost)).toEqual({
+      status: 401,
+      json: unauthorized,
+    })
+    // A's own token passes whatever Host the request names: the host is A's configuration.
+    const forA = await jwt(es256, { kid: 'seller-es', uri: `POST ${host}/verify` })
+    expect(await postWithHost('/verify', body, `Bearer ${forA}`, otherHost)).toMatchObject({
+      status: 200,
+      json: { isValid: true },
+    })
+  })
+
+  test('behavior: JWT keys without TOLLGATE_AUTH_JWT_HOST refuse to start, naming the variable', async () => {
+    const started = await startFacilitator(
+      {
+        TOLLGATE_PORT: '0',
+        TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+        TOLLGATE_RPC_URL_8453: chain.url,
+        TOLLGATE_DATA_DIR: join(dataDir, 'no-host'),
+        TOLLGATE_AUTH_JWKS_FILE: jwks,
+      },
+      { logError: () => {} },
+    ).catch((error: unknown) => error)
+    if (!(started instanceof Error)) await (started as RunningFacilitator).stop()
+    expect(started).toBeInstanceOf(Error)
+    expect((started as Error).message).toMatch(/TOLLGATE_AUTH_JWT_HOST: is required with TOLLGATE_AUTH_JWKS_FILE/)
   })
 })
 

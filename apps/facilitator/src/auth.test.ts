@@ -5,7 +5,7 @@ import { createApiKey, createMemoryApiKeyStore, hashApiKey } from './apiKeys.ts'
 import { createAuthenticate, mayActFor, parseJwtKeys } from './auth.ts'
 
 const seller = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
-const request = (authorization?: string) => ({ authorization, method: 'POST', host: 'f.test', path: '/settle' })
+const request = (authorization?: string) => ({ authorization, method: 'POST', path: '/settle' })
 
 describe('createAuthenticate', () => {
   test('default: a stored key authenticates as its record; the store holds only the hash', async () => {
@@ -88,17 +88,51 @@ describe('parseJwtKeys: PEM', () => {
         .setNotBefore(now)
         .setExpirationTime(now + 120)
         .sign(privateKey)
-      const authenticate = createAuthenticate({ jwtKeys, now: () => BigInt(now + 1) })
+      const authenticate = createAuthenticate({ jwtKeys, jwtHost: 'f.test', now: () => BigInt(now + 1) })
       expect(await authenticate(request(`Bearer ${token}`))).toEqual({
         ok: true,
         caller: { kind: 'jwt', keyId: 'pem', scopes: ['settle'], payTo: [seller] },
       })
       // The same token a little after its expiry (and 5 s of tolerance).
-      const later = createAuthenticate({ jwtKeys, now: () => BigInt(now + 126) })
+      const later = createAuthenticate({ jwtKeys, jwtHost: 'f.test', now: () => BigInt(now + 126) })
       expect(await later(request(`Bearer ${token}`))).toEqual({ ok: false })
     }
     await expect(
       parseJwtKeys({ keys: [{ kid: 'p', alg: 'ES256', pem: 'nope', scopes: ['verify'], payTo: '*' }] }),
     ).rejects.toThrow('pem is not a public key')
+  })
+})
+
+describe('createAuthenticate: the JWT host', () => {
+  const now = 1_800_000_000
+  async function setup() {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true })
+    const jwtKeys = await parseJwtKeys({
+      keys: [{ kid: 'shared', alg: 'ES256', pem: await exportSPKI(publicKey), scopes: ['settle'], payTo: [seller] }],
+    })
+    const mint = (host: string) =>
+      new SignJWT({ uris: [`POST ${host}/settle`] })
+        .setProtectedHeader({ alg: 'ES256', kid: 'shared' })
+        .setIssuedAt(now)
+        .setNotBefore(now)
+        .setExpirationTime(now + 120)
+        .sign(privateKey)
+    return { jwtKeys, mint }
+  }
+
+  test('behavior: JWT keys without jwtHost are refused at construction (no fallback to the Host header)', async () => {
+    const { jwtKeys } = await setup()
+    expect(() => createAuthenticate({ jwtKeys })).toThrow(/jwtHost is required with jwtKeys/)
+    // API keys alone need no host.
+    expect(() => createAuthenticate({ keys: createMemoryApiKeyStore() })).not.toThrow()
+  })
+
+  test('behavior: a token minted for another facilitator sharing the JWKS is refused, whatever Host the request says', async () => {
+    const { jwtKeys, mint } = await setup()
+    const a = createAuthenticate({ jwtKeys, jwtHost: 'a.example', now: () => BigInt(now + 1) })
+    const forB = await mint('b.example')
+    // The request carries Host: b.example; the authenticator never reads it.
+    expect(await a({ ...request(`Bearer ${forB}`), host: 'b.example' } as never)).toEqual({ ok: false })
+    expect(await a(request(`Bearer ${await mint('a.example')}`))).toMatchObject({ ok: true })
   })
 })

@@ -2,8 +2,9 @@
  * Who is calling: an API key (`Authorization: Bearer tg_<id>_<secret>`, looked up by id in the
  * {@link ApiKeyStore} and compared by SHA-256) or a per-request JWT (`Authorization: Bearer <jwt>`,
  * verified with jose against configured public keys, in the style of Coinbase's hosted facilitator:
- * `kid` names the key, `uris` binds the token to `"<METHOD> <host><path>"`, `exp` / `nbf` / `iat`
- * bound its life). The caller's scopes and payTo list come from the key's record, or from the
+ * `kid` names the key, `uris` binds the token to `"<METHOD> <host><path>"` where the host is this
+ * facilitator's configured public host (never the request's `Host`, which the caller writes),
+ * `exp` / `nbf` / `iat` bound its life). The caller's scopes and payTo list come from the key's record, or from the
  * public key's entry in the JWKS (never from the token's own claims).
  */
 import { type Clock, type Now, systemClock, systemNow } from '@tollgate/facilitator'
@@ -41,8 +42,11 @@ declare module 'hono' {
   }
 }
 
-/** What {@link Authenticate} reads from a request. */
-export type AuthRequest = { authorization: string | undefined; method: string; host: string; path: string }
+/**
+ * What {@link Authenticate} reads from a request. Not its `Host`: that is the caller's to write, so a
+ * JWT's `uris` are checked against the configured host alone.
+ */
+export type AuthRequest = { authorization: string | undefined; method: string; path: string }
 
 /** The verdict on a request's credentials. */
 export type AuthResult = { ok: true; caller: Caller } | { ok: false }
@@ -60,8 +64,9 @@ export type CreateAuthenticateOptions = {
   /** Public keys for JWTs (ES256 or EdDSA). Omit or leave empty to accept API keys only. */
   jwtKeys?: readonly JwtKey[]
   /**
-   * The host a JWT's `uris` must name (`"POST facilitator.example.com/settle"`). Default: the
-   * request's `Host` header.
+   * The public host of this facilitator, which a JWT's `uris` must name (`"POST
+   * facilitator.example.com/settle"`). Required with `jwtKeys`: a facilitator sharing a JWKS with
+   * another must not take the tokens minted for it, and a request's `Host` cannot tell them apart.
    */
   jwtHost?: string
   /** The longest life a JWT may declare (`exp - iat`, and its age), in seconds. Default `300`. */
@@ -79,10 +84,11 @@ const none: AuthResult = { ok: false }
 /**
  * Builds the authenticator of the service: API keys and JWTs, both as `Authorization: Bearer`. An
  * API key is known by its shape (`tg_<16 hex>_<43 base64url>`); anything else is tried as a JWT.
+ * Throws a `TypeError` for `jwtKeys` without `jwtHost`.
  *
  * @example
- * const authenticate = createAuthenticate({ keys: createSqliteApiKeyStore({ dataDir }), jwtKeys })
- * const verdict = await authenticate({ authorization, method: 'POST', host, path: '/settle' })
+ * const authenticate = createAuthenticate({ keys: createSqliteApiKeyStore({ dataDir }), jwtKeys, jwtHost: 'facilitator.example.com' })
+ * const verdict = await authenticate({ authorization, method: 'POST', path: '/settle' })
  */
 export function createAuthenticate({
   keys,
@@ -93,6 +99,9 @@ export function createAuthenticate({
   now = systemNow,
   clock = systemClock,
 }: CreateAuthenticateOptions): Authenticate {
+  if (jwtKeys.length > 0 && !jwtHost) {
+    throw new TypeError("jwtHost is required with jwtKeys: the public host a JWT's uris must name")
+  }
   const cache = new Map<string, { caller: Caller; hash: string; until: number }>()
   const byKid = new Map(jwtKeys.map((entry) => [entry.kid, entry]))
   const jwks: JWTVerifyGetKey | undefined =
@@ -121,7 +130,7 @@ export function createAuthenticate({
   }
 
   async function byJwt(token: string, request: AuthRequest): Promise<AuthResult> {
-    if (!jwks) return none
+    if (!jwks || !jwtHost) return none
     try {
       const { payload, protectedHeader } = await jwtVerify(token, jwks, {
         algorithms: ['ES256', 'EdDSA'],
@@ -134,7 +143,7 @@ export function createAuthenticate({
       if (!entry) return none
       if (typeof payload.exp !== 'number' || typeof payload.iat !== 'number') return none
       if (payload.exp - payload.iat > jwtMaxAgeSeconds) return none
-      const uri = `${request.method.toUpperCase()} ${jwtHost ?? request.host}${request.path}`
+      const uri = `${request.method.toUpperCase()} ${jwtHost}${request.path}`
       const uris = payload.uris
       if (!Array.isArray(uris) || !uris.includes(uri)) return none
       return {
@@ -163,23 +172,42 @@ export const authFailures = {
   forbiddenPayTo: { error: 'forbidden', message: 'This API key or token may not act for this payTo.' },
 } as const
 
+/** The verdict on each request's credentials, per authenticator: taken once, whichever middleware asks first. */
+const verdicts = new WeakMap<Authenticate, WeakMap<Request, Promise<AuthResult>>>()
+
+/**
+ * The verdict on the credentials of `c`'s request, asked of `authenticate` once per request (the
+ * identification before the rate limits and the route's scope check share it); `undefined` when it
+ * carries none.
+ */
+function verdictOf(authenticate: Authenticate, c: Context): Promise<AuthResult> | undefined {
+  const authorization = c.req.header('authorization')
+  if (authorization === undefined) return undefined
+  let known = verdicts.get(authenticate)
+  if (!known) {
+    known = new WeakMap()
+    verdicts.set(authenticate, known)
+  }
+  let verdict = known.get(c.req.raw)
+  if (!verdict) {
+    verdict = authenticate({ authorization, method: c.req.method, path: c.req.path })
+    known.set(c.req.raw, verdict)
+  }
+  return verdict
+}
+
 /**
  * A middleware that lets through only a caller with `scope` (for an admin route: `'admin'`), and sets
  * it as `c.var.caller`: 401
  * `unauthorized` without valid credentials (`WWW-Authenticate: Bearer`), 403 `forbidden` without the
- * scope.
+ * scope. Credentials already checked for this request (by {@link identifyCaller}) are not checked again.
  *
  * @example
  * app.post('/settle', requireCaller(authenticate, 'settle'), settleRoute)
  */
 export function requireCaller(authenticate: Authenticate, scope: Scope): MiddlewareHandler {
   return async function requireCallerMiddleware(c: Context, next) {
-    const verdict = await authenticate({
-      authorization: c.req.header('authorization'),
-      method: c.req.method,
-      host: c.req.header('host') ?? new URL(c.req.url).host,
-      path: c.req.path,
-    })
+    const verdict = (await verdictOf(authenticate, c)) ?? none
     if (!verdict.ok) {
       c.header('www-authenticate', 'Bearer')
       return c.json(authFailures.unauthorized, 401)
@@ -195,20 +223,14 @@ export function requireCaller(authenticate: Authenticate, scope: Scope): Middlew
 
 /**
  * Sets `c.get('caller')` when the request carries valid credentials, and lets every request through:
- * for routes whose answer only grows with the caller's scopes (`/metrics`, `/ready` details).
+ * for routes whose answer only grows with the caller's scopes (`/metrics`, `/ready` details), and
+ * before the rate limits, which count a caller with valid credentials by its key and anyone else by
+ * address.
  */
 export function identifyCaller(authenticate: Authenticate): MiddlewareHandler {
   return async function identifyCallerMiddleware(c: Context, next) {
-    const authorization = c.req.header('authorization')
-    if (authorization !== undefined) {
-      const verdict = await authenticate({
-        authorization,
-        method: c.req.method,
-        host: c.req.header('host') ?? new URL(c.req.url).host,
-        path: c.req.path,
-      })
-      if (verdict.ok) c.set('caller', verdict.caller)
-    }
+    const verdict = await verdictOf(authenticate, c)
+    if (verdict?.ok) c.set('caller', verdict.caller)
     return next()
   }
 }

@@ -267,6 +267,19 @@ describe('parseConfig: auth', () => {
     ).toEqual({ mode: 'off', jwksFile: '/etc/tollgate/jwks.json', jwtHost: 'facilitator.example.com', keyCacheMs: 0 })
   })
 
+  test('behavior: a JWKS file without TOLLGATE_AUTH_JWT_HOST refuses to start, naming the variable', () => {
+    // The public host is configuration: a request's Host header is the caller's to write.
+    const message = problem({ ...base, TOLLGATE_AUTH_JWKS_FILE: '/etc/tollgate/jwks.json' })
+    expect(message).toMatch(/^Invalid configuration: TOLLGATE_AUTH_JWT_HOST: is required with TOLLGATE_AUTH_JWKS_FILE/)
+    expect(message).toContain("a request's Host header is the caller's to write")
+    expect(
+      parseConfig({ ...base, TOLLGATE_AUTH_JWKS_FILE: 'jwks.json', TOLLGATE_AUTH_JWT_HOST: 'f.example:8443' }).auth,
+    ).toMatchObject({ jwksFile: 'jwks.json', jwtHost: 'f.example:8443' })
+    // API keys only (no JWKS), or auth off: no host needed.
+    expect(parseConfig(base).auth.jwtHost).toBeUndefined()
+    expect(parseConfig({ ...base, TOLLGATE_AUTH: 'off', TOLLGATE_AUTH_JWKS_FILE: 'jwks.json' }).auth.mode).toBe('off')
+  })
+
   test('behavior: a bad auth value names the variable', () => {
     expect(() => parseConfig({ ...base, TOLLGATE_AUTH: 'maybe' })).toThrow(
       'Invalid configuration: TOLLGATE_AUTH: expected on or off (got "maybe")',

@@ -278,7 +278,11 @@ export const options = {
       .trim()
       .regex(/^[A-Za-z0-9.-]+(?::[0-9]{1,5})?$/, 'expected a host name, optionally with :port')
       .optional(),
-    { description: "the host a JWT's uris claim must name", unset: 'the Host header' },
+    {
+      description:
+        "the public host (name[:port]) of this facilitator that a JWT's uris claim must name; never taken from the request's Host header",
+      unset: 'none; required with TOLLGATE_AUTH_JWKS_FILE',
+    },
   ),
   TOLLGATE_AUTH_KEY_CACHE_MS: help(integer(0, 600_000).default(5_000), {
     description: 'how long a found API key is remembered (a revocation takes at most this long; 0: never)',
@@ -598,6 +602,11 @@ export function parseConfig(env: Env): Config {
     const denied = new Set((values.TOLLGATE_SCREENING_DENY as Address[] | undefined)?.map((a) => a.toLowerCase()))
     const both = (values.TOLLGATE_SCREENING_ALLOW as Address[] | undefined)?.find((a) => denied.has(a.toLowerCase()))
     if (both) problems.push(`TOLLGATE_SCREENING_ALLOW: ${both} is also in TOLLGATE_SCREENING_DENY`)
+  }
+  if (values.TOLLGATE_AUTH === 'on' && values.TOLLGATE_AUTH_JWKS_FILE && !values.TOLLGATE_AUTH_JWT_HOST) {
+    problems.push(
+      "TOLLGATE_AUTH_JWT_HOST: is required with TOLLGATE_AUTH_JWKS_FILE: the public host this facilitator is called at (e.g. facilitator.example.com), which every JWT's uris must name; a request's Host header is the caller's to write, so it cannot tell this facilitator's tokens from those minted for another sharing the JWKS",
+    )
   }
   if (values.TOLLGATE_RATE_LIMIT_STORE === 'postgres' && !values.TOLLGATE_DATABASE_URL) {
     problems.push('TOLLGATE_RATE_LIMIT_STORE: postgres needs TOLLGATE_DATABASE_URL')

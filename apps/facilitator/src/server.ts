@@ -186,6 +186,10 @@ export async function startFacilitator(
   // ---- end operations ----
   // Auth (on unless TOLLGATE_AUTH=off): API keys beside the ledger, JWTs against the JWKS file.
   const jwtKeys = config.auth.mode === 'on' && config.auth.jwksFile ? await readJwks(config.auth.jwksFile) : []
+  // Also for a Config built by hand: a JWT's uris are checked against the configured host, never Host.
+  if (jwtKeys.length > 0 && !config.auth.jwtHost) {
+    throw new Error('Invalid configuration: TOLLGATE_AUTH_JWT_HOST: is required with TOLLGATE_AUTH_JWKS_FILE')
+  }
   const ledger =
     store ??
     (config.databaseUrl
