@@ -149,7 +149,9 @@ async function readJson(c: Context, max: number): Promise<Body> {
  *   `VerifyResponse`/`SettleResponse` for every well-formed request (failures included:
  *   `isValid: false` / `success: false`, `transaction: ""`, `network`); HTTP 400
  *   `{ error: code, message }` for malformed JSON, wrong types, unknown versions, schemes or
- *   networks and bodies over the limit.
+ *   networks and bodies over the limit. HTTP 503 `{ error: 'facilitator_unavailable', message }`
+ *   with `Retry-After` for a settlement this node cannot take now (its payer's queue is full, or
+ *   its wait ran out): overload, retryable; HTTP 429 `rate_limited` with `Retry-After` over a rate limit.
  * - `POST /release` (extension `tollgate-release`): same body as `/verify`; gives a held reservation
  *   back (`reserved -> released`) and answers `{ released: true | false }`.
  * - `GET /supported`: v2 kinds for enabled CAIP-2 networks, v1 kinds for their v1 names,
@@ -275,6 +277,11 @@ export function createApp(
       },
       'settle',
     )
+    if (!result.ok && 'retryAfterSeconds' in result && result.retryAfterSeconds !== undefined) {
+      // Our overload (the payer's settlements queued past their bound): retryable, never the payment's fault.
+      c.header('Retry-After', String(result.retryAfterSeconds))
+      return c.json({ error: result.code, message: result.message } satisfies Failure, 503)
+    }
     return result.ok ? c.json(result.response) : badRequest(c, result.code, result.message)
   })
 

@@ -13,7 +13,7 @@ import { type Clock, type Now, systemClock, systemNow } from './clock.ts'
 import type { BatchOptions } from './createBatchQueue.ts'
 import type { CreateFeeOracleOptions } from './createFeeOracle.ts'
 import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './createGasPolicy.ts'
-import { createPayerLimits, type PayerLimits } from './createPayerLimits.ts'
+import { createPayerLimits, type PayerLimits, type Timer } from './createPayerLimits.ts'
 import type { ReceiptSigner } from './createReceiptSigner.ts'
 import { createSignerPool, type SignerLeases, type SignerPool } from './createSignerPool.ts'
 import type { Screening } from './screening/createScreening.ts'
@@ -86,10 +86,17 @@ export type CreateFacilitatorOptions = {
    */
   coolOffSeconds?: bigint
   /**
-   * Most settlements of one payer in flight on this node at once (`rate_limited` past it). Default
-   * `Infinity` (no cap; the service sets `TOLLGATE_MAX_IN_FLIGHT_PER_PAYER`, default 16).
+   * Most settlements of one payer in flight on this node at once; past it a settlement waits its
+   * turn in the payer's queue (`payerQueue`). Default `Infinity` (no cap; the service sets
+   * `TOLLGATE_MAX_IN_FLIGHT_PER_PAYER`, default 16).
    */
   maxInFlightPerPayer?: number
+  /**
+   * The wait of a settlement past its payer's cap: at most `maxQueued` of one payer (default `256`)
+   * and `maxQueuedTotal` on the node (default `10_000`) wait, each at most `maxWaitMs` (default
+   * `15_000`); past either bound `/settle` answers `facilitator_unavailable` (HTTP 503, `Retry-After`).
+   */
+  payerQueue?: { maxQueued?: number; maxQueuedTotal?: number; maxWaitMs?: number; timer?: Timer }
   // --- end abuse limits ---
   /**
    * Where the detail of a fault answered to the caller with a fixed message goes (RPC and provider
@@ -134,7 +141,7 @@ export type Facilitator = {
   readonly gasPolicy?: GasPolicy
   /** The smallest accepted payment of `asset`, in atomic units (see `minAmount`, `minAmounts`). */
   readonly minAmountOf: (asset: Address) => bigint
-  /** Per-payer cool-off and in-flight cap, this node's. */
+  /** Per-payer cool-off, in-flight cap and wait queue, this node's. */
   readonly payerLimits: PayerLimits
   /** Settlements in progress in this process, by authorization id and payload. */
   readonly inflight: Map<string, Promise<SettleResponse>>
@@ -191,6 +198,7 @@ export function createFacilitator(
     minAmounts = {},
     coolOffSeconds = 600n,
     maxInFlightPerPayer = Number.POSITIVE_INFINITY,
+    payerQueue = {},
     receipts,
     screening,
   }: CreateFacilitatorOptions = {},
@@ -253,7 +261,7 @@ export function createFacilitator(
     reservationSeconds,
     ...(gasPolicy ? { gasPolicy: createGasPolicy(gasPolicy) } : {}),
     minAmountOf: (asset) => minimums.get(asset.toLowerCase()) ?? minAmount,
-    payerLimits: createPayerLimits({ now, coolOffSeconds, maxInFlight: maxInFlightPerPayer }),
+    payerLimits: createPayerLimits({ now, coolOffSeconds, maxInFlight: maxInFlightPerPayer, ...payerQueue }),
     inflight: new Map(),
     logError,
     ...(receipts ? { receipts } : {}),

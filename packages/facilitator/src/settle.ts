@@ -5,6 +5,7 @@ import { findPaymentUse } from './authorizationUse.ts'
 import { callerMessage, faultDetail } from './callerMessage.ts'
 import type { Facilitator, FacilitatorNetwork } from './createFacilitator.ts'
 import type { GasPolicy } from './createGasPolicy.ts'
+import type { PayerSlot } from './createPayerLimits.ts'
 import { attachReceipt } from './issueReceipt.ts'
 import { claimSettlement, expire, giveBack, recordSubmission } from './ledger.ts'
 import { newLedgerEntry } from './newLedgerEntry.ts'
@@ -20,7 +21,21 @@ export type SettleReply =
   /** A well-formed request: answer HTTP 200 with `response` (settled, pending or failed). */
   | { ok: true; response: SettleResponse }
   /** Malformed, or for a scheme/network we do not serve: answer HTTP 400 `{ error: code, message }`. */
-  | { ok: false; code: ErrorCode; message: string }
+  | { ok: false; code: ErrorCode; message: string; retryAfterSeconds?: undefined }
+  /**
+   * The facilitator cannot take this settlement now (its payer's queue is full, or its wait for a
+   * slot ran out): our overload, not the caller's fault. Answer HTTP 503 `{ error: code, message }`
+   * with `Retry-After: retryAfterSeconds`; nothing was claimed or sent.
+   */
+  | { ok: false; code: 'facilitator_unavailable'; message: string; retryAfterSeconds: number }
+
+/** `Retry-After` of a settlement refused as overload, in seconds: about one Base block. */
+const overloadRetryAfterSeconds = 2
+
+const overloadMessage = {
+  queue_full: 'The facilitator is busy: too many settlements of this payer are waiting; retry.',
+  timeout: 'The facilitator is busy: this settlement waited too long behind others of this payer; retry.',
+} as const
 
 async function submit(
   facilitator: Facilitator,
@@ -100,92 +115,118 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
     )
   }
 
-  for (let round = 0; round < 3; round++) {
-    const entry = await store.get(request.id)
-    if (entry) {
-      if (entry.payloadHash !== request.payloadHash) return fail('authorization_in_use')
-      switch (entry.state) {
-        case 'settled':
-        case 'failed':
-        case 'expired':
-          return responseOf(request, entry)
-        case 'submitted':
-          return responseOf(request, await confirm(facilitator, chain, entry))
-        case 'settling': {
-          const outcome = await awaitOutcome(facilitator, chain, request.id)
-          if (outcome && outcome.state !== 'reserved') return responseOf(request, outcome)
-          continue
-        }
-        default:
-          // Reserved by another resource-server request whose lease runs: only that request settles it now.
-          if (
-            entry.state === 'reserved' &&
-            entry.holder !== undefined &&
-            entry.holder !== request.claim &&
-            entry.reservedUntil !== undefined &&
-            entry.reservedUntil > facilitator.now()
-          ) {
-            return fail('authorization_in_use', 'Another request holds the reservation of this authorization.')
+  // This payer's in-flight slot, taken once its settlement has work to do and held until it answers.
+  let slot: PayerSlot | undefined
+  let rounds = 0
+  try {
+    while (rounds < 3) {
+      const entry = await store.get(request.id)
+      if (entry) {
+        if (entry.payloadHash !== request.payloadHash) return fail('authorization_in_use')
+        switch (entry.state) {
+          case 'settled':
+          case 'failed':
+          case 'expired':
+            return responseOf(request, entry)
+          case 'submitted':
+            return responseOf(request, await confirm(facilitator, chain, entry))
+          case 'settling': {
+            const outcome = await awaitOutcome(facilitator, chain, request.id)
+            if (outcome && outcome.state !== 'reserved') return responseOf(request, outcome)
+            rounds++
+            continue
           }
-          break // reserved or released: verify and claim
+          default:
+            // Reserved by another resource-server request whose lease runs: only that request settles it now.
+            if (
+              entry.state === 'reserved' &&
+              entry.holder !== undefined &&
+              entry.holder !== request.claim &&
+              entry.reservedUntil !== undefined &&
+              entry.reservedUntil > facilitator.now()
+            ) {
+              return fail('authorization_in_use', 'Another request holds the reservation of this authorization.')
+            }
+            break // reserved or released: verify and claim
+        }
       }
-    }
-    // Abuse limits before any RPC: nothing below the minimum, nothing from a payer in cool-off.
-    const refused = payerRefusal(facilitator, request)
-    if (refused) return fail(refused.code, refused.message)
-    // /settle never trusts an earlier /verify: the chain may have moved since. And it simulates the
-    // transaction as it will be sent (sender, gas limit, fees), for every payer.
-    let verified: Awaited<ReturnType<FacilitatorNetwork['verify']>>
-    try {
-      // Screened again here, just before signing: a list refreshed since /verify counts.
-      verified = await verifyRequest(facilitator.now(), request, {
-        asSent: true,
-        screening: facilitator.screening,
-        phase: 'settle',
-      })
-    } catch (error) {
-      facilitator.logError(faultDetail('settle: verify', error))
-      return fail('unexpected_settle_error', callerMessage('unexpected_settle_error'))
-    }
-    if (!verified.ok) {
-      // Another settler sharing the ledger may have claimed and sent it while this one verified (the
-      // simulation as sent then fails on the spent nonce): its outcome is the answer.
-      const moved = await store.get(request.id)
-      if (moved && moved.state !== entry?.state) continue
-      if (entry?.state === 'reserved' && verified.code === 'invalid_exact_evm_nonce_already_used') {
-        // Our reservation's nonce, already spent on chain: by this payment (a settlement whose answer
-        // was lost, or the payer's own submission of it), then the payee was paid and the chain
-        // answers; or by another authorization of the payer, then this payment failed for good.
-        const spender = await findPaymentUse(chain.client, entry).catch(() => undefined)
-        if (spender) return responseOf(request, await recordSpent(facilitator, entry, spender))
-      }
-      if (entry?.state === 'reserved' && verified.code === 'invalid_exact_evm_payload_authorization_valid_before') {
-        await expire(store, request.id, 'reserved', { now: facilitator.now() })
-      }
-      return fail(verified.code, verified.message)
-    }
-    if (facilitator.gasPolicy) {
-      const refused = await checkGas(facilitator.gasPolicy, request, verified.signature)
+      // Abuse limits before any RPC: nothing below the minimum, nothing from a payer in cool-off.
+      const refused = payerRefusal(facilitator, request)
       if (refused) return fail(refused.code, refused.message)
+      if (!slot) {
+        // A cap on this payer's settlements in flight here (one payer cannot take the signer's
+        // throughput): past it this one waits its turn, bounded; a full queue or a wait run out is
+        // our overload (`facilitator_unavailable`, HTTP 503), never a refusal of the payment.
+        const taken = await facilitator.payerLimits.acquire(chain.network, payer)
+        if (!taken.ok) return fail('facilitator_unavailable', overloadMessage[taken.reason])
+        slot = taken
+        // After a wait the row may have moved, or the payer gone into cool-off: read both again.
+        if (taken.waited) continue
+      }
+      const result = await settleInSlot(facilitator, request, entry, fail)
+      if (result !== 'again') return result
+      rounds++
     }
-    if (!entry || entry.state === 'released') {
-      const reserved = await store.reserve(newLedgerEntry(request, facilitator.now()))
-      if (!reserved.ok) continue
-    }
-    // A cap on this payer's settlements in flight here: one key cannot queue the signer's throughput.
-    const { payerLimits } = facilitator
-    if (!payerLimits.enter(chain.network, payer)) {
-      return fail('rate_limited', 'Too many settlements of this payer are in flight; retry when one has finished.')
-    }
-    try {
-      const claim = await claimSettlement(store, request.id, { now: facilitator.now() })
-      if (!claim.ok) continue // another settler won: read what it did
-      return await submit(facilitator, request, verified.signature)
-    } finally {
-      payerLimits.leave(chain.network, payer)
-    }
+    return fail('authorization_in_use', 'The authorization changed hands while settling; ask again.')
+  } finally {
+    slot?.leave()
   }
-  return fail('authorization_in_use', 'The authorization changed hands while settling; ask again.')
+}
+
+/**
+ * One round of {@link settleOnce} once the payer's slot is held: verify as sent, reserve, claim and
+ * submit. `'again'`: the row moved under us (another settler); read it again.
+ */
+async function settleInSlot(
+  facilitator: Facilitator,
+  request: ExactPaymentRequest,
+  entry: LedgerEntry | undefined,
+  fail: (code: ErrorCode, message?: string) => SettleResponse,
+): Promise<SettleResponse | 'again'> {
+  const { store } = facilitator
+  const { chain } = request
+  // /settle never trusts an earlier /verify: the chain may have moved since. And it simulates the
+  // transaction as it will be sent (sender, gas limit, fees), for every payer.
+  let verified: Awaited<ReturnType<FacilitatorNetwork['verify']>>
+  try {
+    // Screened again here, just before signing: a list refreshed since /verify counts.
+    verified = await verifyRequest(facilitator.now(), request, {
+      asSent: true,
+      screening: facilitator.screening,
+      phase: 'settle',
+    })
+  } catch (error) {
+    facilitator.logError(faultDetail('settle: verify', error))
+    return fail('unexpected_settle_error', callerMessage('unexpected_settle_error'))
+  }
+  if (!verified.ok) {
+    // Another settler sharing the ledger may have claimed and sent it while this one verified (the
+    // simulation as sent then fails on the spent nonce): its outcome is the answer.
+    const moved = await store.get(request.id)
+    if (moved && moved.state !== entry?.state) return 'again'
+    if (entry?.state === 'reserved' && verified.code === 'invalid_exact_evm_nonce_already_used') {
+      // Our reservation's nonce, already spent on chain: by this payment (a settlement whose answer
+      // was lost, or the payer's own submission of it), then the payee was paid and the chain
+      // answers; or by another authorization of the payer, then this payment failed for good.
+      const spender = await findPaymentUse(chain.client, entry).catch(() => undefined)
+      if (spender) return responseOf(request, await recordSpent(facilitator, entry, spender))
+    }
+    if (entry?.state === 'reserved' && verified.code === 'invalid_exact_evm_payload_authorization_valid_before') {
+      await expire(store, request.id, 'reserved', { now: facilitator.now() })
+    }
+    return fail(verified.code, verified.message)
+  }
+  if (facilitator.gasPolicy) {
+    const refused = await checkGas(facilitator.gasPolicy, request, verified.signature)
+    if (refused) return fail(refused.code, refused.message)
+  }
+  if (!entry || entry.state === 'released') {
+    const reserved = await store.reserve(newLedgerEntry(request, facilitator.now()))
+    if (!reserved.ok) return 'again'
+  }
+  const claim = await claimSettlement(store, request.id, { now: facilitator.now() })
+  if (!claim.ok) return 'again' // another settler won: read what it did
+  return await submit(facilitator, request, verified.signature)
 }
 
 /**
@@ -204,16 +245,35 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
  * `payment_already_delivered` with the transaction. A caller without a claim (a plain x402 resource
  * server) gets the settled answer every time, and must itself not serve a payment twice.
  *
+ * A payer with `maxInFlightPerPayer` settlements in flight on this node makes the next one wait its
+ * turn (first in, first out, bounded in number and time); one that cannot wait is answered
+ * `{ ok: false, code: 'facilitator_unavailable', retryAfterSeconds }`: HTTP 503 with `Retry-After`.
+ *
  * @example
  * import { settle } from '@tollgate/facilitator'
  * const result = await settle(facilitator, await c.req.json())
+ * if (!result.ok && result.retryAfterSeconds !== undefined) {
+ *   c.header('Retry-After', String(result.retryAfterSeconds))
+ *   return c.json({ error: result.code, message: result.message }, 503)
+ * }
  * return result.ok ? c.json(result.response) : c.json({ error: result.code, message: result.message }, 400)
  * @see x402-protocol reference §3.1, §4.3; architecture.md (The ledger)
  */
 export async function settle(facilitator: Facilitator, body: unknown): Promise<SettleReply> {
   const parsed = parseFacilitatorRequest(facilitator, body)
   if (!parsed.ok) return parsed
-  return { ok: true, response: await settlePayment(facilitator, parsed.request) }
+  const response = await settlePayment(facilitator, parsed.request)
+  // Only our overload answers `facilitator_unavailable` here (nothing was claimed or sent): the HTTP
+  // layer answers it 503 with Retry-After, not as a verdict on the payment.
+  if (!response.success && response.errorReason === 'facilitator_unavailable') {
+    return {
+      ok: false,
+      code: 'facilitator_unavailable',
+      message: response.errorMessage ?? overloadMessage.timeout,
+      retryAfterSeconds: overloadRetryAfterSeconds,
+    }
+  }
+  return { ok: true, response }
 }
 
 /** {@link settle} of a payment already parsed: the same checks, claim, delivery and receipt (`resettle`). */
