@@ -25,11 +25,11 @@ export type CreateAppOptions = {
   /** Where unexpected errors are reported (never to the client). Default `logger.error`, else `console.error`. */
   logError?: (error: unknown) => void
   /**
-   * Rate limiting (see `createRateLimit`): the limit per client address before every route but the
-   * exempt ones (so guessing keys is limited too), the limit per API key after authentication has set
-   * `c.get('caller')`. Default: none.
+   * Rate limiting (see `createRateLimit`), on every route but the exempt ones, once the request's
+   * credentials were checked: a caller with valid credentials by its API key alone, anything else
+   * (no or bad credentials, public routes: key guessing, scraping) by its client address. Default: none.
    */
-  rateLimit?: Pick<RateLimit, 'byAddress' | 'byKey'>
+  rateLimit?: Pick<RateLimit, 'middleware'>
   /**
    * Who may call `/verify`, `/settle` and `/release` (API keys and JWTs, see auth.ts): each route
    * needs its scope and a payTo on the caller's list; the caller is `c.var.caller`. Default: none,
@@ -224,16 +224,16 @@ export function createApp(
   }
   const authenticated = (scope: 'verify' | 'settle' | 'release') =>
     authenticate ? requireCaller(authenticate, scope) : open
-  const limitByKey = rateLimit?.byKey ?? open
   /** The caller, when it sent valid credentials, for the admin checks of `/metrics` and `/ready`. */
   const identified = authenticate ? identifyCaller(authenticate) : open
   /** The payTo check: a caller (when auth is on) acts only for the payees on its list. */
   const forbidden = (c: Context, body: unknown) =>
     mayActFor(c.get('caller'), body) ? undefined : c.json(authFailures.forbiddenPayTo, 403)
-  if (rateLimit) app.use('*', rateLimit.byAddress)
+  // Credentials are checked once, before the limits (the routes' scope checks reuse the verdict).
+  if (rateLimit) app.use('*', identified, rateLimit.middleware)
   // ---- end auth and rate limits ----
 
-  app.post('/verify', authenticated('verify'), limitByKey, async function verifyRoute(c) {
+  app.post('/verify', authenticated('verify'), async function verifyRoute(c) {
     const started = performance.now()
     const read = await readJson(c, maxBodyBytes)
     const refused = read.ok ? forbidden(c, read.body) : undefined
@@ -255,7 +255,7 @@ export function createApp(
     return result.ok ? c.json(result.response) : badRequest(c, result.code, result.message)
   })
 
-  app.post('/settle', authenticated('settle'), limitByKey, async function settleRoute(c) {
+  app.post('/settle', authenticated('settle'), async function settleRoute(c) {
     const started = performance.now()
     const read = await readJson(c, maxBodyBytes)
     const refused = read.ok ? forbidden(c, read.body) : undefined
@@ -285,7 +285,7 @@ export function createApp(
     return result.ok ? c.json(result.response) : badRequest(c, result.code, result.message)
   })
 
-  app.post('/release', authenticated('release'), limitByKey, async function releaseRoute(c) {
+  app.post('/release', authenticated('release'), async function releaseRoute(c) {
     const read = await readJson(c, maxBodyBytes)
     if (!read.ok) return badRequest(c, read.code, read.message)
     const refused = forbidden(c, read.body)

@@ -58,7 +58,7 @@ describe('parseConfig', () => {
         "rateLimit": {
           "keyPrefix": "tollgate",
           "perAddress": 600,
-          "perKey": 6000,
+          "perKey": 600000,
           "redisUrl": undefined,
           "store": "memory",
           "trustProxy": false,

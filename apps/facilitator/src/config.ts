@@ -219,13 +219,16 @@ export const options = {
     description: 'a payer whose settlement reverted on chain is refused this long (per node; 0: never)',
   }),
   TOLLGATE_MAX_IN_FLIGHT_PER_PAYER: help(integer(1, 100_000).default(16), {
-    description: 'settlements of one payer in flight on a node at once',
+    description:
+      "settlements of one payer in flight on a node at once; more wait their turn (up to 256 of one payer, 10,000 on the node, 15 s each), then /settle answers 503 facilitator_unavailable with Retry-After (the facilitator's overload, never the payer's fault)",
   }),
   TOLLGATE_RATE_LIMIT_PER_MINUTE: help(integer(0, 10_000_000).default(600), {
-    description: 'requests per client address per minute (0: off)',
+    description:
+      'requests per client address per minute before authentication: without valid credentials (key guessing) and on public routes; requests with a valid API key or JWT count per key only (with TOLLGATE_AUTH=off every request counts here). 600 is 10/s: a seller asks the public routes rarely (its middleware reads /supported once per process) (0: off)',
   }),
-  TOLLGATE_RATE_LIMIT_KEY_PER_MINUTE: help(integer(0, 10_000_000).default(6_000), {
-    description: 'requests per API key per minute (0: off)',
+  TOLLGATE_RATE_LIMIT_KEY_PER_MINUTE: help(integer(0, 10_000_000).default(600_000), {
+    description:
+      'requests per API key (or JWT key) per minute, over every node sharing the counters. 600000 is 10,000/s, well above what one node serves (docs/benchmarks.md, 2 cores: about 1,600 /verify a second, and 150 settlements a second, a /verify and a /settle each): an honest seller is never throttled by its key; lower it to cap one key (0: off)',
   }),
   TOLLGATE_RATE_LIMIT_STORE: help(z.enum(['memory', 'postgres', 'redis']).optional(), {
     description: 'where rate-limit counters live: memory, postgres or redis',

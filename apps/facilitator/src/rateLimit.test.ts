@@ -2,13 +2,14 @@ import { Hono } from 'hono'
 import { describe, expect, test } from 'vitest'
 import { createRateLimit } from './rateLimit.ts'
 
-/** An app whose routes answer 200 behind the limiter; `x-test-key` plays the auth middleware's caller. */
+/** An app whose routes answer 200 behind the limiter; `x-test-key` plays the caller the auth middleware identified. */
 async function limitedApp(options: { perAddress: number; perKey: number; trustProxy?: boolean }) {
   const limit = await createRateLimit({ ...options, store: { kind: 'memory' }, keyPrefix: 'unit' })
   const app = new Hono()
   app.use('*', async (c, next) => {
     const keyId = c.req.header('x-test-key')
-    if (keyId) (c.set as (key: string, value: unknown) => void)('caller', { keyId, scopes: [], payTo: [] })
+    const kind = c.req.header('x-test-kind') ?? 'key'
+    if (keyId) (c.set as (key: string, value: unknown) => void)('caller', { kind, keyId, scopes: [], payTo: [] })
     await next()
   })
   app.use('*', limit.middleware)
@@ -40,6 +41,24 @@ describe('createRateLimit', () => {
     expect((await post(app, { 'x-test-key': 'b' })).status).toBe(200)
     // Without a caller (auth off) only the address limit applies, and it is off here.
     for (let i = 0; i < 3; i++) expect((await post(app)).status).toBe(200)
+    // A JWT whose kid spells an API key's id has a counter of its own.
+    expect((await post(app, { 'x-test-key': 'a', 'x-test-kind': 'jwt' })).status).toBe(200)
+  })
+
+  test('behavior: a caller with valid credentials counts by key only, never against its address', async () => {
+    const app = await limitedApp({ perAddress: 3, perKey: 1_000 })
+    // Guessing from this address: limited at 3.
+    const guesses = []
+    for (let i = 0; i < 5; i++) guesses.push((await post(app)).status)
+    expect(guesses).toEqual([200, 200, 200, 429, 429])
+    // The seller behind the same address is not held back by it, nor counted in it.
+    for (let i = 0; i < 50; i++) expect((await post(app, { 'x-test-key': 'seller' })).status).toBe(200)
+    // Its key's own limit answers 429 with Retry-After too.
+    const capped = await limitedApp({ perAddress: 0, perKey: 1 })
+    expect((await post(capped, { 'x-test-key': 'k' })).status).toBe(200)
+    const over = await post(capped, { 'x-test-key': 'k' })
+    expect(over.status).toBe(429)
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
   })
 
   test('behavior: X-Forwarded-For counts only with trustProxy, and only its last entry', async () => {

@@ -17,9 +17,15 @@ export type RateLimitStore =
   | { kind: 'redis'; client: Redis }
 
 export type CreateRateLimitOptions = {
-  /** Requests per client address per minute; `0`: no limit by address. */
+  /**
+   * Requests per client address per minute of whatever comes before authentication: requests
+   * without valid credentials (key guessing) and public routes. `0`: no limit by address.
+   */
   perAddress: number
-  /** Requests per API key (`c.get('caller').keyId`) per minute; `0`: no limit by key. */
+  /**
+   * Requests per API key (`c.get('caller').keyId`) per minute: requests with valid credentials,
+   * counted by key only (never by address). `0`: no limit by key.
+   */
   perKey: number
   store: RateLimitStore
   /** Behind one reverse proxy that appends the client to `X-Forwarded-For`: the address is its last entry. Default `false`. */
@@ -32,17 +38,16 @@ export type CreateRateLimitOptions = {
 
 /** The rate-limit middleware, and `close()` for its timers (the store's connection is the caller's). */
 export type RateLimit = {
-  /** Both limits at once: for an app whose caller is known before it runs. */
+  /**
+   * The limit of whoever asks, after the caller's credentials were checked (`c.get('caller')`): a
+   * caller with valid credentials by its key alone, anything else by its address.
+   */
   middleware: MiddlewareHandler
-  /** The limit per client address alone: before authentication, so guessing keys is limited too. */
-  byAddress: MiddlewareHandler
-  /** The limit per API key alone: after authentication has set `c.get('caller')`. */
-  byKey: MiddlewareHandler
   close(): void
 }
 
-/** The authenticated caller the auth middleware sets (issue 9, item 1); only `keyId` is read here. */
-type Caller = { keyId?: unknown } | undefined
+/** The authenticated caller the auth middleware sets (issue 9, item 1); only `kind` and `keyId` are read here. */
+type Caller = { kind?: unknown; keyId?: unknown } | undefined
 
 /**
  * The client's address: the socket's (under `@hono/node-server`), or with `trustProxy` the last
@@ -82,17 +87,21 @@ async function postgresLimiter(
 }
 
 /**
- * Rate limits per client address and per API key, shared by every node through the store
+ * Rate limits per API key and per client address, shared by every node through the store
  * (rate-limiter-flexible: `RateLimiterRedis`, `RateLimiterPostgres`, or `RateLimiterMemory` for one
- * node), fixed one-minute windows. A request over either limit gets `429` with `Retry-After`
- * (seconds) and `{ error: 'rate_limited', message }`. When the shared store cannot be reached the
+ * node), fixed one-minute windows. A request whose credentials were accepted (the auth middleware
+ * set `c.get('caller')`) counts against its key only: a seller behind one address (a NAT, a
+ * Workers egress shared with others) is never throttled for its address, nor for its neighbours'
+ * bad requests. Anything else (no or bad credentials, public routes) counts against the client's
+ * address, so guessing keys and scraping are limited. A request over its limit gets `429` with
+ * `Retry-After` (seconds) and `{ error: 'rate_limited', message }`. When the shared store cannot be reached the
  * counting falls back to this node's memory (the limit then holds per node) rather than failing
  * requests or letting them through unlimited.
  *
  * @example
  * import { createRateLimit } from './rateLimit.ts'
- * const limit = await createRateLimit({ perAddress: 600, perKey: 6000, store: { kind: 'memory' } })
- * app.use('*', limit.middleware)
+ * const limit = await createRateLimit({ perAddress: 600, perKey: 600_000, store: { kind: 'memory' } })
+ * app.use('*', identifyCaller(authenticate), limit.middleware)
  */
 export async function createRateLimit({
   perAddress,
@@ -150,31 +159,15 @@ export async function createRateLimit({
     c.header('Retry-After', String(wait))
     return c.json({ error: 'rate_limited', message: `Too many requests; retry in ${wait} s.` }, 429)
   }
-  const byAddressOnly: MiddlewareHandler = async function rateLimitByAddress(c, next) {
-    if (skipped.has(c.req.path)) return next()
-    const wait = await consume(byAddress, clientAddress(c, trustProxy))
-    return wait ? refuse(c, wait) : next()
-  }
-  const byKeyOnly: MiddlewareHandler = async function rateLimitByKey(c, next) {
-    const caller = (c.get as (key: string) => unknown)('caller') as Caller
-    const keyId = typeof caller?.keyId === 'string' ? caller.keyId : undefined
-    const wait = keyId === undefined ? undefined : await consume(byKey, keyId)
-    return wait ? refuse(c, wait) : next()
-  }
-
   return {
-    byAddress: byAddressOnly,
-    byKey: byKeyOnly,
     middleware: async function rateLimit(c, next) {
       if (skipped.has(c.req.path)) return next()
       const caller = (c.get as (key: string) => unknown)('caller') as Caller
-      const keyId = typeof caller?.keyId === 'string' ? caller.keyId : undefined
-      const waits = await Promise.all([
-        consume(byAddress, clientAddress(c, trustProxy)),
-        keyId === undefined ? undefined : consume(byKey, keyId),
-      ])
-      const wait = Math.max(0, ...waits.map((seconds) => seconds ?? 0))
-      return wait > 0 ? refuse(c, wait) : next()
+      // By kind and id: a JWT's kid that happens to spell an API key's id keeps its own counter.
+      const key = typeof caller?.keyId === 'string' ? `${String(caller.kind ?? 'key')}:${caller.keyId}` : undefined
+      const wait =
+        key === undefined ? await consume(byAddress, clientAddress(c, trustProxy)) : await consume(byKey, key)
+      return wait ? refuse(c, wait) : next()
     },
     close() {
       // RateLimiterPostgres' expiry sweep is an unref'd timer; nothing else holds the process.
