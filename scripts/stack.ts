@@ -159,39 +159,48 @@ export type DemoPayment = {
 const usdc = (amount: bigint) => `${formatMoney(amount, { decimals: 6 })} USDC`
 
 /**
- * Pays for `GET /weather` on the stack's demo with the official `@x402/fetch` client (v2), as
- * payer #1 (dev account #2), and logs the quote, the response, the transaction and both balances
- * before and after.
+ * Pays for `GET /weather` (or `path` with `init`, e.g. `POST /compare` and its JSON body) on the
+ * stack's demo with the official `@x402/fetch` client (v2), as payer #1 (dev account #2), and logs
+ * the quote, the response, the transaction and both balances before and after.
  */
 export async function payDemo(
   stack: Stack,
   {
     payer = stack.chain.accounts.payers[0],
     log = () => {},
-  }: { payer?: LocalAccount; log?: (line: string) => void } = {},
+    path = '/weather?city=Lisbon',
+    init,
+  }: {
+    payer?: LocalAccount
+    log?: (line: string) => void
+    path?: string
+    /** The request's method, headers and body (a string: it is sent twice, unpaid then paid). */
+    init?: RequestInit & { body?: string }
+  } = {},
 ): Promise<DemoPayment> {
   const { chain, demo } = stack
   const seller = chain.accounts.seller.address
-  const url = `${demo.url}/weather?city=Lisbon`
+  const url = `${demo.url}${path}`
+  const method = init?.method ?? 'GET'
   const balances = async () => {
     const [p, s] = await Promise.all([chain.balanceOf(payer.address as Address), chain.balanceOf(seller)])
     return { payer: p, seller: s }
   }
 
-  const unpaid = await fetch(url)
+  const unpaid = await fetch(url, init)
   const quote = decodeHeader(paymentRequiredV2Schema, unpaid.headers.get('payment-required'))
   await unpaid.body?.cancel()
   const offer = quote.accepts[0]
   if (unpaid.status !== 402 || !offer) throw new Error(`expected a 402 quote from ${url}, got ${unpaid.status}`)
   const price = BigInt(offer.amount)
-  log(`GET ${url} -> ${unpaid.status} Payment Required`)
+  log(`${method} ${url}${init?.body ? ` ${init.body}` : ''} -> ${unpaid.status} Payment Required`)
   log(
     `  quote: ${usdc(price)} (${offer.amount} atomic) on ${offer.network}, pay to ${offer.payTo}, asset ${offer.asset}`,
   )
 
   const before = await balances()
   const pay = wrapFetchWithPayment(fetch, new x402Client().register(chain.network, new ExactEvmScheme(payer)))
-  const res = await pay(url)
+  const res = await pay(url, init)
   const body: unknown = await res.json()
   const receipt = decodeHeader(settleResponseSchema, res.headers.get('payment-response'))
   const after = await balances()

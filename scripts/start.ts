@@ -1,8 +1,9 @@
 // `npm start`: the local Tollgate stack on loopback (scripts/stack.ts): anvil on 127.0.0.1:8545 acting as Base (chain
 // id 8453) with the EIP-3009 test USDC at the real USDC address and funded dev accounts, the facilitator on
 // 127.0.0.1:4020 (SQLite ledger in .data/local-stack), and the paid demo API on 127.0.0.1:4021. It then pays for
-// GET /weather with the official @x402/fetch client and for the MCP tool get_forecast (POST /mcp) with the MCP SDK's
-// client and the official @x402/core client, prints what happened, and keeps the stack up until Ctrl-C.
+// GET /weather and for POST /compare (a JSON body) with the official @x402/fetch client and for the MCP tool
+// get_forecast (POST /mcp) with the MCP SDK's client and the official @x402/core client, prints what happened, and
+// keeps the stack up until Ctrl-C.
 import { readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import { payDemo, payDemoTool, type Stack, startStack } from './stack.ts'
@@ -41,6 +42,19 @@ try {
   await shutdown('payment failed', 1)
 }
 
+console.log('\nA paid JSON body, POST /compare, by the same client (payer = dev account #4):')
+try {
+  await payDemo(stack, {
+    payer: stack.chain.accounts.payers[2],
+    path: '/compare',
+    init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"cities":["Lisbon","Oslo"]}' },
+    log: (line) => console.log(`  ${line}`),
+  })
+} catch (error) {
+  console.error(`The POST /compare payment failed: ${error instanceof Error ? error.message : String(error)}`)
+  await shutdown('payment failed', 1)
+}
+
 console.log(
   '\nA paid MCP tool call, by the MCP SDK client with the official @x402/core client (payer = dev account #3):',
 )
@@ -59,6 +73,7 @@ console.log(
     `  curl -i '${demo.url}/weather?city=Oslo'                 # 402: PAYMENT-REQUIRED header + v1 JSON quote`,
     `  curl -i -H 'Accept: text/html' '${demo.url}/weather'    # the HTML paywall`,
     `  curl ${demo.url}/                                       # routes, tools and prices`,
+    `  curl -i ${demo.url}/compare -H 'Content-Type: application/json' -d '{"cities":["Lisbon","Oslo"]}'   # 402 for a JSON body (413 past 1 MiB)`,
     `  curl -X POST ${demo.url}/mcp -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\`,
     `    -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_forecast","arguments":{"days":2}}}'`,
     '      # MCP (Streamable HTTP): the tool get_forecast ($0.001 per day) answers the x402 PaymentRequired; list_cities is free',
