@@ -159,6 +159,14 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
   }
   const table = compileRoutes(options.routes)
   const signQuote = options.offerSigning ? createOfferSigner(options.offerSigning) : undefined
+  // A signed offer names its resource: the seller's origin or the route's own resource, never a Host the buyer chose.
+  const unnamed =
+    signQuote && origin === undefined && table.routes.find((r) => r.signOffers && r.resource === undefined)
+  if (unnamed) {
+    throw new ConfigError({
+      message: `paymentRequired: offerSigning signs the resource URL of each offer; set origin (or ${unnamed.key}'s resource, or signOffers: false).`,
+    })
+  }
   const renderHtml = paywall === true ? renderPaywall : paywall === false ? undefined : paywall
 
   const browsers = cors === false ? undefined : paymentCors(cors.origin ?? '*')
@@ -338,7 +346,9 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     if (header === undefined) {
       if (renderHtml && c.req.header('accept')?.includes('text/html'))
         return withCors(c, htmlResponse(quote, renderHtml))
-      if (signQuote && route.signOffers) return withCors(c, await signQuote(quote))
+      if (signQuote && route.signOffers && (route.resource !== undefined || publicUrl(c) !== undefined)) {
+        return withCors(c, await signQuote(quote))
+      }
       return unpaid(quote)
     }
     return withCors(c, await charge(c, next, route, quote, header))

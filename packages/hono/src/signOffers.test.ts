@@ -18,6 +18,7 @@ async function app(now: () => number, alg: 'ES256' | 'EdDSA' = 'ES256') {
   hono.use(
     paymentRequired({
       facilitator: unused,
+      origin: 'https://api.example.com',
       offerSigning: { key: await exportJWK(privateKey), kid: 'offers-1', now },
       routes: {
         'GET /a': {
@@ -45,7 +46,8 @@ describe('offerSigning', () => {
     'default: %s: each accepts[] entry has a signed offer with its index',
     async (alg) => {
       const { hono, publicKey } = await app(() => 1_800_000_000, alg)
-      const res = await hono.request('http://api.example.com/a')
+      // The offer names the seller's origin, whatever host the request was sent to.
+      const res = await hono.request('http://attacker.example/a')
       expect(res.status).toBe(402)
       const offers = offersOf(res)
       expect(offers?.map((offer) => offer.acceptIndex)).toEqual([0, 1])
@@ -53,7 +55,7 @@ describe('offerSigning', () => {
       expect(protectedHeader).toEqual({ alg, kid: 'offers-1' })
       expect(JSON.parse(new TextDecoder().decode(payload))).toEqual({
         version: 1,
-        resourceUrl: 'http://api.example.com/a',
+        resourceUrl: 'https://api.example.com/a',
         scheme: 'exact',
         network: 'eip155:84532',
         asset: '0x036CbD53842c5426634e7929541eC2318f3dCF7e',
@@ -82,6 +84,7 @@ describe('offerSigning', () => {
     const build = (offerSigning: Parameters<typeof paymentRequired>[0]['offerSigning']) => () =>
       paymentRequired({
         facilitator: unused,
+        origin: 'https://api.example.com',
         routes: { 'GET /a': { accepts: { network: 'eip155:8453', price: '$0.01', payTo } } },
         ...(offerSigning ? { offerSigning } : {}),
       })
@@ -89,5 +92,29 @@ describe('offerSigning', () => {
     expect(build({ key: await exportJWK(privateKey) })).toThrow(/P-256 or OKP Ed25519/)
     const ok = await generateKeyPair('ES256', { extractable: true })
     expect(build({ key: await exportJWK(ok.privateKey), kid: '' })).toThrow(/kid/)
+  })
+
+  test('security: without an origin (or the route resource) offers are never signed for a Host the buyer chose', async () => {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true })
+    const key = await exportJWK(privateKey)
+    const accepts = { network: 'eip155:8453', price: '$0.01', payTo }
+    expect(() =>
+      paymentRequired({ facilitator: unused, offerSigning: { key }, routes: { 'GET /a': { accepts } } }),
+    ).toThrow(/set origin/)
+    // A route with its own resource, or an origin function that answers nothing for this request.
+    let known: string | undefined
+    const hono = new Hono()
+    hono.use(
+      paymentRequired({
+        facilitator: unused,
+        origin: () => known,
+        offerSigning: { key },
+        routes: { 'GET /a': { accepts }, 'GET /fixed': { accepts, resource: 'https://api.example.com/fixed' } },
+      }),
+    )
+    expect(offersOf(await hono.request('http://attacker.example/a'))).toBeUndefined()
+    expect(offersOf(await hono.request('http://attacker.example/fixed'))).toHaveLength(1)
+    known = 'https://api.example.com'
+    expect(offersOf(await hono.request('http://attacker.example/a'))).toHaveLength(1)
   })
 })
