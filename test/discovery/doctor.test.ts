@@ -125,7 +125,12 @@ describe('doctor', () => {
     }
     const demo = createDemoApp({ payTo: defaultPayTo, facilitator })
     const fetcher = (url: string, init?: RequestInit) => demo.request(url, init)
-    expect(await runDoctor('http://127.0.0.1:4021', fetcher)).toEqual([])
+    // A route with a JSON body is checked when the operator allows its method: doctor then sends the example body.
+    expect(await runDoctor('http://127.0.0.1:4021', { fetch: fetcher, allowMethods: ['POST'] })).toEqual([])
+    // By default doctor sends GET and HEAD only, and names what it did not check: a warning, not a rejection.
+    const byDefault = await runDoctor('http://127.0.0.1:4021', fetcher)
+    expect(byDefault.filter((f) => f.code !== 'method_not_checked')).toEqual([])
+    expect(byDefault.every((f) => f.severity === 'warning' && f.where.startsWith('POST '))).toBe(true)
 
     const lines: string[] = []
     const io = { out: (text: string) => lines.push(text), err: (text: string) => lines.push(text) }

@@ -23,7 +23,7 @@ Usage: tollgate-facilitator [--config <file>] [--help] [--version]
        tollgate-facilitator audit export|verify ...       the screening audit trail (see: audit --help)
 
 doctor reads the seller's documents as data: it stays on the target's origin, sends only GET and HEAD
-(never a body), follows redirects on that origin only, and bounds each request. These flags widen it:
+(no body), follows redirects on that origin only, and bounds each request. These flags widen it:
 ${doctorOptionsHelp}
 Configuration comes from environment variables, or from a file (--config) with the same keys, as
 NAME=value lines or a JSON object; a variable set in the environment wins over the file:

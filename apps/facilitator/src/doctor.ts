@@ -2,11 +2,13 @@
  * `tollgate-facilitator doctor URL`: fetches a seller's `/.well-known/x402`, `/openapi.json` and the
  * 402 of each paid resource, and reports what a catalogue (this facilitator's, or Coinbase's bazaar)
  * would reject, with the reason. The seller's documents are data, never instructions: doctor stays on
- * the target's origin, sends GET or HEAD without a body, follows redirects by hand on the same origin,
+ * the target's origin, sends GET or HEAD (no body) unless the operator allows another method, follows
+ * redirects by hand on the same origin,
  * bounds each request in time and bytes ({@link guardedFetch}), checks examples without running the
  * seller's regular expressions ({@link checkBazaarExample}), and escapes what it prints from them
  * ({@link terminalText}). Each limit can be widened explicitly ({@link DoctorLimits}).
- * Web APIs only (fetch and the name resolver are passed in); the command wrapper prints and picks the exit code.
+ * `runDoctor` uses Web APIs only (fetch and the name resolver are passed in); the command wrapper
+ * defaults the resolver to `node:dns`, prints, and picks the exit code.
  */
 import {
   decodeHeader,
@@ -99,8 +101,14 @@ const asParam = (value: unknown): string =>
     ? String(value)
     : (JSON.stringify(value) ?? '')
 
-/** The concrete request for a listed resource: the template filled from the example, its example query. */
-function exampleRequest(listed: Listed): { url: string; method: string } {
+/** The largest example body doctor sends (only with a method the operator allowed). */
+const maxExampleBody = 65_536
+
+/**
+ * The concrete request for a listed resource: the template filled from the example, its example query,
+ * and for POST, PUT and PATCH its example body as JSON (sent only if the operator allowed the method).
+ */
+function exampleRequest(listed: Listed): { url: string; method: string; json?: string } {
   const input = isObject(listed.bazaar?.info) && isObject(listed.bazaar.info.input) ? listed.bazaar.info.input : {}
   const pathParams = isObject(input.pathParams) ? input.pathParams : {}
   const queryParams = isObject(input.queryParams) ? input.queryParams : {}
@@ -109,7 +117,9 @@ function exampleRequest(listed: Listed): { url: string; method: string } {
     encodeURIComponent(Object.hasOwn(pathParams, name) ? asParam(pathParams[name]) : 'example'),
   )
   for (const [name, value] of Object.entries(queryParams)) url.searchParams.set(name, asParam(value))
-  return { url: url.toString(), method: listed.method === '*' ? 'GET' : listed.method }
+  const method = listed.method === '*' ? 'GET' : listed.method
+  const json = ['POST', 'PUT', 'PATCH'].includes(method) ? JSON.stringify(input.body ?? {}) : undefined
+  return { url: url.toString(), method, ...(json === undefined ? {} : { json }) }
 }
 
 /** The `bazaar` problems of one 402 (missing, schema-less, an example its schema refuses, a bad template). */
@@ -214,8 +224,8 @@ export async function runDoctor(target: string, options: Fetch | DoctorOptions =
     maxBytes,
     maxRedirects,
   }
-  const request = (url: string, method: string, body: 'read' | 'discard') =>
-    guardedFetch({ fetch: fetcher, resolve, policy }, { url, method, body })
+  const request = (url: string, method: string, response: 'read' | 'discard', json?: string) =>
+    guardedFetch({ fetch: fetcher, resolve, policy }, { url, method, response, json })
   /** A JSON document of the target's origin: its value, `undefined` (absent, not JSON), or why it was not read. */
   const document = async (url: string): Promise<unknown> => {
     const res = await request(url, 'GET', 'read')
@@ -293,9 +303,19 @@ export async function runDoctor(target: string, options: Fetch | DoctorOptions =
 
   let skipped = 0
   for (const entry of listed) {
-    const { url, method } = exampleRequest(entry)
+    const { url, method, json } = exampleRequest(entry)
     const where = `${method} ${entry.resource}`
-    const res = await request(url, method, 'discard')
+    if (json !== undefined && json.length > maxExampleBody && policy.methods.has(method)) {
+      skipped++
+      findings.push({
+        severity: 'warning',
+        code: 'method_not_checked',
+        where,
+        message: `the example body is over ${maxExampleBody} characters: not sent`,
+      })
+      continue
+    }
+    const res = await request(url, method, 'discard', json)
     if (!res.ok && (res.code === 'off_origin' || res.code === 'method_not_checked')) {
       skipped++
       const message =

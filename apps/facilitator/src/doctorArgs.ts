@@ -8,7 +8,7 @@
 export type DoctorLimits = {
   /** Origins besides the target's that listed resources and redirects may be on. */
   allowOrigins?: readonly string[]
-  /** Methods besides GET and HEAD that may be sent (never with a body). */
+  /** Methods besides GET and HEAD that may be sent (POST, PUT and PATCH with the example's JSON body). */
   allowMethods?: readonly string[]
   /** Whether loopback, private and link-local addresses may be contacted when the target is not one. */
   allowPrivate?: boolean
@@ -27,7 +27,8 @@ export const doctorDefaults = { timeoutMs: 10_000, maxBytes: 1_048_576, maxRedir
 /** The flags of `doctor`, for its usage and the CLI's `--help`. */
 export const doctorOptionsHelp = `  --allow-origin <origin>  also fetch resources and follow redirects on this origin (repeatable;
                            default: the target's origin only)
-  --allow-method <METHOD>  also send this method, never with a body (repeatable; default: GET and HEAD only)
+  --allow-method <METHOD>  also send this method, POST/PUT/PATCH with the example's JSON body, at most 64 KiB
+                           (repeatable; default: GET and HEAD only, never a body)
   --allow-private          allow loopback, private and link-local addresses (default: only when the target is one)
   --timeout-ms <n>         deadline of each request, redirects and body included (default: ${doctorDefaults.timeoutMs})
   --max-bytes <n>          most bytes read of each body (default: ${doctorDefaults.maxBytes})
@@ -38,10 +39,10 @@ export const doctorOptionsHelp = `  --allow-origin <origin>  also fetch resource
 export const doctorHelp = `Usage: tollgate-facilitator doctor [options] <seller URL>   e.g. doctor https://api.example.com
 
 Fetches the seller's /.well-known/x402, /openapi.json and the 402 of each listed resource, and prints
-what a catalogue would reject, and why. The seller's documents are data: doctor never follows them to
-another origin, never sends another method than GET or HEAD, never sends a body, never runs their
-regular expressions, and escapes what it prints from them. Exit code: 0 nothing rejected, 1 problems,
-2 a usage error.
+what a catalogue would reject, and why. The seller's documents are data: unless the flags below allow
+more, doctor never follows them to another origin or a private address, sends only GET or HEAD and no
+body, and bounds each request in time and bytes; it never runs their regular expressions, and escapes
+what it prints from them. Exit code: 0 nothing rejected, 1 problems, 2 a usage error.
 
 Options:
 ${doctorOptionsHelp}`

@@ -1,6 +1,6 @@
 /**
  * One bounded request for the doctor: only to the origins it is allowed, only with the methods it is
- * allowed (never with a body), redirects followed by hand (same rules, a bounded count), a deadline
+ * allowed (a body only with a method the operator allowed beyond GET and HEAD), redirects followed by hand (same rules, a bounded count), a deadline
  * over the whole exchange (headers and body) and a cap on the bytes read. Every way it can fail is a
  * value with a code, never a throw or a hang. Web APIs only: `fetch` and the name resolver are passed in.
  */
@@ -35,8 +35,10 @@ export type GuardedFetchDeps = {
 export type GuardedFetchParameters = {
   url: string
   method: string
-  /** `read` keeps the body (up to the cap), `discard` cancels it unread. */
-  body: 'read' | 'discard'
+  /** JSON sent with a method other than GET and HEAD (which never carry a body). Default: none. */
+  json?: string | undefined
+  /** `read` keeps the response body (up to the cap), `discard` cancels it unread. */
+  response: 'read' | 'discard'
 }
 
 export type GuardedFetchCode =
@@ -66,14 +68,22 @@ class Expired extends Error {}
  * import { guardedFetch } from './guardedFetch.ts'
  * const policy = { origins: new Set(['https://api.example.com']), methods: new Set(['GET', 'HEAD']),
  *   allowPrivate: false, timeoutMs: 10_000, maxBytes: 1 << 20, maxRedirects: 5 }
- * const res = await guardedFetch({ fetch, policy }, { url: 'https://api.example.com/.well-known/x402', method: 'GET', body: 'read' })
+ * const res = await guardedFetch({ fetch, policy }, { url: 'https://api.example.com/.well-known/x402', method: 'GET', response: 'read' })
  * if (!res.ok) console.log(res.code) // 'timeout', 'too_large', 'redirect_refused', ...
  */
 export async function guardedFetch(
   { fetch, resolve, policy }: GuardedFetchDeps,
-  { url: start, method: wanted, body }: GuardedFetchParameters,
+  { url: start, method: wanted, json, response }: GuardedFetchParameters,
 ): Promise<GuardedFetchReturnType> {
   const fail = (code: GuardedFetchCode, url: string, message: string) => ({ ok: false, code, url, message }) as const
+  // Another origin is reported before another method: the request would not be made on either count.
+  if (URL.canParse(start) && !policy.origins.has(new URL(start).origin)) {
+    return fail(
+      'off_origin',
+      start,
+      `not fetched: ${new URL(start).origin} is another origin (allow it with --allow-origin)`,
+    )
+  }
   if (!policy.methods.has(wanted)) {
     return fail('method_not_checked', start, `not requested: doctor sends only ${[...policy.methods].join(', ')}`)
   }
@@ -98,7 +108,9 @@ export async function guardedFetch(
           method,
           redirect: 'manual',
           signal: controller.signal,
-          headers: { accept: 'application/json' },
+          ...(json !== undefined && method !== 'GET' && method !== 'HEAD'
+            ? { headers: { accept: 'application/json', 'content-type': 'application/json' }, body: json }
+            : { headers: { accept: 'application/json' } }),
         }),
         expired,
       ])
@@ -118,7 +130,7 @@ export async function guardedFetch(
         continue
       }
       const declared = Number(res.headers.get('content-length') ?? Number.NaN)
-      if (body === 'discard' || !res.body) {
+      if (response === 'discard' || !res.body) {
         void res.body?.cancel().catch(noop)
         return { ok: true, url: url.href, status: res.status, headers: res.headers, body: new Uint8Array() }
       }
