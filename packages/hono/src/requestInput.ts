@@ -69,22 +69,43 @@ async function parseBytes(bytes: Uint8Array<ArrayBuffer>, c: Context, discovery:
 }
 
 /**
+ * The same request around `body` (headers, method, URL, signal; on Workers `cf` too), as Hono's `bodyLimit` makes
+ * it. A request object the runtime's constructor does not take as a `Request` (`@hono/node-server`'s lazy request
+ * when its global override is off) is rebuilt from its parts.
+ */
+function withBody(raw: Request, body: Uint8Array<ArrayBuffer>): Request {
+  try {
+    return new Request(raw, { body })
+  } catch {
+    return new Request(raw.url, { method: raw.method, headers: raw.headers, body, signal: raw.signal })
+  }
+}
+
+/** A body some earlier middleware already read through Hono's cache (it is in memory already), as its type. */
+async function cachedBody(c: Context, discovery: CompiledDiscovery): Promise<unknown> {
+  if (discovery.bodyType === 'json') return c.req.json()
+  if (discovery.bodyType === 'text') return c.req.text()
+  return c.req.parseBody()
+}
+
+/**
  * Reads the body to check it, at most `maxBytes` of it (boundedBody.ts), before any payment. The bytes read are
- * put back: `c.req.raw` becomes the same request around them (as Hono's `bodyLimit` does), so the handler reads
- * its body unread, with `c.req.json()`, `c.req.raw` or anything else. A body some earlier middleware already read
- * through Hono's cache is read from there (it is in memory already).
+ * put back: `c.req.raw` becomes the same request around them, so the handler reads its body unread, with
+ * `c.req.json()`, `c.req.raw` or anything else.
  */
 async function readBody(c: Context, discovery: CompiledDiscovery, maxBytes: number): Promise<BodyValue> {
-  try {
-    if (c.req.raw.bodyUsed) {
-      if (discovery.bodyType === 'json') return { ok: true, value: await c.req.json() }
-      if (discovery.bodyType === 'text') return { ok: true, value: await c.req.text() }
-      return { ok: true, value: await c.req.parseBody() }
+  if (c.req.raw.bodyUsed) {
+    try {
+      return { ok: true, value: await cachedBody(c, discovery) }
+    } catch {
+      return { ok: false, code: 'invalid_request' }
     }
-    const hasBody = c.req.raw.body !== null
-    const read = await readBoundedBody(c.req.raw, maxBytes)
-    if (!read.ok) return read
-    if (hasBody) c.req.raw = new Request(c.req.raw, { body: read.bytes })
+  }
+  const hasBody = c.req.raw.body !== null
+  const read = await readBoundedBody(c.req.raw, maxBytes)
+  if (!read.ok) return read
+  if (hasBody) c.req.raw = withBody(c.req.raw, read.bytes)
+  try {
     return { ok: true, value: await parseBytes(read.bytes, c, discovery) }
   } catch {
     return { ok: false, code: 'invalid_request' }
