@@ -30,7 +30,8 @@ function concat(chunks: readonly Uint8Array[], size: number): Uint8Array<ArrayBu
  * Reads a request's body whole, but never more than `maxBytes` of it: a declared `Content-Length` past the cap is
  * refused before anything is read; otherwise the stream is read chunk by chunk and, the moment the count passes
  * the cap, cancelled (the runtime stops pulling the upload and drops the rest) and refused. Memory held is at most
- * `maxBytes` plus one chunk. Web streams only: the same on Node and Workers. The request's body is consumed.
+ * `maxBytes` plus one chunk while reading, then one copy of the whole. Web streams only: the same on Node and
+ * Workers. The request's body is consumed.
  *
  * @example
  * import { readBoundedBody } from './boundedBody.ts'

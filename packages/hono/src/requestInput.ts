@@ -112,7 +112,7 @@ async function readBody(c: Context, discovery: CompiledDiscovery, maxBytes: numb
   }
 }
 
-/** Every problem of a request's declared input, the body's as read (`undefined` when none is declared). */
+/** Every problem of a request's declared input; `body` is the body as read (`undefined` when none is declared). */
 async function listIssues<E extends Env>(
   route: CompiledRoute<E>,
   c: Context<E>,
