@@ -10,6 +10,7 @@ import {
 } from '@tollgate/facilitator'
 import { type ErrorCode, offerReceiptExtension, tollgateExtensions } from '@tollgate/protocol'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
+import { except } from 'hono/combine'
 import { type Authenticate, authFailures, identifyCaller, mayActFor, requireCaller } from './auth.ts'
 import { parseCatalogueQuery, type ResourceCatalogue } from './catalogue.ts'
 import { createCatalogueRecorder } from './catalogueRecorder.ts'
@@ -29,7 +30,7 @@ export type CreateAppOptions = {
    * credentials were checked: a caller with valid credentials by its API key alone, anything else
    * (no or bad credentials, public routes: key guessing, scraping) by its client address. Default: none.
    */
-  rateLimit?: Pick<RateLimit, 'middleware'>
+  rateLimit?: Pick<RateLimit, 'middleware' | 'isExempt'>
   /**
    * Who may call `/verify`, `/settle` and `/release` (API keys and JWTs, see auth.ts): each route
    * needs its scope and a payTo on the caller's list; the caller is `c.var.caller`. Default: none,
@@ -229,8 +230,12 @@ export function createApp(
   /** The payTo check: a caller (when auth is on) acts only for the payees on its list. */
   const forbidden = (c: Context, body: unknown) =>
     mayActFor(c.get('caller'), body) ? undefined : c.json(authFailures.forbiddenPayTo, 403)
-  // Credentials are checked once, before the limits (the routes' scope checks reuse the verdict).
-  if (rateLimit) app.use('*', identified, rateLimit.middleware)
+  // Credentials are checked once, before the limits (the routes' scope checks reuse the verdict);
+  // not on the exempt paths (liveness, scraping), which are never limited: no unlimited key lookups.
+  if (rateLimit) {
+    const exempt = (c: Context) => rateLimit.isExempt(c.req.path)
+    app.use('*', except(exempt, identified, rateLimit.middleware))
+  }
   // ---- end auth and rate limits ----
 
   app.post('/verify', authenticated('verify'), async function verifyRoute(c) {

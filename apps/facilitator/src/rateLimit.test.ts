@@ -1,5 +1,8 @@
+import type { Facilitator } from '@tollgate/facilitator'
 import { Hono } from 'hono'
 import { describe, expect, test } from 'vitest'
+import { createApp } from './app.ts'
+import type { Authenticate } from './auth.ts'
 import { createRateLimit } from './rateLimit.ts'
 
 /** An app whose routes answer 200 behind the limiter; `x-test-key` plays the caller the auth middleware identified. */
@@ -72,5 +75,46 @@ describe('createRateLimit', () => {
     // The same client behind the proxy, whatever it prepends itself.
     expect((await post(trusted, { 'x-forwarded-for': '198.51.100.8, 203.0.113.1' })).status).toBe(429)
     expect((await post(trusted, { 'x-forwarded-for': '203.0.113.2' })).status).toBe(200)
+  })
+})
+
+describe('createApp with rate limits and auth', () => {
+  /** The app as the service wires it, with an authenticator that counts its calls: `tg_good` is a valid key. */
+  async function wired() {
+    const calls: string[] = []
+    const authenticate: Authenticate = async ({ authorization, path }) => {
+      calls.push(path)
+      return authorization === 'Bearer tg_good'
+        ? { ok: true, caller: { kind: 'key', keyId: 'good', scopes: ['verify'], payTo: '*' } }
+        : { ok: false }
+    }
+    const limit = await createRateLimit({ perAddress: 2, perKey: 100, store: { kind: 'memory' }, keyPrefix: 'app' })
+    const app = createApp({ networks: new Map() } as unknown as Facilitator, {
+      authenticate,
+      rateLimit: limit,
+      logError: () => {},
+    })
+    const verify = (authorization?: string) =>
+      app.request('/verify', { method: 'POST', headers: authorization ? { authorization } : {}, body: '{}' })
+    return { app, calls, verify }
+  }
+
+  test('behavior: the credentials are checked once per request, and never on the exempt paths', async () => {
+    const { app, calls, verify } = await wired()
+    expect((await verify('Bearer tg_good')).status).toBe(400) // let through: the empty body is its problem
+    expect(calls).toEqual(['/verify'])
+    for (let i = 0; i < 5; i++)
+      expect((await app.request('/health', { headers: { authorization: 'Bearer x' } })).status).toBe(200)
+    expect(calls).toEqual(['/verify'])
+  })
+
+  test('behavior: bad credentials count against the address (429 past it); the valid key from it still passes', async () => {
+    const { verify } = await wired()
+    expect([(await verify('Bearer nope')).status, (await verify()).status]).toEqual([401, 401])
+    const limited = await verify('Bearer nope')
+    expect(limited.status).toBe(429)
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+    for (let i = 0; i < 10; i++) expect((await verify('Bearer tg_good')).status).toBe(400)
+    expect((await verify()).status).toBe(429)
   })
 })

@@ -43,6 +43,8 @@ export type RateLimit = {
    * caller with valid credentials by its key alone, anything else by its address.
    */
   middleware: MiddlewareHandler
+  /** Whether `path` is never limited (`exempt`): nothing needs to be known about its caller first. */
+  isExempt(path: string): boolean
   close(): void
 }
 
@@ -160,6 +162,7 @@ export async function createRateLimit({
     return c.json({ error: 'rate_limited', message: `Too many requests; retry in ${wait} s.` }, 429)
   }
   return {
+    isExempt: (path) => skipped.has(path),
     middleware: async function rateLimit(c, next) {
       if (skipped.has(c.req.path)) return next()
       const caller = (c.get as (key: string) => unknown)('caller') as Caller
