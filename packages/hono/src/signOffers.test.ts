@@ -4,6 +4,7 @@ import { compactVerify, exportJWK, generateKeyPair, importJWK } from 'jose'
 import { describe, expect, test } from 'vitest'
 import type { FacilitatorClient } from './facilitatorClient.ts'
 import { paymentRequired } from './paymentRequired.ts'
+import type { OfferOptions } from './routeOptions.ts'
 
 const payTo = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
 // The 402 never reaches a facilitator.
@@ -97,7 +98,7 @@ describe('offerSigning', () => {
   test('security: without an origin (or the route resource) offers are never signed for a Host the buyer chose', async () => {
     const { privateKey } = await generateKeyPair('ES256', { extractable: true })
     const key = await exportJWK(privateKey)
-    const accepts = { network: 'eip155:8453', price: '$0.01', payTo }
+    const accepts: OfferOptions = { network: 'eip155:8453', price: '$0.01', payTo }
     expect(() =>
       paymentRequired({ facilitator: unused, offerSigning: { key }, routes: { 'GET /a': { accepts } } }),
     ).toThrow(/set origin/)
