@@ -35,6 +35,8 @@ export type VerifyResult =
       reason: string
       message?: string | undefined
       payer?: string | undefined
+      /** The facilitator is overloaded (it answered 429 or 503): retry the same payment after this many seconds. */
+      retryAfterSeconds?: number | undefined
     }
 
 /** The answer of {@link FacilitatorClient.settle}: settled, or failed/pending with a code. */
@@ -48,6 +50,8 @@ export type SettleResult =
       message?: string | undefined
       /** The facilitator's settle body, when it sent one (carries `transaction` for a pending settlement). */
       response?: SettleResponse | undefined
+      /** The facilitator is overloaded (it answered 429 or 503): retry the same payment after this many seconds. */
+      retryAfterSeconds?: number | undefined
     }
 
 /** The answer of {@link FacilitatorClient.supported}. */

@@ -73,8 +73,26 @@ const defaultTimeouts = { verify: 10_000, settle: 60_000, supported: 10_000, rel
 const endpoints = ['verify', 'settle', 'supported', 'release'] as const
 type Endpoint = (typeof endpoints)[number]
 
-type Failure = { ok: false; code: ErrorCode; reason: string; message: string }
-type Exchange = { ok: true; status: number; json: unknown } | Failure
+type Failure = { ok: false; code: ErrorCode; reason: string; message: string; retryAfterSeconds?: number }
+type Exchange = { ok: true; status: number; json: unknown; retryAfterSeconds: number | undefined } | Failure
+
+/** Longest `Retry-After` passed on to buyers, in seconds. */
+const maxRetryAfterSeconds = 60
+
+/**
+ * When the facilitator is overloaded (it answered 429 or 503), the seconds to wait before the same
+ * call: its `Retry-After` in seconds, between 1 and 60 (1 when it sent none or an HTTP date).
+ */
+function overloadRetryAfter(response: Response): number | undefined {
+  if (response.status !== 429 && response.status !== 503) return undefined
+  const value = Number(response.headers.get('retry-after') ?? Number.NaN)
+  return Number.isInteger(value) ? Math.min(Math.max(value, 1), maxRetryAfterSeconds) : 1
+}
+
+/** A failure with the facilitator's overload hint, when it gave one. */
+function withRetryAfter<F extends Failure>(failure: F, seconds: number | undefined): F {
+  return seconds === undefined ? failure : { ...failure, retryAfterSeconds: seconds }
+}
 
 function unavailable(message: string): Failure {
   return { ok: false, code: 'facilitator_unavailable', reason: 'facilitator_unavailable', message }
@@ -262,14 +280,23 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
     } finally {
       clearTimeout(timer)
     }
+    const retryAfterSeconds = overloadRetryAfter(response)
     let json: unknown
     try {
       json = JSON.parse(text)
     } catch {
       if (response.status >= 400 && response.status < 500) {
-        return refusal(endpoint, response.status, { message: text.trim() || undefined })
+        return withRetryAfter(
+          refusal(endpoint, response.status, { message: text.trim() || undefined }),
+          retryAfterSeconds,
+        )
       }
-      if (!response.ok) return unavailable(`${endpoint}: HTTP ${response.status} ${text.slice(0, 200)}`.trim())
+      if (!response.ok) {
+        return withRetryAfter(
+          unavailable(`${endpoint}: HTTP ${response.status} ${text.slice(0, 200)}`.trim()),
+          retryAfterSeconds,
+        )
+      }
       return {
         ok: false,
         code: endpoint === 'settle' ? 'unexpected_settle_error' : 'unexpected_verify_error',
@@ -277,7 +304,7 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
         message: `${endpoint}: the facilitator answered ${response.status} with a body that is not JSON.`,
       }
     }
-    return { ok: true, status: response.status, json }
+    return { ok: true, status: response.status, json, retryAfterSeconds }
   }
 
   function malformed(endpoint: Endpoint, status: number, json: unknown): Failure {
@@ -318,7 +345,8 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
       const answer = await exchange('verify', await bodyOf(call, context?.c, 'verify'), context)
       if (!answer.ok) return answer
       const parsed = verifyResponseSchema.safeParse(answer.json)
-      if (!parsed.success) return malformed('verify', answer.status, answer.json)
+      if (!parsed.success)
+        return withRetryAfter(malformed('verify', answer.status, answer.json), answer.retryAfterSeconds)
       const response = parsed.data
       const payer = response.payer ?? undefined
       if (response.isValid && answer.status >= 200 && answer.status < 300) return { ok: true, payer, response }
@@ -336,7 +364,8 @@ export function httpFacilitator(config: HttpFacilitatorConfig): HttpFacilitator 
       const answer = await exchange('settle', await bodyOf(call, context?.c, 'settle'), context)
       if (!answer.ok) return answer
       const parsed = settleResponseSchema.safeParse(answer.json)
-      if (!parsed.success) return malformed('settle', answer.status, answer.json)
+      if (!parsed.success)
+        return withRetryAfter(malformed('settle', answer.status, answer.json), answer.retryAfterSeconds)
       const response: SettleResponse = parsed.data
       if (response.success && answer.status >= 200 && answer.status < 300) return { ok: true, response }
       const reason = response.errorReason ?? (response.success ? `HTTP ${answer.status}` : 'payment_rejected')

@@ -59,8 +59,25 @@ function receiptHeaders(response: SettleResponse, version: 1 | 2): Record<string
     : { [headerNames.paymentResponse]: value }
 }
 
+/**
+ * The answer when the facilitator is overloaded (it answered 429 or 503): our overload, never the
+ * buyer's fault, so 503 with `Retry-After`, whatever limit the facilitator applied to the seller.
+ */
+function overloaded(seconds: number, reason: string, extra?: Record<string, string>): Response {
+  return jsonResponse(
+    503,
+    {
+      error: 'facilitator_unavailable',
+      reason,
+      message: 'The payment service is busy; send the same payment again after Retry-After seconds.',
+    },
+    { ...extra, 'Retry-After': String(seconds) },
+  )
+}
+
 /** The answer to a payment the facilitator did not verify: a 402 when it is invalid, else the code's status. */
 export function verifyFailure(quote: Quote, verdict: Extract<VerifyResult, { ok: false }>): Response {
+  if (verdict.retryAfterSeconds !== undefined) return overloaded(verdict.retryAfterSeconds, verdict.reason)
   const { status, class: kind } = errorInfo(verdict.code)
   if (kind === 'invalid') return refused(quote, verdict.reason, verdict.payer)
   return jsonResponse(status, { error: verdict.code, reason: verdict.reason, message: verdict.message })
@@ -97,6 +114,7 @@ export function settleFailure(
       { ...receipt, 'Retry-After': String(retryAfterSeconds) },
     )
   }
+  if (result.retryAfterSeconds !== undefined) return overloaded(result.retryAfterSeconds, result.reason, receipt)
   if (result.code === 'payment_already_delivered') {
     return jsonResponse(status, {
       error: result.code,

@@ -225,13 +225,30 @@ describe('paid requests', () => {
     expect((await first).status).toBe(200)
   })
 
-  test('behavior: a facilitator that is down or throws is a 502, never a 500', async () => {
+  test('behavior: an overloaded facilitator (429, 503) is the buyer 503 with Retry-After, never its fault (issue 21)', async () => {
     const { request, fake } = demoApp()
+    const paid = async () =>
+      request('/weather', { headers: { 'PAYMENT-SIGNATURE': await v2Header(request, '/weather') } })
     fake.state.verify = () => [503, { error: 'maintenance' }]
-    const down = await request('/weather', { headers: { 'PAYMENT-SIGNATURE': await v2Header(request, '/weather') } })
-    expect(down.status).toBe(502)
+    const down = await paid()
+    expect(down.status).toBe(503)
+    expect(down.headers.get('retry-after')).toBe('1')
     expect(await down.json()).toMatchObject({ error: 'facilitator_unavailable' })
+    // The seller's own rate limit at the facilitator is not the buyer's: 503, with the facilitator's Retry-After.
+    fake.state.verify = () => [429, { error: 'rate_limited', message: 'Too many requests.' }, { 'Retry-After': '7' }]
+    const limited = await paid()
+    expect(limited.status).toBe(503)
+    expect(limited.headers.get('retry-after')).toBe('7')
+    expect(await limited.json()).toMatchObject({ error: 'facilitator_unavailable', reason: 'rate_limited' })
+    // At settle too, with a Retry-After beyond a minute brought down to one.
+    fake.state.verify = () => [200, { isValid: true, payer: payTo }]
+    fake.state.settle = () => [503, { error: 'facilitator_unavailable' }, { 'Retry-After': '3600' }]
+    const settling = await paid()
+    expect(settling.status).toBe(503)
+    expect(settling.headers.get('retry-after')).toBe('60')
+  })
 
+  test('behavior: a facilitator that is down or throws is a 502, never a 500', async () => {
     const throwing = demoApp({
       facilitator: {
         verify: async (): Promise<VerifyResult> => {

@@ -15,16 +15,18 @@ export const usdc = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913'
 export const txHash = `0x${'ab'.repeat(32)}`
 
 type Call = { endpoint: 'verify' | 'settle'; body: FacilitatorRequestV1 | FacilitatorRequestV2 }
+/** An answer: status, JSON body and, optionally, headers. */
+type Answer = [number, unknown] | [number, unknown, Record<string, string>]
 
 /** A facilitator at the HTTP level, behind httpFacilitator's injectable fetch. */
 export function fakeFacilitator() {
   const calls: Call[] = []
   const state = {
-    verify: (body: Call['body']): [number, unknown] => [
+    verify: (body: Call['body']): Answer => [
       200,
       { isValid: true, payer: (body.paymentPayload.payload as { authorization: { from: string } }).authorization.from },
     ],
-    settle: (body: Call['body']): [number, unknown] => [
+    settle: (body: Call['body']): Answer => [
       200,
       {
         success: true,
@@ -39,8 +41,8 @@ export function fakeFacilitator() {
     server.post(`/${endpoint}`, async (c) => {
       const body = facilitatorRequestSchema.parse(await c.req.json())
       calls.push({ endpoint, body })
-      const [status, answer] = state[endpoint](body)
-      return c.json(answer, status as 200)
+      const [status, answer, headers] = state[endpoint](body)
+      return c.json(answer, status as 200, headers)
     })
   }
   const facilitator = httpFacilitator({

@@ -136,6 +136,17 @@ describe('paid MCP tools', () => {
     expect(result._meta?.['x402/payment-response']).toMatchObject({ success: false })
   })
 
+  test('behavior: an overloaded facilitator is facilitator_unavailable with retryAfterSeconds, never the buyer fault', async () => {
+    const busy = { ok: false, code: 'rate_limited', reason: 'rate_limited', retryAfterSeconds: 7 } as const
+    const atVerify = await setup(fakeFacilitator({ verify: () => busy }))
+    const refused = await atVerify.call({ city: 'Oslo', days: 1 }, await atVerify.pay({ city: 'Oslo', days: 1 }))
+    expect(refused.structuredContent).toMatchObject({ error: 'facilitator_unavailable', retryAfterSeconds: 7 })
+    const atSettle = await setup(fakeFacilitator({ settle: () => busy }))
+    const withheld = await atSettle.call({ city: 'Oslo', days: 1 }, await atSettle.pay({ city: 'Oslo', days: 1 }))
+    expect(withheld.structuredContent).toMatchObject({ error: 'facilitator_unavailable', retryAfterSeconds: 7 })
+    expect(JSON.stringify(withheld)).not.toContain('days in Oslo')
+  })
+
   test('behavior: pending answers settlement_pending without accepts; the same payment is then served', async () => {
     let pending = true
     const log: Log = []

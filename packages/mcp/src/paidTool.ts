@@ -27,7 +27,14 @@ import {
   type SettleResponse,
 } from '@tollgate/protocol'
 import type { Context } from 'hono'
-import { paymentErrorResult, paymentMetaKey, paymentRequiredResult, retryAfterSeconds, withReceipt } from './results.ts'
+import {
+  overloaded,
+  paymentErrorResult,
+  paymentMetaKey,
+  paymentRequiredResult,
+  retryAfterSeconds,
+  withReceipt,
+} from './results.ts'
 
 /** The SDK's `extra` of a tool call. */
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>
@@ -206,6 +213,7 @@ export function paidTool<A>(
         })
       case 'refused': {
         const { verdict } = outcome
+        if (verdict.retryAfterSeconds !== undefined) return overloaded(verdict.retryAfterSeconds, verdict.reason)
         if (errorInfo(verdict.code).class === 'invalid') return refused(quote, verdict.reason)
         return paymentErrorResult({
           x402Version: 2,
@@ -238,6 +246,7 @@ export function paidTool<A>(
             response,
           )
         }
+        if (result.retryAfterSeconds !== undefined) return overloaded(result.retryAfterSeconds, result.reason, response)
         if (result.code === 'payment_already_delivered') {
           return paymentErrorResult({
             x402Version: 2,

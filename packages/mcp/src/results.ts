@@ -54,3 +54,20 @@ export function paymentErrorResult(content: PaymentErrorContent, response?: Sett
 export function withReceipt(result: CallToolResult, response: SettleResponse): CallToolResult {
   return { ...result, _meta: { ...result._meta, [paymentResponseMetaKey]: response } }
 }
+
+/**
+ * The result when the facilitator is overloaded (it answered 429 or 503): our overload, never the
+ * buyer's fault: `facilitator_unavailable` with `retryAfterSeconds`, whatever limit it applied to the seller.
+ */
+export function overloaded(seconds: number, reason: string, response?: SettleResponse): CallToolResult {
+  return paymentErrorResult(
+    {
+      x402Version: 2,
+      error: 'facilitator_unavailable',
+      reason,
+      message: 'The payment service is busy; send the same payment again after retryAfterSeconds.',
+      retryAfterSeconds: seconds,
+    },
+    response,
+  )
+}
