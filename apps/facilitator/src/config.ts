@@ -260,7 +260,8 @@ export const options = {
   // --- end limits ---
   // --- discovery (issue 14) ---
   TOLLGATE_DISCOVERY: help(z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'), {
-    description: 'on: settled payments with a bazaar extension are listed at GET /discovery/resources',
+    description:
+      'on: resources their authenticated resource server declared (tollgate.resource and tollgate.discovery, as @tollgate/hono sends them) are listed at GET /discovery/resources once a payment settles',
   }),
   TOLLGATE_DISCOVERY_OPT_OUT: help(addressList(), {
     description: 'payees (payTo addresses, comma-separated) whose resources are never listed',
