@@ -27,7 +27,6 @@ import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs, promisify } from 'node:util'
 import autocannon from 'autocannon'
@@ -35,6 +34,7 @@ import { devAccounts } from '../../test/chain/accounts.ts'
 import { startLocalChain } from '../../test/chain/localChain.ts'
 import { writeSection } from '../shared/benchmarksDoc.ts'
 import { signPaymentBodies } from '../shared/payments.ts'
+import { serverUrls } from '../shared/servers.ts'
 
 const { values } = parseArgs({
   options: {
@@ -126,22 +126,7 @@ const child = spawn(
     },
   },
 )
-process.once('exit', () => {
-  if (child.exitCode === null) child.kill('SIGKILL')
-})
-stopAll.push(async () => {
-  if (child.exitCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
-})
-const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
-const urls = await new Promise<Record<Node | 'stats', string>>((resolve, reject) => {
-  lines.once('line', (line) => resolve(JSON.parse(line)))
-  child.once('exit', (code) => reject(new Error(`servers exited with ${code}`)))
-})
-// The service logs a JSON line per request: read and drop them, so the pipe never fills.
-lines.on('line', () => undefined)
+const urls = await serverUrls<Node | 'stats'>(child, stopAll)
 const stat = async <T>(path: string) => (await (await fetch(`${urls.stats}${path}`)).json()) as T
 
 // ---------------------------------------------------------------------------------------------------

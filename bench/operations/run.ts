@@ -19,13 +19,13 @@ import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { parseArgs, promisify } from 'node:util'
 import autocannon from 'autocannon'
 import { devAccounts } from '../../test/chain/accounts.ts'
 import { startLocalChain } from '../../test/chain/localChain.ts'
 import { writeSection } from '../shared/benchmarksDoc.ts'
 import { signPaymentBodies } from '../shared/payments.ts'
+import { serverUrls } from '../shared/servers.ts'
 
 const { values } = parseArgs({
   options: {
@@ -124,22 +124,7 @@ const child = spawn(
     },
   },
 )
-process.once('exit', () => {
-  if (child.exitCode === null) child.kill('SIGKILL')
-})
-stopAll.push(async () => {
-  if (child.exitCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
-})
-const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
-const urls = await new Promise<Record<Target | 'cpu', string>>((resolve, reject) => {
-  lines.once('line', (line) => resolve(JSON.parse(line)))
-  child.once('exit', (code) => reject(new Error(`servers exited with ${code}`)))
-})
-// The service logs a JSON line per request: read and drop them, so the pipe never fills.
-lines.on('line', () => undefined)
+const urls = await serverUrls<Target | 'cpu'>(child, stopAll)
 
 // ---------------------------------------------------------------------------------------------------
 // Load

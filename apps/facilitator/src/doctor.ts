@@ -20,7 +20,13 @@ import {
 } from '@tollgate/protocol'
 import { checkBazaarExample } from './bazaarExample.ts'
 import { type DoctorLimits, doctorDefaults, doctorHelp, parseDoctorArgs } from './doctorArgs.ts'
-import { type Fetch, type FetchPolicy, type GuardedFetchReturnType, guardedFetch } from './guardedFetch.ts'
+import {
+  type Fetch,
+  type FetchPolicy,
+  type GuardedFetchCode,
+  type GuardedFetchReturnType,
+  guardedFetch,
+} from './guardedFetch.ts'
 import { isPrivateHost, type Resolve } from './privateAddress.ts'
 import { terminalText } from './terminalText.ts'
 
@@ -49,14 +55,7 @@ export type DoctorFinding = {
     | 'invalid_route_template'
     | 'route_template_mismatch'
     // a request doctor did not make, or that did not complete ({@link guardedFetch})
-    | 'off_origin'
-    | 'method_not_checked'
-    | 'redirect_refused'
-    | 'private_address'
-    | 'too_many_redirects'
-    | 'timeout'
-    | 'too_large'
-    | 'fetch_failed'
+    | GuardedFetchCode
   /** `METHOD url` of the resource, or the document's URL. */
   where: string
   message: string
