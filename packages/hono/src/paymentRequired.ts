@@ -13,6 +13,7 @@ import type { Context, Env, MiddlewareHandler, Next } from 'hono'
 import { defaultMaxBodyBytes } from './boundedBody.ts'
 import { checkExactPayload } from './checkExactPayload.ts'
 import type { CallContext, FacilitatorCall, FacilitatorClient } from './facilitatorClient.ts'
+import { isPlainObject } from './fail.ts'
 import { matchOffer } from './match.ts'
 import { createPaidCalls, paidCall, paymentKey } from './paidCall.ts'
 import type { Payment } from './payment.ts'
@@ -83,10 +84,6 @@ const cacheLimit = 256
 /** An incoming `X-Request-Id` is forwarded only when short and plain. */
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
 /**
  * x402 payment middleware for Hono, on Node and Cloudflare Workers (Web APIs only).
  *
@@ -119,7 +116,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  *     },
  *   }),
  * )
- * app.get('/weather', (c) => c.jsonResponse({ tempC: 21, paidBy: c.get('payment').payer }))
+ * app.get('/weather', (c) => c.json({ tempC: 21, paidBy: c.get('payment').payer }))
  *
  * @see x402-protocol reference §1, §2 (wire formats), §2.6 (dual-stack and matching)
  */
