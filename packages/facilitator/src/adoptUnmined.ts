@@ -1,7 +1,7 @@
 import type { Address } from 'viem'
-import type { AdoptedTransaction, SignedSettlement } from './createSettler.ts'
 import type { SignerPool } from './createSignerPool.ts'
 import { recordSubmission } from './ledger.ts'
+import type { AdoptedTransaction, SignedSettlement } from './settlerTypes.ts'
 import type { LedgerEntry, Store } from './store.ts'
 
 export type AdoptUnminedParameters = {
@@ -24,7 +24,7 @@ export type AdoptUnminedParameters = {
  * (a batch). Answers how many transactions were handed over.
  *
  * @example
- * import { adoptUnmined } from '@tollgate/facilitator'
+ * import { adoptUnmined } from './adoptUnmined.ts'
  * await adoptUnmined({ store, chainId: 8453, settler: pool, now })
  * @see architecture.md (The ledger); chain.md §6
  */

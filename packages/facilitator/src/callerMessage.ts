@@ -20,7 +20,7 @@ const messages: Readonly<Partial<Record<ErrorCode, string>>> = {
  * built from an error, so no RPC or provider text, stack or URL reaches a response.
  *
  * @example
- * import { callerMessage } from '@tollgate/facilitator'
+ * import { callerMessage } from './callerMessage.ts'
  * callerMessage('unexpected_settle_error') // 'The facilitator could not settle this payment now; …'
  */
 export function callerMessage(code: ErrorCode): string {

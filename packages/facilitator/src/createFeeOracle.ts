@@ -25,7 +25,7 @@ export type CreateFeeOracleOptions = {
  * `eth_maxPriorityFeePerGas`), so viem never has to fill or estimate a transaction.
  *
  * @example
- * import { createFeeOracle } from '@tollgate/facilitator'
+ * import { createFeeOracle } from './createFeeOracle.ts'
  * const fees = createFeeOracle(client, { maxFeePerGas: 50_000_000_000n })
  * const { maxFeePerGas, maxPriorityFeePerGas } = await fees()
  * @see chain.md §6 pitfall 5

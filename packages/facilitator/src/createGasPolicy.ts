@@ -37,7 +37,7 @@ function parseDecimal(name: string, value: string): Ratio {
  * priced in the unit of `ethPrice` (USD for USDC).
  *
  * @example
- * import { createGasPolicy } from '@tollgate/facilitator'
+ * import { createGasPolicy } from './createGasPolicy.ts'
  * const policy = createGasPolicy({ ethPrice: '3000', maxShare: '0.5' })
  * policy({ amount: 10n, decimals: 6, gas: 150_000n, maxFeePerGas: 10n ** 9n }) // { ok: false, code: 'amount_too_low', … }
  */

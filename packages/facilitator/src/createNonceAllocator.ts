@@ -38,7 +38,7 @@ export type CreateNonceAllocatorOptions = {
  * when a send fails after the nonce was taken: chain.md pitfall 4).
  *
  * @example
- * import { createNonceAllocator } from '@tollgate/facilitator'
+ * import { createNonceAllocator } from './createNonceAllocator.ts'
  * const nonces = createNonceAllocator(client, { address: account.address })
  * const nonce = await nonces.acquire()
  * try { await broadcast(nonce); nonces.commit(nonce) } catch { nonces.release(nonce) }

@@ -49,7 +49,7 @@ const receiptsAtOnce = 64
  * idle when nothing waits.
  *
  * @example
- * import { createReceiptWatcher } from '@tollgate/facilitator'
+ * import { createReceiptWatcher } from './createReceiptWatcher.ts'
  * const receipts = createReceiptWatcher(client, { address: account.address })
  * const receipt = await receipts.wait({ hash, nonce: 7n, timeoutMs: 30_000 }) // undefined: still pending
  * @see chain.md §6 pitfall 9

@@ -215,7 +215,7 @@ const issueText = (issues: readonly { path: readonly PropertyKey[]; message: str
  * network than its requirements comes back `ok` with `mismatch` (an invalid payment, HTTP 200).
  *
  * @example
- * import { parseFacilitatorRequest } from '@tollgate/facilitator'
+ * import { parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
  * const parsed = parseFacilitatorRequest(facilitator, await c.req.json())
  * @see x402-specification-v2.md §7; x402-protocol reference §3.1
  */
