@@ -71,7 +71,7 @@ export type CreateFacilitatorOptions = {
   lowBalance?: bigint
   /** Refuse settlements whose gas would cost more than a share of their value. Default: off. */
   gasPolicy?: CreateGasPolicyOptions
-  // --- abuse limits (issue 9, item 2) ---
+  // --- abuse limits ---
   /**
    * The smallest payment `/verify` and `/settle` accept, in the asset's atomic units: below it the
    * answer is `amount_too_low` and nothing is sent. An amount of `0` is always `invalid_amount`.

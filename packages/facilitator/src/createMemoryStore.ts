@@ -131,7 +131,7 @@ export function createMemoryStore(): Store {
       const transaction = transactions.get(hash.toLowerCase())
       return transaction && { ...transaction }
     },
-    // ---- receipts (issue 13) ----
+    // ---- receipts ----
     async putReceipt(record) {
       const held = receiptOfPayment.get(record.paymentId)
       const existing = held === undefined ? undefined : receipts.get(held)

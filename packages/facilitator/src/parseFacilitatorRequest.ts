@@ -307,7 +307,7 @@ export function parseFacilitatorRequest(facilitator: Facilitator, body: unknown)
   })
   if (mismatch) request.mismatch = mismatch
   if (data.tollgate) request.claim = keccak256(toBytes(data.tollgate.claim))
-  // ---- receipts (issue 13): what the receipt binds besides the payment ----
+  // ---- receipts: what the receipt binds besides the payment ----
   // Only the resource server names the resource: `tollgate.resource`, or for a plain v1 resource server
   // its own requirements' `resource`. The buyer's echo (`paymentPayload.resource`) is never signed.
   const resource = data.tollgate

@@ -278,7 +278,7 @@ export type Store = {
   saveTransaction(transaction: StoredTransaction, options?: { fence?: SignerFence }): Promise<boolean>
   /** A kept transaction by hash (compared case-insensitively). */
   getTransaction(hash: Hex): Promise<StoredTransaction | undefined>
-  // ---- receipts (issue 13) ----
+  // ---- receipts ----
   /**
    * Keeps what a payment's receipt needs, once per payment: insert-if-absent on `paymentId` (the
    * first record wins; a later call gets it back unchanged). Of concurrent callers, one writes.
