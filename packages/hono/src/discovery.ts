@@ -1,6 +1,6 @@
 import { isValidRouteTemplate } from '@tollgate/protocol'
 import { fail, isPlainObject } from './fail.ts'
-import { paramNames, routeTemplate } from './routeTemplate.ts'
+import { paramNames, routeTemplate } from './pathPattern.ts'
 import { type CompiledSchema, compileSchema, exampleParams, type JsonSchema, type Schema } from './schema.ts'
 
 /** What a route takes. Query and path parameters are read as their declared types (`?days=3` is 3). */

@@ -1,7 +1,7 @@
 import type { Env } from 'hono'
 import { isPlainObject } from './fail.ts'
+import { openApiPath, paramNames } from './pathPattern.ts'
 import type { CompiledRoute } from './routeOptions.ts'
-import { openApiPath, paramNames } from './routeTemplate.ts'
 import type { JsonSchema } from './schema.ts'
 import { publishedOffer } from './wellKnown.ts'
 

@@ -3,9 +3,9 @@ import { parseBody } from 'hono/utils/body'
 import { mergePath } from 'hono/utils/url'
 import { defaultMaxBodyBytes, readBoundedBody } from './boundedBody.ts'
 import { bazaarExtension, type CompiledDiscovery, type DescribedRequest } from './discovery.ts'
+import { pathParams, routeTemplate } from './pathPattern.ts'
 import type { CompiledRoute } from './routeOptions.ts'
 import { registeredBase } from './routes.ts'
-import { pathParams, routeTemplate } from './routeTemplate.ts'
 import { type CompiledSchema, readParams, type SchemaIssue } from './schema.ts'
 
 /** Where a problem is: the query string, the path, or the body. */

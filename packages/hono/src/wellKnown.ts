@@ -1,7 +1,7 @@
 import type { Env } from 'hono'
 import { bazaarExtension } from './discovery.ts'
+import { routeTemplate } from './pathPattern.ts'
 import type { CompiledOffer, CompiledRoute } from './routeOptions.ts'
-import { routeTemplate } from './routeTemplate.ts'
 
 /**
  * What an offer asks, as the documents publish it: the atomic amount of a fixed price, the declared

@@ -1,3 +1,8 @@
+/**
+ * A Hono path pattern (`/forecast/:city`, `/files/*`) read for discovery: its parameter names, the bazaar
+ * route template it stands for, its OpenAPI path, and a request path's parameter values. (What a valid
+ * route template is, on the wire, is `@tollgate/protocol`'s `isValidRouteTemplate`.)
+ */
 import { TrieRouter } from 'hono/router/trie-router'
 
 /** One segment of a Hono path pattern: literal text, a named parameter, or a wildcard. */
