@@ -14,7 +14,7 @@ export type {
   SettleFailure,
   VerifyFailure,
 } from './paidCall.ts'
-export { createPaidCalls, paidCall, paymentKey } from './paidCall.ts'
+export { callRequestId, createPaidCalls, paidCall, paymentKey } from './paidCall.ts'
 export type { PricedShape, Quote, QuotedOffer, RouteShape } from './quote.ts'
 export { buildQuote, failedQuote, resolveOffers, staticOffers } from './quote.ts'
 export type { CompiledOfferOf, DynamicOf, OfferOptionsOf, ResolvedAsset } from './routeOptions.ts'

@@ -99,6 +99,17 @@ export function paymentKey(payload: PaymentPayload, matched: QuotedOffer, fallba
   return `${matched.v2.network} ${matched.v2.asset.toLowerCase()} ${from.toLowerCase()} ${nonce.toLowerCase()}`
 }
 
+/** An incoming `X-Request-Id` is forwarded only when short and plain. */
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
+
+/**
+ * The id a paid call carries to the facilitator as `X-Request-Id`, so both sides' logs meet: the
+ * buyer's own (`incoming`) when it is short and plain, else a new one.
+ */
+export function callRequestId(incoming: string | undefined): string {
+  return incoming && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID()
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }

@@ -15,7 +15,7 @@ import { checkExactPayload } from './checkExactPayload.ts'
 import type { CallContext, FacilitatorCall, FacilitatorClient } from './facilitatorClient.ts'
 import { isPlainObject } from './fail.ts'
 import { matchOffer } from './match.ts'
-import { createPaidCalls, paidCall, paymentKey } from './paidCall.ts'
+import { callRequestId, createPaidCalls, paidCall, paymentKey } from './paidCall.ts'
 import type { Payment } from './payment.ts'
 import {
   deliver,
@@ -82,8 +82,6 @@ export type PaymentRequiredOptions<E extends Env = Env> = {
 const cacheLimit = 256
 
 /** An incoming `X-Request-Id` is forwarded only when short and plain. */
-const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
-
 /**
  * x402 payment middleware for Hono, on Node and Cloudflare Workers (Web APIs only).
  *
@@ -250,12 +248,7 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     if (malformed !== undefined) return jsonResponse(400, { error: 'invalid_payload', message: malformed })
 
     const version = payload.x402Version
-    // Carried to the facilitator as X-Request-Id: the buyer's own id when plain, else a new one.
-    const incomingId = c.req.header('x-request-id')
-    const context: CallContext = {
-      requestId: incomingId && requestIdPattern.test(incomingId) ? incomingId : crypto.randomUUID(),
-      c,
-    }
+    const context: CallContext = { requestId: callRequestId(c.req.header('x-request-id')), c }
     const payment: Payment = {
       route: route.key,
       x402Version: version,

@@ -4,6 +4,7 @@ import type { CallContext, FacilitatorClient } from '@tollgate/hono'
 import {
   buildQuote,
   type CompiledOfferOf,
+  callRequestId,
   checkExactPayload,
   compileOffer,
   matchOffer,
@@ -87,8 +88,6 @@ export type PaidToolDeps = {
 }
 
 const toolName = /^[A-Za-z0-9_.-]{1,128}$/
-/** An incoming `X-Request-Id` is forwarded only when short and plain (as the middleware does). */
-const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
 
 /** Runs `compile`, naming this package in the ConfigErrors that the shared offer compiler throws. */
 function renamed<T>(compile: () => T): T {
@@ -170,11 +169,7 @@ export function paidTool<A>(
 
     // Sent to the facilitator as X-Request-Id: the HTTP request's own id when plain, else a new one.
     const c = deps.context?.(extra)
-    const incomingId = c?.req.header('x-request-id')
-    const context: CallContext = {
-      requestId: incomingId && requestIdPattern.test(incomingId) ? incomingId : crypto.randomUUID(),
-      c,
-    }
+    const context: CallContext = { requestId: callRequestId(c?.req.header('x-request-id')), c }
     const payment: ToolPayment = {
       tool: name,
       requirements: matched.v2,
