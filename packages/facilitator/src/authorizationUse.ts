@@ -1,7 +1,8 @@
 import type { RawLog } from '@tollgate/evm'
-import { type Address, type Client, type Hex, pad, toEventSelector } from 'viem'
+import { type Client, type Hex, pad, toEventSelector } from 'viem'
 import { getBlockNumber, getLogs, getTransaction, getTransactionReceipt } from 'viem/actions'
 import { movesPayment, type PaymentTerms } from './movesPayment.ts'
+import type { AuthorizationKey } from './paymentUseTypes.ts'
 
 /** The EIP-3009 event a token emits when an authorization is spent. */
 export const authorizationUsedEvent = {
@@ -24,9 +25,6 @@ export const authorizationCanceledEvent = {
 } as const
 
 const authorizationUsedTopic = toEventSelector(authorizationUsedEvent)
-
-/** One authorization, as the token keys it. */
-export type AuthorizationKey = { asset: Address; payer: Address; nonce: Hex }
 
 /**
  * Whether `logs` hold the token's `AuthorizationUsed(payer, nonce)`: this very authorization was spent

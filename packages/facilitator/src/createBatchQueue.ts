@@ -1,4 +1,4 @@
-import type { SubmitParameters, SubmitResult } from './createSettler.ts'
+import type { SubmitParameters, SubmitResult } from './settlerTypes.ts'
 
 export type BatchOptions = {
   /** Payments per transaction. `1` turns batching off. */

@@ -5,7 +5,7 @@ import { broadcast } from './broadcast.ts'
 import type { Clock } from './clock.ts'
 import type { FeeOracle, Fees } from './createFeeOracle.ts'
 import type { NonceAllocator } from './createNonceAllocator.ts'
-import type { AdoptedTransaction, SignedSettlement, SignedTransaction } from './createSettler.ts'
+import type { AdoptedTransaction, SignedSettlement, SignedTransaction } from './settlerTypes.ts'
 import { replacementFees, type Signed, type SignTransaction, type TransactionCall } from './signTransaction.ts'
 
 /** Records a replacement for the payments a transaction settles; throws once none is left to record. */

@@ -1,6 +1,6 @@
 import type { Address } from 'viem'
 import type { Clock } from './clock.ts'
-import type { SignerLeases } from './createSignerPool.ts'
+import type { SignerLeases } from './signerLeaseTypes.ts'
 
 /** One signer's lease as this node holds it; see {@link createLeaseHolder}. */
 export type LeaseHolder = {

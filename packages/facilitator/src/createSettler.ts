@@ -1,5 +1,4 @@
 import { multicall3Address } from '@tollgate/evm'
-import type { ErrorCode } from '@tollgate/protocol'
 import type { Address, Client, Hex, LocalAccount } from 'viem'
 import { broadcast } from './broadcast.ts'
 import { type Clock, systemClock } from './clock.ts'
@@ -9,39 +8,9 @@ import { createKeeper } from './createKeeper.ts'
 import { createNonceAllocator, type NonceAllocator } from './createNonceAllocator.ts'
 import { createReceiptWatcher, type ReceiptWatcher, type SettlementReceipt } from './createReceiptWatcher.ts'
 import { describeRpcError } from './describeRpcError.ts'
-import { defaultSettlementGas, type Settlement, type SettlementGas, settlementCall } from './settlementCall.ts'
+import { defaultSettlementGas, type SettlementGas, settlementCall } from './settlementCall.ts'
+import type { AdoptedTransaction, SignedTransaction, SubmitParameters, SubmitResult } from './settlerTypes.ts'
 import { createTransactionSigner, type Signed, type TransactionCall } from './signTransaction.ts'
-
-/** What is recorded before a transaction is broadcast. */
-export type SignedSettlement = { hash: Hex; nonce: bigint; signer: Address }
-
-/** A signed transaction as the journal keeps it: `raw` can be broadcast again by anyone. */
-export type SignedTransaction = SignedSettlement & { raw: Hex }
-
-/** A transaction an earlier process signed and recorded, taken over after a restart (see {@link Settler.adopt}). */
-export type AdoptedTransaction = {
-  /** The signer that signed it. */
-  signer: Address
-  /** The signed transaction, serialized. */
-  raw: Hex
-  /** Records a replacement's hash for the payments it settles; absent: the transaction is only sent again, never replaced. */
-  record?: (settlement: SignedSettlement) => Promise<void>
-}
-
-export type SubmitParameters = Settlement & {
-  /**
-   * Called with the signed transaction's hash and nonce before it is broadcast (write the ledger's
-   * `submitted` here). If it throws, nothing is broadcast and the nonce is reused. Called again
-   * with the new hash before a stuck transaction's replacement (same nonce, higher fee) is sent.
-   */
-  beforeBroadcast: (settlement: SignedSettlement) => Promise<void>
-}
-
-export type SubmitResult =
-  /** Broadcast (or, after network errors, possibly broadcast): wait for the receipt. */
-  | { ok: true; hash: Hex; nonce: bigint }
-  /** Nothing is on chain. `hash` is set when `beforeBroadcast` had already recorded one. */
-  | { ok: false; code: ErrorCode; message: string; hash?: Hex }
 
 /** Submits settlements from one signer and waits for their receipts; see {@link createSettler}. */
 export type Settler = {

@@ -6,15 +6,10 @@ import type { BatchOptions } from './createBatchQueue.ts'
 import { type CreateFeeOracleOptions, createFeeOracle, type FeeOracle } from './createFeeOracle.ts'
 import { createLeaseHolder, type LeaseHolder } from './createLeaseHolder.ts'
 import type { SettlementReceipt } from './createReceiptWatcher.ts'
-import {
-  type CreateSettlerOptions,
-  createSettler,
-  type Settler,
-  type SignedTransaction,
-  type SubmitParameters,
-  type SubmitResult,
-} from './createSettler.ts'
+import { type CreateSettlerOptions, createSettler, type Settler } from './createSettler.ts'
 import { defaultSettlementGas, type SettlementGas } from './settlementCall.ts'
+import type { SignedTransaction, SubmitParameters, SubmitResult } from './settlerTypes.ts'
+import type { SignerLeases } from './signerLeaseTypes.ts'
 
 /** One signer as `/health` shows it. Balances are wei, as decimal strings on the wire. */
 export type SignerStatus = {
@@ -29,29 +24,8 @@ export type SignerStatus = {
   leased: boolean
 }
 
-/**
- * Who may use a signer key, when several nodes share one ledger (the Store's fenced signer leases).
- * The pool renews each held lease, and tries to take each free one, every `heartbeatMs`; a signer is
- * used only while its last renewal is younger than `validMs`, so a node whose heartbeat fails (the
- * database unreachable, the process paused) stops signing before another node can take the key.
- */
-export type SignerLeases = {
-  /** This node's id (the lease owner), for fenced writes. */
-  owner: string
-  /**
-   * How long after a take or renewal was *sent* the lease surely still holds here, in ms: the lease
-   * length less the Store clock's granularity and the clock skew between nodes.
-   */
-  validMs: number
-  /** Milliseconds between heartbeats. Default `validMs / 4`. */
-  heartbeatMs?: number
-  /**
-   * Takes (`epoch` undefined) or renews (`epoch` held) the lease: the epoch held now, or `undefined`
-   * when another owner holds it (or it was taken from us meanwhile). See {@link Store.acquireSigner}.
-   */
-  acquire(signer: Address, epoch: bigint | undefined): Promise<bigint | undefined>
-  release(signer: Address, epoch: bigint): Promise<void>
-}
+// Still exported here for index.ts and createFacilitator.ts; its home is the leaf signerLeaseTypes.ts.
+export type { SignerLeases }
 
 /** The lease under which a transaction is journaled: the fencing epoch, `undefined` without leases. */
 export type JournalLease = { epoch: bigint } | undefined

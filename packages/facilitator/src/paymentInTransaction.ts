@@ -1,6 +1,6 @@
 import { type ExactAuthorization, eip3009Abi } from '@tollgate/evm'
 import { type Address, concat, decodeFunctionData, type Hex, numberToHex, parseTransaction } from 'viem'
-import type { AuthorizationKey } from './authorizationUse.ts'
+import type { AuthorizationKey } from './paymentUseTypes.ts'
 
 const aggregate3Abi = [
   {
