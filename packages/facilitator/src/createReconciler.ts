@@ -1,11 +1,14 @@
-import { hasTransferLog } from '@tollgate/evm'
-import type { ErrorCode } from '@tollgate/protocol'
 import type { Client, Hex, TransactionReceipt } from 'viem'
 import { getBlockNumber, getTransactionCount, readContract } from 'viem/actions'
-import { findAuthorizationUse, findPaymentUse, isAuthorizationUsedIn } from './authorizationUse.ts'
 import { sendOnce } from './broadcast.ts'
 import { isKnownTransaction, receiptOf } from './chainReads.ts'
 import { type Now, systemNow } from './clock.ts'
+import {
+  authorizationOnChain,
+  type JudgeSettlementReturnType,
+  judgeSettlement,
+  judgeSettlementOnChain,
+} from './judgeSettlement.ts'
 import {
   expire,
   giveBack as giveBackRow,
@@ -13,7 +16,6 @@ import {
   recordSettled,
   recordSpentNonce,
   type SpentNonce,
-  spentElsewhere,
 } from './ledger.ts'
 import type { LedgerEntry, Store, TransitionResult } from './store.ts'
 
@@ -107,7 +109,9 @@ type Outcome = 'settled' | 'failed' | 'expired' | 'requeued' | 'rebroadcast' | '
  * Every outcome is a compare-and-set transition; a later `/settle` of the same payment answers from it.
  *
  * - `submitted` (claimed with {@link Store.claim}, so two nodes never reconcile one row): the recorded
- *   transaction's receipt decides (`settled` when it carries this payment's `Transfer`). Without a
+ *   transaction's receipt is judged by {@link judgeSettlement}, the one judgement `/settle` makes too
+ *   (`settled` when it spent this authorization with this payment's `Transfer`; else the chain is asked
+ *   who spent the authorization, if anyone). Without a
  *   receipt, at one block: the authorization spent means it landed (perhaps by a replacement): the
  *   transaction is found through the token's `AuthorizationUsed` log and the row is `settled` with it;
  *   unspent while the signer's mined nonce is past the row's, nothing of it can land: back to
@@ -116,7 +120,8 @@ type Outcome = 'settled' | 'failed' | 'expired' | 'requeued' | 'rebroadcast' | '
  *   unless the transaction is journaled (Store `saveTransaction`): then it is sent again as signed;
  *   otherwise still pending: left to the engine (fee bumping).
  * - A spent nonce counts as this payment only if the transaction that spent it moved exactly this
- *   payment (`movesPayment`): the payer may spend its nonce on another authorization of its own (to
+ *   payment (`movesPayment`, with the `Transfer` of the exact amount to `payTo` in it; see
+ *   {@link judgeSettlement}): the payer may spend its nonce on another authorization of its own (to
  *   itself, for 1 unit). Then, as with the payer's `AuthorizationCanceled`, the row is `failed` with
  *   `invalid_exact_evm_nonce_already_used`, never `settled`.
  * - `settling` whose claim expired (or, unclaimed, not updated for `staleSeconds`): nothing was
@@ -159,10 +164,6 @@ export function createReconciler(
       ...(blockNumber === undefined ? {} : { blockNumber }),
     })
 
-  /** The transaction that spent the payer's nonce (its `AuthorizationUsed` log), and whether it paid this row. */
-  const findSpender = (client: Client, entry: LedgerEntry, latest: bigint) =>
-    findPaymentUse(client, entry, { lookbackBlocks: logLookbackBlocks, latest })
-
   /** Whether a move was made; a payment it settled is reported. */
   const moved = async (result: Promise<TransitionResult>) => {
     const { ok, entry } = await result
@@ -181,25 +182,31 @@ export function createReconciler(
     return after.state === 'settled' ? 'settled' : 'failed'
   }
 
-  const markSpent = async (client: Client, entry: LedgerEntry, latest: bigint): Promise<Outcome> => {
-    const spender = await findSpender(client, entry, latest)
-    if (spender) {
-      return recordSpent(
-        entry,
-        spender.paid
-          ? { paid: true, hash: spender.hash, blockNumber: spender.blockNumber }
-          : { paid: false, errorMessage: spentElsewhere(spender.hash) },
-      )
+  /** Makes the move {@link judgeSettlement} decided for a row (`submitted` for `settled` and `failed`). */
+  const record = async (entry: LedgerEntry, judged: JudgeSettlementReturnType): Promise<Outcome> => {
+    switch (judged.verdict) {
+      case 'settled':
+        return (await moved(recordSettled(store, entry.id, judged, { now: now() }))) ? 'settled' : 'pending'
+      case 'failed':
+        return (await moved(recordFailed(store, entry.id, 'submitted', judged.failure, { now: now() })))
+          ? 'failed'
+          : 'pending'
+      case 'spent':
+        return recordSpent(entry, judged.spent)
+      case 'pending':
+      case 'read':
+        return 'pending'
     }
-    const canceled = await findAuthorizationUse(client, entry, {
-      lookbackBlocks: logLookbackBlocks,
+  }
+
+  /** The authorization is spent (read at `latest`): the judgement of the transaction that spent it, or of its cancel. */
+  const markSpent = async (client: Client, entry: LedgerEntry, latest: bigint): Promise<Outcome> => {
+    const authorization = await authorizationOnChain(client, entry, {
       latest,
-      canceled: true,
+      lookbackBlocks: logLookbackBlocks,
+      spent: true,
     })
-    // Spent, but its log is out of reach: ask again next run.
-    return canceled
-      ? recordSpent(entry, { paid: false, errorMessage: 'The payer cancelled the authorization on chain.' })
-      : 'pending'
+    return record(entry, judgeSettlement({ payment: entry, authorization }))
   }
 
   /** Nothing of this row can land any more: back to `reserved`, or `expired` past `validBefore`. */
@@ -218,26 +225,21 @@ export function createReconciler(
     return (await moved(expire(store, entry.id, 'reserved', { now: now() }))) ? 'expired' : 'requeued'
   }
 
+  /** Our transaction's receipt: the judgement shared with `/settle` decides, the chain read when the receipt alone does not. */
   const fromReceipt = async (client: Client, entry: LedgerEntry, receipt: TransactionReceipt): Promise<Outcome> => {
-    // In a batch several payments share the receipt: this one's AuthorizationUsed log tells them apart.
-    const transferred =
-      receipt.status === 'success' &&
-      isAuthorizationUsedIn(receipt.logs, entry) &&
-      hasTransferLog(receipt.logs, { asset: entry.asset, from: entry.payer, to: entry.payTo, value: entry.amount })
-    if (transferred) {
-      const ok = await moved(recordSettled(store, entry.id, { blockNumber: receipt.blockNumber }, { now: now() }))
-      return ok ? 'settled' : 'pending'
+    const mined = {
+      hash: receipt.transactionHash,
+      blockNumber: receipt.blockNumber,
+      success: receipt.status === 'success',
+      logs: receipt.logs,
     }
-    // Mined without this transfer: a replacement may still have spent it; ask the token.
-    const latest = await blockNumberOf(client)
-    if (await authorizationState(client, entry, latest)) return markSpent(client, entry, latest)
-    const errorCode: ErrorCode =
-      receipt.status === 'success'
-        ? 'invalid_exact_evm_transfer_event_mismatch'
-        : 'invalid_exact_evm_transaction_failed'
-    const failure = { blockNumber: receipt.blockNumber, errorCode }
-    const ok = await moved(recordFailed(store, entry.id, 'submitted', failure, { now: now() }))
-    return ok ? 'failed' : 'pending'
+    // Read only when the receipt does not decide, at one block (the latest): a replacement may have spent it.
+    const judged = await judgeSettlementOnChain(
+      client,
+      { payment: entry, receipt: mined },
+      { lookbackBlocks: logLookbackBlocks },
+    )
+    return record(entry, judged)
   }
 
   const blockNumberOf = async (client: Client) => getBlockNumber(client, { cacheTime: 0 })

@@ -1,7 +1,7 @@
-import { hasTransferLog } from '@tollgate/evm'
 import type { SettleResponse } from '@tollgate/protocol'
-import { findPaymentUse, isAuthorizationUsedIn, type PaymentUse } from './authorizationUse.ts'
+import type { PaymentUse } from './authorizationUse.ts'
 import type { Facilitator, FacilitatorNetwork } from './createFacilitator.ts'
+import { judgeSettlementOnChain } from './judgeSettlement.ts'
 import { recordFailed, recordSettled, recordSpentNonce, type SpentNonce, spentElsewhere } from './ledger.ts'
 import type { ExactPaymentRequest } from './parseFacilitatorRequest.ts'
 import type { LedgerEntry } from './store.ts'
@@ -35,7 +35,12 @@ export function responseOf(request: ExactPaymentRequest, entry: LedgerEntry): Se
   }
 }
 
-/** Waits for the receipt of a submitted entry (bounded) and writes the outcome. */
+/**
+ * Waits for the receipt of a submitted entry (bounded) and writes the outcome {@link judgeSettlement}
+ * decides (the same judgement as the reconciler's). Not mined in time, or the chain could not be
+ * asked, or the nonce spent by a transaction out of reach: the row is left `submitted` for the
+ * reconciler to finish.
+ */
 export async function confirm(
   facilitator: Facilitator,
   chain: FacilitatorNetwork,
@@ -48,45 +53,43 @@ export async function confirm(
     ...(entry.signer ? { signer: entry.signer } : {}),
     timeoutMs: facilitator.receiptTimeoutMs,
   })
-  if (!receipt) return (await facilitator.store.get(entry.id)) ?? entry
-  // A batch holds several payments, maybe between the same parties for the same value: this one
-  // settled only if its own `AuthorizationUsed(payer, nonce)` is there. A payment whose call failed
-  // leaves no log of its own: it failed, the others stand.
-  const used = isAuthorizationUsedIn(receipt.logs, entry)
-  const settled =
-    receipt.status === 'success' &&
-    used &&
-    hasTransferLog(receipt.logs, { asset: entry.asset, from: entry.payer, to: entry.payTo, value: entry.amount })
-  if (!settled && !used) {
-    // Our call failed, but the nonce may have been spent by another transaction: this payment (sent
-    // by someone else, or by us before a lost answer), then the payee was paid and that is no failure;
-    // or another authorization of the payer under the same nonce, then this payment failed.
-    const spender = await findPaymentUse(chain.client, entry).catch(() => undefined)
-    // Our transaction reverted (or this payment's call in it failed) although its simulation had
-    // passed: the payer's code or state answered differently when mined, or the payer spent the
-    // nonce on another authorization meanwhile. Either cost us gas: the payer is refused a while.
-    if (!spender?.paid) facilitator.payerLimits.coolOff(chain.network, entry.payer)
-    if (spender) return recordSpent(facilitator, entry, spender)
+  const reread = async () => (await facilitator.store.get(entry.id)) ?? entry
+  if (!receipt) return reread()
+  // The receipt may be a replacement's (same nonce, higher fee): the hash that landed is recorded.
+  const mined = {
+    hash: receipt.transactionHash,
+    blockNumber: receipt.blockNumber,
+    success: receipt.status === 'success',
+    logs: receipt.logs,
   }
-  // The receipt may be a replacement's (same nonce, higher fee): record the hash that landed.
-  const landed = { blockNumber: receipt.blockNumber, transaction: receipt.transactionHash }
+  let judged: Awaited<ReturnType<typeof judgeSettlementOnChain>>
+  try {
+    judged = await judgeSettlementOnChain(chain.client, { payment: entry, receipt: mined })
+  } catch {
+    judged = { verdict: 'pending' } // the chain could not be asked: the reconciler finishes it
+  }
+  // Our transaction was mined without this payment's call spending the nonce (a revert, or its call
+  // of a batch failed), although its simulation had passed: the payer's code or state answered
+  // differently when mined, or the payer spent the nonce on another authorization meanwhile. Either
+  // cost us gas: the payer is refused a while, unless the payment was made after all.
+  const paid = judged.verdict === 'settled' || (judged.verdict === 'spent' && judged.spent.paid)
+  const spentByUs = judged.verdict === 'settled' || (judged.verdict === 'failed' && judged.spentByUs)
+  if (!paid && !spentByUs) facilitator.payerLimits.coolOff(chain.network, entry.payer)
   const at = { now: facilitator.now() }
-  const result = settled
-    ? await recordSettled(facilitator.store, entry.id, landed, at)
-    : await recordFailed(
-        facilitator.store,
-        entry.id,
-        'submitted',
-        {
-          ...landed,
-          errorCode:
-            receipt.status === 'success' && used
-              ? 'invalid_exact_evm_transfer_event_mismatch'
-              : 'invalid_exact_evm_transaction_failed',
-        },
-        at,
-      )
-  return result.ok ? result.entry : ((await facilitator.store.get(entry.id)) ?? entry)
+  switch (judged.verdict) {
+    case 'settled': {
+      const result = await recordSettled(facilitator.store, entry.id, judged, at)
+      return result.ok ? result.entry : reread()
+    }
+    case 'failed': {
+      const result = await recordFailed(facilitator.store, entry.id, 'submitted', judged.failure, at)
+      return result.ok ? result.entry : reread()
+    }
+    case 'spent':
+      return (await recordSpentNonce(facilitator.store, entry, judged.spent, at)).entry
+    case 'pending':
+      return reread()
+  }
 }
 
 /** Records a payment whose nonce was spent on chain by `spender` (see {@link recordSpentNonce}). */
