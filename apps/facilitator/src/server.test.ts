@@ -1,11 +1,13 @@
 /** startFacilitator over a local anvil: real HTTP, SQLite under a data directory, native recovery. */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createMemoryStore, type Store } from '@tollgate/facilitator'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { devPrivateKeys } from '../../../test/chain/accounts.ts'
 import { type LocalChain, startLocalChain } from '../../../test/chain/localChain.ts'
-import { createApiKey, createMemoryApiKeyStore } from './apiKeys.ts'
+import { type ApiKeyStore, createApiKey, createMemoryApiKeyStore } from './apiKeys.ts'
+import { createMemoryCatalogue, type ResourceCatalogue } from './catalogue.ts'
 import { type RunningFacilitator, startFacilitator } from './server.ts'
 
 let chain: LocalChain
@@ -103,5 +105,96 @@ describe('startFacilitator', () => {
         TOLLGATE_DATA_DIR: join(dataDir, 'second'),
       }),
     ).rejects.toThrow(/EADDRINUSE/)
+  })
+
+  // The files this process holds open under `dir` (SQLite: the database, its WAL and shared memory).
+  const openFilesUnder = (dir: string) =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir)
+      } catch {
+        return false
+      }
+    })
+
+  // Closes counted: what the caller passes in is its own, used and never closed by the service.
+  const counted = () => {
+    const closed: string[] = []
+    const store: Store = { ...createMemoryStore(), close: async () => void closed.push('store') }
+    const apiKeys: ApiKeyStore = { ...createMemoryApiKeyStore(), close: async () => void closed.push('apiKeys') }
+    const catalogue: ResourceCatalogue = {
+      ...createMemoryCatalogue(),
+      close: async () => void closed.push('catalogue'),
+    }
+    return { closed, passed: { store, apiKeys, catalogue } }
+  }
+
+  test('behavior: a start that fails late (Redis for the rate limits unreachable) closes every store it opened', async () => {
+    const dir = join(dataDir, 'late')
+    await expect(
+      startFacilitator({
+        TOLLGATE_PORT: '0',
+        TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+        TOLLGATE_MAX_GAS_SHARE: 'off',
+        TOLLGATE_RPC_URL_8453: chain.url,
+        TOLLGATE_DATA_DIR: dir,
+        TOLLGATE_REDIS_URL: 'redis://127.0.0.1:1',
+      }),
+    ).rejects.toThrow()
+    // The ledger, the API keys and the catalogue were opened (SQLite files), and are all closed.
+    expect(existsSync(join(dir, 'ledger.sqlite'))).toBe(true)
+    expect(existsSync(join(dir, 'api-keys.sqlite'))).toBe(true)
+    expect(openFilesUnder(dir)).toEqual([])
+  })
+
+  test('behavior: a taken port fails startup with no file of the data directory left open', async () => {
+    const dir = join(dataDir, 'taken')
+    await expect(
+      startFacilitator({
+        TOLLGATE_PORT: String(running.port),
+        TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+        TOLLGATE_MAX_GAS_SHARE: 'off',
+        TOLLGATE_RPC_URL_8453: chain.url,
+        TOLLGATE_DATA_DIR: dir,
+      }),
+    ).rejects.toThrow(/EADDRINUSE/)
+    expect(existsSync(join(dir, 'ledger.sqlite'))).toBe(true)
+    expect(openFilesUnder(dir)).toEqual([])
+  })
+
+  test('behavior: a start that fails late (a taken port) leaves the stores the caller passed open', async () => {
+    const { closed, passed } = counted()
+    await expect(
+      startFacilitator(
+        {
+          TOLLGATE_PORT: String(running.port),
+          TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+          TOLLGATE_MAX_GAS_SHARE: 'off',
+          TOLLGATE_RPC_URL_8453: chain.url,
+          TOLLGATE_DATA_DIR: join(dataDir, 'taken-passed'),
+        },
+        passed,
+      ),
+    ).rejects.toThrow(/EADDRINUSE/)
+    expect(closed).toEqual([])
+  })
+
+  test('behavior: stop closes what the start opened, never the store, API keys or catalogue the caller passed', async () => {
+    const { closed, passed } = counted()
+    const started = await startFacilitator(
+      {
+        TOLLGATE_PORT: '0',
+        TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+        TOLLGATE_MAX_GAS_SHARE: 'off',
+        TOLLGATE_RPC_URL_8453: chain.url,
+        TOLLGATE_DATA_DIR: join(dataDir, 'passed'),
+      },
+      passed,
+    )
+    expect(await (await fetch(`${started.url}/health`)).json()).toEqual({ status: 'up' })
+    await started.stop()
+    await started.stop()
+    expect(closed).toEqual([])
+    await expect(fetch(`${started.url}/health`)).rejects.toThrow()
   })
 })

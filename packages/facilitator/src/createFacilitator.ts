@@ -159,6 +159,13 @@ export type Facilitator = {
   resume(): Promise<void>
   /** Stops the receipt pollers and closes the store. */
   close(): Promise<void>
+  /** Stops the receipt pollers and leaves the store open, for a store its owner closes. */
+  stop(): void
+  /**
+   * What this process is still doing: `settling` (settlements in progress here) and `unmined`
+   * (transactions sent by this node's signers and not yet mined). Both 0: nothing to wait for.
+   */
+  inProgress(): { settling: number; unmined: number }
 }
 
 /**
@@ -252,6 +259,10 @@ export function createFacilitator(
       settler,
     })
   }
+  const inflight: Facilitator['inflight'] = new Map()
+  const stop = () => {
+    for (const network of built.values()) network.settler.close()
+  }
   return {
     networks: built,
     store,
@@ -262,7 +273,7 @@ export function createFacilitator(
     ...(gasPolicy ? { gasPolicy: createGasPolicy(gasPolicy) } : {}),
     minAmountOf: (asset) => minimums.get(asset.toLowerCase()) ?? minAmount,
     payerLimits: createPayerLimits({ now, coolOffSeconds, maxInFlight: maxInFlightPerPayer, ...payerQueue }),
-    inflight: new Map(),
+    inflight,
     logError,
     ...(receipts ? { receipts } : {}),
     ...(screening ? { screening } : {}),
@@ -274,8 +285,16 @@ export function createFacilitator(
       }
     },
     async close() {
-      for (const network of built.values()) network.settler.close()
+      stop()
       await store.close()
+    },
+    stop,
+    inProgress() {
+      let unmined = 0
+      for (const { settler } of built.values()) {
+        for (const signer of settler.signers()) unmined += signer.inFlight
+      }
+      return { settling: inflight.size, unmined }
     },
   }
 }

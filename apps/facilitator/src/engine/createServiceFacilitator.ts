@@ -1,0 +1,130 @@
+import type { RecoverAddress } from '@tollgate/evm'
+import {
+  createFacilitator,
+  createRecovery,
+  type Facilitator,
+  type Now,
+  type ReceiptSigner,
+  type Recovery,
+  type Screening,
+  type Store,
+  systemNow,
+} from '@tollgate/facilitator'
+import { createPublicClient, type http, type Transport } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import type { Config } from '../config.ts'
+import type { Logger } from '../logger.ts'
+import type { Metrics } from '../metrics.ts'
+import { signerLeases } from './signerLeases.ts'
+
+/** What {@link createServiceFacilitator} is built over. */
+export type ServiceFacilitatorDeps = {
+  store: Store
+  recover: RecoverAddress
+  metrics: Metrics
+  logger: Logger
+  logError: (error: unknown) => void
+  /** Builds the transport of one RPC URL (the service's counts the failed requests). */
+  transport: (rpcUrl: string, options: Parameters<typeof http>[1]) => Transport
+  now?: Now | undefined
+}
+
+/** What {@link createServiceFacilitator} builds from. */
+export type ServiceFacilitatorParameters = {
+  config: Config
+  /** This node's id in a shared ledger; with it (or PostgreSQL) signer keys are leased. */
+  owner: string
+  leased: boolean
+  receipts?: ReceiptSigner | undefined
+  screening?: Screening | undefined
+}
+
+/**
+ * The facilitator of the service's configuration: per network a public client (JSON-RPC batching
+ * on), the settlement signers (leased in the ledger when it is shared), and the engine's options
+ * from the configuration, with every settlement transaction's size observed by the metrics.
+ */
+export function createServiceFacilitator(
+  { store, recover, metrics, logError, transport, now }: ServiceFacilitatorDeps,
+  { config, owner, leased, receipts, screening }: ServiceFacilitatorParameters,
+): Facilitator {
+  const leases = leased
+    ? signerLeases(store, { owner, leaseSeconds: config.signerLeaseSeconds, now: now ?? systemNow })
+    : undefined
+  const account = privateKeyToAccount(config.signerKey)
+  const accounts = config.signerKeys.map((key) => privateKeyToAccount(key))
+  return createFacilitator(
+    {
+      store,
+      networks: config.networks.map(({ network, rpcUrl }) => ({
+        network,
+        account,
+        accounts,
+        ...(leases ? { leases } : {}),
+        client: createPublicClient({
+          transport: transport(rpcUrl, { batch: { batchSize: 200 }, retryCount: 1, timeout: 15_000 }),
+        }),
+      })),
+    },
+    {
+      recover,
+      eip6492Factories: config.eip6492Factories,
+      receiptTimeoutMs: config.receiptTimeoutMs,
+      pollingIntervalMs: config.pollingIntervalMs,
+      reservationSeconds: BigInt(config.reservationSeconds),
+      ...(config.gasPolicy ? { gasPolicy: config.gasPolicy } : {}),
+      // Always given, so that every settlement transaction's size is observed; `maxSize` 1 is off.
+      batch: { ...(config.batch ?? { maxSize: 1, maxWaitMs: 0 }), onSend: (size) => metrics.batch(size) },
+      replaceAfterMs: config.replaceAfterMs,
+      fees: { maxFeePerGas: config.maxFeePerGas },
+      ...(now ? { now } : {}),
+      minAmount: config.minAmount,
+      minAmounts: config.minAmounts,
+      coolOffSeconds: BigInt(config.coolOffSeconds),
+      maxInFlightPerPayer: config.maxInFlightPerPayer,
+      logError,
+      ...(receipts ? { receipts } : {}),
+      ...(screening ? { screening } : {}),
+    },
+  )
+}
+
+/**
+ * The recovery of the service's facilitator: finishes rows a crash (or a lost RPC answer) left
+ * non-final, at start and every `config.reconcileIntervalMs`, each reconciler pass reported to the
+ * metrics and (when something changed) the log.
+ */
+export function createServiceRecovery(
+  {
+    facilitator,
+    metrics,
+    logger,
+    logError,
+    transport,
+    now,
+  }: Omit<ServiceFacilitatorDeps, 'store' | 'recover'> & {
+    facilitator: Facilitator
+  },
+  { config }: { config: Config },
+): Recovery {
+  return createRecovery(facilitator, {
+    clients: new Map(
+      config.networks.map(({ chainId, rpcUrl }) => [
+        chainId,
+        createPublicClient({ transport: transport(rpcUrl, { retryCount: 1, timeout: 15_000 }) }),
+      ]),
+    ),
+    ...(now ? { now } : {}),
+    intervalMs: config.reconcileIntervalMs,
+    // A claim on a submitted row lasts about two passes (5 to 30 s): a live node claims it again
+    // each pass, and the rows a killed node had claimed are not held from its restart for long.
+    leaseSeconds: BigInt(Math.min(30, Math.max(5, Math.ceil((2 * config.reconcileIntervalMs) / 1000)))),
+    staleSeconds: BigInt(config.reconcileStaleSeconds),
+    onReport: (report) => {
+      metrics.reconciled(report)
+      const { examined, pending, ...changed } = report
+      if (Object.values(changed).some((n) => n > 0)) logger.info({ reconciled: changed }, 'reconciled')
+    },
+    onError: logError,
+  })
+}

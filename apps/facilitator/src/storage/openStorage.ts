@@ -1,0 +1,68 @@
+import type { Store } from '@tollgate/facilitator'
+import { createPostgresStore } from '@tollgate/store-postgres'
+import { createSqliteStore } from '@tollgate/store-sqlite'
+import type { ApiKeyStore } from '../apiKeys.ts'
+import { createMemoryCatalogue, type ResourceCatalogue } from '../catalogue.ts'
+import { createPostgresCatalogue } from '../cataloguePostgres.ts'
+import { createSqliteCatalogue } from '../catalogueSqlite.ts'
+import type { Config } from '../config.ts'
+import { openApiKeyStore } from '../keys.ts'
+import type { CloserStack } from '../ops/createCloserStack.ts'
+
+/** What {@link openStorage} opens where the caller did not pass its own. */
+export type OpenStorageParameters = {
+  config: Config
+  /** The caller's ledger: used, never closed here. */
+  store?: Store | undefined
+  /** The caller's API keys: used, never closed here. */
+  apiKeys?: ApiKeyStore | undefined
+  /** The caller's catalogue: used, never closed here. */
+  catalogue?: ResourceCatalogue | undefined
+}
+
+/** The service's storage: the ledger, and the API keys and catalogue when they are on. */
+export type Storage = {
+  ledger: Store
+  keys: ApiKeyStore | undefined
+  catalogue: ResourceCatalogue | undefined
+}
+
+/**
+ * Opens the ledger, the API keys (auth on) and the discovery catalogue (discovery on) beside each
+ * other: PostgreSQL at `config.databaseUrl`, else SQLite in `config.dataDir` (the catalogue in memory
+ * when the caller passed its own ledger). Each store opened here is deferred on `closers` as soon as it
+ * is open; what the caller passed is used as is and left open.
+ */
+export async function openStorage(
+  closers: CloserStack,
+  { config, store, apiKeys, catalogue }: OpenStorageParameters,
+): Promise<Storage> {
+  const { databaseUrl, databaseSchema: schema, dataDir } = config
+  const ledger =
+    store ??
+    owned(
+      closers,
+      databaseUrl
+        ? await createPostgresStore({ connectionString: databaseUrl, schema })
+        : createSqliteStore({ dataDir }),
+    )
+  const keys = config.auth.mode === 'on' ? (apiKeys ?? owned(closers, await openApiKeyStore(config))) : undefined
+  const resources = config.discovery
+    ? (catalogue ??
+      owned(
+        closers,
+        store
+          ? createMemoryCatalogue()
+          : databaseUrl
+            ? await createPostgresCatalogue({ connectionString: databaseUrl, schema })
+            : createSqliteCatalogue({ dataDir }),
+      ))
+    : undefined
+  return { ledger, keys, catalogue: resources }
+}
+
+/** `closable`, its closer deferred. */
+function owned<T extends { close(): unknown }>(closers: CloserStack, closable: T): T {
+  closers.defer(() => closable.close())
+  return closable
+}
