@@ -2,7 +2,7 @@
  * No import cycles inside a package (the zod idea, style.md §1): every import in packages/*\/src, value and
  * type alike (`import`, `import type`, `export … from`, `import()`, `import('…').T`), resolved from its file, and
  * the graph walked for a way back. A contract two modules share lives in a leaf file both import, never in one
- * of them.
+ * of them. Also: no folder of @tollgate/evm holds more than 15 source files at one level.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, sep } from 'node:path'
@@ -10,6 +10,7 @@ import ts from 'typescript'
 import { expect, test } from 'vitest'
 
 const root = join(import.meta.dirname, '..')
+const isTest = (file: string) => /\.test(-d)?\.ts$/.test(file)
 
 /** Every .ts file under packages/*\/src, tests included (a test importing its module closes no cycle). */
 function sources(): string[] {
@@ -106,4 +107,16 @@ test('behavior: the walk finds a cycle, through type imports and re-exports too'
       ].join('\n'),
     ),
   ).toEqual(['./a.ts', './b.ts', './c.ts', './d.ts', './e.ts'])
+})
+
+test('default: no folder of @tollgate/evm holds more than 15 source files at one level', () => {
+  const src = join(root, 'packages', 'evm', 'src')
+  const perFolder = new Map<string, number>()
+  for (const file of files.filter((f) => f.startsWith(src + sep) && !isTest(f))) {
+    const folder = relative(root, dirname(file))
+    perFolder.set(folder, (perFolder.get(folder) ?? 0) + 1)
+  }
+  expect(perFolder.size).toBeGreaterThan(0)
+  const crowded = [...perFolder].filter(([, count]) => count > 15).map(([folder, count]) => `${folder}: ${count}`)
+  expect(crowded).toEqual([])
 })

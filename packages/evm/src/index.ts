@@ -1,37 +1,43 @@
-export type { Call3, Call3Result } from './aggregate3.ts'
-export { decodeAggregate3Result, encodeAggregate3, multicall3Address } from './aggregate3.ts'
-export { authorizationDigest } from './authorizationDigest.ts'
-export type { VerifiedSignature } from './checkWalletSignature.ts'
-export type { AuthorizationDigester, CreateAuthorizationDigesterOptions } from './createAuthorizationDigester.ts'
-export { createAuthorizationDigester } from './createAuthorizationDigester.ts'
+export { authorizationDigest } from './authorization/authorizationDigest.ts'
+export type {
+  AuthorizationDigester,
+  CreateAuthorizationDigesterOptions,
+} from './authorization/createAuthorizationDigester.ts'
+export { createAuthorizationDigester } from './authorization/createAuthorizationDigester.ts'
+export type { TokenDomain } from './authorization/domainSeparator.ts'
+export { domainSeparator } from './authorization/domainSeparator.ts'
+export type { ExactAuthorization } from './authorization/toExactAuthorization.ts'
+export { toExactAuthorization } from './authorization/toExactAuthorization.ts'
+export {
+  transferWithAuthorizationTypeHash,
+  transferWithAuthorizationTypes,
+} from './authorization/transferWithAuthorizationTypes.ts'
+export type { Call3, Call3Result } from './encoding/aggregate3.ts'
+export { decodeAggregate3Result, encodeAggregate3, multicall3Address } from './encoding/aggregate3.ts'
+export { eip3009Abi } from './encoding/eip3009Abi.ts'
+export { keccak256Bytes } from './encoding/keccak256Bytes.ts'
+export { transferWithAuthorizationData } from './encoding/transferWithAuthorizationData.ts'
+export { RpcUnavailableError } from './errors.ts'
+export type { HasTransferLogParameters, RawLog } from './evidence/hasTransferLog.ts'
+export { hasTransferLog } from './evidence/hasTransferLog.ts'
+export type { VerifiedSignature } from './verify/checkWalletSignature.ts'
 export type {
   CreateExactVerifierOptions,
   ExactRequirements,
   ExactVerifier,
   VerifyExactParameters,
   VerifyExactReturnType,
-} from './createExactVerifier.ts'
-export { createExactVerifier } from './createExactVerifier.ts'
+} from './verify/createExactVerifier.ts'
+export { createExactVerifier } from './verify/createExactVerifier.ts'
 export type {
   CreateMulticallSchedulerOptions,
   MulticallGroup,
   MulticallGroupResult,
   MulticallScheduler,
   ScheduleOptions,
-} from './createMulticallScheduler.ts'
-export { createMulticallScheduler } from './createMulticallScheduler.ts'
-export type { TokenDomain } from './domainSeparator.ts'
-export { domainSeparator } from './domainSeparator.ts'
-export { eip3009Abi } from './eip3009Abi.ts'
-export { RpcUnavailableError } from './errors.ts'
-export type { HasTransferLogParameters, RawLog } from './hasTransferLog.ts'
-export { hasTransferLog } from './hasTransferLog.ts'
-export { keccak256Bytes } from './keccak256Bytes.ts'
-export type { RecoverAddress } from './recoverAddress.ts'
-export { jsRecoverAddress } from './recoverAddress.ts'
-export type { ScreenAnswers, ScreenHook, ScreenVerdict } from './screenHook.ts'
-export type { SettlementFields } from './simulateSettlement.ts'
-export type { ExactAuthorization } from './toExactAuthorization.ts'
-export { toExactAuthorization } from './toExactAuthorization.ts'
-export { transferWithAuthorizationData } from './transferWithAuthorizationData.ts'
-export { transferWithAuthorizationTypeHash, transferWithAuthorizationTypes } from './transferWithAuthorizationTypes.ts'
+} from './verify/createMulticallScheduler.ts'
+export { createMulticallScheduler } from './verify/createMulticallScheduler.ts'
+export type { RecoverAddress } from './verify/recoverAddress.ts'
+export { jsRecoverAddress } from './verify/recoverAddress.ts'
+export type { ScreenAnswers, ScreenHook, ScreenVerdict } from './verify/screenHook.ts'
+export type { SettlementFields } from './verify/simulateSettlement.ts'

@@ -1,6 +1,6 @@
 import type { Hex } from 'viem'
-import { writeHex, writeUint256 } from './hex.ts'
-import { keccak256Bytes } from './keccak256Bytes.ts'
+import { writeHex, writeUint256 } from '../encoding/hex.ts'
+import { keccak256Bytes } from '../encoding/keccak256Bytes.ts'
 import type { ExactAuthorization } from './toExactAuthorization.ts'
 import { transferWithAuthorizationTypeHash } from './transferWithAuthorizationTypes.ts'
 

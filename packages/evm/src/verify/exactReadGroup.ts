@@ -1,18 +1,18 @@
 import type { Address, Hex } from 'viem'
-import type { Call3 } from './aggregate3.ts'
-import { call3Word } from './call3Word.ts'
+import type { ExactAuthorization } from '../authorization/toExactAuthorization.ts'
+import type { Call3 } from '../encoding/aggregate3.ts'
+import { call3Word } from '../encoding/call3Word.ts'
 import {
   authorizationStateData,
   balanceOfData,
   isBlacklistedData,
   isValidSignatureData,
   pausedData,
-} from './callData.ts'
+} from '../encoding/callData.ts'
+import { transferWithAuthorizationData } from '../encoding/transferWithAuthorizationData.ts'
 import type { Erc6492Deployment } from './checkSignatureLocally.ts'
 import type { MulticallGroup, MulticallGroupResult } from './createMulticallScheduler.ts'
 import type { ScreenAnswers, ScreenHook } from './screenHook.ts'
-import type { ExactAuthorization } from './toExactAuthorization.ts'
-import { transferWithAuthorizationData } from './transferWithAuthorizationData.ts'
 
 /** Where each of the verification's reads sits in the group's `reads` (internal). */
 export const exactReads = {

@@ -5,8 +5,8 @@ import {
   decodeAggregate3Result,
   encodeAggregate3,
   multicall3Address,
-} from './aggregate3.ts'
-import { RpcUnavailableError } from './errors.ts'
+} from '../encoding/aggregate3.ts'
+import { RpcUnavailableError } from '../errors.ts'
 
 /**
  * The calls of one verification. `reads` run before any group's `effects` in a shared batch, so they

@@ -1,7 +1,7 @@
 import type { Hex } from 'viem'
+import type { ExactAuthorization } from '../authorization/toExactAuthorization.ts'
 import { selectors } from './callData.ts'
 import { addressWord, padRight, word } from './hex.ts'
-import type { ExactAuthorization } from './toExactAuthorization.ts'
 
 /**
  * Calldata of `transferWithAuthorization` on an EIP-3009 token: the `(…, uint8 v, bytes32 r, bytes32 s)`

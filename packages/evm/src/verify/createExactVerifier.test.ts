@@ -2,13 +2,13 @@
 import { assets } from '@tollgate/protocol'
 import { createClient, custom } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type LocalChain, startLocalChain } from '../../../test/chain/localChain.ts'
-import { toHighS } from '../../../test/facilitator/signatures.ts'
+import { type LocalChain, startLocalChain } from '../../../../test/chain/localChain.ts'
+import { toHighS } from '../../../../test/facilitator/signatures.ts'
+import { toExactAuthorization } from '../authorization/toExactAuthorization.ts'
+import { transferWithAuthorizationTypes } from '../authorization/transferWithAuthorizationTypes.ts'
 import { createExactVerifier, type ExactVerifier } from './createExactVerifier.ts'
 import { createMulticallScheduler } from './createMulticallScheduler.ts'
 import { jsRecoverAddress } from './recoverAddress.ts'
-import { toExactAuthorization } from './toExactAuthorization.ts'
-import { transferWithAuthorizationTypes } from './transferWithAuthorizationTypes.ts'
 
 let chain: LocalChain
 let verify: ExactVerifier

@@ -1,11 +1,11 @@
 import type { Address, BlockTag, Client } from 'viem'
 import { call } from 'viem/actions'
-import { encodeAggregate3 } from './aggregate3.ts'
+import type { ExactAuthorization } from '../authorization/toExactAuthorization.ts'
+import { encodeAggregate3 } from '../encoding/aggregate3.ts'
+import { transferWithAuthorizationData } from '../encoding/transferWithAuthorizationData.ts'
+import { RpcUnavailableError } from '../errors.ts'
 import type { VerifiedSignature } from './checkWalletSignature.ts'
-import { RpcUnavailableError } from './errors.ts'
 import { isExecutionFailure } from './isExecutionFailure.ts'
-import type { ExactAuthorization } from './toExactAuthorization.ts'
-import { transferWithAuthorizationData } from './transferWithAuthorizationData.ts'
 
 /**
  * The transaction fields a payment's settlement will be sent with (see `SignerPool.quote`): its

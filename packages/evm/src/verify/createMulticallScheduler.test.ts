@@ -1,8 +1,8 @@
 import { createClient, custom, decodeFunctionData, encodeAbiParameters, type Hex, multicall3Abi } from 'viem'
 import { describe, expect, test } from 'vitest'
-import { decodeAggregate3Result } from './aggregate3.ts'
+import { decodeAggregate3Result } from '../encoding/aggregate3.ts'
+import { RpcUnavailableError } from '../errors.ts'
 import { createMulticallScheduler } from './createMulticallScheduler.ts'
-import { RpcUnavailableError } from './errors.ts'
 
 /** A JSON-RPC endpoint that answers `aggregate3` by echoing each call's data as its return data. */
 function echoClient(options: { fail?: boolean; delayMs?: number } = {}) {

@@ -1,6 +1,6 @@
 import type { ErrorCode } from '@tollgate/protocol'
 import type { Address } from 'viem'
-import type { ExactAuthorization } from './toExactAuthorization.ts'
+import type { ExactAuthorization } from '../authorization/toExactAuthorization.ts'
 
 export type CheckAuthorizationFieldsParameters = {
   authorization: ExactAuthorization

@@ -1,7 +1,7 @@
 import type { ErrorCode } from '@tollgate/protocol'
 import type { Address, Hex } from 'viem'
 import { isErc6492Signature, parseErc6492Signature } from 'viem'
-import { hexByteAt, hexToBytesOrUndefined, isHexShaped, readHex } from './hex.ts'
+import { hexByteAt, hexToBytesOrUndefined, isHexShaped, readHex } from '../encoding/hex.ts'
 import type { RecoverAddress } from './recoverAddress.ts'
 
 /** The factory call an ERC-6492 wrapper carries to deploy its (not yet deployed) wallet. */

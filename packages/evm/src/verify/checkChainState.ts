@@ -1,5 +1,5 @@
 import type { Address } from 'viem'
-import { call3Word } from './call3Word.ts'
+import { call3Word } from '../encoding/call3Word.ts'
 import type { MulticallGroupResult } from './createMulticallScheduler.ts'
 import type { ExactFailure } from './exactFailure.ts'
 import { exactReads } from './exactReadGroup.ts'

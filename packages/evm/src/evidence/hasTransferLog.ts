@@ -1,5 +1,5 @@
 import type { Address, Hex } from 'viem'
-import { addressWord } from './hex.ts'
+import { addressWord } from '../encoding/hex.ts'
 
 /** keccak256("Transfer(address,address,uint256)"). */
 const transferTopic = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef'

@@ -1,11 +1,11 @@
 import type { Address, Hex } from 'viem'
-import type { Call3Result } from './aggregate3.ts'
-import { erc1271MagicWord } from './callData.ts'
+import type { Call3Result } from '../encoding/aggregate3.ts'
+import { erc1271MagicWord } from '../encoding/callData.ts'
+import { revertReason } from '../encoding/revertReason.ts'
 import type { Erc6492Deployment } from './checkSignatureLocally.ts'
 import type { MulticallGroupResult } from './createMulticallScheduler.ts'
 import type { ExactFailure } from './exactFailure.ts'
 import { exactDeploymentEffects, exactReads } from './exactReadGroup.ts'
-import { revertReason } from './revertReason.ts'
 
 /** How the payer's signature checked out, which decides how settlement submits it. */
 export type VerifiedSignature =

@@ -1,6 +1,6 @@
 import { encodeEventTopics, pad, toHex } from 'viem'
 import { expect, test } from 'vitest'
-import { eip3009Abi } from './eip3009Abi.ts'
+import { eip3009Abi } from '../encoding/eip3009Abi.ts'
 import { hasTransferLog } from './hasTransferLog.ts'
 
 const asset = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913'

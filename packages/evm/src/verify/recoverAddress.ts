@@ -1,6 +1,6 @@
 import type { Address } from 'viem'
 import { recoverAddress } from 'viem'
-import { toHex } from './hex.ts'
+import { toHex } from '../encoding/hex.ts'
 
 /**
  * Recovers the address that produced an ECDSA secp256k1 signature over a 32-byte digest, or

@@ -1,8 +1,8 @@
 import { type Asset, assets as defaultAssets } from '@tollgate/protocol'
 import type { Address } from 'viem'
+import { hexToBytesOrUndefined } from '../encoding/hex.ts'
 import { authorizationDigest } from './authorizationDigest.ts'
 import { domainSeparator } from './domainSeparator.ts'
-import { hexToBytesOrUndefined } from './hex.ts'
 import type { ExactAuthorization } from './toExactAuthorization.ts'
 
 /** The EIP-712 digest of an authorization for an accepted asset; `undefined` for an unknown asset. */

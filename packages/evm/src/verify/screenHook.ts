@@ -1,5 +1,5 @@
 import type { ErrorCode } from '@tollgate/protocol'
-import type { Call3, Call3Result } from './aggregate3.ts'
+import type { Call3, Call3Result } from '../encoding/aggregate3.ts'
 
 /**
  * What the verifier's one batched read answered that screening needs: the token's own `isBlacklisted(from)`,

@@ -1,7 +1,11 @@
 import { type Asset, assets as defaultAssets, type ErrorCode } from '@tollgate/protocol'
 import type { Address, Client, Hex } from 'viem'
-import { multicall3Address } from './aggregate3.ts'
-import { authorizationDigest } from './authorizationDigest.ts'
+import { authorizationDigest } from '../authorization/authorizationDigest.ts'
+import { domainSeparator } from '../authorization/domainSeparator.ts'
+import type { ExactAuthorization } from '../authorization/toExactAuthorization.ts'
+import { multicall3Address } from '../encoding/aggregate3.ts'
+import { hexToBytesOrUndefined, toHex } from '../encoding/hex.ts'
+import { revertReason } from '../encoding/revertReason.ts'
 import { checkAuthorizationFields } from './checkAuthorizationFields.ts'
 import { checkChainState } from './checkChainState.ts'
 import { checkSignatureLocally } from './checkSignatureLocally.ts'
@@ -11,14 +15,10 @@ import {
   createMulticallScheduler,
   type MulticallScheduler,
 } from './createMulticallScheduler.ts'
-import { domainSeparator } from './domainSeparator.ts'
 import { exactReadGroup, screenAnswers } from './exactReadGroup.ts'
-import { hexToBytesOrUndefined, toHex } from './hex.ts'
 import { jsRecoverAddress, type RecoverAddress } from './recoverAddress.ts'
-import { revertReason } from './revertReason.ts'
 import type { ScreenHook } from './screenHook.ts'
 import { type SettlementFields, simulateSettlement } from './simulateSettlement.ts'
-import type { ExactAuthorization } from './toExactAuthorization.ts'
 
 /** What the payment must be, from the resource server's requirements (already schema-checked). */
 export type ExactRequirements = {
