@@ -20,10 +20,13 @@ export const transferWithAuthorizationTypes = {
   ],
 } as const
 
-/** keccak256 of the `TransferWithAuthorization(...)` type string (FiatToken's `TRANSFER_WITH_AUTHORIZATION_TYPEHASH`). */
+/**
+ * keccak256 of the `TransferWithAuthorization(...)` type string (FiatToken's `TRANSFER_WITH_AUTHORIZATION_TYPEHASH`),
+ * the string read from {@link transferWithAuthorizationTypes} (the struct is written once), hashed once at load.
+ */
 export const transferWithAuthorizationTypeHash: Uint8Array = keccak256(
   toBytes(
-    'TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)',
+    `TransferWithAuthorization(${transferWithAuthorizationTypes.TransferWithAuthorization.map(({ type, name }) => `${type} ${name}`).join(',')})`,
   ),
   'bytes',
 )

@@ -16,7 +16,7 @@ export const selectors = {
 } as const
 
 /** ERC-1271 magic value, left-aligned in a 32-byte return word. */
-export const erc1271MagicWord = `0x1626ba7e${'0'.repeat(56)}`
+export const erc1271MagicWord = `0x${selectors.isValidSignature}${'0'.repeat(56)}`
 
 export const balanceOfData = (account: Address): Hex => `0x${selectors.balanceOf}${addressWord(account)}`
 
