@@ -106,7 +106,7 @@ export type CreateSettlerOptions = {
  *   `replaceAfterMs`, and fills holes until they are filled.
  *
  * @example
- * import { createSettler } from '@tollgate/facilitator'
+ * import { createSettler } from './createSettler.ts'
  * const settler = createSettler(client, { account, chainId: 8453 })
  * const sent = await settler.submit({ asset, authorization, signature, beforeBroadcast: recordSubmitted })
  * if (sent.ok) await settler.waitForReceipt({ hash: sent.hash, nonce: sent.nonce, timeoutMs: 30_000 })

@@ -112,7 +112,7 @@ type Member = {
  * (fenced in the Store), and each signed transaction is broadcast only while the lease is valid here.
  *
  * @example
- * import { createSignerPool } from '@tollgate/facilitator'
+ * import { createSignerPool } from './createSignerPool.ts'
  * const pool = createSignerPool(client, { accounts: [a, b, c, d], chainId: 8453 })
  * const sent = await pool.submit({ asset, authorization, signature, beforeBroadcast })
  * @see architecture.md (Scale); chain.md §6 pitfall 4
