@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { startFacilitator } from '../../apps/facilitator/src/server.ts'
+import { startFacilitator } from '../../apps/facilitator/src/startFacilitator.ts'
 import { devPrivateKeys } from '../../test/chain/accounts.ts'
 
 const env = (name: string): string => {

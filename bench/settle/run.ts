@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util'
 import { createFacilitator, createMemoryStore, type Facilitator, settle } from '@tollgate/facilitator'
 import { assets } from '@tollgate/protocol'
 import type { Hex, LocalAccount } from 'viem'
-import { createNativeRecover } from '../../apps/facilitator/src/nativeRecover.ts'
+import { createNativeRecover } from '../../apps/facilitator/src/engine/nativeRecover.ts'
 import { startLocalChain } from '../../test/chain/localChain.ts'
 import { createOfficialFacilitator } from '../../test/facilitator/officialFacilitator.ts'
 

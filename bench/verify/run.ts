@@ -46,7 +46,7 @@ import {
   toHex,
   verifyTypedData,
 } from 'viem'
-import { createNativeRecover } from '../../apps/facilitator/src/nativeRecover.ts'
+import { createNativeRecover } from '../../apps/facilitator/src/engine/nativeRecover.ts'
 import { devPrivateKeys } from '../../test/chain/accounts.ts'
 import { sanctionsOracle } from '../../test/chain/contracts/artifacts.ts'
 import { startLocalChain } from '../../test/chain/localChain.ts'

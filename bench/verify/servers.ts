@@ -20,7 +20,7 @@ import { join } from 'node:path'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { base } from 'viem/chains'
-import { startFacilitator } from '../../apps/facilitator/src/server.ts'
+import { startFacilitator } from '../../apps/facilitator/src/startFacilitator.ts'
 import { devAccounts, devPrivateKeys } from '../../test/chain/accounts.ts'
 import { createOfficialFacilitator } from '../../test/facilitator/officialFacilitator.ts'
 

@@ -8,7 +8,7 @@ import { Hono } from 'hono'
 import { describe, expect, test } from 'vitest'
 import { createDemoApp } from '../../apps/demo/src/app.ts'
 import { defaultPayTo } from '../../apps/demo/src/config.ts'
-import { runDoctor, runDoctorCommand } from '../../apps/facilitator/src/doctor.ts'
+import { runDoctor, runDoctorCommand } from '../../apps/facilitator/src/commands/doctor.ts'
 
 const origin = 'http://seller.test'
 const accepts: PaymentRequiredV2['accepts'] = [

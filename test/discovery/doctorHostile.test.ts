@@ -13,8 +13,8 @@ import { join } from 'node:path'
 import { encodeHeader, headers, type PaymentRequiredV2 } from '@tollgate/protocol'
 import { afterEach, describe, expect, test } from 'vitest'
 import { defaultPayTo } from '../../apps/demo/src/config.ts'
-import { helpText } from '../../apps/facilitator/src/cli.ts'
-import { type DoctorCommandIo, runDoctorCommand } from '../../apps/facilitator/src/doctor.ts'
+import { helpText } from '../../apps/facilitator/src/commands/cli.ts'
+import { type DoctorCommandIo, runDoctorCommand } from '../../apps/facilitator/src/commands/doctor.ts'
 
 const bin = join(import.meta.dirname, '../../apps/facilitator/bin/tollgate-facilitator.js')
 

@@ -6,9 +6,9 @@
 import { createFacilitator, createMemoryStore } from '@tollgate/facilitator'
 import type { Address, Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createApp } from '../../apps/facilitator/src/app.ts'
-import { createNativeRecover } from '../../apps/facilitator/src/nativeRecover.ts'
-import { checkReady } from '../../apps/facilitator/src/ready.ts'
+import { createNativeRecover } from '../../apps/facilitator/src/engine/nativeRecover.ts'
+import { createApp } from '../../apps/facilitator/src/http/app.ts'
+import { checkReady } from '../../apps/facilitator/src/ops/ready.ts'
 import { testUsdc } from '../chain/contracts/artifacts.ts'
 import { type Fixture, startFixture } from '../facilitator/fixture.ts'
 

@@ -12,8 +12,8 @@ import { createFacilitator, createMemoryStore, type Facilitator } from '@tollgat
 import { type Address, createPublicClient, custom, type Hex, pad } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createApp } from '../../apps/facilitator/src/app.ts'
-import { createNativeRecover } from '../../apps/facilitator/src/nativeRecover.ts'
+import { createNativeRecover } from '../../apps/facilitator/src/engine/nativeRecover.ts'
+import { createApp } from '../../apps/facilitator/src/http/app.ts'
 import { trickWallet } from '../chain/contracts/artifacts.ts'
 import { type Fixture, startFixture } from './fixture.ts'
 

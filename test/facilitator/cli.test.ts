@@ -114,7 +114,8 @@ describe('tollgate-facilitator', () => {
 
 describe('tollgate-facilitator --help and --config', () => {
   test('behavior: --help lists every option of the schema with the default the schema gives', async () => {
-    const { options, patternOptions, describeOptions } = await import('../../apps/facilitator/src/config.ts')
+    const { options, patternOptions } = await import('../../apps/facilitator/src/config/options.ts')
+    const { describeOptions } = await import('../../apps/facilitator/src/config/describeOptions.ts')
     const { stdout } = await run(process.execPath, [bin, '--help'])
     const names = [...Object.keys(options), ...Object.keys(patternOptions)]
     expect(names.length).toBeGreaterThanOrEqual(28)
@@ -132,8 +133,8 @@ describe('tollgate-facilitator --help and --config', () => {
 
   test('behavior: --config reads the same keys from a JSON file; the environment wins; unknown keys are refused', async () => {
     const { writeFileSync } = await import('node:fs')
-    const { environmentFrom } = await import('../../apps/facilitator/src/cli.ts')
-    const { parseConfig } = await import('../../apps/facilitator/src/config.ts')
+    const { environmentFrom } = await import('../../apps/facilitator/src/commands/cli.ts')
+    const { parseConfig } = await import('../../apps/facilitator/src/config/parseConfig.ts')
     const path = join(dataDir, 'config.json')
     writeFileSync(
       path,
@@ -161,7 +162,7 @@ describe('tollgate-facilitator --help and --config', () => {
 
 test('behavior: the service README names every option of the schema', async () => {
   const { readFileSync } = await import('node:fs')
-  const { describeOptions } = await import('../../apps/facilitator/src/config.ts')
+  const { describeOptions } = await import('../../apps/facilitator/src/config/describeOptions.ts')
   const readme = readFileSync(join(import.meta.dirname, '../../apps/facilitator/README.md'), 'utf8')
   for (const { name } of describeOptions()) expect(readme, name).toContain(`\`${name}\``)
 })

@@ -11,8 +11,8 @@ import {
 } from '@tollgate/facilitator'
 import { assets, type ExactEvmPayload } from '@tollgate/protocol'
 import type { Address, Hex, LocalAccount } from 'viem'
-import { createApp } from '../../apps/facilitator/src/app.ts'
-import { createNativeRecover } from '../../apps/facilitator/src/nativeRecover.ts'
+import { createNativeRecover } from '../../apps/facilitator/src/engine/nativeRecover.ts'
+import { createApp } from '../../apps/facilitator/src/http/app.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 
 export type Fixture = {

@@ -19,7 +19,7 @@ import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { wrapFetchWithPayment as wrapFetchWithPaymentV1 } from 'x402-fetch'
 import { paymentMiddleware as paymentMiddlewareV1 } from 'x402-hono'
-import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/server.ts'
+import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/startFacilitator.ts'
 import { devPrivateKeys } from '../chain/accounts.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 

@@ -7,7 +7,7 @@
 import { assets, type ExactEvmPayload } from '@tollgate/protocol'
 import { type Address, type Hex, parseAbiItem } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/server.ts'
+import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/startFacilitator.ts'
 import { devPrivateKeys } from '../chain/accounts.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 import { databaseUrl, dropSchema, postgresAvailable, query, uniqueSchema } from './postgres.ts'

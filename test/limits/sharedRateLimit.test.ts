@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/server.ts'
+import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/startFacilitator.ts'
 import { devPrivateKeys } from '../chain/accounts.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 import { databaseUrl, dropSchema, postgresAvailable, uniqueSchema } from '../ledger/postgres.ts'

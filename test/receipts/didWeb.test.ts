@@ -8,7 +8,7 @@ import { decodeHeader, receiptOf, settleResponseSchema } from '@tollgate/protoco
 import { extractPublicKeyFromKid, verifyReceiptSignatureJWS } from '@x402/extensions/offer-receipt'
 import { decodeProtectedHeader } from 'jose'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { parseConfig } from '../../apps/facilitator/src/config.ts'
+import { parseConfig } from '../../apps/facilitator/src/config/parseConfig.ts'
 import { freePort } from '../chain/freePort.ts'
 import { type ReceiptStack, signPayment, startReceiptStack } from './harness.ts'
 

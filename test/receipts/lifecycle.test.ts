@@ -10,7 +10,7 @@ import { createReceiptVerifier, verifyReceipt } from '@tollgate/hono'
 import { decodeHeader, receiptIdOf, receiptOf, settleResponseSchema } from '@tollgate/protocol'
 import { verifyReceiptSignatureJWS } from '@x402/extensions/offer-receipt'
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
-import { runReceiptKeysCommand } from '../../apps/facilitator/src/receiptKeys.ts'
+import { runReceiptKeysCommand } from '../../apps/facilitator/src/receipts/receiptKeys.ts'
 import { type ReceiptStack, signPayment, startReceiptStack, until } from './harness.ts'
 
 let stack: ReceiptStack

@@ -7,7 +7,7 @@ import { createFacilitator, createMemoryStore, createReconciler, type Facilitato
 import { errorInfo, isErrorCode, type SettleResponse } from '@tollgate/protocol'
 import { createPublicClient, http } from 'viem'
 import { afterEach, beforeEach, expect, test } from 'vitest'
-import { createNativeRecover } from '../../apps/facilitator/src/nativeRecover.ts'
+import { createNativeRecover } from '../../apps/facilitator/src/engine/nativeRecover.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 import { type FaultProxy, startFaultProxy } from './faultProxy.ts'
 import { chainView, makePayments, type Payment, paymentValue, pool } from './payments.ts'

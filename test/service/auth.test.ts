@@ -18,7 +18,7 @@ import { promisify } from 'node:util'
 import { httpFacilitator } from '@tollgate/hono'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/server.ts'
+import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/startFacilitator.ts'
 import { devPrivateKeys } from '../chain/accounts.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 

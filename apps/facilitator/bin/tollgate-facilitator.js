@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The tollgate-facilitator CLI: prints help (generated from the configuration schema in src/config.ts),
+// The tollgate-facilitator CLI: prints help (generated from the configuration table in src/config/options.ts),
 // manages API keys (`keys create|list|revoke`), converts the OFAC list (`sanctions convert`), exports and verifies the
 // screening audit trail (`audit export|verify`), checks a seller's discoverability (`doctor URL`), or starts the service. Installed from npm it runs the
 // built dist/ with plain node. In a checkout of the repository (src/ beside dist/, which the published
@@ -23,7 +23,17 @@ if (fromSource) {
   const tsx = await import('tsx/esm/api')
   tsx.register()
 }
-const load = (name) => import(fromSource ? `../src/${name}.ts` : `../dist/${name}.js`)
+// Each command's module: its source under src/ (by concept), built to dist/<name>.js (tsdown.config.ts).
+const sources = {
+  node: 'node',
+  cli: 'commands/cli',
+  keys: 'commands/keys',
+  doctor: 'commands/doctor',
+  receiptKeys: 'receipts/receiptKeys',
+  sanctions: 'commands/sanctions',
+  audit: 'commands/audit',
+}
+const load = (name) => import(fromSource ? `../src/${sources[name]}.ts` : `../dist/${name}.js`)
 if (args[0] === 'keys') {
   // API keys: created (shown once), listed and revoked where the ledger is.
   const { runKeysCommand } = await load('keys')

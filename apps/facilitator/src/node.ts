@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { isX402Error } from '@tollgate/protocol'
-import { environmentFrom, helpText } from './cli.ts'
-import { parseConfig } from './config.ts'
+import { environmentFrom, helpText } from './commands/cli.ts'
+import { parseConfig } from './config/parseConfig.ts'
 
 try {
   let env: ReturnType<typeof environmentFrom>
@@ -22,7 +22,7 @@ try {
   }
   // Parse before loading the server's dependencies, so a bad configuration fails fast.
   const config = parseConfig(env)
-  const { startFacilitator } = await import('./server.ts')
+  const { startFacilitator } = await import('./startFacilitator.ts')
   const running = await startFacilitator(config)
   const { logger } = running
   let signals = 0

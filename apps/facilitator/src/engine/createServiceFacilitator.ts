@@ -12,9 +12,9 @@ import {
 } from '@tollgate/facilitator'
 import { createPublicClient, type http, type Transport } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import type { Config } from '../config.ts'
-import type { Logger } from '../logger.ts'
-import type { Metrics } from '../metrics.ts'
+import type { Config } from '../config/parseConfig.ts'
+import type { Logger } from '../ops/logger.ts'
+import type { Metrics } from '../ops/metrics.ts'
 import { signerLeases } from './signerLeases.ts'
 
 /** What {@link createServiceFacilitator} is built over. */

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import type { Config } from '../config.ts'
+import type { Config } from '../config/parseConfig.ts'
 import type { CloserStack } from '../ops/createCloserStack.ts'
-import { createRateLimit, type RateLimit, type RateLimitStore } from '../rateLimit.ts'
+import { createRateLimit, type RateLimit, type RateLimitStore } from './rateLimit.ts'
 
 /**
  * The rate limits of `config.rateLimit`, or `undefined` when both are off. Counters shared by the

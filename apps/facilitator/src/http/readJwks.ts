@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { parseJwtKeys } from '../auth.ts'
+import { parseJwtKeys } from './auth.ts'
 
 /** The JWT keys of a JWKS file; a file that cannot be read or parsed fails startup, naming the variable. */
 export async function readJwks(path: string): ReturnType<typeof parseJwtKeys> {

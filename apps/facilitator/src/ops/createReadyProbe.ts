@@ -1,5 +1,5 @@
 import { type Facilitator, systemClock } from '@tollgate/facilitator'
-import { type CheckReadyOptions, checkReady, type Readiness } from '../ready.ts'
+import { type CheckReadyOptions, checkReady, type Readiness } from './ready.ts'
 
 /**
  * `/ready` for probes: one check at a time, its answer shared for 1 s, so that `/ready` cannot be

@@ -1,5 +1,5 @@
 import { systemClock } from '@tollgate/facilitator'
-import type { Logger } from '../logger.ts'
+import type { Logger } from './logger.ts'
 import { type NodeServer, openConnections } from './nodeServer.ts'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

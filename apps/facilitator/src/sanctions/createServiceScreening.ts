@@ -10,9 +10,9 @@ import {
   type ScreeningProvider,
   type Store,
 } from '@tollgate/facilitator'
-import type { Config } from '../config.ts'
-import type { Logger } from '../logger.ts'
-import type { Metrics } from '../metrics.ts'
+import type { Config } from '../config/parseConfig.ts'
+import type { Logger } from '../ops/logger.ts'
+import type { Metrics } from '../ops/metrics.ts'
 import { createSanctionsLoader } from './createSanctionsLoader.ts'
 
 /** The service's screening: the facilitator's part, the list's status for /ready, reload and close. */

@@ -1,13 +1,13 @@
 import type { Store } from '@tollgate/facilitator'
 import { createPostgresStore } from '@tollgate/store-postgres'
 import { createSqliteStore } from '@tollgate/store-sqlite'
-import type { ApiKeyStore } from '../apiKeys.ts'
-import { createMemoryCatalogue, type ResourceCatalogue } from '../catalogue.ts'
-import { createPostgresCatalogue } from '../cataloguePostgres.ts'
-import { createSqliteCatalogue } from '../catalogueSqlite.ts'
-import type { Config } from '../config.ts'
-import { openApiKeyStore } from '../keys.ts'
+import type { Config } from '../config/parseConfig.ts'
+import { createMemoryCatalogue, type ResourceCatalogue } from '../discovery/catalogue.ts'
+import type { ApiKeyStore } from '../http/apiKeys.ts'
 import type { CloserStack } from '../ops/createCloserStack.ts'
+import { createPostgresCatalogue } from './cataloguePostgres.ts'
+import { createSqliteCatalogue } from './catalogueSqlite.ts'
+import { openApiKeyStore } from './openApiKeyStore.ts'
 
 /** What {@link openStorage} opens where the caller did not pass its own. */
 export type OpenStorageParameters = {

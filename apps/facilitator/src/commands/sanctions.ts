@@ -4,8 +4,8 @@
  * facilitator watching the path never reads half a file).
  */
 import { renameSync, writeFileSync } from 'node:fs'
-import { convertSdnCsv } from './sanctions/convertSdnCsv.ts'
-import { convertSdnXml } from './sanctions/convertSdnXml.ts'
+import { convertSdnCsv } from '../sanctions/convertSdnCsv.ts'
+import { convertSdnXml } from '../sanctions/convertSdnXml.ts'
 
 export const sanctionsHelp = `Usage:
   tollgate-facilitator sanctions convert --xml SDN_ADVANCED.XML --out ofac-sdn-evm.json

@@ -18,16 +18,16 @@ import {
   type PaymentRequiredV2,
   paymentRequiredV2Schema,
 } from '@tollgate/protocol'
-import { checkBazaarExample } from './bazaarExample.ts'
-import { type DoctorLimits, doctorDefaults, doctorHelp, parseDoctorArgs } from './doctorArgs.ts'
+import { checkBazaarExample } from '../discovery/bazaarExample.ts'
 import {
   type Fetch,
   type FetchPolicy,
   type GuardedFetchCode,
   type GuardedFetchReturnType,
   guardedFetch,
-} from './guardedFetch.ts'
-import { isPrivateHost, type Resolve } from './privateAddress.ts'
+} from '../discovery/guardedFetch.ts'
+import { isPrivateHost, type Resolve } from '../discovery/privateAddress.ts'
+import { type DoctorLimits, doctorDefaults, doctorHelp, parseDoctorArgs } from './doctorArgs.ts'
 import { terminalText } from './terminalText.ts'
 
 /**

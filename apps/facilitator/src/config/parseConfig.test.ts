@@ -1,6 +1,6 @@
 import { ConfigError } from '@tollgate/protocol'
 import { describe, expect, test } from 'vitest'
-import { parseConfig } from './config.ts'
+import { parseConfig } from './parseConfig.ts'
 
 const key = `0x${'11'.repeat(32)}`
 const base = { TOLLGATE_SIGNER_KEY: key, TOLLGATE_RPC_URL_8453: 'http://127.0.0.1:8545' }

@@ -9,7 +9,8 @@ import { createWriteStream, readFileSync } from 'node:fs'
 import { type AuditHead, type AuditRecord, readAuditChain, type Store, verifyAuditChain } from '@tollgate/facilitator'
 import { createPostgresStore } from '@tollgate/store-postgres'
 import { createSqliteStore } from '@tollgate/store-sqlite'
-import { type Env, parseKeyStoreConfig } from './config.ts'
+import type { Env } from '../config/options.ts'
+import { parseKeyStoreConfig } from '../config/parseKeyStoreConfig.ts'
 
 export const auditHelp = `Usage:
   tollgate-facilitator audit export [--out audit.jsonl]            every record, one JSON line each (stdout by default)

@@ -4,18 +4,11 @@
  * them. A new key is printed once; only its SHA-256 is stored.
  */
 import { redactUrls, systemNow } from '@tollgate/facilitator'
-import { type ApiKeyRecord, type ApiKeyStore, createApiKey } from './apiKeys.ts'
-import { createPostgresApiKeyStore } from './apiKeysPostgres.ts'
-import { createSqliteApiKeyStore } from './apiKeysSqlite.ts'
-import { parsePayTo, parseScopes } from './auth.ts'
-import { type Env, type KeyStoreConfig, parseKeyStoreConfig } from './config.ts'
-
-/** The API key store of a configuration: PostgreSQL when `databaseUrl` is set, else SQLite in `dataDir`. */
-export async function openApiKeyStore(config: KeyStoreConfig): Promise<ApiKeyStore> {
-  return config.databaseUrl
-    ? createPostgresApiKeyStore({ connectionString: config.databaseUrl, schema: config.databaseSchema })
-    : createSqliteApiKeyStore({ dataDir: config.dataDir })
-}
+import type { Env } from '../config/options.ts'
+import { parseKeyStoreConfig } from '../config/parseKeyStoreConfig.ts'
+import { type ApiKeyRecord, type ApiKeyStore, createApiKey } from '../http/apiKeys.ts'
+import { parsePayTo, parseScopes } from '../http/auth.ts'
+import { openApiKeyStore } from '../storage/openApiKeyStore.ts'
 
 export const keysHelp = `Usage:
   tollgate-facilitator keys create --scopes verify,settle,release --pay-to 0xSeller[,0x…] [--label name]

@@ -1,5 +1,5 @@
 import pg from 'pg'
-import type { CatalogueItem, ResourceCatalogue } from './catalogue.ts'
+import type { CatalogueItem, ResourceCatalogue } from '../discovery/catalogue.ts'
 
 /**
  * The discovery catalogue on PostgreSQL, in `<schema>.tollgate_discovery_entries` beside the

@@ -1,5 +1,12 @@
 import pg from 'pg'
-import { type ApiKeyRecord, type ApiKeyStore, decodePayTo, decodeScopes, encodePayTo, encodeScopes } from './apiKeys.ts'
+import {
+  type ApiKeyRecord,
+  type ApiKeyStore,
+  decodePayTo,
+  decodeScopes,
+  encodePayTo,
+  encodeScopes,
+} from '../http/apiKeys.ts'
 
 type Row = {
   id: string

@@ -1,6 +1,6 @@
 import { type Facilitator, lookupReceipt, receiptIdPattern } from '@tollgate/facilitator'
 import type { Context, Hono } from 'hono'
-import { type Authenticate, authFailures, identifyCaller } from './auth.ts'
+import { type Authenticate, authFailures, identifyCaller } from '../http/auth.ts'
 
 /**
  * The receipt routes, when the facilitator signs receipts:

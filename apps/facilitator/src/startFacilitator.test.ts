@@ -6,9 +6,9 @@ import { createMemoryStore, type Store } from '@tollgate/facilitator'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { devPrivateKeys } from '../../../test/chain/accounts.ts'
 import { type LocalChain, startLocalChain } from '../../../test/chain/localChain.ts'
-import { type ApiKeyStore, createApiKey, createMemoryApiKeyStore } from './apiKeys.ts'
-import { createMemoryCatalogue, type ResourceCatalogue } from './catalogue.ts'
-import { type RunningFacilitator, startFacilitator } from './server.ts'
+import { createMemoryCatalogue, type ResourceCatalogue } from './discovery/catalogue.ts'
+import { type ApiKeyStore, createApiKey, createMemoryApiKeyStore } from './http/apiKeys.ts'
+import { type RunningFacilitator, startFacilitator } from './startFacilitator.ts'
 
 let chain: LocalChain
 let running: RunningFacilitator

@@ -5,7 +5,7 @@ import { promisify } from 'node:util'
 import { describe, expect, test } from 'vitest'
 import { helpText } from './cli.ts'
 
-const bin = join(import.meta.dirname, '../bin/tollgate-facilitator.js')
+const bin = join(import.meta.dirname, '../../bin/tollgate-facilitator.js')
 
 describe('helpText', () => {
   test('default: every default is shown as it would be written, never [object Object]', () => {

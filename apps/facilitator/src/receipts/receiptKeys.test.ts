@@ -5,7 +5,7 @@ import { createFacilitator, createMemoryStore, createReceiptSigner, newReceiptId
 import { createPublicClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterEach, describe, expect, test } from 'vitest'
-import { createApp } from './app.ts'
+import { createApp } from '../http/app.ts'
 import { loadReceiptKeys, runReceiptKeysCommand } from './receiptKeys.ts'
 
 const dirs: string[] = []

@@ -11,14 +11,14 @@ import {
 import { type ErrorCode, offerReceiptExtension, tollgateExtensions } from '@tollgate/protocol'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { except } from 'hono/combine'
+import { parseCatalogueQuery, type ResourceCatalogue } from '../discovery/catalogue.ts'
+import { createCatalogueRecorder } from '../discovery/catalogueRecorder.ts'
+import type { Logger } from '../ops/logger.ts'
+import type { Metrics } from '../ops/metrics.ts'
+import type { Readiness } from '../ops/ready.ts'
+import { mountReceiptRoutes } from '../receipts/receiptRoutes.ts'
 import { type Authenticate, authFailures, identifyCaller, mayActFor, requireCaller } from './auth.ts'
-import { parseCatalogueQuery, type ResourceCatalogue } from './catalogue.ts'
-import { createCatalogueRecorder } from './catalogueRecorder.ts'
-import type { Logger } from './logger.ts'
-import type { Metrics } from './metrics.ts'
 import type { RateLimit } from './rateLimit.ts'
-import type { Readiness } from './ready.ts'
-import { mountReceiptRoutes } from './receiptRoutes.ts'
 
 export type CreateAppOptions = {
   /** Largest accepted request body, in bytes. Default `65536`. */

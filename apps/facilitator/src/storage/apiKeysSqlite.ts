@@ -1,7 +1,14 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { type ApiKeyRecord, type ApiKeyStore, decodePayTo, decodeScopes, encodePayTo, encodeScopes } from './apiKeys.ts'
+import {
+  type ApiKeyRecord,
+  type ApiKeyStore,
+  decodePayTo,
+  decodeScopes,
+  encodePayTo,
+  encodeScopes,
+} from '../http/apiKeys.ts'
 
 type Row = {
   id: string

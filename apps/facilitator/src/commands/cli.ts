@@ -3,7 +3,9 @@
  * ({@link options}) so that `--help` lists every option with its default and never drifts.
  */
 import { ConfigError } from '@tollgate/protocol'
-import { describeOptions, type Env, readConfigFile } from './config.ts'
+import { describeOptions } from '../config/describeOptions.ts'
+import type { Env } from '../config/options.ts'
+import { readConfigFile } from '../config/readConfigFile.ts'
 import { doctorOptionsHelp } from './doctorArgs.ts'
 
 /** `tollgate-facilitator --help`: usage, then every option with its default, from the schema. */

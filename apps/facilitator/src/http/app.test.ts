@@ -4,8 +4,8 @@ import { errorInfo } from '@tollgate/protocol'
 import { createPublicClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, describe, expect, test } from 'vitest'
+import { createMetrics } from '../ops/metrics.ts'
 import { createApp } from './app.ts'
-import { createMetrics } from './metrics.ts'
 
 // anvil dev account #0: a public test key.
 const account = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')

@@ -4,23 +4,24 @@ import { createReceiptSigner, type Facilitator, type Store, systemNow } from '@t
 import type { DestinationStream } from 'pino'
 import { type Address, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import type { ApiKeyStore } from './apiKeys.ts'
-import { type CreateAppOptions, createApp, createOpsApp } from './app.ts'
-import { createAuthenticate } from './auth.ts'
-import type { ResourceCatalogue } from './catalogue.ts'
-import { type Config, type Env, parseConfig } from './config.ts'
+import type { Env } from './config/options.ts'
+import { type Config, parseConfig } from './config/parseConfig.ts'
+import type { ResourceCatalogue } from './discovery/catalogue.ts'
 import { createServiceFacilitator, createServiceRecovery } from './engine/createServiceFacilitator.ts'
+import { createNativeRecover } from './engine/nativeRecover.ts'
+import type { ApiKeyStore } from './http/apiKeys.ts'
+import { type CreateAppOptions, createApp, createOpsApp } from './http/app.ts'
+import { createAuthenticate } from './http/auth.ts'
 import { openRateLimit } from './http/openRateLimit.ts'
 import { readJwks } from './http/readJwks.ts'
-import { createLogger, type Logger } from './logger.ts'
-import { createMetrics, type Metrics } from './metrics.ts'
-import { createNativeRecover } from './nativeRecover.ts'
 import { countingErrors } from './ops/countingErrors.ts'
 import { startWithClosers } from './ops/createCloserStack.ts'
 import { createReadyProbe } from './ops/createReadyProbe.ts'
 import { drain } from './ops/drain.ts'
+import { createLogger, type Logger } from './ops/logger.ts'
+import { createMetrics, type Metrics } from './ops/metrics.ts'
 import { closeServer, listen, urlOf } from './ops/nodeServer.ts'
-import { loadReceiptKeys } from './receiptKeys.ts'
+import { loadReceiptKeys } from './receipts/receiptKeys.ts'
 import { createServiceScreening } from './sanctions/createServiceScreening.ts'
 import { openStorage } from './storage/openStorage.ts'
 
@@ -92,7 +93,7 @@ const isConfig = (input: Config | Env): input is Config => Array.isArray((input 
  * that fails part way and on stop; what the caller passed in is never closed here.
  *
  * @example
- * import { startFacilitator } from './server.ts'
+ * import { startFacilitator } from './startFacilitator.ts'
  * const running = await startFacilitator({ TOLLGATE_PORT: '0', TOLLGATE_SIGNER_KEY: key, TOLLGATE_RPC_URL_8453: rpc })
  * await fetch(`${running.url}/supported`)
  * await running.stop()

@@ -15,7 +15,7 @@ import {
   rotateReceiptKeys,
 } from '@tollgate/facilitator'
 import { ConfigError } from '@tollgate/protocol'
-import { type Env, options } from './config.ts'
+import { type Env, options } from '../config/options.ts'
 
 /** Where the keys are: the configured file, else the data folder's. */
 export type ReceiptKeysPlace = { keysFile: string | undefined; dataDir: string }

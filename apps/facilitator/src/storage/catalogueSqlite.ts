@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import type { CatalogueItem, ResourceCatalogue } from './catalogue.ts'
+import type { CatalogueItem, ResourceCatalogue } from '../discovery/catalogue.ts'
 
 type Row = { item: string }
 
