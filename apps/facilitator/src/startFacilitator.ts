@@ -160,7 +160,7 @@ export async function startFacilitator(
       },
     )
     closers.defer(() => facilitator.stop())
-    const rateLimit = await openRateLimit(closers, { config })
+    const rateLimit = await openRateLimit(closers, { config, pool: storage.pool })
     metrics.watch(facilitator)
     let draining = false
     const ready = createReadyProbe(facilitator, () => ({

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis'
-import pg from 'pg'
+import type pg from 'pg'
 import type { Config } from '../config/parseConfig.ts'
 import type { CloserStack } from '../ops/createCloserStack.ts'
 import { createRateLimit, type RateLimit, type RateLimitStore } from './rateLimit.ts'
@@ -7,14 +7,14 @@ import { createRateLimit, type RateLimit, type RateLimitStore } from './rateLimi
 /**
  * The rate limits of `config.rateLimit`, or `undefined` when both are off. Counters shared by the
  * nodes: Redis when configured (one that cannot be reached at start fails the start; one lost later
- * falls back to memory), else the ledger's PostgreSQL, else memory. The connection and the limiter's
+ * falls back to memory), else the ledger's PostgreSQL (its `pool`, the caller's to end), else memory. The connection and the limiter's
  * timers are deferred on `closers`.
  */
 export async function openRateLimit(
   closers: CloserStack,
-  { config }: { config: Config },
+  { config, pool }: { config: Config; pool: pg.Pool | undefined },
 ): Promise<RateLimit | undefined> {
-  const { rateLimit: limits, databaseUrl } = config
+  const { rateLimit: limits } = config
   if (limits.perAddress <= 0 && limits.perKey <= 0) return undefined
   let store: RateLimitStore = { kind: 'memory' }
   if (limits.store === 'redis' && limits.redisUrl) {
@@ -28,10 +28,7 @@ export async function openRateLimit(
     closers.defer(() => client.quit().catch(() => client.disconnect()))
     await client.connect()
     store = { kind: 'redis', client }
-  } else if (limits.store === 'postgres' && databaseUrl) {
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, connectionTimeoutMillis: 5_000 })
-    pool.on('error', () => undefined)
-    closers.defer(() => pool.end())
+  } else if (limits.store === 'postgres' && pool) {
     store = { kind: 'postgres', pool, schema: config.databaseSchema }
   }
   const rateLimit = await createRateLimit({

@@ -30,10 +30,20 @@ const toRecord = (row: Row): ApiKeyRecord => ({
 
 /** Options of {@link createPostgresApiKeyStore}. */
 export type CreatePostgresApiKeyStoreOptions = {
-  connectionString: string
   /** The ledger's schema. Default `public`. */
   schema?: string
-}
+} & (
+  | {
+      /** `postgres://…`: a pool is created here and ended on `close()`. */
+      connectionString: string
+      pool?: never
+    }
+  | {
+      /** A pool the caller owns (the ledger's): used, and left open on `close()`. */
+      pool: pg.Pool
+      connectionString?: never
+    }
+)
 
 /**
  * API keys on PostgreSQL, in `<schema>.tollgate_api_keys` beside the ledger, so every node that
@@ -45,14 +55,15 @@ export type CreatePostgresApiKeyStoreOptions = {
  */
 export async function createPostgresApiKeyStore({
   connectionString,
+  pool: given,
   schema: schemaName = 'public',
 }: CreatePostgresApiKeyStoreOptions): Promise<ApiKeyStore> {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schemaName)) throw new TypeError('schema must be a lower-case name')
   const table = `"${schemaName}".tollgate_api_keys`
-  const pool = new pg.Pool({ connectionString, max: 4 })
-  pool.on('error', () => {})
+  const pool = given ?? new pg.Pool({ connectionString, max: 4 })
+  if (!given) pool.on('error', () => {})
   const client = await pool.connect().catch(async (error: unknown) => {
-    await pool.end()
+    if (!given) await pool.end()
     throw error
   })
   try {
@@ -72,7 +83,7 @@ export async function createPostgresApiKeyStore({
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {})
     client.release()
-    await pool.end()
+    if (!given) await pool.end()
     throw error
   }
   client.release()
@@ -106,7 +117,7 @@ export async function createPostgresApiKeyStore({
       return result.rowCount === 1
     },
     async close() {
-      await pool.end()
+      if (!given) await pool.end()
     },
   }
 }

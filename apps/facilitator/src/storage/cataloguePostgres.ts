@@ -1,6 +1,23 @@
 import pg from 'pg'
 import type { CatalogueItem, ResourceCatalogue } from '../discovery/catalogue.ts'
 
+/** Options of {@link createPostgresCatalogue}. */
+export type CreatePostgresCatalogueOptions = {
+  /** The ledger's schema. Default `public`. */
+  schema?: string
+} & (
+  | {
+      /** `postgres://…`: a pool is created here and ended on `close()`. */
+      connectionString: string
+      pool?: never
+    }
+  | {
+      /** A pool the caller owns (the ledger's): used, and left open on `close()`. */
+      pool: pg.Pool
+      connectionString?: never
+    }
+)
+
 /**
  * The discovery catalogue on PostgreSQL, in `<schema>.tollgate_discovery_entries` beside the
  * ledger, shared by every node. The table is created at start under an advisory lock; the table of
@@ -12,15 +29,13 @@ import type { CatalogueItem, ResourceCatalogue } from '../discovery/catalogue.ts
  */
 export async function createPostgresCatalogue({
   connectionString,
+  pool: given,
   schema: schemaName = 'public',
-}: {
-  connectionString: string
-  schema?: string
-}): Promise<ResourceCatalogue> {
+}: CreatePostgresCatalogueOptions): Promise<ResourceCatalogue> {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schemaName)) throw new TypeError('schema must be a lower-case name')
   const table = `"${schemaName}".tollgate_discovery_entries`
-  const pool = new pg.Pool({ connectionString, max: 2 })
-  pool.on('error', () => {})
+  const pool = given ?? new pg.Pool({ connectionString, max: 2 })
+  if (!given) pool.on('error', () => {})
   try {
     const client = await pool.connect()
     try {
@@ -47,7 +62,7 @@ export async function createPostgresCatalogue({
       client.release()
     }
   } catch (error) {
-    await pool.end()
+    if (!given) await pool.end()
     throw error
   }
   const where = `WHERE ($1::text IS NULL OR type = $1) AND ($2::text IS NULL OR lower(pay_to) = lower($2))
@@ -97,7 +112,7 @@ export async function createPostgresCatalogue({
       return { items: page.rows.map((row) => row.item), total: Number(count.rows[0]?.total ?? 0) }
     },
     async close() {
-      await pool.end()
+      if (!given) await pool.end()
     },
   }
 }
