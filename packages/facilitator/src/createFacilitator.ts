@@ -15,9 +15,10 @@ import type { CreateFeeOracleOptions } from './createFeeOracle.ts'
 import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './createGasPolicy.ts'
 import { createPayerLimits, type PayerLimits, type Timer } from './createPayerLimits.ts'
 import type { ReceiptSigner } from './createReceiptSigner.ts'
-import { createSignerPool, type SignerLeases, type SignerPool } from './createSignerPool.ts'
+import { createSignerPool, type SignerPool } from './createSignerPool.ts'
 import type { Screening } from './screening/createScreening.ts'
 import type { SettlementGas } from './settlementCall.ts'
+import type { SignerLeases } from './signerLeaseTypes.ts'
 import type { Store } from './store.ts'
 
 /** One chain the facilitator serves. */

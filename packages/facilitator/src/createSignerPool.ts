@@ -24,9 +24,6 @@ export type SignerStatus = {
   leased: boolean
 }
 
-// Still exported here for index.ts and createFacilitator.ts; its home is the leaf signerLeaseTypes.ts.
-export type { SignerLeases }
-
 /** The lease under which a transaction is journaled: the fencing epoch, `undefined` without leases. */
 export type JournalLease = { epoch: bigint } | undefined
 

@@ -42,7 +42,7 @@ export type {
 export { createReconciler } from './createReconciler.ts'
 export type { CreateRecoveryOptions, Recovery } from './createRecovery.ts'
 export { createRecovery } from './createRecovery.ts'
-export type { SettlementQuote, SignerLeases, SignerPool, SignerStatus } from './createSignerPool.ts'
+export type { SettlementQuote, SignerPool, SignerStatus } from './createSignerPool.ts'
 export type { ReceiptLookup, ReceiptState } from './issueReceipt.ts'
 export { attachReceipt, issuePendingReceipt, lookupReceipt, receiptClaims, receiptStateOf } from './issueReceipt.ts'
 export type { NewReceiptRecord, ReceiptRecord, ReceiptSignature } from './receiptRecord.ts'
@@ -87,6 +87,7 @@ export { verifyAuditChain } from './screening/verifyAuditChain.ts'
 export type { SettleReply } from './settle.ts'
 export { settle } from './settle.ts'
 export { defaultSettlementGas, type SettlementGas } from './settlementCall.ts'
+export type { SignerLeases } from './signerLeaseTypes.ts'
 export type {
   AcquireSignerParameters,
   ClaimParameters,
