@@ -207,25 +207,31 @@ export async function authorizationOnChain(
     }))
   if (!isSpent) return { state: 'unspent' }
   const use = await findAuthorizationUse(client, payment, { lookbackBlocks, latest: at })
-  if (use) {
-    const [receipt, transaction] = await Promise.all([
-      getTransactionReceipt(client, { hash: use.hash }),
-      getTransaction(client, { hash: use.hash }),
-    ])
-    return {
-      state: 'used',
-      by: {
-        hash: use.hash,
-        blockNumber: use.blockNumber,
-        success: receipt.status === 'success',
-        logs: receipt.logs,
-        to: transaction.to,
-        input: transaction.input,
-      },
-    }
-  }
+  if (use) return { state: 'used', by: await minedTransaction(client, use) }
   const canceled = await findAuthorizationUse(client, payment, { lookbackBlocks, latest: at, canceled: true })
   return canceled ? { state: 'canceled' } : { state: 'unreachable' }
+}
+
+/**
+ * A mined transaction as {@link judgeSettlement} reads it (receipt and call), e.g. the one whose
+ * `AuthorizationUsed` log spent a payment's nonce. Throws on a network fault or an unknown hash.
+ */
+export async function minedTransaction(
+  client: Client,
+  { hash, blockNumber }: { hash: Hex; blockNumber: bigint },
+): Promise<MinedSettlement> {
+  const [receipt, transaction] = await Promise.all([
+    getTransactionReceipt(client, { hash }),
+    getTransaction(client, { hash }),
+  ])
+  return {
+    hash,
+    blockNumber,
+    success: receipt.status === 'success',
+    logs: receipt.logs,
+    to: transaction.to,
+    input: transaction.input,
+  }
 }
 
 /**

@@ -1,8 +1,13 @@
 import type { SettleResponse } from '@tollgate/protocol'
 import type { PaymentUse } from './authorizationUse.ts'
 import type { Facilitator, FacilitatorNetwork } from './createFacilitator.ts'
-import { judgeSettlementOnChain } from './judgeSettlement.ts'
-import { recordFailed, recordSettled, recordSpentNonce, type SpentNonce, spentElsewhere } from './ledger.ts'
+import {
+  type JudgeSettlementReturnType,
+  judgeSettlement,
+  judgeSettlementOnChain,
+  minedTransaction,
+} from './judgeSettlement.ts'
+import { recordFailed, recordSettled, recordSpentNonce, spentElsewhere } from './ledger.ts'
 import type { ExactPaymentRequest } from './parseFacilitatorRequest.ts'
 import type { LedgerEntry } from './store.ts'
 
@@ -92,16 +97,34 @@ export async function confirm(
   }
 }
 
-/** Records a payment whose nonce was spent on chain by `spender` (see {@link recordSpentNonce}). */
+/**
+ * Records a payment whose nonce was spent on chain by `spender` (see {@link recordSpentNonce}) as
+ * {@link judgeSettlement} judges that transaction: settled with it only when it moved exactly this
+ * payment with the `Transfer` of the exact amount to `payTo`. When that transaction cannot be read,
+ * the row is left as it is (the reconciler finishes it).
+ */
 export async function recordSpent(
   facilitator: Facilitator,
   entry: LedgerEntry,
   spender: PaymentUse,
 ): Promise<LedgerEntry> {
-  const spent: SpentNonce = spender.paid
-    ? { paid: true, hash: spender.hash, blockNumber: spender.blockNumber }
-    : { paid: false, errorMessage: spentElsewhere(spender.hash) }
-  return (await recordSpentNonce(facilitator.store, entry, spent, { now: facilitator.now() })).entry
+  let judged: JudgeSettlementReturnType
+  if (spender.paid) {
+    // `paid` is `movesPayment` alone: the judgement also wants the exact Transfer in that transaction.
+    const chain = facilitator.networks.get(entry.network)
+    if (!chain) return entry
+    try {
+      const by = await minedTransaction(chain.client, spender)
+      judged = judgeSettlement({ payment: entry, authorization: { state: 'used', by } })
+    } catch {
+      return entry
+    }
+  } else {
+    // Not `movesPayment`: the judgement would not count it either (it needs that and the Transfer).
+    judged = { verdict: 'spent', spent: { paid: false, errorMessage: spentElsewhere(spender.hash) } }
+  }
+  if (judged.verdict !== 'spent') return entry
+  return (await recordSpentNonce(facilitator.store, entry, judged.spent, { now: facilitator.now() })).entry
 }
 
 /** Another process holds the claim: wait (bounded) until its outcome is written. */
