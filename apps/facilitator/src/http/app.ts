@@ -11,6 +11,7 @@ import {
 import { type ErrorCode, offerReceiptExtension, tollgateExtensions } from '@tollgate/protocol'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { except } from 'hono/combine'
+import { requestId } from 'hono/request-id'
 import { parseCatalogueQuery, type ResourceCatalogue } from '../discovery/catalogue.ts'
 import { createCatalogueRecorder } from '../discovery/catalogueRecorder.ts'
 import type { Logger } from '../ops/logger.ts'
@@ -69,6 +70,10 @@ export function hasAdminScope(c: Context): boolean {
 
 /** An incoming `X-Request-Id` is kept when it is short and plain; otherwise a new one is made. */
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
+const keptOrNew = (c: Context) => {
+  const incoming = c.req.header('x-request-id')
+  return incoming && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID()
+}
 
 /** The outcome code of a route's answer, for logs and metrics. */
 const verifyOutcome = (result: Awaited<ReturnType<typeof verify>>) =>
@@ -199,13 +204,9 @@ export function createApp(
     })
 
   // ---- operations: request id, shutdown refusal ----
-  app.use('*', async function requestIdMiddleware(c, next) {
-    const incoming = c.req.header('x-request-id')
-    const requestId = incoming && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID()
-    c.set('requestId', requestId)
-    await next()
-    c.res.headers.set('X-Request-Id', requestId)
-  })
+  // hono's request id, with our rule for a caller's id: `limitLength: 0` hands every incoming id to
+  // the generator, which keeps it when plain (requestIdPattern) and makes a new one otherwise.
+  app.use('*', requestId({ limitLength: 0, generator: keptOrNew }))
   for (const path of ['/verify', '/settle', '/release']) {
     app.post(path, async function drainingGuard(c, next) {
       if (!draining()) return next()
