@@ -67,7 +67,8 @@ type Decided = Exclude<JudgeSettlementReturnType, { verdict: 'read' }>
 
 /**
  * The one judgement of "did this settlement land, and did it pay this row?", for `/settle`
- * (`settlementOutcome.ts`) and the reconciler alike. Pure: given the row, our receipt (if any) and
+ * (`settlementOutcome.ts`: `confirm`, and `recordSpent` on its front-run path) and the reconciler
+ * (`createReconciler.ts`: a receipt, or an authorization found spent) alike. Pure: given the row, our receipt (if any) and
  * what the chain says of the authorization, it answers what to record; the callers make the ledger
  * move. The rule is: never pay twice, never lose a payment, and never count a payment without a
  * `Transfer(payer, payTo, amount)` of the asset in the transaction that spent its nonce.
@@ -90,17 +91,20 @@ type Decided = Exclude<JudgeSettlementReturnType, { verdict: 'read' }>
  *   exact `Transfer` too (never count a payment without it).
  * - *Our transaction spent the nonce without the exact `Transfer`*: `/settle` failed it
  *   (`transfer_event_mismatch`), the reconciler looked the spender up (finding our own transaction) and
- *   could settle it; now it fails with `transfer_event_mismatch`, our transaction and block, as `/settle` did.
+ *   settled it when the call carried the authorization, else failed it `nonce_already_used` as if the
+ *   payer had spent it elsewhere; now it fails with `transfer_event_mismatch`, our transaction and block, as `/settle` did.
  * - *Mined without spending it, authorization unspent* (reverted, or this payment's call of a
  *   Multicall3 batch failed while the batch succeeded): the reconciler recorded `transfer_event_mismatch`
  *   for a successful batch; now `transaction_failed` as `/settle` did: no transfer was attempted to mismatch.
  * - *The nonce spent but the spender not found* (logs out of reach, or the read failing): `/settle`
  *   recorded `transaction_failed`, which loses a payment that someone else's transaction did make;
- *   now `pending`, as the reconciler did: a later pass decides. `/settle` also never looked for the
+ *   now `pending`, as the reconciler did: `/settle` answers `settlement_pending` and the reconciler decides. `/settle` also never looked for the
  *   payer's `AuthorizationCanceled`; now a cancelled authorization fails with `nonce_already_used`.
  * - *The hash recorded*: always the one that landed (the receipt's, or the spender's), as `/settle` did.
  *
  * @example
+ * import { judgeSettlement } from './judgeSettlement.ts'
+ * import { recordSettled } from './ledger.ts'
  * const judged = judgeSettlement({ payment: entry, receipt, authorization })
  * if (judged.verdict === 'settled') await recordSettled(store, entry.id, judged, { now })
  * @see architecture.md (The ledger); movesPayment.ts
