@@ -9,6 +9,14 @@ export type CreateRecoveryOptions = Omit<CreateReconcilerOptions, 'onRequeued' |
   clients?: ReadonlyMap<number, Client>
 }
 
+/**
+ * The reconciler's claim on a submitted row for a pass every `intervalMs`: about two passes, 5 to
+ * 30 s, so a live node claims it again each pass, and the rows a killed node had claimed are not
+ * held from its restart for long. The default `leaseSeconds` of {@link createRecovery}.
+ */
+export const claimLeaseSeconds = (intervalMs: number): bigint =>
+  BigInt(Math.min(30, Math.max(5, Math.ceil((2 * intervalMs) / 1000))))
+
 /** A facilitator's recovery; see {@link createRecovery}. */
 export type Recovery = {
   /**
@@ -37,7 +45,13 @@ export type Recovery = {
  */
 export function createRecovery(
   facilitator: Facilitator,
-  { clients, intervalMs = 30_000, onError = facilitator.logError, ...options }: CreateRecoveryOptions = {},
+  {
+    clients,
+    intervalMs = 30_000,
+    leaseSeconds = claimLeaseSeconds(intervalMs),
+    onError = facilitator.logError,
+    ...options
+  }: CreateRecoveryOptions = {},
 ): Recovery {
   const chains = [...facilitator.networks.values()].map(({ chainId, client }) => ({
     chainId,
@@ -47,6 +61,7 @@ export function createRecovery(
     { store: facilitator.store, chains },
     {
       ...options,
+      leaseSeconds,
       intervalMs: intervalMs > 0 ? intervalMs : 30_000,
       onError,
       onRequeued: (entry, transaction) => {

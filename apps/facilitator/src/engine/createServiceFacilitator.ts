@@ -116,9 +116,6 @@ export function createServiceRecovery(
     ),
     ...(now ? { now } : {}),
     intervalMs: config.reconcileIntervalMs,
-    // A claim on a submitted row lasts about two passes (5 to 30 s): a live node claims it again
-    // each pass, and the rows a killed node had claimed are not held from its restart for long.
-    leaseSeconds: BigInt(Math.min(30, Math.max(5, Math.ceil((2 * config.reconcileIntervalMs) / 1000)))),
     staleSeconds: BigInt(config.reconcileStaleSeconds),
     onReport: (report) => {
       metrics.reconciled(report)
