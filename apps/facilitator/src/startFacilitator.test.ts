@@ -6,6 +6,7 @@ import { createMemoryStore, type Store } from '@tollgate/facilitator'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { devPrivateKeys } from '../../../test/chain/accounts.ts'
 import { type LocalChain, startLocalChain } from '../../../test/chain/localChain.ts'
+import { databaseUrl, dropSchema, postgresAvailable, query, uniqueSchema } from '../../../test/ledger/postgres.ts'
 import { createMemoryCatalogue, type ResourceCatalogue } from './discovery/catalogue.ts'
 import { type ApiKeyStore, createApiKey, createMemoryApiKeyStore } from './http/apiKeys.ts'
 import { type RunningFacilitator, startFacilitator } from './startFacilitator.ts'
@@ -196,5 +197,42 @@ describe('startFacilitator', () => {
     await started.stop()
     expect(closed).toEqual([])
     await expect(fetch(`${started.url}/health`)).rejects.toThrow()
+  })
+
+  test('behavior: on PostgreSQL, a start that fails late ends every connection it opened', async () => {
+    if (!(await postgresAvailable('apps/facilitator/startFacilitator'))) return
+    const schema = uniqueSchema('start')
+    // Its connections are told apart by their application_name.
+    const name = `tollgate-start-${process.pid}-${Date.now().toString(36)}`
+    const url = new URL(databaseUrl)
+    url.searchParams.set('application_name', name)
+    const connections = async () =>
+      Number(
+        (
+          await query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [name])
+        )[0]?.n,
+      )
+    try {
+      await expect(
+        startFacilitator({
+          TOLLGATE_PORT: '0',
+          TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+          TOLLGATE_MAX_GAS_SHARE: 'off',
+          TOLLGATE_RPC_URL_8453: chain.url,
+          TOLLGATE_DATABASE_URL: url.toString(),
+          TOLLGATE_DATABASE_SCHEMA: schema,
+          TOLLGATE_REDIS_URL: 'redis://127.0.0.1:1',
+        }),
+      ).rejects.toThrow()
+      // The server notes a closed connection a moment later.
+      let open = await connections()
+      for (let i = 0; i < 40 && open > 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25))
+        open = await connections()
+      }
+      expect(open).toBe(0)
+    } finally {
+      await dropSchema(schema)
+    }
   })
 })
