@@ -1,3 +1,4 @@
+import { eip3009Abi } from '@tollgate/evm'
 import type { Client, Hex, TransactionReceipt } from 'viem'
 import { getBlockNumber, getTransactionCount, readContract } from 'viem/actions'
 import { sendOnce } from './broadcast.ts'
@@ -88,19 +89,6 @@ export type Reconciler = {
   stop(): Promise<void>
 }
 
-const authorizationStateAbi = [
-  {
-    type: 'function',
-    name: 'authorizationState',
-    stateMutability: 'view',
-    inputs: [
-      { name: 'authorizer', type: 'address' },
-      { name: 'nonce', type: 'bytes32' },
-    ],
-    outputs: [{ name: '', type: 'bool' }],
-  },
-] as const
-
 type Outcome = 'settled' | 'failed' | 'expired' | 'requeued' | 'rebroadcast' | 'pending'
 
 /**
@@ -158,7 +146,7 @@ export function createReconciler(
   const authorizationState = (client: Client, entry: LedgerEntry, blockNumber?: bigint) =>
     readContract(client, {
       address: entry.asset,
-      abi: authorizationStateAbi,
+      abi: eip3009Abi,
       functionName: 'authorizationState',
       args: [entry.payer, entry.nonce],
       ...(blockNumber === undefined ? {} : { blockNumber }),

@@ -1,4 +1,4 @@
-import { hasTransferLog } from '@tollgate/evm'
+import { eip3009Abi, hasTransferLog } from '@tollgate/evm'
 import type { Client, Hex } from 'viem'
 import { getBlockNumber, getTransaction, getTransactionReceipt, readContract } from 'viem/actions'
 import { findAuthorizationUse, isAuthorizationUsedIn } from './authorizationUse.ts'
@@ -167,19 +167,6 @@ function byAuthorization(
   }
 }
 
-const authorizationStateAbi = [
-  {
-    type: 'function',
-    name: 'authorizationState',
-    stateMutability: 'view',
-    inputs: [
-      { name: 'authorizer', type: 'address' },
-      { name: 'nonce', type: 'bytes32' },
-    ],
-    outputs: [{ name: '', type: 'bool' }],
-  },
-] as const
-
 export type AuthorizationOnChainOptions = {
   /** The block to read at. Default: the latest, read once. */
   latest?: bigint | undefined
@@ -204,7 +191,7 @@ export async function authorizationOnChain(
     spent ??
     (await readContract(client, {
       address: payment.asset,
-      abi: authorizationStateAbi,
+      abi: eip3009Abi,
       functionName: 'authorizationState',
       args: [payment.payer, payment.nonce],
       blockNumber: at,
