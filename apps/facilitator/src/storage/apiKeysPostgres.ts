@@ -1,4 +1,3 @@
-import pg from 'pg'
 import {
   type ApiKeyRecord,
   type ApiKeyStore,
@@ -7,6 +6,7 @@ import {
   encodePayTo,
   encodeScopes,
 } from '../http/apiKeys.ts'
+import { createTables, type PostgresConnection, storePool } from './postgresTables.ts'
 
 type Row = {
   id: string
@@ -32,18 +32,7 @@ const toRecord = (row: Row): ApiKeyRecord => ({
 export type CreatePostgresApiKeyStoreOptions = {
   /** The ledger's schema. Default `public`. */
   schema?: string
-} & (
-  | {
-      /** `postgres://…`: a pool is created here and ended on `close()`. */
-      connectionString: string
-      pool?: never
-    }
-  | {
-      /** A pool the caller owns (the ledger's): used, and left open on `close()`. */
-      pool: pg.Pool
-      connectionString?: never
-    }
-)
+} & PostgresConnection
 
 /**
  * API keys on PostgreSQL, in `<schema>.tollgate_api_keys` beside the ledger, so every node that
@@ -54,23 +43,16 @@ export type CreatePostgresApiKeyStoreOptions = {
  * const keys = await createPostgresApiKeyStore({ connectionString: 'postgres://…', schema: 'public' })
  */
 export async function createPostgresApiKeyStore({
-  connectionString,
-  pool: given,
   schema: schemaName = 'public',
+  ...connection
 }: CreatePostgresApiKeyStoreOptions): Promise<ApiKeyStore> {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schemaName)) throw new TypeError('schema must be a lower-case name')
   const table = `"${schemaName}".tollgate_api_keys`
-  const pool = given ?? new pg.Pool({ connectionString, max: 4 })
-  if (!given) pool.on('error', () => {})
-  const client = await pool.connect().catch(async (error: unknown) => {
-    if (!given) await pool.end()
-    throw error
-  })
-  try {
-    await client.query('BEGIN')
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tollgate-api-keys:${schemaName}`])
-    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schemaName}"`)
-    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
+  const connected = storePool(connection, 4)
+  const { pool } = connected
+  await createTables(connected, `tollgate-api-keys:${schemaName}`, [
+    `CREATE SCHEMA IF NOT EXISTS "${schemaName}"`,
+    `CREATE TABLE IF NOT EXISTS ${table} (
       id text PRIMARY KEY,
       hash text NOT NULL,
       scopes text NOT NULL,
@@ -78,15 +60,8 @@ export async function createPostgresApiKeyStore({
       label text NOT NULL DEFAULT '',
       created_at bigint NOT NULL,
       revoked_at bigint
-    )`)
-    await client.query('COMMIT')
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {})
-    client.release()
-    if (!given) await pool.end()
-    throw error
-  }
-  client.release()
+    )`,
+  ])
   return {
     async insert(record) {
       await pool.query(
@@ -116,8 +91,6 @@ export async function createPostgresApiKeyStore({
       ])
       return result.rowCount === 1
     },
-    async close() {
-      if (!given) await pool.end()
-    },
+    close: connected.end,
   }
 }

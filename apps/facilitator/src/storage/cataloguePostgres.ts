@@ -1,22 +1,11 @@
-import pg from 'pg'
 import type { CatalogueItem, ResourceCatalogue } from '../discovery/catalogue.ts'
+import { createTables, type PostgresConnection, storePool } from './postgresTables.ts'
 
 /** Options of {@link createPostgresCatalogue}. */
 export type CreatePostgresCatalogueOptions = {
   /** The ledger's schema. Default `public`. */
   schema?: string
-} & (
-  | {
-      /** `postgres://…`: a pool is created here and ended on `close()`. */
-      connectionString: string
-      pool?: never
-    }
-  | {
-      /** A pool the caller owns (the ledger's): used, and left open on `close()`. */
-      pool: pg.Pool
-      connectionString?: never
-    }
-)
+} & PostgresConnection
 
 /**
  * The discovery catalogue on PostgreSQL, in `<schema>.tollgate_discovery_entries` beside the
@@ -28,43 +17,28 @@ export type CreatePostgresCatalogueOptions = {
  * const catalogue = await createPostgresCatalogue({ connectionString: 'postgres://…', schema: 'public' })
  */
 export async function createPostgresCatalogue({
-  connectionString,
-  pool: given,
   schema: schemaName = 'public',
+  ...connection
 }: CreatePostgresCatalogueOptions): Promise<ResourceCatalogue> {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schemaName)) throw new TypeError('schema must be a lower-case name')
   const table = `"${schemaName}".tollgate_discovery_entries`
-  const pool = given ?? new pg.Pool({ connectionString, max: 2 })
-  if (!given) pool.on('error', () => {})
-  try {
-    const client = await pool.connect()
-    try {
-      await client.query('BEGIN')
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tollgate-discovery:${schemaName}`])
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schemaName}"`)
-      await client.query(`DROP TABLE IF EXISTS "${schemaName}".tollgate_discovery_resources`)
-      await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
-        key text PRIMARY KEY,
-        origin text NOT NULL,
-        type text NOT NULL,
-        pay_to text NOT NULL,
-        network text NOT NULL,
-        scheme text NOT NULL,
-        updated_at bigint NOT NULL,
-        item jsonb NOT NULL
-      )`)
-      await client.query(`CREATE INDEX IF NOT EXISTS tollgate_discovery_entries_origin ON ${table} (origin)`)
-      await client.query('COMMIT')
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {})
-      throw error
-    } finally {
-      client.release()
-    }
-  } catch (error) {
-    if (!given) await pool.end()
-    throw error
-  }
+  const connected = storePool(connection, 2)
+  const { pool } = connected
+  await createTables(connected, `tollgate-discovery:${schemaName}`, [
+    `CREATE SCHEMA IF NOT EXISTS "${schemaName}"`,
+    `DROP TABLE IF EXISTS "${schemaName}".tollgate_discovery_resources`,
+    `CREATE TABLE IF NOT EXISTS ${table} (
+      key text PRIMARY KEY,
+      origin text NOT NULL,
+      type text NOT NULL,
+      pay_to text NOT NULL,
+      network text NOT NULL,
+      scheme text NOT NULL,
+      updated_at bigint NOT NULL,
+      item jsonb NOT NULL
+    )`,
+    `CREATE INDEX IF NOT EXISTS tollgate_discovery_entries_origin ON ${table} (origin)`,
+  ])
   const where = `WHERE ($1::text IS NULL OR type = $1) AND ($2::text IS NULL OR lower(pay_to) = lower($2))
     AND ($3::text IS NULL OR network = $3) AND ($4::text IS NULL OR scheme = $4)`
   return {
@@ -111,8 +85,6 @@ export async function createPostgresCatalogue({
       ])
       return { items: page.rows.map((row) => row.item), total: Number(count.rows[0]?.total ?? 0) }
     },
-    async close() {
-      if (!given) await pool.end()
-    },
+    close: connected.end,
   }
 }
