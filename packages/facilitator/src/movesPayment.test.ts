@@ -1,47 +1,19 @@
 import { encodeAggregate3, multicall3Address, type RawLog, transferWithAuthorizationData } from '@tollgate/evm'
-import { type Address, type Hex, pad, toEventSelector, toHex } from 'viem'
 import { describe, expect, test } from 'vitest'
-import { type MinedTransaction, movesPayment, type PaymentTerms } from './movesPayment.ts'
-
-const asset: Address = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913'
-const payer: Address = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'
-const payTo: Address = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
-const other: Address = '0x90F79bf6EB2c4f870365E785982E1f101E93b906'
-const nonce = (n: number): Hex => toHex(n, { size: 32 })
-
-const payment: PaymentTerms = {
+import {
   asset,
+  authorizationOf,
+  nonce,
+  other,
   payer,
+  payment,
   payTo,
-  amount: 10_000n,
-  nonce: nonce(1),
-  validAfter: 0n,
-  validBefore: 1_900_000_000n,
-}
-const authorizationOf = (terms: PaymentTerms) => ({
-  from: terms.payer,
-  to: terms.payTo,
-  value: terms.amount,
-  validAfter: terms.validAfter,
-  validBefore: terms.validBefore,
-  nonce: terms.nonce,
-})
-const signature = `0x${'11'.repeat(32)}${'22'.repeat(32)}1b` as Hex
+  signature,
+  transfer,
+  used,
+} from '../test/paymentLogs.ts'
+import { type MinedTransaction, movesPayment } from './movesPayment.ts'
 
-const used = (n: number, from: Address = payer, address: Address = asset): RawLog => ({
-  address,
-  topics: [toEventSelector('AuthorizationUsed(address,bytes32)'), pad(from.toLowerCase() as Hex), nonce(n)],
-  data: '0x',
-})
-const transfer = (from: Address, to: Address, value: bigint, address: Address = asset): RawLog => ({
-  address,
-  topics: [
-    toEventSelector('Transfer(address,address,uint256)'),
-    pad(from.toLowerCase() as Hex),
-    pad(to.toLowerCase() as Hex),
-  ],
-  data: toHex(value, { size: 32 }),
-})
 const mined = (logs: RawLog[], rest: Partial<MinedTransaction> = {}): MinedTransaction => ({
   success: true,
   logs,
