@@ -43,8 +43,8 @@ afterAll(async () => {
 
 /**
  * A facilitator node at the default limits (600 requests a minute per address before
- * authentication, 600,000 per key, 16 settlements in flight per payer), fresh counters each; only
- * the test's speed-ups are set. Runs `use` and stops the node.
+ * authentication, 600,000 per key, 16 settlements in flight per payer, 256 waiting), fresh counters
+ * each; only the test's speed-ups and a longer wait for a slot are set. Runs `use` and stops the node.
  */
 async function withNode(name: string, use: (node: RunningFacilitator) => Promise<void>): Promise<void> {
   const node = await startFacilitator(
@@ -57,6 +57,10 @@ async function withNode(name: string, use: (node: RunningFacilitator) => Promise
       TOLLGATE_RECONCILE_INTERVAL_MS: '0',
       // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
       TOLLGATE_MAX_GAS_SHARE: 'off',
+      // The wait bound is time: on a CI machine running other chains beside this one, 128 settlements
+      // in flight have been seen to take more than the default 15 s to make room. What is tested here
+      // is the cap and the queue (the bound itself is tested below, on its own).
+      TOLLGATE_PAYER_QUEUE_WAIT_MS: '90000',
       TOLLGATE_LOG_LEVEL: 'silent',
     },
     // The key store stays open for the next node (stop() closes it; the memory store's close is a no-op).

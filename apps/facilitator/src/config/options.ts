@@ -177,7 +177,11 @@ export const options = {
   }),
   TOLLGATE_MAX_IN_FLIGHT_PER_PAYER: help(integer(1, 100_000).default(16), {
     description:
-      "settlements of one payer in flight on a node at once; more wait their turn (up to 256 of one payer, 10,000 on the node, 15 s each), then /settle answers 503 facilitator_unavailable with Retry-After (the facilitator's overload, never the payer's fault)",
+      "settlements of one payer in flight on a node at once; more wait their turn (up to 256 of one payer, 10,000 on the node, TOLLGATE_PAYER_QUEUE_WAIT_MS each), then /settle answers 503 facilitator_unavailable with Retry-After (the facilitator's overload, never the payer's fault)",
+  }),
+  TOLLGATE_PAYER_QUEUE_WAIT_MS: help(integer(0, 600_000).default(15_000), {
+    description:
+      "how long a settlement past TOLLGATE_MAX_IN_FLIGHT_PER_PAYER waits for its turn before /settle answers 503 facilitator_unavailable with Retry-After (0: never waits); keep it well under the sellers' settle timeout (60 s in @tollgate/hono)",
   }),
   TOLLGATE_RATE_LIMIT_PER_MINUTE: help(integer(0, 10_000_000).default(600), {
     description:

@@ -89,6 +89,7 @@ function toConfig(values: Values, networks: readonly NetworkConfig[]) {
     minAmounts: values.TOLLGATE_MIN_AMOUNTS as Readonly<Record<string, bigint>>,
     coolOffSeconds: values.TOLLGATE_COOL_OFF_SECONDS,
     maxInFlightPerPayer: values.TOLLGATE_MAX_IN_FLIGHT_PER_PAYER,
+    payerQueueWaitMs: values.TOLLGATE_PAYER_QUEUE_WAIT_MS,
     /** Request rate limits (`429 rate_limited` with `Retry-After`). */
     rateLimit: Object.freeze({
       perAddress: values.TOLLGATE_RATE_LIMIT_PER_MINUTE,

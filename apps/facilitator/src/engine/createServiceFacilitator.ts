@@ -82,6 +82,7 @@ export function createServiceFacilitator(
       minAmounts: config.minAmounts,
       coolOffSeconds: BigInt(config.coolOffSeconds),
       maxInFlightPerPayer: config.maxInFlightPerPayer,
+      payerQueue: { maxWaitMs: config.payerQueueWaitMs },
       logError,
       ...(receipts ? { receipts } : {}),
       ...(screening ? { screening } : {}),
