@@ -1,4 +1,4 @@
-export type { Clock, Now } from './clock.ts'
+export type { Clock, Now } from '@tollgate/protocol'
 export type { RouteExample, RouteInput } from './discovery/discovery.ts'
 export type { DiscoveryDocumentsOptions } from './discovery/discoveryDocuments.ts'
 export { discoveryDocuments } from './discovery/discoveryDocuments.ts'

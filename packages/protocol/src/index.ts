@@ -1,5 +1,7 @@
 export type { Asset, AssetNetwork } from './assets.ts'
 export { assets, defaultAsset, findAsset } from './assets.ts'
+export type { Clock, Now } from './clock.ts'
+export { systemClock, systemNow } from './clock.ts'
 export type { ErrorClass, ErrorCode, ErrorCodeEntry } from './errorCode.ts'
 export { errorCodes, errorCodeTable, errorInfo, isErrorCode } from './errorCode.ts'
 export type { X402ErrorCode, X402ErrorParameters } from './errors.ts'

@@ -13,7 +13,7 @@ const unused: FacilitatorClient = {
   settle: async () => ({ ok: false, code: 'facilitator_unavailable', reason: 'unused' }),
 }
 
-async function app(now: () => number, alg: 'ES256' | 'EdDSA' = 'ES256') {
+async function app(now: () => bigint, alg: 'ES256' | 'EdDSA' = 'ES256') {
   const { privateKey, publicKey } = await generateKeyPair(alg === 'EdDSA' ? 'Ed25519' : 'ES256', { extractable: true })
   const hono = new Hono()
   hono.use(
@@ -46,7 +46,7 @@ describe('offerSigning', () => {
   test.each(['ES256', 'EdDSA'] as const)(
     'default: %s: each accepts[] entry has a signed offer with its index',
     async (alg) => {
-      const { hono, publicKey } = await app(() => 1_800_000_000, alg)
+      const { hono, publicKey } = await app(() => 1_800_000_000n, alg)
       // The offer names the seller's origin, whatever host the request was sent to.
       const res = await hono.request('http://attacker.example/a')
       expect(res.status).toBe(402)
@@ -71,7 +71,7 @@ describe('offerSigning', () => {
 
   test('behavior: signatures are reused for half the shortest validity, then renewed', async () => {
     let now = 1_800_000_000
-    const { hono } = await app(() => now)
+    const { hono } = await app(() => BigInt(now))
     const first = offersOf(await hono.request('http://api.example.com/a'))
     now += 29
     expect(offersOf(await hono.request('http://api.example.com/a'))).toEqual(first)

@@ -3,15 +3,16 @@ import {
   canonicalJson,
   encodeHeader,
   headers as headerNames,
+  type Now,
   type OfferClaims,
   offerInfoSchema,
   offerReceiptExtension,
   offerReceiptVersion,
   type SignedOffer,
+  systemNow,
 } from '@tollgate/protocol'
 import { CompactSign, calculateJwkThumbprint, importJWK, type JWK } from 'jose'
 import type { Quote } from '../call/quote.ts'
-import { type Now, systemNow } from '../clock.ts'
 
 /** The seller's offer signing key (option `offerSigning` of `paymentRequired`). */
 export type OfferSigningOptions = {
@@ -94,7 +95,7 @@ export function createOfferSigner({ key, kid, now = systemNow }: OfferSigningOpt
   }
 
   return async function signedQuote(quote) {
-    const at = now()
+    const at = Number(now())
     let entry = signed.get(quote)
     if (!entry || at >= entry.refreshAt) {
       entry = await sign(quote, at)

@@ -188,7 +188,7 @@ describe('createReceiptVerifier', () => {
     expect(await verifyReceipt(jws, { jwks, resourceUrl: 'https://api.example.com/other' })).toMatchObject({
       code: 'receipt_resource_mismatch',
     })
-    expect(await verifyReceipt(jws, { jwks, maxAgeSeconds: 60, now: () => 1_800_000_030 })).toMatchObject({ ok: true })
+    expect(await verifyReceipt(jws, { jwks, maxAgeSeconds: 60, now: () => 1_800_000_030n })).toMatchObject({ ok: true })
     // The terms the seller sells at: a receipt for another payee, amount, asset or network proves nothing.
     const terms = { payTo: claims.payTo.toLowerCase(), amount: 1000n, asset: claims.asset, network: 'eip155:8453' }
     expect(await verifyReceipt(jws, { jwks, ...terms })).toMatchObject({ ok: true })
@@ -200,7 +200,7 @@ describe('createReceiptVerifier', () => {
     ]) {
       expect(await verifyReceipt(jws, { jwks, ...terms, ...wrong })).toMatchObject({ code: 'receipt_payment_mismatch' })
     }
-    expect(await verifyReceipt(jws, { jwks, maxAgeSeconds: 60, now: () => 1_800_000_061 })).toMatchObject({
+    expect(await verifyReceipt(jws, { jwks, maxAgeSeconds: 60, now: () => 1_800_000_061n })).toMatchObject({
       code: 'receipt_too_old',
     })
   })

@@ -1,12 +1,15 @@
 import {
+  type Clock,
+  type Now,
   type ReceiptClaims,
   receiptClaimsSchema,
   receiptOf,
   type SettleResponse,
   type SignedReceipt,
+  systemClock,
+  systemNow,
 } from '@tollgate/protocol'
 import { compactVerify, decodeProtectedHeader, errors, importJWK, type JWK } from 'jose'
-import { type Clock, type Now, systemClock, systemNow } from '../clock.ts'
 
 /**
  * Why a receipt was refused (stable codes):
@@ -231,7 +234,7 @@ export function createReceiptVerifier({
     const mismatch = paymentMismatch(parsed.data, options)
     if (mismatch !== undefined) return refuse('receipt_payment_mismatch', mismatch)
     if (maxAgeSeconds !== undefined) {
-      const age = now() - parsed.data.issuedAt
+      const age = Number(now()) - parsed.data.issuedAt
       if (age > maxAgeSeconds || age < -60) return refuse('receipt_too_old', `Issued ${age} s ago.`)
     }
     return { ok: true, claims: parsed.data, kid, algorithm: alg }
