@@ -53,6 +53,7 @@ describe('parseConfig', () => {
           },
         ],
         "nodeId": undefined,
+        "payerQueueWaitMs": 15000,
         "pollingIntervalMs": 250,
         "port": 4020,
         "rateLimit": {
