@@ -6,7 +6,7 @@ import { paywallScript } from './paywallScript.ts'
 
 const style = (colors: CompiledPaywallOptions['colors']) =>
   `:root{--accent:${colors.accent};--on-accent:${colors.accentText};--bg:${colors.background};--fg:${colors.text};--line:rgba(127,127,127,.35)}
-*{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+*{box-sizing:border-box}[hidden]{display:none!important}body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:42rem;margin:0 auto;padding:2rem 1rem}header{display:flex;align-items:center;gap:.8rem}
 .logo{max-height:3rem;max-width:10rem}h1{font-size:1.6rem;margin:.4rem 0}h2{font-size:1.15rem;margin:1.6rem 0 .5rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:1rem 0}dt{opacity:.75}dd{margin:0;overflow-wrap:anywhere}
