@@ -4,6 +4,7 @@
  * Tollgate's facilitator over HTTP and a real anvil. Each test clicks through the page and reads the outcome on chain:
  * paid once, or nothing charged. Every state a person meets has a test.
  */
+import { gzipSync } from 'node:zlib'
 import { httpFacilitator, paymentRequired } from '@tollgate/hono'
 import { decodeHeader, paymentPayloadV2Schema } from '@tollgate/protocol'
 import { Hono } from 'hono'
@@ -33,8 +34,8 @@ const sellers: Seller[] = []
 beforeAll(async () => {
   chain = await startLocalChain()
   facilitator = await startTestFacilitator(chain, 'tollgate', {
-    // An unmined settlement answers pending quickly (the pending test stops mining); the reconciler runs often.
-    TOLLGATE_RECEIPT_TIMEOUT_MS: '1000',
+    // An unmined settlement answers pending after 3 s (the pending test stops mining); the reconciler runs often.
+    TOLLGATE_RECEIPT_TIMEOUT_MS: '3000',
     TOLLGATE_POLLING_INTERVAL_MS: '50',
     TOLLGATE_RECONCILE_INTERVAL_MS: '500',
   })
@@ -50,7 +51,7 @@ beforeAll(async () => {
 })
 
 afterEach(async () => {
-  await chain.testClient.setAutomine(true) // a failed pending test leaves mining off for the next
+  await chain.testClient.setAutomine(true) // a failed pending test leaves mining off for the next (instant mining after)
   await Promise.all(contexts.splice(0).map((context) => context.close()))
   await Promise.all(sellers.splice(0).map((seller) => seller.stop()))
 })
@@ -111,6 +112,9 @@ describe('a person pays the demo with their own wallet', () => {
       expect(response.status()).toBe(402)
       const csp = (await response.allHeaders())['content-security-policy'] ?? ''
       expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/]+=*'(;|$)/)
+      const gzipped = gzipSync(await response.body(), { level: 9 }).length
+      console.log(`demo /weather paywall page: ${gzipped} bytes gzipped (-9), budget 30720`)
+      expect(gzipped).toBeLessThanOrEqual(30 * 1024)
       const shown = (await page.locator('main').textContent()) ?? ''
       for (const fact of ['0.001 USDC', 'Base', 'eip155:8453', chain.accounts.seller.address, chain.usdc, '/weather']) {
         expect(shown).toContain(fact)
@@ -289,6 +293,8 @@ describe('every state a person meets', () => {
       const { page, payments } = await openPaywall(context, `${demo.url}/weather?city=Lagos`)
       await connectWallet(page)
       await waitForStatus(page, 'Ready to pay')
+      // No mining at all (with automine off, anvil's interval blocks would still come): the settlement stays pending.
+      await chain.testClient.setIntervalMining({ interval: 0 })
       await chain.testClient.setAutomine(false)
       const pending = page.waitForResponse((res) => res.status() === 202)
       await page.getByRole('button', { name: 'Pay 0.001 USDC' }).click()
