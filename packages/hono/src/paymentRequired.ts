@@ -64,9 +64,10 @@ export type PaymentRequiredOptions<E extends Env = Env> = {
    * The HTML page for browsers (`Accept: text/html`) on an unpaid request. Default: a built-in page
    * that shows what is sold and pays with the visitor's own wallet (served with a strict Content
    * Security Policy); an object sets its title, logo, colours and networks ({@link PaywallOptions});
-   * a function renders your own; `false` always answers JSON.
+   * a function renders your own (HTML, or `{ html, headers }` to send headers with it); `false` always
+   * answers JSON.
    */
-  paywall?: boolean | PaywallOptions | ((info: PaywallInfo) => string)
+  paywall?: boolean | PaywallOptions | ((info: PaywallInfo) => string | PaywallPage)
   /** Longest payment header accepted, in characters. Default 16 384. */
   maxHeaderLength?: number
   /**

@@ -7,9 +7,17 @@ import { paywallScriptHash } from './paywallScript.ts'
  * look. The page cannot be framed, and has no forms or base URL to hijack.
  *
  * @example
- * import { paywallContentSecurityPolicy, renderPaywall } from '@tollgate/hono'
+ * import { paymentRequired, paywallContentSecurityPolicy, renderPaywall } from '@tollgate/hono'
  *
- * const headers = { 'Content-Security-Policy': paywallContentSecurityPolicy }
+ * // Your own page around the built-in one, served with its policy:
+ * paymentRequired({
+ *   facilitator,
+ *   routes,
+ *   paywall: (info) => ({
+ *     html: renderPaywall(info, { title: 'Premium' }),
+ *     headers: { 'Content-Security-Policy': paywallContentSecurityPolicy },
+ *   }),
+ * })
  */
 export const paywallContentSecurityPolicy: string = [
   "default-src 'none'",

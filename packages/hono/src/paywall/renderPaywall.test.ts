@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest'
 import { demoApp } from '../../test/demoApp.ts'
 import { paywallContentSecurityPolicy } from './contentSecurityPolicy.ts'
 import { paywallScript, paywallScriptHash } from './paywallScript.ts'
+import { renderPaywall } from './renderPaywall.ts'
 
 const html = { headers: { accept: 'text/html' } }
 /** The page's byte budget, gzipped: the page and its script together. */
@@ -116,10 +117,19 @@ describe('the built-in paywall page', () => {
     expect(() => demoApp({ paywall: 'yes' as never })).toThrow('paywall must be a boolean, an options object')
   })
 
-  test('behavior: a custom renderer is served as it renders, without the built-in policy', async () => {
+  test('behavior: a custom renderer is served as it renders, with the headers it returns', async () => {
     const res = await demoApp({ paywall: () => '<p>mine</p>' }).request('/weather', html)
     expect(await res.text()).toBe('<p>mine</p>')
     expect(res.headers.get('content-security-policy')).toBeNull()
     expect(res.headers.get('payment-required')).toBeTruthy()
+    const page = await demoApp({
+      paywall: (info) => ({
+        html: renderPaywall(info, { title: 'Premium' }),
+        headers: { 'Content-Security-Policy': paywallContentSecurityPolicy, 'Content-Type': 'text/plain' },
+      }),
+    }).request('/weather', html)
+    expect(await page.text()).toContain('<h1>Premium</h1>')
+    expect(page.headers.get('content-security-policy')).toBe(paywallContentSecurityPolicy)
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8') // the middleware's own headers win
   })
 })

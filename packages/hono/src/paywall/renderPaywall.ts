@@ -104,13 +104,12 @@ const response = await wrapFetchWithPayment(fetch, client)(&#39;${url}&#39;)</pr
  * The built-in paywall page, as HTML: what is sold (resource, price, asset, network, payee) and a
  * small script that pays with the visitor's own wallet (EIP-6963 or `window.ethereum`; an EIP-3009
  * authorization signed with `eth_signTypedData_v4`), then shows what the route answers. Serve it with
- * {@link paywallContentSecurityPolicy}: its one inline script is allowed by hash.
+ * `paywallContentSecurityPolicy`: its one inline script is allowed by hash.
  *
  * @example
- * import { paymentRequired, renderPaywall } from '@tollgate/hono'
+ * import { renderPaywall } from '@tollgate/hono'
  *
- * // Your own page around the built-in one:
- * paymentRequired({ facilitator, routes, paywall: (info) => renderPaywall(info, { title: 'Premium' }) })
+ * const html = renderPaywall(info, { title: 'Premium', colors: { accent: '#7a1f5c' } })
  */
 export function renderPaywall(info: PaywallInfo, options?: PaywallOptions): string {
   return paywallHtml(info, compilePaywallOptions(options))
