@@ -371,12 +371,17 @@ describe('every state a person meets', () => {
       await connectWallet(page)
       await waitForStatus(page, 'Ready to pay')
       await page.getByRole('button', { name: 'Pay 0.001 USDC' }).click()
-      await waitForStatus(page, 'The payment service is unavailable right now (HTTP 502). Nothing was charged.')
+      await waitForStatus(
+        page,
+        'The payment service is unavailable right now (HTTP 502), so the payment did not go through.',
+      )
       expect(await focused(page)).toBe('x402-retry')
 
       state = 'overloaded'
       await page.getByRole('button', { name: 'Try again' }).click()
-      expect(await waitForStatus(page, '(HTTP 503)')).toContain('Try again in 3 s.')
+      expect(await waitForStatus(page, '(HTTP 503)')).toContain(
+        'Try again in 3 s: the same payment is never charged twice.',
+      )
       expect(await balances(payer)).toEqual(before)
 
       state = 'up'

@@ -296,7 +296,7 @@ async function send(header: string, authorization: Authorization, checks: number
     })
   } catch {
     busy = false
-    say('Could not reach the seller. Nothing new was charged.', 'error')
+    say('Could not reach the seller. Try again: the same payment is never charged twice.', 'error')
     return present(retryButton, 'Try again', again)
   }
   const settlement = decodeBase64Json(response.headers.get('payment-response')) as Settlement | undefined
@@ -340,7 +340,7 @@ async function send(header: string, authorization: Authorization, checks: number
   }
   if (code === 502 || code === 503 || code === 504) {
     say(
-      `The payment service is unavailable right now (HTTP ${code}). Nothing was charged. Try again in ${retryAfter(response)} s.`,
+      `The payment service is unavailable right now (HTTP ${code}), so the payment did not go through. Try again in ${retryAfter(response)} s: the same payment is never charged twice.`,
       'error',
     )
     return present(retryButton, 'Try again', again)
