@@ -4,6 +4,7 @@
  *
  * @see reference/browser-wallets.md §6 (the harness and its flags)
  */
+import { existsSync } from 'node:fs'
 import { type Browser, chromium } from 'playwright-core'
 
 export const chromiumPath = '/usr/bin/chromium'
@@ -12,8 +13,13 @@ export const chromiumPath = '/usr/bin/chromium'
  * Launches headless Chromium. The background-networking flags matter: without them this sandbox refuses the
  * browser's connections.
  */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(
+      `No Chromium at ${chromiumPath}: install Debian's package (apt-get install -y chromium; README, Develop).`,
+    )
+  }
+  return await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
     args: [

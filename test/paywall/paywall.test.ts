@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib'
 import { httpFacilitator, paymentRequired } from '@tollgate/hono'
 import { decodeHeader, paymentPayloadV2Schema } from '@tollgate/protocol'
 import { Hono } from 'hono'
-import type { Browser, BrowserContext } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { LocalAccount } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
@@ -91,7 +91,7 @@ async function balances(payer: LocalAccount) {
 }
 
 /** The transaction the page links as the receipt: it must be mined and successful. */
-async function expectMinedReceipt(page: import('playwright-core').Page): Promise<string> {
+async function expectMinedReceipt(page: Page): Promise<string> {
   const link = page.locator('#x402-receipt a')
   const hash = (await link.textContent()) ?? ''
   expect(hash).toMatch(/^0x[0-9a-f]{64}$/)
