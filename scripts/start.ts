@@ -2,8 +2,8 @@
 // id 8453) with the EIP-3009 test USDC at the real USDC address and funded dev accounts, the facilitator on
 // 127.0.0.1:4020 (SQLite ledger in .data/local-stack), and the paid demo API on 127.0.0.1:4021. It then pays for
 // GET /weather and for POST /compare (a JSON body) with the official @x402/fetch client and for the MCP tool
-// get_forecast (POST /mcp) with the MCP SDK's client and the official @x402/core client, prints what happened, and
-// keeps the stack up until Ctrl-C.
+// get_forecast (POST /mcp) with the MCP SDK's client and the official @x402/core client, prints what happened and the
+// URL a person opens to pay with their own wallet (the paywall page), and keeps the stack up until Ctrl-C.
 import { readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import { payDemo, payDemoTool, type Stack, startStack } from './stack.ts'
@@ -80,6 +80,10 @@ console.log(
     `  curl ${facilitator.url}/supported`,
     `  TOLLGATE_DATA_DIR=${relative(process.cwd(), stack.dataDir) || stack.dataDir} node apps/facilitator/bin/tollgate-facilitator.js keys list   # the demo's API key (auth is on)`,
     `Payers: dev accounts #2-#9 hold 1,000 USDC each (keys in test/chain/accounts.ts); seller ${chain.accounts.seller.address}.`,
+    '',
+    'Pay in a browser with your own wallet: open this URL (first point the wallet at the local chain: RPC',
+    `${chain.url}, chain id ${chain.chainId}; import a payer key #2-#9; the README says how):`,
+    `  ${demo.url}/weather?city=Oslo`,
     `Ledger: ${relative(process.cwd(), stack.dataDir) || stack.dataDir}`,
     '',
     `Tollgate stack ready: chain ${chain.url}, facilitator ${facilitator.url}, demo ${demo.url} (Ctrl-C to stop)`,

@@ -25,8 +25,11 @@ export type { InputIssue, InvalidInput, PayloadTooLarge } from './http/requestIn
 export type { Payment } from './payment.ts'
 export type { PaymentRequiredOptions } from './paymentRequired.ts'
 export { paymentRequired } from './paymentRequired.ts'
-export type { PaywallInfo, PaywallOffer } from './paywall.ts'
-export { renderPaywall } from './paywall.ts'
+export { paywallContentSecurityPolicy } from './paywall/contentSecurityPolicy.ts'
+export type { PaywallPage } from './paywall/createPaywall.ts'
+export type { PaywallInfo, PaywallOffer } from './paywall/paywallInfo.ts'
+export type { PaywallOptions } from './paywall/paywallOptions.ts'
+export { renderPaywall } from './paywall/renderPaywall.ts'
 export type { OfferSigner, OfferSigningOptions } from './receipts/signOffers.ts'
 export type {
   CreateReceiptVerifierOptions,

@@ -29,7 +29,9 @@ import {
 import { paymentCors } from './http/paymentCors.ts'
 import { checkInput, quoteExtensions } from './http/requestInput.ts'
 import type { Payment } from './payment.ts'
-import { type PaywallInfo, renderPaywall } from './paywall.ts'
+import { createPaywall, type PaywallPage } from './paywall/createPaywall.ts'
+import type { PaywallInfo } from './paywall/paywallInfo.ts'
+import type { PaywallOptions } from './paywall/paywallOptions.ts'
 import { declaration, toOrigin } from './receipts/resourceDeclaration.ts'
 import { bindResponse, takeReceipt } from './receipts/responseHash.ts'
 import { createOfferSigner, type OfferSigningOptions } from './receipts/signOffers.ts'
@@ -60,9 +62,12 @@ export type PaymentRequiredOptions<E extends Env = Env> = {
   cors?: false | { origin?: string }
   /**
    * The HTML page for browsers (`Accept: text/html`) on an unpaid request. Default: a built-in page
-   * with the price and how to pay; a function renders your own; `false` always answers JSON.
+   * that shows what is sold and pays with the visitor's own wallet (served with a strict Content
+   * Security Policy); an object sets its title, logo, colours and networks ({@link PaywallOptions});
+   * a function renders your own (HTML, or `{ html, headers }` to send headers with it); `false` always
+   * answers JSON.
    */
-  paywall?: boolean | ((info: PaywallInfo) => string)
+  paywall?: boolean | PaywallOptions | ((info: PaywallInfo) => string | PaywallPage)
   /** Longest payment header accepted, in characters. Default 16 384. */
   maxHeaderLength?: number
   /**
@@ -142,8 +147,10 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       details: [`Received: ${JSON.stringify(origin)}`],
     })
   }
-  if (typeof paywall !== 'boolean' && typeof paywall !== 'function') {
-    throw new ConfigError({ message: 'paymentRequired: paywall must be a boolean or a function returning HTML.' })
+  if (typeof paywall !== 'boolean' && typeof paywall !== 'function' && !isPlainObject(paywall)) {
+    throw new ConfigError({
+      message: 'paymentRequired: paywall must be a boolean, an options object or a function returning HTML.',
+    })
   }
   if (!Number.isInteger(maxHeaderLength) || maxHeaderLength <= 0) {
     throw new ConfigError({ message: 'paymentRequired: maxHeaderLength must be a positive integer.' })
@@ -162,7 +169,12 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
       message: `paymentRequired: offerSigning signs the resource URL of each offer; set origin (or ${unnamed.key}'s resource, or signOffers: false).`,
     })
   }
-  const renderHtml = paywall === true ? renderPaywall : paywall === false ? undefined : paywall
+  const renderHtml: ((info: PaywallInfo) => string | PaywallPage) | undefined =
+    paywall === false
+      ? undefined
+      : typeof paywall === 'function'
+        ? paywall
+        : createPaywall(paywall === true ? {} : paywall)
 
   const browsers = cors === false ? undefined : paymentCors(cors.origin ?? '*')
   /** A cached quote's 402 headers with the CORS ones merged, once per quote. */

@@ -7,7 +7,7 @@ import {
   type PaymentRequirementsV2,
 } from '@tollgate/protocol'
 import type { Env } from 'hono'
-import { type PaywallInfo, paywallOffer } from '../paywall.ts'
+import { type PaywallInfo, paywallOffer } from '../paywall/paywallInfo.ts'
 import {
   type CompiledOffer,
   type CompiledOfferOf,

@@ -2,18 +2,21 @@ import { encodeHeader, errorInfo, headers as headerNames, type SettleResponse } 
 import type { Context } from 'hono'
 import { byteLength, failedQuote, paywallInfo, type Quote, type QuotedOffer } from '../call/quote.ts'
 import type { SettleResult, VerifyResult } from '../facilitator/facilitatorClient.ts'
-import type { PaywallInfo } from '../paywall.ts'
+import type { PaywallPage } from '../paywall/createPaywall.ts'
+import type { PaywallInfo } from '../paywall/paywallInfo.ts'
 
 /** `Retry-After` of a pending settlement, in seconds: about two Base blocks. */
 const retryAfterSeconds = 2
 
 /** The unpaid 402 for a browser: the paywall page, rendered once per quote, and the v2 quote header. */
-export function htmlResponse(quote: Quote, render: (info: PaywallInfo) => string): Response {
+export function htmlResponse(quote: Quote, render: (info: PaywallInfo) => string | PaywallPage): Response {
   if (!quote.html) {
-    const body = render(paywallInfo(quote))
+    const page = render(paywallInfo(quote))
+    const body = typeof page === 'string' ? page : page.html
     quote.html = {
       body,
       headers: {
+        ...(typeof page === 'string' ? {} : page.headers),
         'Content-Type': 'text/html; charset=utf-8',
         'Content-Length': String(byteLength(body)),
         'Cache-Control': 'no-store',
