@@ -1,4 +1,5 @@
-import { open, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { type Hex, sha256, stringToBytes } from 'viem'
 import type { SanctionsListStore } from './sanctionsListStore.ts'
 
@@ -7,6 +8,7 @@ const hashOf = (text: string): Hex => sha256(stringToBytes(text))
 /** Writes `text` to `path` as a whole: a temporary file beside it, flushed to disk, then renamed over it. */
 async function writeAtomically(path: string, text: string): Promise<void> {
   const temporary = `${path}.${process.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`
+  await mkdir(dirname(path), { recursive: true })
   const file = await open(temporary, 'wx')
   try {
     await file.writeFile(text)
