@@ -55,7 +55,7 @@ const listEnv = (path: string, extra: Record<string, string> = {}) => ({
   TOLLGATE_SANCTIONS_URL: `${server.origin}${path}`,
   TOLLGATE_SANCTIONS_MIN_BYTES: '1000',
   TOLLGATE_SANCTIONS_MAX_BYTES: '5000000',
-  TOLLGATE_SANCTIONS_FETCH_TIMEOUT_MS: '1500',
+  TOLLGATE_SANCTIONS_TIMEOUT_MS: '1500',
   ...extra,
 })
 
@@ -287,7 +287,7 @@ describe.skipIf(!available)('the refresh schedule on two nodes sharing PostgreSQ
       TOLLGATE_DATABASE_URL: databaseUrl,
       TOLLGATE_DATABASE_SCHEMA: schemas.schedule,
       TOLLGATE_SANCTIONS_REFRESH_SECONDS: '2',
-      ...listEnv('/scheduled.xml', { TOLLGATE_SANCTIONS_FETCH_TIMEOUT_MS: '1000' }),
+      ...listEnv('/scheduled.xml', { TOLLGATE_SANCTIONS_TIMEOUT_MS: '1000' }),
     }
     // No list in the database yet: both nodes, started at once, fetch one before serving.
     const nodes = await Promise.all([startNode(0, env), startNode(8, env)])

@@ -18,7 +18,7 @@ import { environmentFrom } from './cli.ts'
 export const sanctionsUpdateHelp = `Usage:
   tollgate-facilitator sanctions update [--config <file>] [--allow-mass-removal]
 
-Fetches TOLLGATE_SANCTIONS_URL (OFAC's SDN_ADVANCED.XML), within TOLLGATE_SANCTIONS_FETCH_TIMEOUT_MS and
+Fetches TOLLGATE_SANCTIONS_URL (OFAC's SDN_ADVANCED.XML), within TOLLGATE_SANCTIONS_TIMEOUT_MS and
 TOLLGATE_SANCTIONS_MAX_BYTES, following redirects only to its own host or TOLLGATE_SANCTIONS_REDIRECT_HOSTS; refuses a
 list smaller than TOLLGATE_SANCTIONS_MIN_BYTES, a malformed or truncated one, or one older than the current list; holds
 one that removes more than TOLLGATE_SANCTIONS_REMOVAL_ALERT of the addresses (written beside the current one for

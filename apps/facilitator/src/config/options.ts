@@ -301,7 +301,7 @@ export const options = {
     description:
       'how often the service fetches the OFAC list (counted from when the loaded list was last confirmed current; a failure is retried within the hour) (0: never, the operator runs sanctions update)',
   }),
-  TOLLGATE_SANCTIONS_FETCH_TIMEOUT_MS: help(integer(100, 3_600_000).default(300_000), {
+  TOLLGATE_SANCTIONS_TIMEOUT_MS: help(integer(100, 3_600_000).default(300_000), {
     description: 'a download of the OFAC list taking longer than this is cut off (and refused)',
   }),
   TOLLGATE_SANCTIONS_MAX_BYTES: help(integer(1_000, 4_000_000_000).default(400_000_000), {

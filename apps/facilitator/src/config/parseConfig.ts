@@ -37,7 +37,7 @@ function screeningConfig(values: Values) {
     update: Object.freeze({
       url: values.TOLLGATE_SANCTIONS_URL,
       refreshSeconds: values.TOLLGATE_SANCTIONS_REFRESH_SECONDS,
-      timeoutMs: values.TOLLGATE_SANCTIONS_FETCH_TIMEOUT_MS,
+      timeoutMs: values.TOLLGATE_SANCTIONS_TIMEOUT_MS,
       maxBytes: values.TOLLGATE_SANCTIONS_MAX_BYTES,
       minBytes: values.TOLLGATE_SANCTIONS_MIN_BYTES,
       redirectHosts: Object.freeze(list(values.TOLLGATE_SANCTIONS_REDIRECT_HOSTS).map((host) => host.toLowerCase())),

@@ -6,7 +6,7 @@ import { describeVariable, type Env, type OptionName, options } from './options.
 const names = [
   'TOLLGATE_SANCTIONS_LIST',
   'TOLLGATE_SANCTIONS_URL',
-  'TOLLGATE_SANCTIONS_FETCH_TIMEOUT_MS',
+  'TOLLGATE_SANCTIONS_TIMEOUT_MS',
   'TOLLGATE_SANCTIONS_MAX_BYTES',
   'TOLLGATE_SANCTIONS_MIN_BYTES',
   'TOLLGATE_SANCTIONS_REDIRECT_HOSTS',
@@ -59,7 +59,7 @@ export function parseSanctionsUpdateConfig(env: Env): SanctionsUpdateConfig {
   return Object.freeze({
     listPath: parsed.TOLLGATE_SANCTIONS_LIST === 'postgres' ? undefined : parsed.TOLLGATE_SANCTIONS_LIST,
     url: parsed.TOLLGATE_SANCTIONS_URL,
-    timeoutMs: parsed.TOLLGATE_SANCTIONS_FETCH_TIMEOUT_MS,
+    timeoutMs: parsed.TOLLGATE_SANCTIONS_TIMEOUT_MS,
     maxBytes: parsed.TOLLGATE_SANCTIONS_MAX_BYTES,
     minBytes: parsed.TOLLGATE_SANCTIONS_MIN_BYTES,
     redirectHosts: Object.freeze(list(parsed.TOLLGATE_SANCTIONS_REDIRECT_HOSTS).map((host) => host.toLowerCase())),
