@@ -1,10 +1,10 @@
 /**
  * The local Tollgate stack behind `npm start`, on loopback: the local chain (anvil acting as Base,
  * chain id 8453, our EIP-3009 test USDC at the real USDC address, our sanctions oracle at the Chainalysis address
- * with a demo list), the Tollgate facilitator (SQLite ledger in a data folder, screening on), and the paid demo API. `startStack()` starts them in that order and
- * returns one `stop()` for all; `payDemo()` pays for `GET /weather` with the official `@x402/fetch`
- * client, `payDemoTool()` for the MCP tool `get_forecast` with the MCP SDK's client and the official
- * `@x402/core` client, and both report what happened.
+ * with a demo list), the Tollgate facilitator (SQLite ledger in a data folder, screening on), and the paid demo API.
+ * `startStack()` starts them in that order and returns one `stop()` for all; `payDemo()` pays for `GET /weather`
+ * with the official `@x402/fetch` client, `payDemoTool()` for the MCP tool `get_forecast` with the MCP SDK's client
+ * and the official `@x402/core` client, and both report what happened.
  */
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
