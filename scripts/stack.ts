@@ -1,10 +1,10 @@
 /**
  * The local Tollgate stack behind `npm start`, on loopback: the local chain (anvil acting as Base,
- * chain id 8453, our EIP-3009 test USDC at the real USDC address), the Tollgate facilitator (SQLite
- * ledger in a data folder), and the paid demo API. `startStack()` starts them in that order and
- * returns one `stop()` for all; `payDemo()` pays for `GET /weather` with the official `@x402/fetch`
- * client, `payDemoTool()` for the MCP tool `get_forecast` with the MCP SDK's client and the official
- * `@x402/core` client, and both report what happened.
+ * chain id 8453, our EIP-3009 test USDC at the real USDC address, our sanctions oracle at the Chainalysis address
+ * with a demo list), the Tollgate facilitator (SQLite ledger in a data folder, screening on), and the paid demo API.
+ * `startStack()` starts them in that order and returns one `stop()` for all; `payDemo()` pays for `GET /weather`
+ * with the official `@x402/fetch` client, `payDemoTool()` for the MCP tool `get_forecast` with the MCP SDK's client
+ * and the official `@x402/core` client, and both report what happened.
  */
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -24,6 +24,7 @@ import { createSqliteApiKeyStore } from '../apps/facilitator/src/storage/apiKeys
 import { devPrivateKeys } from '../test/chain/accounts.ts'
 import { isPortFree } from '../test/chain/freePort.ts'
 import { type LocalChain, startLocalChain } from '../test/chain/localChain.ts'
+import { listedDemoPayer } from './screenedPayment.ts'
 
 /** Options of {@link startStack}. Ports default to the documented ones; `0` picks free ports (tests). */
 export type StackOptions = {
@@ -90,7 +91,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const part of started.splice(0).reverse()) await part.stop().catch(() => {})
   }
   try {
-    const chain = await startLocalChain({ ...(chainPort === 0 ? {} : { port: chainPort }), chainId: 8453 })
+    const chain = await startLocalChain({
+      ...(chainPort === 0 ? {} : { port: chainPort }),
+      chainId: 8453,
+      // The sanctions oracle's demo list: the facilitator's default screening refuses this payer (payScreened).
+      sanctioned: [listedDemoPayer.address],
+    })
     started.push(chain)
     log(`local chain       ${chain.url} (chain id ${chain.chainId}, USDC at ${chain.usdc})`)
 

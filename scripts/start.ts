@@ -6,6 +6,7 @@
 // URL a person opens to pay with their own wallet (the paywall page), and keeps the stack up until Ctrl-C.
 import { readFileSync } from 'node:fs'
 import { relative } from 'node:path'
+import { payScreened } from './screenedPayment.ts'
 import { payDemo, payDemoTool, type Stack, startStack } from './stack.ts'
 
 let stack: Stack | undefined
@@ -62,6 +63,14 @@ try {
   await payDemoTool(stack, { log: (line) => console.log(`  ${line}`) })
 } catch (error) {
   console.error(`The MCP tool payment failed: ${error instanceof Error ? error.message : String(error)}`)
+  await shutdown('payment failed', 1)
+}
+
+console.log("\nA screened payment, refused: the payer is on the local sanctions oracle's demo list (screening is on):")
+try {
+  await payScreened(stack, { log: (line) => console.log(`  ${line}`) })
+} catch (error) {
+  console.error(`The screened payment failed: ${error instanceof Error ? error.message : String(error)}`)
   await shutdown('payment failed', 1)
 }
 

@@ -5,7 +5,7 @@
  *
  * - `ours`: `startFacilitator` from apps/facilitator (native recovery, SQLite ledger, batched RPC),
  *   exactly as the service runs;
- * - `screened`: the same with sanctions screening on;
+ * - `screened`: the same with sanctions screening on (`ours` turns it off explicitly, as it is on by default);
  * - `reference`: the official facilitator (`@x402/core` `x402Facilitator` + `@x402/evm` exact scheme)
  *   behind a Hono `POST /verify` shaped like the official example server.
  *
@@ -77,6 +77,8 @@ function screenedService() {
     ...service,
     TOLLGATE_SCREENING: 'on',
     TOLLGATE_SANCTIONS_LIST: listPath,
+    // The artifact above is the list: never fetched during a run.
+    TOLLGATE_SANCTIONS_REFRESH_SECONDS: '0',
     TOLLGATE_SCREENING_ORACLES: 'eip155:8453=0x3A91A31cB3dC49b4db9Ce721F50a9D076c8D739B',
     // stdout carries the URLs line run.ts reads: no "sanctions list loaded" line before it.
     TOLLGATE_LOG_LEVEL: 'warn',
@@ -112,7 +114,9 @@ const url = (server: Awaited<ReturnType<typeof listen>>) => `http://127.0.0.1:${
 
 const started =
   target === 'ours'
-    ? await startFacilitator(service)
+    ? // Unscreened, as the "## Verify" section measures it: screening is on by default, so off explicitly (its warning
+      // would precede the URLs line on stdout).
+      await startFacilitator({ ...service, TOLLGATE_SCREENING: 'off', TOLLGATE_LOG_LEVEL: 'error' })
     : target === 'screened'
       ? await screenedService()
       : await referenceService()

@@ -25,6 +25,7 @@ import { devAccounts } from './accounts.ts'
 import { startAnvil } from './anvil.ts'
 import { smartWalletFactory, testUsdc } from './contracts/artifacts.ts'
 import { placeMulticall3 } from './multicall3.ts'
+import { chainalysisOracleAddress, placeSanctionsOracle } from './sanctionsOracle.ts'
 
 /** The chains the local chain can impersonate: Base (8453) and Base Sepolia (84532). */
 export type LocalChainId = 8453 | 84532
@@ -39,6 +40,8 @@ export type StartLocalChainParameters = {
   blockTime?: number
   /** Extra anvil flags, e.g. `['--gas-limit', '300000000']` for benchmarks. */
   args?: readonly string[]
+  /** Addresses the sanctions oracle lists (Base only: no oracle is known on Base Sepolia). Default: none. */
+  sanctioned?: readonly Address[]
 }
 
 /** Input of {@link LocalChain.signTransferAuthorization}. */
@@ -85,6 +88,8 @@ export type LocalChain = {
   usdc: Address
   /** SmartWalletFactory (ERC-6492 style) at a fixed address. */
   factory: Address
+  /** Our `SanctionsOracle` at the Chainalysis address on Base (chain id 8453); none on Base Sepolia. */
+  oracle: Address | undefined
   /** USDC balance, atomic units. */
   balanceOf(address: Address): Promise<bigint>
   /** Adds USDC to `to` (and to `totalSupply`) by writing the token's storage: no transaction, no nonce used. */
@@ -112,7 +117,9 @@ const totalSupplySlot = 2n
 
 /**
  * Starts anvil and turns it into a local Base (or Base Sepolia): TestUsdc's runtime code at the real USDC address,
- * the smart wallet factory at {@link smartWalletFactoryAddress}, Multicall3 at its canonical address, one block mined (so `latest` has a current timestamp),
+ * the smart wallet factory at {@link smartWalletFactoryAddress}, Multicall3 at its canonical address, on Base our sanctions
+ * oracle at the Chainalysis address (listing `sanctioned`, none by default, so the facilitator's default screening passes
+ * honest payers), one block mined (so `latest` has a current timestamp),
  * and 1,000 USDC for each payer, written to storage (no transactions: every dev account starts at nonce 0).
  * Defaults: a free port, chain id 8453, 1 s block time with mixed mining.
  *
@@ -125,7 +132,7 @@ const totalSupplySlot = 2n
  * @see chain.md §1.6 and §2.1
  */
 export async function startLocalChain(parameters: StartLocalChainParameters = {}): Promise<LocalChain> {
-  const { port, chainId = 8453, blockTime = 1, args = [] } = parameters
+  const { port, chainId = 8453, blockTime = 1, args = [], sanctioned = [] } = parameters
   const network = `eip155:${chainId}` as const
   const usdc = assets[network].address
   const anvil = await startAnvil({
@@ -163,6 +170,7 @@ export async function startLocalChain(parameters: StartLocalChainParameters = {}
       testClient.setCode({ address: usdc, bytecode: testUsdc.deployedBytecode }),
       testClient.setCode({ address: smartWalletFactoryAddress, bytecode: smartWalletFactory.deployedBytecode }),
       placeMulticall3({ testClient }),
+      ...(chainId === 8453 ? [placeSanctionsOracle({ testClient, sanctioned })] : []),
     ])
     await Promise.all([
       ...devAccounts.payers.map(({ address }) =>
@@ -263,6 +271,7 @@ export async function startLocalChain(parameters: StartLocalChainParameters = {}
       accounts: devAccounts,
       usdc,
       factory: smartWalletFactoryAddress,
+      oracle: chainId === 8453 ? chainalysisOracleAddress : undefined,
       balanceOf,
       mint,
       signTransferAuthorization,

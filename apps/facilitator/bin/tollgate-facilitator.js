@@ -56,11 +56,11 @@ if (args[0] === 'doctor') {
   process.exit(await runDoctorCommand(args.slice(1), { out, err }))
 }
 if (args[0] === 'sanctions') {
-  // The OFAC artifact for screening, converted from SDN_ADVANCED.XML or sdn.csv.
+  // The OFAC list for screening: fetched and swapped in (update), or converted from SDN_ADVANCED.XML or sdn.csv.
   const { runSanctionsCommand } = await load('sanctions')
   const out = (text) => process.stdout.write(text)
   const err = (text) => process.stderr.write(text)
-  process.exit(await runSanctionsCommand(args.slice(1), { out, err }))
+  process.exit(await runSanctionsCommand(args.slice(1), { env: process.env, out, err }))
 }
 if (args[0] === 'audit') {
   // The screening audit trail: exported, or verified (hash chain).

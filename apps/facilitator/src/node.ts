@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { isX402Error } from '@tollgate/protocol'
 import { environmentFrom, helpText } from './commands/cli.ts'
 import { parseConfig } from './config/parseConfig.ts'
+import { describeScreening } from './sanctions/describeScreening.ts'
 
 try {
   let env: ReturnType<typeof environmentFrom>
@@ -57,6 +58,8 @@ try {
       signer: running.signer,
       ledger: config.databaseUrl ? 'postgresql' : config.dataDir,
       networks: config.networks.map(({ network }) => network),
+      // What is screened where, and what is not (never silently).
+      screening: config.screening ? describeScreening(config.screening, config.networks) : 'off',
     },
     'listening',
   )

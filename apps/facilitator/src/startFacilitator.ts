@@ -67,7 +67,7 @@ export type RunningFacilitator = {
   metricsUrl: string | undefined
   metrics: Metrics
   logger: Logger
-  /** Reads the sanctions list file again (SIGHUP); `undefined` with screening off. */
+  /** Reads the OFAC list again (SIGHUP); nothing without one. */
   reloadSanctions(): void
   /**
    * Stops listening, closes open connections, stops the reconciler and receipt polling, and closes
@@ -143,11 +143,20 @@ export async function startFacilitator(
           config.receipts.didWebOrigin ? { didWebOrigin: config.receipts.didWebOrigin } : {},
         )
       : undefined
-    // Sanctions screening: the list loaded (and watched) before serving; decisions audited in the ledger.
+    // Sanctions screening, on unless TOLLGATE_SCREENING=off: its lists loaded before serving; decisions audited.
     const screening = config.screening
-      ? createServiceScreening(config.screening, { store: storage.ledger, logger, metrics, now: now ?? systemNow })
+      ? await createServiceScreening(config.screening, {
+          store: storage.ledger,
+          pool: storage.pool,
+          databaseSchema: config.databaseSchema,
+          networks: config.networks,
+          logger,
+          metrics,
+          now: now ?? systemNow,
+          closers,
+        })
       : undefined
-    if (screening) closers.defer(() => screening.close())
+    if (!screening) logger.warn({ screening: 'off' }, 'sanctions screening is off (TOLLGATE_SCREENING=off)')
     const deps = { metrics, logger, logError, transport, now }
     const facilitator = createServiceFacilitator(
       { ...deps, store: storage.ledger, recover: recover ?? createNativeRecover() },
@@ -167,7 +176,8 @@ export async function startFacilitator(
     const ready = createReadyProbe(facilitator, () => ({
       minBalance: config.readyMinBalance,
       draining,
-      ...(screening ? { sanctions: screening.status } : {}),
+      screening:
+        screening?.status ?? (() => ({ ok: true, detail: 'off (TOLLGATE_SCREENING=off): nothing is screened' })),
     }))
     const app = createApp(facilitator, {
       bodyLimit: nodeBodyLimit,

@@ -21,7 +21,7 @@ Usage: tollgate-facilitator [--config <file>] [--help] [--version]
        tollgate-facilitator keys create|list|revoke ...   API keys (see: keys --help)
        tollgate-facilitator doctor [options] <seller URL> what a catalogue would reject, and why (see: doctor --help)
        tollgate-facilitator receipt-keys rotate|show      receipt signing keys (see: receipt-keys --help)
-       tollgate-facilitator sanctions convert ...         OFAC list -> screening artifact (see: sanctions --help)
+       tollgate-facilitator sanctions update|convert ...  fetch OFAC's list and swap it in; or convert a file (see: sanctions --help)
        tollgate-facilitator audit export|verify ...       the screening audit trail (see: audit --help)
 
 doctor reads the seller's documents as data: it stays on the target's origin, sends only GET and HEAD

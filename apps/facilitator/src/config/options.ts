@@ -282,15 +282,48 @@ export const options = {
   ),
   // --- end receipts ---
   // --- screening (issue 12) ---
-  TOLLGATE_SCREENING: help(z.enum(['on', 'off'], { error: 'expected on or off' }).default('off'), {
+  TOLLGATE_SCREENING: help(z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'), {
     description:
-      'on: payer and payee are screened (OFAC list, USDC blacklist, sanctions oracle, deny list) in /verify and again in /settle; every decision is audited',
+      'on: payer and payee are screened in /verify and again in /settle (the USDC blacklist always, the sanctions oracle where one is deployed, the OFAC list with TOLLGATE_SANCTIONS_LIST, the deny list); every decision is audited. off: nothing is screened (logged at start and shown in /ready)',
   }),
-  TOLLGATE_SANCTIONS_LIST: help(z.string().trim().min(1, 'expected a file path').optional(), {
+  TOLLGATE_SANCTIONS_LIST: help(z.string().trim().min(1, 'expected a file path or postgres').optional(), {
     description:
-      'the OFAC artifact (tollgate-facilitator sanctions convert); reloaded when the file changes or on SIGHUP',
-    unset: 'required with TOLLGATE_SCREENING=on',
+      'where the OFAC list (artifact) is kept: a file path (one per node; reloaded when it changes or on SIGHUP), or postgres (in the shared database of TOLLGATE_DATABASE_URL, for every node); fetched at start when there is none yet, then kept fresh (TOLLGATE_SANCTIONS_REFRESH_SECONDS)',
+    unset: 'no OFAC list: on-chain screening only (said at start and in /ready)',
   }),
+  TOLLGATE_SANCTIONS_URL: help(
+    z
+      .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+      .default('https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_ADVANCED.XML'),
+    { description: "where OFAC's SDN_ADVANCED.XML is fetched (sanctions update and the refresh schedule)" },
+  ),
+  TOLLGATE_SANCTIONS_REFRESH_SECONDS: help(integer(0, 31_536_000).default(86_400), {
+    description:
+      'how often the service fetches the OFAC list (counted from when the loaded list was last confirmed current; a failure is retried within the hour) (0: never, the operator runs sanctions update)',
+  }),
+  TOLLGATE_SANCTIONS_TIMEOUT_MS: help(integer(100, 3_600_000).default(300_000), {
+    description: 'a download of the OFAC list taking longer than this is cut off (and refused)',
+  }),
+  TOLLGATE_SANCTIONS_MAX_BYTES: help(integer(1_000, 4_000_000_000).default(400_000_000), {
+    description: 'a downloaded OFAC list larger than this is cut off while streaming (and refused)',
+  }),
+  TOLLGATE_SANCTIONS_MIN_BYTES: help(integer(0, 4_000_000_000).default(1_000_000), {
+    description: 'a downloaded OFAC list smaller than this is refused as truncated (SDN_ADVANCED.XML is over 100 MB)',
+  }),
+  TOLLGATE_SANCTIONS_REDIRECT_HOSTS: help(
+    z
+      .string()
+      .trim()
+      .default('s3.us-gov-west-1.amazonaws.com')
+      .refine(
+        (value) => list(value).every((item) => /^[a-z0-9.-]+$/i.test(item)),
+        'expected comma-separated host names',
+      ),
+    {
+      description:
+        "hosts a download of the OFAC list may be redirected to, besides TOLLGATE_SANCTIONS_URL's own (https only); any other redirect is refused",
+    },
+  ),
   TOLLGATE_SANCTIONS_MAX_AGE_HOURS: help(integer(1, 8_760).default(48), {
     description:
       'a list older than this (since its source was checked) makes screening unavailable: payments are declined',
@@ -299,7 +332,10 @@ export const options = {
     decimal('0.2')
       .default('0.2')
       .refine((value) => Number(value) <= 1, 'expected a share from 0 to 1'),
-    { description: 'a reload removing more than this share of the addresses is logged as a warning and counted' },
+    {
+      description:
+        'an update removing more than this share of the addresses is held for the operator, not applied (sanctions update --allow-mass-removal); a file replaced by hand is loaded and logged as a warning',
+    },
   ),
   TOLLGATE_SCREENING_ORACLES: help(
     z

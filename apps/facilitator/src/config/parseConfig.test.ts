@@ -75,7 +75,32 @@ describe('parseConfig', () => {
         "reconcileStaleSeconds": 60,
         "replaceAfterMs": 15000,
         "reservationSeconds": 120,
-        "screening": undefined,
+        "screening": {
+          "allow": [],
+          "deny": [],
+          "listInDatabase": false,
+          "listPath": undefined,
+          "maxAgeSeconds": 172800n,
+          "onError": {
+            "ofac": "block",
+            "oracle": "block",
+            "usdc": "block",
+          },
+          "oracles": Map {
+            8453 => "0x3A91A31cB3dC49b4db9Ce721F50a9D076c8D739B",
+          },
+          "removalAlertRatio": 0.2,
+          "update": {
+            "maxBytes": 400000000,
+            "minBytes": 1000000,
+            "redirectHosts": [
+              "s3.us-gov-west-1.amazonaws.com",
+            ],
+            "refreshSeconds": 86400,
+            "timeoutMs": 300000,
+            "url": "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_ADVANCED.XML",
+          },
+        },
         "shutdownTimeoutMs": 30000,
         "signerKey": "0x1111111111111111111111111111111111111111111111111111111111111111",
         "signerKeys": [],
@@ -288,11 +313,36 @@ describe('parseConfig: auth', () => {
     expect(() => parseConfig({ ...base, TOLLGATE_AUTH_KEY_CACHE_MS: '-1' })).toThrow('TOLLGATE_AUTH_KEY_CACHE_MS')
   })
 
-  test('behavior: screening is off by default; on, it needs the list and reads its options', () => {
-    expect(parseConfig(base).screening).toBeUndefined()
-    expect(problem({ ...base, TOLLGATE_SCREENING: 'on' })).toBe(
-      'Invalid configuration: TOLLGATE_SANCTIONS_LIST: is required with TOLLGATE_SCREENING=on (the OFAC artifact)',
+  test('behavior: screening is on by default without a list; off is explicit; the list and its updates read their options', () => {
+    // On by default: the USDC blacklist and the oracle need no download; the OFAC list is where one is configured.
+    expect(parseConfig(base).screening).toMatchObject({ listPath: undefined, listInDatabase: false })
+    expect(parseConfig({ ...base, TOLLGATE_SCREENING: 'on' }).screening).toMatchObject({ listPath: undefined })
+    expect(parseConfig({ ...base, TOLLGATE_SCREENING: 'off' }).screening).toBeUndefined()
+    expect(problem({ ...base, TOLLGATE_SANCTIONS_LIST: 'postgres' })).toBe(
+      'Invalid configuration: TOLLGATE_SANCTIONS_LIST: postgres needs TOLLGATE_DATABASE_URL (the shared database)',
     )
+    expect(
+      parseConfig({
+        ...base,
+        TOLLGATE_DATABASE_URL: 'postgres://db.internal/ledger',
+        TOLLGATE_SANCTIONS_LIST: 'postgres',
+        TOLLGATE_SANCTIONS_URL: 'https://mirror.example/SDN_ADVANCED.XML',
+        TOLLGATE_SANCTIONS_REFRESH_SECONDS: '0',
+        TOLLGATE_SANCTIONS_REDIRECT_HOSTS: 'Files.Example, s3.example',
+      }).screening,
+    ).toMatchObject({
+      listPath: undefined,
+      listInDatabase: true,
+      update: {
+        url: 'https://mirror.example/SDN_ADVANCED.XML',
+        refreshSeconds: 0,
+        timeoutMs: 300_000,
+        maxBytes: 400_000_000,
+        minBytes: 1_000_000,
+        redirectHosts: ['files.example', 's3.example'],
+      },
+    })
+    expect(problem({ ...base, TOLLGATE_SANCTIONS_URL: 'ftp://ofacftp.treas.gov/' })).toMatch(/TOLLGATE_SANCTIONS_URL/)
     const on = parseConfig({ ...base, TOLLGATE_SCREENING: 'on', TOLLGATE_SANCTIONS_LIST: '/var/lib/ofac.json' })
     expect(on.screening).toMatchObject({
       listPath: '/var/lib/ofac.json',

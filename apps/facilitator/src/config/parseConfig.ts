@@ -11,7 +11,7 @@ const rpcUrl = z
   .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
   .transform((value) => value.replace(/\/+$/, ''))
 
-/** `TOLLGATE_SCREENING=on`: the list, its age limit, the oracles, the per-provider error policy, the lists. */
+/** `TOLLGATE_SCREENING=on` (the default): the OFAC list and its updates, the oracles, the error policy, the lists. */
 function screeningConfig(values: Values) {
   const onError = { ofac: 'block', usdc: 'block', oracle: 'block' } as Record<
     'ofac' | 'usdc' | 'oracle',
@@ -28,8 +28,20 @@ function screeningConfig(values: Values) {
       oracles.set(Number(network.slice('eip155:'.length)), address)
     }
   }
+  const where = values.TOLLGATE_SANCTIONS_LIST
   return Object.freeze({
-    listPath: values.TOLLGATE_SANCTIONS_LIST as string,
+    /** The OFAC list's file; `undefined` when it is in PostgreSQL (`listInDatabase`) or there is none. */
+    listPath: where === 'postgres' ? undefined : where,
+    listInDatabase: where === 'postgres',
+    /** How the OFAC list is fetched and checked (`sanctions update`, the refresh schedule). */
+    update: Object.freeze({
+      url: values.TOLLGATE_SANCTIONS_URL,
+      refreshSeconds: values.TOLLGATE_SANCTIONS_REFRESH_SECONDS,
+      timeoutMs: values.TOLLGATE_SANCTIONS_TIMEOUT_MS,
+      maxBytes: values.TOLLGATE_SANCTIONS_MAX_BYTES,
+      minBytes: values.TOLLGATE_SANCTIONS_MIN_BYTES,
+      redirectHosts: Object.freeze(list(values.TOLLGATE_SANCTIONS_REDIRECT_HOSTS).map((host) => host.toLowerCase())),
+    }),
     maxAgeSeconds: BigInt(values.TOLLGATE_SANCTIONS_MAX_AGE_HOURS) * 3600n,
     removalAlertRatio: Number(values.TOLLGATE_SANCTIONS_REMOVAL_ALERT),
     oracles: oracles as ReadonlyMap<number, Address>,
@@ -193,8 +205,8 @@ export function parseConfig(env: Env): Config {
   if (values.TOLLGATE_RATE_LIMIT_STORE === 'redis' && !values.TOLLGATE_REDIS_URL) {
     problems.push('TOLLGATE_RATE_LIMIT_STORE: redis needs TOLLGATE_REDIS_URL')
   }
-  if (values.TOLLGATE_SCREENING === 'on' && !values.TOLLGATE_SANCTIONS_LIST) {
-    problems.push('TOLLGATE_SANCTIONS_LIST: is required with TOLLGATE_SCREENING=on (the OFAC artifact)')
+  if (values.TOLLGATE_SANCTIONS_LIST === 'postgres' && !values.TOLLGATE_DATABASE_URL) {
+    problems.push('TOLLGATE_SANCTIONS_LIST: postgres needs TOLLGATE_DATABASE_URL (the shared database)')
   }
   if (values.TOLLGATE_SCREENING === 'on') {
     const denied = new Set((values.TOLLGATE_SCREENING_DENY as Address[] | undefined)?.map((a) => a.toLowerCase()))

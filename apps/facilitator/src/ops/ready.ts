@@ -17,7 +17,7 @@ export type Readiness = {
     rpc: Record<string, ReadyCheck>
     /** Per network: a signer leased here with at least `minBalance`. */
     signer: Record<string, ReadyCheck>
-    /** With screening on: the sanctions list is loaded and younger than its maximum age. */
+    /** Screening: on (the providers of each network; an OFAC list loaded and younger than its maximum age) or off. */
     screening?: ReadyCheck
   }
 }
@@ -29,8 +29,8 @@ export type CheckReadyOptions = {
   timeoutMs?: number
   /** `true` once shutdown began. */
   draining?: boolean
-  /** With screening on: the loaded list's age and the maximum, in seconds. */
-  sanctions?: () => { ageSeconds: number; maxAgeSeconds: number; dateOfIssue: string } | undefined
+  /** Screening's own check (its details shown as they are). */
+  screening?: () => ReadyCheck
 }
 
 const within = <T>(promise: Promise<T>, ms: number): Promise<T> =>
@@ -55,7 +55,7 @@ const within = <T>(promise: Promise<T>, ms: number): Promise<T> =>
  */
 export async function checkReady(
   facilitator: Facilitator,
-  { minBalance, timeoutMs = 2_000, draining = false, sanctions }: CheckReadyOptions,
+  { minBalance, timeoutMs = 2_000, draining = false, screening: screeningCheck }: CheckReadyOptions,
 ): Promise<Readiness> {
   const rpc: Record<string, ReadyCheck> = {}
   const signer: Record<string, ReadyCheck> = {}
@@ -86,16 +86,7 @@ export async function checkReady(
   })
   const [store] = await Promise.all([storeCheck, ...networkChecks])
   const accepting: ReadyCheck = draining ? { ok: false, detail: 'shutting down' } : { ok: true }
-  let screening: ReadyCheck | undefined
-  if (sanctions) {
-    const list = sanctions()
-    screening = !list
-      ? { ok: false, detail: 'no sanctions list loaded' }
-      : {
-          ok: list.ageSeconds <= list.maxAgeSeconds,
-          detail: `sanctions list of ${list.dateOfIssue}, ${list.ageSeconds} s old (max ${list.maxAgeSeconds} s)`,
-        }
-  }
+  const screening = screeningCheck?.()
   const ready =
     accepting.ok &&
     store.ok &&

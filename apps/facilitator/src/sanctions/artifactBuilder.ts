@@ -20,6 +20,7 @@ export type ArtifactBuilder = {
 }
 
 const evm = /^0x[0-9a-fA-F]{40}$/
+const maxValues = 1_000_000
 
 /**
  * Collects address values into the artifact: every `0x` value of 40 hex digits, under any label, lowercased
@@ -34,6 +35,8 @@ export function createArtifactBuilder(generatorVersion: string): ArtifactBuilder
   return {
     add(value, label, ref) {
       count++
+      // Hostile input: the real list has under 2,000 address values.
+      if (count > maxValues) throw new Error(`more than ${maxValues} digital currency address values`)
       const isEvm = evm.test(value)
       const key = isEvm ? value.toLowerCase() : value
       const map = isEvm ? addresses : others

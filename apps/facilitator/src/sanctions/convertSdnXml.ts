@@ -10,6 +10,9 @@ export const advancedXmlNamespace =
   'https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ADVANCED_XML'
 
 const labelPrefix = 'Digital Currency Address - '
+/** Bounds on what one document may make the converter hold (the real list: 18,367 parties, values under 100 characters). */
+const maxTextLength = 65_536
+const maxParties = 1_000_000
 
 /**
  * Converts OFAC's `SDN_ADVANCED.XML` into the screening artifact in one streaming pass (bounded memory:
@@ -72,6 +75,7 @@ export async function convertSdnXml(
       case 'Profile': {
         const id = attr('ID')
         if (id !== undefined && party !== undefined && parent === 'DistinctParty') partyOfProfile.set(id, party)
+        if (partyOfProfile.size > maxParties) throw new Error(`more than ${maxParties} parties`)
         break
       }
       case 'Feature':
@@ -99,7 +103,10 @@ export async function convertSdnXml(
     if (collecting) text = ''
   })
   parser.on('text', (chunk) => {
-    if (collecting) text += chunk
+    if (!collecting) return
+    text += chunk
+    // Hostile input: the values read are labels, dates, program tags and addresses, all short.
+    if (text.length > maxTextLength) throw new Error(`an element's text is longer than ${maxTextLength} characters`)
   })
   parser.on('closetag', (tag: SaxesTagNS) => {
     const name = tag.local
