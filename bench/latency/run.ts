@@ -38,7 +38,7 @@ import {
   startTollgateStack,
   supportsDelivery,
 } from './stacks.ts'
-import { latencyTable, ratioTable, type Summary, summarize } from './summary.ts'
+import { checkTable, latencyTable, type OnChainCheck, ratioTable, type Summary, summarize } from './summary.ts'
 import { buyer, timedPayment } from './timedPayment.ts'
 
 const { values } = parseArgs({
@@ -79,7 +79,12 @@ const paymentTimeoutMs = 60_000
 const entry = process.argv[1]?.endsWith('index.js')
   ? 'node bench/latency/index.js'
   : 'node --import ./scripts/register-source.mjs bench/latency/run.ts'
-const command = `${entry}${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`
+/** A value that must not be printed (keys, secrets, RPC URLs) shows as `…`. */
+const shown = (name: string, value: string) => (/KEY|SECRET|TOKEN|PASSWORD|URL/.test(name) ? '…' : value)
+const args = process.argv
+  .slice(2)
+  .map((arg) => arg.replace(/(TOLLGATE_[A-Z0-9_]+)=(.*)$/, (_, name, value) => `${name}=${shown(name, value)}`))
+const command = `${entry}${args.length ? ` ${args.join(' ')}` : ''}`
 const log = (line: string) => process.stderr.write(`${line}\n`)
 
 // ---------------------------------------------------------------------------------------------------
@@ -144,7 +149,9 @@ type Running = {
   transactions: Set<Hex>
 }
 
-async function measure(blockTime: number): Promise<{ summaries: Summary[]; checks: string[]; problems: string[] }> {
+async function measure(
+  blockTime: number,
+): Promise<{ summaries: Summary[]; checks: OnChainCheck[]; problems: string[] }> {
   log(`${blockTime} s blocks: starting anvil (interval mining only) and ${targets.length} targets`)
   const chain = await startLocalChain({ blockTime, mining: 'interval' })
   stops.push(chain.stop)
@@ -199,19 +206,28 @@ async function measure(blockTime: number): Promise<{ summaries: Summary[]; check
     while ((await chain.balanceOf(run.payTo)) < expected(run) && Date.now() < until) await sleep(100)
   }
   await sleep(blockTime * 2_000) // two more blocks: anything still in flight lands, and shows
-  const checks: string[] = []
+  const checks: OnChainCheck[] = []
   const problems: string[] = []
   for (const run of running) {
     const balance = await chain.balanceOf(run.payTo)
-    const reverted: Hex[] = []
+    let unsuccessful = 0
     for (const hash of run.transactions) {
       const receipt = await chain.publicClient.getTransactionReceipt({ hash }).catch(() => undefined)
-      if (receipt?.status !== 'success') reverted.push(hash)
+      if (receipt?.status !== 'success') unsuccessful++
     }
-    const line = `${run.target.name}: seller +${balance.toLocaleString('en-US')} for ${run.paid} paid (warm-up included) × ${priceAtomic.toLocaleString('en-US')} = ${expected(run).toLocaleString('en-US')}, ${run.transactions.size} transactions, ${reverted.length} not successful`
-    checks.push(line)
+    const check = {
+      blockTime,
+      target: run.target.name,
+      paid: run.paid,
+      received: balance,
+      expected: expected(run),
+      transactions: run.transactions.size,
+      unsuccessful,
+    }
+    checks.push(check)
+    const line = `${run.target.name}: the seller received ${balance} for ${run.paid} paid (expected ${check.expected}), ${run.transactions.size} transactions, ${unsuccessful} not successful`
     log(line)
-    if (balance !== expected(run) || reverted.length > 0) problems.push(`${blockTime} s blocks, ${line}`)
+    if (balance !== check.expected || unsuccessful > 0) problems.push(`${blockTime} s blocks, ${line}`)
     for (const error of run.errors.slice(0, 3)) problems.push(`${blockTime} s blocks, ${run.target.name}: ${error}`)
   }
   const summaries = running.map((run) => summarize(run.target.name, blockTime, run.samples, run.errors.length))
@@ -224,14 +240,14 @@ async function measure(blockTime: number): Promise<{ summaries: Summary[]; check
 
 const loads: number[] = [loadavg()[0] as number]
 const summaries: Summary[] = []
-const checks: string[] = []
+const checks: OnChainCheck[] = []
 const problems: string[] = []
 const started = Date.now()
 try {
   for (const blockTime of blockTimes) {
     const result = await measure(blockTime)
     summaries.push(...result.summaries)
-    checks.push(...result.checks.map((line) => `${blockTime} s blocks, ${line}`))
+    checks.push(...result.checks)
     problems.push(...result.problems)
     loads.push(loadavg()[0] as number)
   }
@@ -244,44 +260,52 @@ const minutes = (Date.now() - started) / 60_000
 const date = new Date().toISOString().slice(0, 10)
 const cpu = cpus()[0]?.model.trim() ?? 'cpu'
 const ratios = ratioTable(summaries)
-const envLine = Object.keys(tollgateEnv).length
-  ? `with ${Object.entries(tollgateEnv)
-      .map(([name, value]) => `\`${name}=${value}\``)
-      .join(', ')}`
-  : 'at its defaults'
+const envPairs = Object.entries(tollgateEnv).map(([name, value]) => `\`${name}=${shown(name, value)}\``)
+const envLine = envPairs.length
+  ? `with ${envPairs.join(', ')} and \`TOLLGATE_MAX_GAS_SHARE=off\` (anvil's 1 gwei fees),\n  otherwise at its defaults (receipt polling every 250 ms unless set here)`
+  : "at its defaults but for `TOLLGATE_MAX_GAS_SHARE=off` (anvil's 1 gwei fees): receipt polling\n  every 250 ms, the service's default"
+const described: Record<string, string> = {
+  tollgate: `\`tollgate\`: \`@tollgate/hono\` \`paymentRequired\` with \`httpFacilitator\` (an API key) and Tollgate's
+  facilitator service (\`startFacilitator\`: SQLite ledger, one signer)
+  ${envLine}`,
+  'tollgate-optimistic': "`tollgate-optimistic`: the same, the route with `delivery: 'optimistic'`",
+  'official-1000': `\`official-1000\`: \`@x402/hono\` 2.27.0 \`paymentMiddleware\` and the official facilitator (\`@x402/core\`
+  \`x402Facilitator\` + \`@x402/evm\` exact scheme, a viem wallet client with its own key) behind \`/verify\`, \`/settle\`,
+  \`/supported\`, viem polling receipts every 1,000 ms (its default for Base)`,
+  'official-250': '`official-250`: the same, viem polling every 250 ms',
+}
 const section = `## Latency
 
 What a buyer feels (issue 23, item 7): the official v2 client (\`@x402/fetch\` with \`@x402/evm\`'s exact client
 scheme) pays \`GET /weather\` ($0.001, settled after the handler) one request at a time, and the clock runs from its
 first request (answered 402) to the paid 200 with its body in hand: the 402, signing, \`/verify\`, the handler,
-\`/settle\` and its wait for the block. anvil mines by interval only (no automine: a transaction waits for its block,
-as on Base), at 2 s blocks (Base's block time) and at 0.2 s blocks (Base's Flashblocks interval), a fresh chain for
-each. Each request starts after a wait drawn uniformly over one block interval, so it arrives at a uniformly random
-point of the interval. The targets share the chain and take turns, the order turning each round; payers rotate over
-dev accounts #2–#9; one unmeasured warm-up payment per target first. Everything runs in one Node process on
-127.0.0.1:
+\`/settle\` and its wait for the block. anvil mines by interval only (no automine: a transaction waits for its
+block, as on Base), at ${blockTimes.map((b) => `${b} s`).join(' and ')} blocks (2 s is Base's block time, 0.2 s its Flashblocks interval), a
+fresh chain for each. Each request starts after a wait drawn uniformly over one block interval, so it arrives at a
+uniformly random point of the interval. The targets share the chain and take turns, the order turning each round;
+payers rotate over dev accounts #2–#9; one unmeasured warm-up payment per target first. Everything runs in one Node
+process on 127.0.0.1:
 
-- \`tollgate\`: \`@tollgate/hono\` \`paymentRequired\` with \`httpFacilitator\` (an API key) and Tollgate's facilitator
-  service (\`startFacilitator\`: SQLite ledger, one signer) ${envLine} but for \`TOLLGATE_MAX_GAS_SHARE=off\`
-  (anvil's 1 gwei fees): receipt polling every 250 ms, the service's default;
-- \`official-1000\` and \`official-250\`: \`@x402/hono\` 2.27.0 \`paymentMiddleware\` and the official facilitator
-  (\`@x402/core\` \`x402Facilitator\` + \`@x402/evm\` exact scheme, a viem wallet client with its own key) behind
-  \`/verify\`, \`/settle\`, \`/supported\`, viem polling receipts every 1,000 ms (its default for Base) and 250 ms.
+${targets.map((target) => `- ${described[target.name]};`).join('\n')}
 
 \`\`\`sh
 ${command}
 \`\`\`
 
-Results, ${date}, Node ${process.version}, ${cpus().length} × ${cpu}, one-minute load average ${loads.map((l) => l.toFixed(1)).join(' → ')} (start, after each chain), ${minutes.toFixed(1)} minutes; the
-machine was shared with other test runs. Nearest-rank percentiles of ${payments} payments per target per block time;
-"402 p50" is the first request's round trip alone.
+Results, ${date}, Node ${process.version}, ${cpus().length} × ${cpu}, ${minutes.toFixed(1)} minutes, one-minute load average
+${loads.map((l) => l.toFixed(1)).join(' → ')} (at the start, then after each chain): the machine was shared with other test runs.
+Nearest-rank percentiles of ${payments} payments per target per block time; "402 p50" is the first request's round
+trip alone. A stack that waits for the block and then polls every \`P\` ms expects about \`B/2 + P/2\` on top of
+its own work with blocks every \`B\` ms (a uniform wait for the block, then one for the poll), with a spread of
+\`B + P\`${payments < 100 ? `; with ${payments} payments, p99 is the slowest one` : ''}.
 
 ${latencyTable(summaries)}
 ${ratios ? `\nTollgate over the official stack, measured in the same run (below 1: Tollgate is faster):\n\n${ratios}\n` : ''}
-On chain afterwards, each target's seller (a fresh address) holds exactly the price times its paid requests, and
-every settlement transaction named in \`PAYMENT-RESPONSE\` succeeded:
+On chain afterwards (once any settlement in flight had landed, plus two blocks), each target's seller, a fresh
+address, holds exactly the price times its requests answered 200 (the warm-up included), and every settlement
+transaction named in \`PAYMENT-RESPONSE\` succeeded:
 
-${checks.map((line) => `- ${line}`).join('\n')}
+${checkTable(checks)}
 ${skipped.length ? `\nNot measured: ${skipped.join('; ')}.\n` : ''}${problems.length ? `\nProblems:\n\n${problems.map((line) => `- ${line}`).join('\n')}\n` : ''}
 Later modes are measured by configuration: \`--tollgate-env TOLLGATE_…=…\` (repeatable) configures Tollgate's
 facilitator, and \`--route-mode optimistic\` (with \`--route-mode settled\` to keep both) adds a

@@ -1,4 +1,4 @@
-/** Latency figures of one target on one chain, and the Markdown that shows them. */
+/** Latency figures and on-chain checks of each target on each chain, and the Markdown that shows them. */
 
 /** What one target measured on one chain. */
 export type Summary = {
@@ -50,7 +50,7 @@ const whole = (ms: number) => (Number.isNaN(ms) ? '–' : Math.round(ms).toLocal
 /** One row per target per block time. */
 export function latencyTable(summaries: readonly Summary[]): string {
   return [
-    '| blocks | target | paid | failed | min ms | p50 ms | p90 ms | p99 ms | max ms | 402 p50 ms |',
+    '| blocks | target | measured | failed | min ms | p50 ms | p90 ms | p99 ms | max ms | 402 p50 ms |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...summaries.map(
       (s) =>
@@ -73,4 +73,33 @@ export function ratioTable(summaries: readonly Summary[]): string {
   }
   if (rows.length === 0) return ''
   return ['| blocks | ratio | p50 | p90 | p99 |', '| --- | --- | ---: | ---: | ---: |', ...rows].join('\n')
+}
+
+/** What one target's seller received on one chain, against what its buyers were answered. */
+export type OnChainCheck = {
+  target: string
+  blockTime: number
+  /** Requests answered 200, the warm-up included. */
+  paid: number
+  /** The seller's balance (it starts at zero), atomic units. */
+  received: bigint
+  /** `paid` times the price. */
+  expected: bigint
+  /** Distinct transactions named in `PAYMENT-RESPONSE`. */
+  transactions: number
+  /** Of those, how many have no successful receipt. */
+  unsuccessful: number
+}
+
+/** One row per target per block time. */
+export function checkTable(checks: readonly OnChainCheck[]): string {
+  const units = (value: bigint) => value.toLocaleString('en-US')
+  return [
+    '| blocks | target | answered 200 | seller received | expected | transactions | not successful |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    ...checks.map(
+      (c) =>
+        `| ${c.blockTime} s | ${c.target} | ${c.paid} | ${units(c.received)} | ${units(c.expected)} | ${c.transactions} | ${c.unsuccessful} |`,
+    ),
+  ].join('\n')
 }
