@@ -8,6 +8,7 @@ export type Summary = {
   count: number
   failed: number
   min: number
+  mean: number
   p50: number
   p90: number
   p99: number
@@ -37,6 +38,7 @@ export function summarize(
     count: ms.length,
     failed,
     min: ms[0] ?? Number.NaN,
+    mean: ms.length ? ms.reduce((sum, x) => sum + x, 0) / ms.length : Number.NaN,
     p50: quantile(ms, 0.5),
     p90: quantile(ms, 0.9),
     p99: quantile(ms, 0.99),
@@ -50,11 +52,11 @@ const whole = (ms: number) => (Number.isNaN(ms) ? '–' : Math.round(ms).toLocal
 /** One row per target per block time. */
 export function latencyTable(summaries: readonly Summary[]): string {
   return [
-    '| blocks | target | measured | failed | min ms | p50 ms | p90 ms | p99 ms | max ms | 402 p50 ms |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| blocks | target | measured | failed | min ms | p50 ms | p90 ms | p99 ms | max ms | mean ms | 402 p50 ms |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...summaries.map(
       (s) =>
-        `| ${s.blockTime} s | ${s.target} | ${s.count} | ${s.failed} | ${whole(s.min)} | **${whole(s.p50)}** | ${whole(s.p90)} | ${whole(s.p99)} | ${whole(s.max)} | ${whole(s.quoteP50)} |`,
+        `| ${s.blockTime} s | ${s.target} | ${s.count} | ${s.failed} | ${whole(s.min)} | **${whole(s.p50)}** | ${whole(s.p90)} | ${whole(s.p99)} | ${whole(s.max)} | ${whole(s.mean)} | ${whole(s.quoteP50)} |`,
     ),
   ].join('\n')
 }
