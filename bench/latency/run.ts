@@ -304,7 +304,9 @@ ${loads.map((l) => l.toFixed(1)).join(' → ')} (at the start, then after each c
 Nearest-rank percentiles of ${payments} payments per target per block time; "402 p50" is the first request's round
 trip alone. With blocks every \`B\` ms, a stack that looks for its receipt every \`P\` ms from the send waits on
 top of its own work about \`B/2 + P/2\` on average when \`P\` divides \`B\`, and \`P\` when \`P ≥ B\` (the block has
-come by the first look)${payments < 100 ? `; with ${payments} payments, p99 is the slowest one` : ''}.${
+come by the first look)${payments < 100 ? `; with ${payments} payments, p99 is the slowest one` : ''}. Starts
+spread over a whole interval make single figures move between runs: compare means within their standard errors
+(s.e.).${
   targets.some((target) => target.name === 'official-1000') && blockTimes.includes(2)
     ? `
 

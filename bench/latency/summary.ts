@@ -9,6 +9,8 @@ export type Summary = {
   failed: number
   min: number
   mean: number
+  /** Standard error of `mean` (the samples' standard deviation over √count). */
+  meanError: number
   p50: number
   p90: number
   p99: number
@@ -32,13 +34,15 @@ export function summarize(
 ): Summary {
   const ms = samples.map((s) => s.ms).sort((a, b) => a - b)
   const quotes = samples.map((s) => s.quoteMs).sort((a, b) => a - b)
+  const mean = ms.length ? ms.reduce((sum, x) => sum + x, 0) / ms.length : Number.NaN
   return {
     target,
     blockTime,
     count: ms.length,
     failed,
     min: ms[0] ?? Number.NaN,
-    mean: ms.length ? ms.reduce((sum, x) => sum + x, 0) / ms.length : Number.NaN,
+    mean,
+    meanError: Math.sqrt(ms.reduce((sum, x) => sum + (x - mean) ** 2, 0) / Math.max(1, ms.length - 1) / ms.length),
     p50: quantile(ms, 0.5),
     p90: quantile(ms, 0.9),
     p99: quantile(ms, 0.99),
@@ -52,16 +56,16 @@ const whole = (ms: number) => (Number.isNaN(ms) ? '–' : Math.round(ms).toLocal
 /** One row per target per block time. */
 export function latencyTable(summaries: readonly Summary[]): string {
   return [
-    '| blocks | target | measured | failed | min ms | p50 ms | p90 ms | p99 ms | max ms | mean ms | 402 p50 ms |',
+    '| blocks | target | measured | failed | min ms | p50 ms | p90 ms | p99 ms | max ms | mean ± s.e. ms | 402 p50 ms |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...summaries.map(
       (s) =>
-        `| ${s.blockTime} s | ${s.target} | ${s.count} | ${s.failed} | ${whole(s.min)} | **${whole(s.p50)}** | ${whole(s.p90)} | ${whole(s.p99)} | ${whole(s.max)} | ${whole(s.mean)} | ${whole(s.quoteP50)} |`,
+        `| ${s.blockTime} s | ${s.target} | ${s.count} | ${s.failed} | ${whole(s.min)} | **${whole(s.p50)}** | ${whole(s.p90)} | ${whole(s.p99)} | ${whole(s.max)} | ${whole(s.mean)} ± ${whole(s.meanError)} | ${whole(s.quoteP50)} |`,
     ),
   ].join('\n')
 }
 
-/** Each Tollgate target's p50, p90, p99 over each official target's, per block time (below 1: Tollgate is faster). */
+/** Each Tollgate target's mean, p50, p90, p99 over each official target's, per block time (below 1: Tollgate is faster). */
 export function ratioTable(summaries: readonly Summary[]): string {
   const ratio = (a: number, b: number) =>
     Number.isNaN(a) || Number.isNaN(b) || b === 0 ? '–' : `${(a / b).toFixed(2)}×`
@@ -69,12 +73,14 @@ export function ratioTable(summaries: readonly Summary[]): string {
   for (const ours of summaries.filter((s) => s.target.startsWith('tollgate'))) {
     for (const theirs of summaries.filter((s) => s.target.startsWith('official') && s.blockTime === ours.blockTime)) {
       rows.push(
-        `| ${ours.blockTime} s | ${ours.target} / ${theirs.target} | ${ratio(ours.p50, theirs.p50)} | ${ratio(ours.p90, theirs.p90)} | ${ratio(ours.p99, theirs.p99)} |`,
+        `| ${ours.blockTime} s | ${ours.target} / ${theirs.target} | ${ratio(ours.mean, theirs.mean)} | ${ratio(ours.p50, theirs.p50)} | ${ratio(ours.p90, theirs.p90)} | ${ratio(ours.p99, theirs.p99)} |`,
       )
     }
   }
   if (rows.length === 0) return ''
-  return ['| blocks | ratio | p50 | p90 | p99 |', '| --- | --- | ---: | ---: | ---: |', ...rows].join('\n')
+  return ['| blocks | ratio | mean | p50 | p90 | p99 |', '| --- | --- | ---: | ---: | ---: | ---: |', ...rows].join(
+    '\n',
+  )
 }
 
 /** What one target's seller received on one chain, against what its buyers were answered. */
