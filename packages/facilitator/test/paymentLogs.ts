@@ -1,7 +1,7 @@
 /** One payment's terms and the logs and calls a transaction may carry for it, for the engine's unit tests. */
 import { type RawLog, transferWithAuthorizationData } from '@tollgate/evm'
 import { type Address, type Hex, pad, toEventSelector, toHex } from 'viem'
-import type { PaymentTerms } from '../src/movesPayment.ts'
+import type { PaymentTerms } from '../src/outcome/movesPayment.ts'
 
 export const asset: Address = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913'
 export const payer: Address = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'
