@@ -1,5 +1,5 @@
-import { type ExactAuthorization, eip3009Abi, type VerifiedSignature } from '@tollgate/evm'
-import { type Address, encodeFunctionData, type Hex, multicall3Abi } from 'viem'
+import { type SettlementPayment, settlementData } from '@tollgate/evm'
+import type { Address } from 'viem'
 import type { TransactionCall } from './signTransaction.ts'
 
 export type SettlementGas = {
@@ -17,72 +17,19 @@ export const defaultSettlementGas = { eoa: 150_000n, erc1271: 300_000n, erc6492:
 /** Gas a Multicall3 batch adds to its calls' limits. */
 const batchOverheadGas = 40_000n
 
-/** One payment to settle: what the transaction carries for it. */
-export type Settlement = { asset: Address; authorization: ExactAuthorization; signature: VerifiedSignature }
-
 export type SettlementCallOptions = { gas: Required<SettlementGas>; multicallAddress: Address }
 
 /**
- * `transferWithAuthorization` calldata, encoded by viem: the `(…, uint8 v, bytes32 r, bytes32 s)` overload
- * for a 65-byte signature (every FiatToken version has it), the `(…, bytes signature)` overload otherwise.
- * On the settlement path encoding speed buys nothing (each call waits for the chain), so no hand encoder.
- */
-export function transferData(
-  { from, to, value, validAfter, validBefore, nonce }: ExactAuthorization,
-  signature: Hex,
-): Hex {
-  if (signature.length === 132) {
-    const r = `0x${signature.slice(2, 66)}` as Hex
-    const s = `0x${signature.slice(66, 130)}` as Hex
-    const v = Number.parseInt(signature.slice(130, 132), 16)
-    return encodeFunctionData({
-      abi: eip3009Abi,
-      functionName: 'transferWithAuthorization',
-      args: [from, to, value, validAfter, validBefore, nonce, v, r, s],
-    })
-  }
-  return encodeFunctionData({
-    abi: eip3009Abi,
-    functionName: 'transferWithAuthorization',
-    args: [from, to, value, validAfter, validBefore, nonce, signature],
-  })
-}
-
-const aggregate3 = (calls: readonly { target: Address; allowFailure: boolean; callData: Hex }[]): Hex =>
-  encodeFunctionData({ abi: multicall3Abi, functionName: 'aggregate3', args: [calls] })
-
-/**
- * The transaction that settles `items`: `transferWithAuthorization` itself for one payment (the `v,r,s`
- * overload for 65-byte signatures, `bytes` otherwise; an undeployed ERC-6492 wallet deployed first,
- * atomically, in a Multicall3 batch), or a Multicall3 `aggregate3` of several EOA payments in which
- * each call may fail alone.
+ * The transaction that settles `items`: the call `@tollgate/evm` encodes for them (`settlementData`:
+ * `transferWithAuthorization` itself for one payment, an undeployed ERC-6492 wallet deployed first in a
+ * Multicall3 batch, or a Multicall3 `aggregate3` of several payments in which each call may fail alone),
+ * with its gas limit: the payment's kind for one, their sum and the batch's overhead for several.
  */
 export function settlementCall(
-  items: readonly Settlement[],
+  items: readonly SettlementPayment[],
   { gas, multicallAddress }: SettlementCallOptions,
 ): TransactionCall {
-  if (items.length === 1) {
-    const { asset, authorization, signature } = items[0] as Settlement
-    const transfer = transferData(authorization, signature.signature)
-    if (signature.kind !== 'erc6492') return { to: asset, data: transfer, gas: gas[signature.kind] }
-    return {
-      to: multicallAddress,
-      data: aggregate3([
-        { target: signature.factory, allowFailure: true, callData: signature.factoryData },
-        { target: asset, allowFailure: false, callData: transfer },
-      ]),
-      gas: gas.erc6492,
-    }
-  }
-  return {
-    to: multicallAddress,
-    data: aggregate3(
-      items.map(({ asset, authorization, signature }) => ({
-        target: asset,
-        allowFailure: true,
-        callData: transferData(authorization, signature.signature),
-      })),
-    ),
-    gas: items.reduce((sum, { signature }) => sum + gas[signature.kind], batchOverheadGas),
-  }
+  const { to, data } = settlementData(items, { multicallAddress })
+  if (items.length === 1) return { to, data, gas: gas[(items[0] as SettlementPayment).signature.kind] }
+  return { to, data, gas: items.reduce((sum, { signature }) => sum + gas[signature.kind], batchOverheadGas) }
 }

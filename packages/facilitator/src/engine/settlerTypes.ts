@@ -3,9 +3,9 @@
  * comes back, and what is signed and journaled. A leaf: it imports none of the modules that use it.
  */
 
+import type { SettlementPayment } from '@tollgate/evm'
 import type { ErrorCode } from '@tollgate/protocol'
 import type { Address, Hex } from 'viem'
-import type { Settlement } from './settlementCall.ts'
 
 /** What is recorded before a transaction is broadcast. */
 export type SignedSettlement = { hash: Hex; nonce: bigint; signer: Address }
@@ -23,7 +23,7 @@ export type AdoptedTransaction = {
   record?: (settlement: SignedSettlement) => Promise<void>
 }
 
-export type SubmitParameters = Settlement & {
+export type SubmitParameters = SettlementPayment & {
   /**
    * Called with the signed transaction's hash and nonce before it is broadcast (write the ledger's
    * `submitted` here). If it throws, nothing is broadcast and the nonce is reused. Called again

@@ -1,7 +1,7 @@
 import { encodeAggregate3, multicall3Address, type RawLog } from '@tollgate/evm'
 import { type Address, type Hex, toHex } from 'viem'
 import { describe, expect, test } from 'vitest'
-import { asset, callOf, nonce, other, payer, payment, payTo, transfer, used } from '../../test/paymentLogs.ts'
+import { asset, callOf, nonce, other, payer, payment, payTo, transfer, used } from '../../../evm/test/paymentLogs.ts'
 import {
   type AuthorizationOnChain,
   type JudgeSettlementReturnType,

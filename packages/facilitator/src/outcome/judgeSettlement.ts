@@ -1,9 +1,15 @@
-import { eip3009Abi, hasTransferLog } from '@tollgate/evm'
+import {
+  eip3009Abi,
+  findAuthorizationUse,
+  hasTransferLog,
+  isAuthorizationUsedIn,
+  type MinedTransaction,
+  movesPayment,
+  type PaymentTerms,
+} from '@tollgate/evm'
 import type { Client, Hex } from 'viem'
 import { getBlockNumber, getTransaction, getTransactionReceipt, readContract } from 'viem/actions'
 import { type Failure, type SpentNonce, spentElsewhere } from '../store/ledger.ts'
-import { findAuthorizationUse, isAuthorizationUsedIn } from './authorizationUse.ts'
-import { type MinedTransaction, movesPayment, type PaymentTerms } from './movesPayment.ts'
 
 /** A mined transaction as the judgement reads it: its receipt (status, logs), hash and block, and its call when known. */
 export type MinedSettlement = MinedTransaction & { hash: Hex; blockNumber: bigint }

@@ -1,9 +1,9 @@
+import type { PaymentUse } from '@tollgate/evm'
 import type { SettleResponse } from '@tollgate/protocol'
 import type { Facilitator, FacilitatorNetwork } from '../createFacilitator.ts'
 import type { ExactPaymentRequest } from '../request/parseFacilitatorRequest.ts'
 import { recordFailed, recordSettled, recordSpentNonce, spentElsewhere } from '../store/ledger.ts'
 import type { LedgerEntry } from '../store/store.ts'
-import type { PaymentUse } from './authorizationUse.ts'
 import {
   type JudgeSettlementReturnType,
   judgeSettlement,

@@ -1,7 +1,7 @@
+import { paymentInTransaction } from '@tollgate/evm'
 import { findAsset, type SettleResponse } from '@tollgate/protocol'
 import type { Hex } from 'viem'
 import type { Facilitator } from '../createFacilitator.ts'
-import { paymentInTransaction } from '../outcome/paymentInTransaction.ts'
 import { exactPaymentRequest } from '../request/parseFacilitatorRequest.ts'
 import { settlePayment } from '../settle.ts'
 import type { LedgerEntry } from '../store/store.ts'

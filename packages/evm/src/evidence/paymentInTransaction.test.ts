@@ -1,7 +1,8 @@
-import { encodeAggregate3, multicall3Address, transferWithAuthorizationData } from '@tollgate/evm'
 import type { Address, Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
+import { encodeAggregate3, multicall3Address } from '../encoding/aggregate3.ts'
+import { transferWithAuthorizationData } from '../encoding/transferWithAuthorizationData.ts'
 import { paymentInTransaction } from './paymentInTransaction.ts'
 
 // anvil's public dev key #0 (the facilitator signer in tests).

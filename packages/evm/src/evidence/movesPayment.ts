@@ -1,5 +1,7 @@
-import { hasTransferLog, multicall3Address, type RawLog } from '@tollgate/evm'
-import { type Address, type Hex, pad, toEventSelector } from 'viem'
+import { type Address, type Hex, pad } from 'viem'
+import { multicall3Address } from '../encoding/aggregate3.ts'
+import { authorizationUsedTopic } from '../encoding/eip3009Abi.ts'
+import { hasTransferLog, type RawLog } from './hasTransferLog.ts'
 import { transferCallsIn } from './paymentInTransaction.ts'
 
 /** The terms of one payment, as its ledger row holds them (a `LedgerEntry` is one). */
@@ -23,8 +25,6 @@ export type MinedTransaction = {
   to?: Address | null
   input?: Hex
 }
-
-const authorizationUsedTopic = toEventSelector('AuthorizationUsed(address,bytes32)')
 
 const same = (a: string | undefined, b: string) => a?.toLowerCase() === b.toLowerCase()
 
@@ -50,6 +50,7 @@ const indexOf = (log: MinedTransaction['logs'][number]) =>
  * A `Transfer` emitted by any other contract never counts.
  *
  * @example
+ * import { movesPayment } from '@tollgate/evm'
  * const paid = movesPayment({ success: receipt.status === 'success', logs: receipt.logs, to, input }, entry)
  * @see architecture.md (Delivery)
  */

@@ -1,4 +1,3 @@
-import { encodeAggregate3, multicall3Address, type RawLog, transferWithAuthorizationData } from '@tollgate/evm'
 import { describe, expect, test } from 'vitest'
 import {
   asset,
@@ -12,6 +11,9 @@ import {
   transfer,
   used,
 } from '../../test/paymentLogs.ts'
+import { encodeAggregate3, multicall3Address } from '../encoding/aggregate3.ts'
+import { transferWithAuthorizationData } from '../encoding/transferWithAuthorizationData.ts'
+import type { RawLog } from './hasTransferLog.ts'
 import { type MinedTransaction, movesPayment } from './movesPayment.ts'
 
 const mined = (logs: RawLog[], rest: Partial<MinedTransaction> = {}): MinedTransaction => ({

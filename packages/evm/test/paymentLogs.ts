@@ -1,7 +1,12 @@
-/** One payment's terms and the logs and calls a transaction may carry for it, for the engine's unit tests. */
-import { type RawLog, transferWithAuthorizationData } from '@tollgate/evm'
+/**
+ * One payment's terms and the logs and calls a transaction may carry for it, for the unit tests of the evidence
+ * (`movesPayment`) and of the facilitator's judgement of a settlement (`judgeSettlement`).
+ */
+
 import { type Address, type Hex, pad, toEventSelector, toHex } from 'viem'
-import type { PaymentTerms } from '../src/outcome/movesPayment.ts'
+import { transferWithAuthorizationData } from '../src/encoding/transferWithAuthorizationData.ts'
+import type { RawLog } from '../src/evidence/hasTransferLog.ts'
+import type { PaymentTerms } from '../src/evidence/movesPayment.ts'
 
 export const asset: Address = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913'
 export const payer: Address = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'

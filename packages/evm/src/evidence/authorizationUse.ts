@@ -1,34 +1,17 @@
-import type { RawLog } from '@tollgate/evm'
-import { type Client, type Hex, pad, toEventSelector } from 'viem'
+import { type Client, type Hex, pad } from 'viem'
 import { getBlockNumber, getLogs, getTransaction, getTransactionReceipt } from 'viem/actions'
+import { authorizationCanceledEvent, authorizationUsedEvent, authorizationUsedTopic } from '../encoding/eip3009Abi.ts'
+import type { AuthorizationKey } from './authorizationKey.ts'
+import type { RawLog } from './hasTransferLog.ts'
 import { movesPayment, type PaymentTerms } from './movesPayment.ts'
-import type { AuthorizationKey } from './paymentUseTypes.ts'
-
-/** The EIP-3009 event a token emits when an authorization is spent. */
-export const authorizationUsedEvent = {
-  type: 'event',
-  name: 'AuthorizationUsed',
-  inputs: [
-    { name: 'authorizer', type: 'address', indexed: true },
-    { name: 'nonce', type: 'bytes32', indexed: true },
-  ],
-} as const
-
-/** The EIP-3009 event a token emits when the payer cancels an authorization (`cancelAuthorization`). */
-export const authorizationCanceledEvent = {
-  type: 'event',
-  name: 'AuthorizationCanceled',
-  inputs: [
-    { name: 'authorizer', type: 'address', indexed: true },
-    { name: 'nonce', type: 'bytes32', indexed: true },
-  ],
-} as const
-
-const authorizationUsedTopic = toEventSelector(authorizationUsedEvent)
 
 /**
  * Whether `logs` hold the token's `AuthorizationUsed(payer, nonce)`: this very authorization was spent
  * there. In a batch several payments share one receipt, and this log is what tells them apart.
+ *
+ * @example
+ * import { isAuthorizationUsedIn } from '@tollgate/evm'
+ * const spentHere = isAuthorizationUsedIn(receipt.logs, { asset, payer, nonce })
  */
 export function isAuthorizationUsedIn(logs: readonly RawLog[], { asset, payer, nonce }: AuthorizationKey): boolean {
   const paddedPayer = pad(payer.toLowerCase() as Hex)
@@ -41,25 +24,29 @@ export function isAuthorizationUsedIn(logs: readonly RawLog[], { asset, payer, n
   )
 }
 
+export type FindAuthorizationUseOptions = {
+  /** How far back (blocks) to look for the log. Default `100_000n`. */
+  lookbackBlocks?: bigint
+  /** The block to look back from. Default: the latest, read once. */
+  latest?: bigint
+  /** Look for the payer's `AuthorizationCanceled` instead: the authorization was burnt, nothing paid. */
+  canceled?: boolean
+}
+
 /**
  * The transaction that spent the payer's nonce, found through its `AuthorizationUsed` log within the
  * last `lookbackBlocks`; `undefined` when none is in reach. The nonce is the payer's, not the
  * message's: any authorization of the payer under this nonce leaves the same log, so this alone does
  * not say the payee was paid (see {@link findPaymentUse}).
+ *
+ * @example
+ * import { findAuthorizationUse } from '@tollgate/evm'
+ * const spender = await findAuthorizationUse(client, { asset, payer, nonce }, { lookbackBlocks: 10_000n })
  */
 export async function findAuthorizationUse(
   client: Client,
   key: AuthorizationKey,
-  {
-    lookbackBlocks = 100_000n,
-    latest,
-    canceled = false,
-  }: {
-    lookbackBlocks?: bigint
-    latest?: bigint
-    /** Look for the payer's `AuthorizationCanceled` instead: the authorization was burnt, nothing paid. */
-    canceled?: boolean
-  } = {},
+  { lookbackBlocks = 100_000n, latest, canceled = false }: FindAuthorizationUseOptions = {},
 ): Promise<{ hash: Hex; blockNumber: bigint } | undefined> {
   const toBlock = latest ?? (await getBlockNumber(client, { cacheTime: 0 }))
   const logs = await getLogs(client, {
@@ -82,11 +69,15 @@ export type PaymentUse = { hash: Hex; blockNumber: bigint; paid: boolean }
  * The transaction that spent the payment's nonce ({@link findAuthorizationUse}), with `paid` when it
  * moved exactly this payment ({@link movesPayment}); `paid: false` means the payer spent the nonce on
  * something else, so this payment can never be made. `undefined` when no spender is in reach.
+ *
+ * @example
+ * import { findPaymentUse } from '@tollgate/evm'
+ * const use = await findPaymentUse(client, { asset, payer, payTo, amount, nonce, validAfter, validBefore })
  */
 export async function findPaymentUse(
   client: Client,
   payment: PaymentTerms,
-  options: { lookbackBlocks?: bigint; latest?: bigint } = {},
+  options: Omit<FindAuthorizationUseOptions, 'canceled'> = {},
 ): Promise<PaymentUse | undefined> {
   const use = await findAuthorizationUse(client, payment, options)
   if (!use) return undefined

@@ -1,26 +1,7 @@
-import { type ExactAuthorization, eip3009Abi } from '@tollgate/evm'
-import { type Address, concat, decodeFunctionData, type Hex, numberToHex, parseTransaction } from 'viem'
-import type { AuthorizationKey } from './paymentUseTypes.ts'
-
-const aggregate3Abi = [
-  {
-    type: 'function',
-    name: 'aggregate3',
-    stateMutability: 'payable',
-    inputs: [
-      {
-        name: 'calls',
-        type: 'tuple[]',
-        components: [
-          { name: 'target', type: 'address' },
-          { name: 'allowFailure', type: 'bool' },
-          { name: 'callData', type: 'bytes' },
-        ],
-      },
-    ],
-    outputs: [],
-  },
-] as const
+import { type Address, concat, decodeFunctionData, type Hex, multicall3Abi, numberToHex, parseTransaction } from 'viem'
+import type { ExactAuthorization } from '../authorization/toExactAuthorization.ts'
+import { eip3009Abi } from '../encoding/eip3009Abi.ts'
+import type { AuthorizationKey } from './authorizationKey.ts'
 
 /** A payment as a settlement transaction carries it: the authorization and the payer's signature. */
 export type PaymentInTransaction = { authorization: ExactAuthorization; signature: Hex }
@@ -73,8 +54,9 @@ export function transferCallsIn(to: Address, data: Hex): TransferCall[] {
     { target: to, allowFailure: false, callData: data, direct: true },
   ]
   try {
-    const batch = decodeFunctionData({ abi: aggregate3Abi, data })
-    calls.push(...batch.args[0].map((call) => ({ ...call, direct: false })))
+    // viem's Multicall3 ABI (the encoder is `encodeAggregate3`): only an `aggregate3` call is a batch.
+    const batch = decodeFunctionData({ abi: multicall3Abi, data })
+    if (batch.functionName === 'aggregate3') calls.push(...batch.args[0].map((call) => ({ ...call, direct: false })))
   } catch {
     // not a batch
   }
@@ -92,6 +74,7 @@ export function transferCallsIn(to: Address, data: Hex): TransferCall[] {
  * when the transaction does not carry that authorization.
  *
  * @example
+ * import { paymentInTransaction } from '@tollgate/evm'
  * const payment = paymentInTransaction(stored.raw, { asset, payer, nonce })
  */
 export function paymentInTransaction(raw: Hex, key: AuthorizationKey): PaymentInTransaction | undefined {
