@@ -62,7 +62,6 @@ export { authorizationId } from './request/authorizationId.ts'
 export { redactUrls } from './request/callerMessage.ts'
 export type { Sha256Hex } from './screening/auditHash.ts'
 export { auditHash, genesisHash, jsSha256Hex } from './screening/auditHash.ts'
-export type { AppendAuditResult, AuditHead, AuditRecord, AuditStore } from './screening/auditStore.ts'
 export type { AuditLog } from './screening/createAuditLog.ts'
 export { createAuditLog } from './screening/createAuditLog.ts'
 export { createDenyListProvider } from './screening/createDenyListProvider.ts'
@@ -98,24 +97,30 @@ export type { SettleReply } from './settle.ts'
 export { settle } from './settle.ts'
 export type { SettlementQuote, SignerPool, SignerStatus } from './signers/createSignerPool.ts'
 export type { SignerLeases } from './signers/signerLeaseTypes.ts'
+export type { AppendAuditResult, AuditHead, AuditRecord, AuditStore } from './store/auditStore.ts'
 export { createMemoryStore } from './store/createMemoryStore.ts'
 export type {
   AcquireSignerParameters,
+  LeaseStore,
+  ReleaseSignerParameters,
+  SignerFence,
+  SignerLease,
+} from './store/leaseStore.ts'
+export type {
   ClaimParameters,
   LedgerEntry,
   LedgerPatch,
   LedgerState,
+  LedgerStore,
   ListParameters,
   NewLedgerEntry,
-  ReleaseSignerParameters,
   ReserveResult,
-  SignerFence,
-  SignerLease,
-  Store,
-  StoredTransaction,
   TransitionParameters,
   TransitionResult,
-} from './store/store.ts'
+} from './store/ledgerStore.ts'
+export type { ReceiptStore } from './store/receiptStore.ts'
+export type { Store } from './store/store.ts'
+export type { StoredTransaction, TransactionStore } from './store/transactionStore.ts'
 export { supported } from './supported.ts'
 export type { VerifyReply } from './verify.ts'
 export { verify } from './verify.ts'

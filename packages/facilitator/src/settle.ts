@@ -12,8 +12,8 @@ import { type ExactPaymentRequest, parseFacilitatorRequest } from './request/par
 import { samePayment } from './request/samePayment.ts'
 import { verifyRequest } from './request/verifyRequest.ts'
 import { claimSettlement, expire, giveBack, recordSubmission } from './store/ledger.ts'
+import type { LedgerEntry } from './store/ledgerStore.ts'
 import { newLedgerEntry } from './store/newLedgerEntry.ts'
-import type { LedgerEntry } from './store/store.ts'
 
 /** What `POST /settle` replies, as the facilitator's HTTP layer sends it. */
 export type SettleReply =

@@ -1,7 +1,7 @@
 import type { Hex } from 'viem'
 import { auditHash, genesisHash } from '../screening/auditHash.ts'
-import type { AuditRecord } from '../screening/auditStore.ts'
-import type { Store } from '../store/store.ts'
+import type { AuditRecord, AuditStore } from '../store/auditStore.ts'
+import { type ConformanceCase, type MakeStore, withStore } from './conformanceKit.ts'
 
 function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`audit conformance: ${message}`)
@@ -24,22 +24,12 @@ function chainOf(count: number, after?: { seq: number; hash: Hex }): AuditRecord
 }
 
 /** The audit trail's cases of the Store conformance suite (see `storeConformance`). */
-export function auditConformance(
-  makeStore: () => Store | Promise<Store>,
-): { name: string; run: () => Promise<void> }[] {
-  const withStore = async (body: (store: Store) => Promise<void>) => {
-    const store = await makeStore()
-    try {
-      await body(store)
-    } finally {
-      await store.close()
-    }
-  }
+export function auditConformance(makeStore: MakeStore<{ readonly audit: AuditStore }>): ConformanceCase[] {
   return [
     {
       name: 'audit: an empty chain has no head; appended records read back field for field, in order',
       run: () =>
-        withStore(async (store) => {
+        withStore(makeStore, async (store) => {
           check((await store.audit.head()) === undefined, 'a new store has an audit head')
           const records = chainOf(5)
           check((await store.audit.append(records, { head: undefined })).ok, 'the first append was refused')
@@ -58,7 +48,7 @@ export function auditConformance(
     {
       name: 'audit: an append onto a stale head is refused, writes nothing and answers the current head',
       run: () =>
-        withStore(async (store) => {
+        withStore(makeStore, async (store) => {
           const first = chainOf(2)
           await store.audit.append(first, { head: undefined })
           const stale = await store.audit.append(chainOf(1), { head: undefined })
@@ -71,7 +61,7 @@ export function auditConformance(
     {
       name: 'audit: 10 concurrent appends onto one head: exactly one lands',
       run: () =>
-        withStore(async (store) => {
+        withStore(makeStore, async (store) => {
           const results = await Promise.all(
             Array.from({ length: 10 }, () => store.audit.append(chainOf(2), { head: undefined })),
           )

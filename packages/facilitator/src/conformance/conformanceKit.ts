@@ -1,12 +1,20 @@
 /** What the Store conformance suite's parts share: case types, assertions, fixtures. */
 import type { Hex } from 'viem'
-import type { LedgerEntry, LedgerState, NewLedgerEntry, Store, StoredTransaction } from '../store/store.ts'
+import type { LedgerEntry, LedgerState, LedgerStore, NewLedgerEntry } from '../store/ledgerStore.ts'
+import type { Store } from '../store/store.ts'
+import type { StoredTransaction } from '../store/transactionStore.ts'
 
 /** One case of the Store conformance suite: run it under any test runner. */
 export type ConformanceCase = { name: string; run: () => Promise<void> }
 
-/** Makes a fresh, empty store for one case; the case closes it. */
-export type MakeStore = () => Store | Promise<Store>
+/** What a case closes when it ends. */
+export type Closable = { close(): Promise<void> }
+
+/**
+ * Makes a fresh, empty store for one case; the case closes it. A suite of one port asks for that port
+ * only (`MakeStore<LedgerStore>`); a whole {@link Store} passes every suite.
+ */
+export type MakeStore<S = Store> = () => (S & Closable) | Promise<S & Closable>
 
 export class ConformanceFailure extends Error {
   override name = 'ConformanceFailure'
@@ -69,7 +77,10 @@ export const upper = (hash: Hex): Hex => `0x${hash.slice(2).toUpperCase()}`
 export const sameEntry = (actual: LedgerEntry, expected: Partial<LedgerEntry>) =>
   Object.entries(expected).every(([key, value]) => actual[key as keyof LedgerEntry] === value)
 
-export async function withStore(makeStore: MakeStore, body: (store: Store) => Promise<void>): Promise<void> {
+export async function withStore<S>(
+  makeStore: MakeStore<S>,
+  body: (store: S & Closable) => Promise<void>,
+): Promise<void> {
   const store = await makeStore()
   try {
     await body(store)
@@ -78,7 +89,7 @@ export async function withStore(makeStore: MakeStore, body: (store: Store) => Pr
   }
 }
 
-export const moveTo = async (store: Store, id: string, path: readonly LedgerState[], now = 1_800_000_001n) => {
+export const moveTo = async (store: LedgerStore, id: string, path: readonly LedgerState[], now = 1_800_000_001n) => {
   let from: LedgerState = 'reserved'
   for (const to of path) {
     const result = await store.transition(id, { from: [from], to, now })

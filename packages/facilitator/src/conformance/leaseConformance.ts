@@ -1,9 +1,10 @@
 import type { Hex } from 'viem'
-import type { NewLedgerEntry } from '../store/store.ts'
+import type { LeaseStore } from '../store/leaseStore.ts'
+import type { LedgerStore, NewLedgerEntry } from '../store/ledgerStore.ts'
 import { type ConformanceCase, check, type MakeStore, moveTo, newEntry, withStore } from './conformanceKit.ts'
 
 /** The lease part of the Store conformance suite: reconciler claims on entries, and signer leases with fencing epochs. */
-export function leaseConformance(makeStore: MakeStore): ConformanceCase[] {
+export function leaseConformance(makeStore: MakeStore<LedgerStore & LeaseStore>): ConformanceCase[] {
   return [
     {
       name: 'claim: oldest first, limited, only free entries in the given states, fields written',

@@ -1,5 +1,5 @@
 import type { Hex } from 'viem'
-import type { LedgerEntry, NewLedgerEntry } from '../store/store.ts'
+import type { LedgerEntry, LedgerStore, NewLedgerEntry } from '../store/ledgerStore.ts'
 import {
   type ConformanceCase,
   check,
@@ -11,7 +11,7 @@ import {
 } from './conformanceKit.ts'
 
 /** The ledger part of the Store conformance suite: reservations and leases, compare-and-set transitions and the transition table, field round-trips, deliveries and payment keys. */
-export function ledgerConformance(makeStore: MakeStore): ConformanceCase[] {
+export function ledgerConformance(makeStore: MakeStore<LedgerStore>): ConformanceCase[] {
   return [
     {
       name: 'reserve: a new id is written in state reserved and reads back field for field',

@@ -9,7 +9,7 @@ import {
   recordSubmission,
   releaseReservation,
 } from '../store/ledger.ts'
-import type { LedgerState, Store, TransitionResult } from '../store/store.ts'
+import type { LedgerState, LedgerStore, TransitionResult } from '../store/ledgerStore.ts'
 import { type ConformanceCase, check, type MakeStore, moveTo, newEntry, withStore } from './conformanceKit.ts'
 
 const now = 1_800_000_050n
@@ -20,7 +20,7 @@ const signer = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266'
 /** Every named move, each tried on a row in every state. */
 const moves: Record<
   string,
-  { from: readonly LedgerState[]; run: (store: Store, id: string) => Promise<TransitionResult> }
+  { from: readonly LedgerState[]; run: (store: LedgerStore, id: string) => Promise<TransitionResult> }
 > = {
   claimSettlement: { from: ['reserved'], run: (store, id) => claimSettlement(store, id, at) },
   recordSubmission: {
@@ -58,7 +58,7 @@ const paths: Record<LedgerState, readonly LedgerState[]> = {
 }
 
 /** A new row in `state`, claimed by a reconciler when the Store lets it be. */
-async function rowIn(store: Store, state: LedgerState) {
+async function rowIn(store: LedgerStore, state: LedgerState) {
   const entry = newEntry()
   await store.reserve(entry)
   await moveTo(store, entry.id, paths[state])
@@ -72,7 +72,7 @@ async function rowIn(store: Store, state: LedgerState) {
  * The named ledger moves (`ledger.ts`) on a Store: each is allowed from exactly its states, writes
  * its fields, and frees a reconciler's claim where it ends one.
  */
-export function ledgerMoveConformance(makeStore: MakeStore): ConformanceCase[] {
+export function ledgerMoveConformance(makeStore: MakeStore<LedgerStore>): ConformanceCase[] {
   return [
     {
       name: 'ledger moves: each named move succeeds from exactly its states and changes nothing otherwise',

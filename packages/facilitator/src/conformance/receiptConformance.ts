@@ -1,5 +1,5 @@
 import { type NewReceiptRecord, newReceiptId } from '../receipts/receiptRecord.ts'
-import type { Store } from '../store/store.ts'
+import type { ReceiptStore } from '../store/receiptStore.ts'
 
 type Case = { name: string; run: () => Promise<void> }
 
@@ -26,7 +26,7 @@ function newRecord(overrides: Partial<NewReceiptRecord> = {}): NewReceiptRecord 
  * The receipt part of the Store conformance suite: one record per payment (first wins, also under
  * concurrency), lookups by receipt id and by payment, and one signature per receipt.
  */
-export function receiptConformance(withStore: (body: (store: Store) => Promise<void>) => Promise<void>): Case[] {
+export function receiptConformance(withStore: (body: (store: ReceiptStore) => Promise<void>) => Promise<void>): Case[] {
   return [
     {
       name: 'putReceipt: a new record reads back field for field, by id and by payment',

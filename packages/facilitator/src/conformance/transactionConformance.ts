@@ -1,4 +1,6 @@
 import type { Hex } from 'viem'
+import type { LeaseStore } from '../store/leaseStore.ts'
+import type { TransactionStore } from '../store/transactionStore.ts'
 import {
   type ConformanceCase,
   check,
@@ -10,7 +12,7 @@ import {
 } from './conformanceKit.ts'
 
 /** The kept-transaction part of the Store conformance suite: fenced writes under signer epochs, round-trips, case-insensitive hashes, first save wins. */
-export function transactionConformance(makeStore: MakeStore): ConformanceCase[] {
+export function transactionConformance(makeStore: MakeStore<TransactionStore & LeaseStore>): ConformanceCase[] {
   return [
     {
       name: 'saveTransaction: a fenced write is kept only under the current, unexpired epoch of its signer',

@@ -3,7 +3,7 @@ import type { SettleResponse } from '@tollgate/protocol'
 import type { Facilitator, FacilitatorNetwork } from '../createFacilitator.ts'
 import type { ExactPaymentRequest } from '../request/parseFacilitatorRequest.ts'
 import { recordFailed, recordSettled, recordSpentNonce, spentElsewhere } from '../store/ledger.ts'
-import type { LedgerEntry } from '../store/store.ts'
+import type { LedgerEntry } from '../store/ledgerStore.ts'
 import {
   type JudgeSettlementReturnType,
   judgeSettlement,

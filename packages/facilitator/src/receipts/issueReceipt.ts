@@ -9,7 +9,8 @@ import {
 import type { Hex } from 'viem'
 import type { Facilitator } from '../createFacilitator.ts'
 import type { ExactPaymentRequest } from '../request/parseFacilitatorRequest.ts'
-import type { LedgerEntry, Store } from '../store/store.ts'
+import type { LedgerEntry } from '../store/ledgerStore.ts'
+import type { ReceiptStore } from '../store/receiptStore.ts'
 import type { ReceiptSigner } from './createReceiptSigner.ts'
 import { newReceiptId, type ReceiptRecord } from './receiptRecord.ts'
 
@@ -51,7 +52,7 @@ export function receiptClaims(
  * across nodes, compare-and-set in the Store). `responseHash`: the delivering call's, if any.
  */
 export async function signedRecord(
-  store: Store,
+  store: ReceiptStore,
   signer: ReceiptSigner,
   entry: LedgerEntry,
   record: ReceiptRecord,

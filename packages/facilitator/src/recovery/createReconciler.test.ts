@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type LocalChain, startLocalChain } from '../../../../test/chain/localChain.ts'
 import { authorizationId } from '../request/authorizationId.ts'
 import { createMemoryStore } from '../store/createMemoryStore.ts'
-import type { LedgerPatch, LedgerState, Store } from '../store/store.ts'
+import type { LedgerPatch, LedgerState } from '../store/ledgerStore.ts'
+import type { Store } from '../store/store.ts'
 import { createReconciler } from './createReconciler.ts'
 
 let chain: LocalChain

@@ -18,20 +18,22 @@ import {
   recordSpentNonce,
   type SpentNonce,
 } from '../store/ledger.ts'
-import type { LedgerEntry, Store, TransitionResult } from '../store/store.ts'
+import type { LedgerEntry, LedgerStore, TransitionResult } from '../store/ledgerStore.ts'
+import type { TransactionStore } from '../store/transactionStore.ts'
 
 /** A chain the reconciler asks: rows whose `chainId` has no entry here are left alone. */
 export type ReconcilerChain = { chainId: number; client: Client }
 
 export type CreateReconcilerDeps = {
-  store: Store
+  /** The ledger it finishes rows of, and the journal it sends lost transactions from. */
+  store: LedgerStore & TransactionStore
   chains: readonly ReconcilerChain[]
 }
 
 export type CreateReconcilerOptions = {
   /** Seconds since the epoch. Default: the system clock. */
   now?: Now
-  /** This node's id for {@link Store.claim}. Default: a random id. */
+  /** This node's id for {@link LedgerStore.claim}. Default: a random id. */
   owner?: string
   /** Length of the claim on a `submitted` row. Default `30n`. */
   leaseSeconds?: bigint
@@ -96,7 +98,7 @@ type Outcome = 'settled' | 'failed' | 'expired' | 'requeued' | 'rebroadcast' | '
  * the chain, so a crash (or a lost RPC answer) at any point loses no payment and pays none twice.
  * Every outcome is a compare-and-set transition; a later `/settle` of the same payment answers from it.
  *
- * - `submitted` (claimed with {@link Store.claim}, so two nodes never reconcile one row): the recorded
+ * - `submitted` (claimed with {@link LedgerStore.claim}, so two nodes never reconcile one row): the recorded
  *   transaction's receipt is judged by {@link judgeSettlement}, the one judgement `/settle` makes too
  *   (`settled` when it spent this authorization with this payment's `Transfer`; else the chain is asked
  *   who spent the authorization, if anyone). Without a

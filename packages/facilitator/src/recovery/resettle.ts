@@ -4,7 +4,7 @@ import type { Hex } from 'viem'
 import type { Facilitator } from '../createFacilitator.ts'
 import { exactPaymentRequest } from '../request/parseFacilitatorRequest.ts'
 import { settlePayment } from '../settle.ts'
-import type { LedgerEntry } from '../store/store.ts'
+import type { LedgerEntry } from '../store/ledgerStore.ts'
 
 /**
  * Settles a payment again without the resource server: one whose settlement was asked for, but

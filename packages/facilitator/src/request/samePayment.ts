@@ -1,5 +1,5 @@
 import type { Facilitator } from '../createFacilitator.ts'
-import type { LedgerEntry } from '../store/store.ts'
+import type { LedgerEntry } from '../store/ledgerStore.ts'
 import type { ExactPaymentRequest } from './parseFacilitatorRequest.ts'
 import { verifyRequest } from './verifyRequest.ts'
 

@@ -1,11 +1,13 @@
 import type { Address } from 'viem'
 import type { AdoptedTransaction, SignedSettlement } from '../engine/settlerTypes.ts'
 import { recordSubmission } from '../store/ledger.ts'
-import type { LedgerEntry, Store } from '../store/store.ts'
+import type { LedgerEntry, LedgerStore } from '../store/ledgerStore.ts'
+import type { TransactionStore } from '../store/transactionStore.ts'
 import type { SignerPool } from './createSignerPool.ts'
 
 export type AdoptUnminedParameters = {
-  store: Store
+  /** The ledger's `submitted` rows and the journal's transactions. */
+  store: LedgerStore & TransactionStore
   chainId: number
   settler: SignerPool
   /** Only these signers' transactions (the leased ones, or a lease just taken). Default: every signer of the pool. */

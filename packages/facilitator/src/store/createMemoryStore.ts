@@ -1,7 +1,9 @@
 import type { ReceiptRecord } from '../receipts/receiptRecord.ts'
-import type { AuditRecord } from '../screening/auditStore.ts'
+import type { AuditRecord } from './auditStore.ts'
 import { canTransition } from './ledger.ts'
-import type { LedgerEntry, Store, StoredTransaction } from './store.ts'
+import type { LedgerEntry } from './ledgerStore.ts'
+import type { Store } from './store.ts'
+import type { StoredTransaction } from './transactionStore.ts'
 
 const byAge = (a: LedgerEntry, b: LedgerEntry) =>
   a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0

@@ -4,7 +4,8 @@ import { describe, expect, test } from 'vitest'
 import { moveTo, newEntry } from '../conformance/conformanceKit.ts'
 import { createMemoryStore } from './createMemoryStore.ts'
 import { recordSpentNonce } from './ledger.ts'
-import type { LedgerState, Store } from './store.ts'
+import type { LedgerState } from './ledgerStore.ts'
+import type { Store } from './store.ts'
 
 const now = 1_800_000_100n
 const spender: Hex = `0x${'5e'.repeat(32)}`

@@ -1,9 +1,9 @@
 import type { ErrorCode } from '@tollgate/protocol'
 import type { Address, Hex } from 'viem'
-import type { LedgerEntry, LedgerPatch, LedgerState, Store, TransitionResult } from './store.ts'
+import type { LedgerEntry, LedgerPatch, LedgerState, LedgerStore, TransitionResult } from './ledgerStore.ts'
 
 /**
- * The moves of a payment through the ledger, each a named compare-and-set on {@link Store.transition}.
+ * The moves of a payment through the ledger, each a named compare-and-set on {@link LedgerStore.transition}.
  * Every state change the engine makes goes through one of these; `ledgerTransitions` is the one
  * table that says which moves are legal, and every Store refuses the others.
  *
@@ -13,7 +13,7 @@ import type { LedgerEntry, LedgerPatch, LedgerState, Store, TransitionResult } f
  * - `recordFailed`: `settling | submitted -> failed`
  * - `giveBack`: `settling | submitted -> reserved`
  * - `expire`: `reserved | submitted -> expired`
- * - `releaseReservation`: `reserved -> released` (and {@link Store.reserve} takes a released row again)
+ * - `releaseReservation`: `reserved -> released` (and {@link LedgerStore.reserve} takes a released row again)
  * - `recordSpentNonce`: the walk of a payment whose nonce was spent on chain, from any state
  *
  * Final moves (`settled`, `failed`, `expired`) and `giveBack` also free a reconciler's claim.
@@ -44,7 +44,7 @@ type At = { now: bigint }
 const freeClaim = { claimedBy: undefined, claimedUntil: undefined } satisfies LedgerPatch
 
 /** `reserved -> settling`: one settler claims the payment before it builds a transaction (one wins). */
-export function claimSettlement(store: Store, id: string, { now }: At): Promise<TransitionResult> {
+export function claimSettlement(store: LedgerStore, id: string, { now }: At): Promise<TransitionResult> {
   return store.transition(id, { from: ['reserved'], to: 'settling', now })
 }
 
@@ -57,7 +57,7 @@ export type Submission = { transaction: Hex; signer?: Address | undefined; signe
  * `replacing: true` allows only the replacement (a row already submitted).
  */
 export function recordSubmission(
-  store: Store,
+  store: LedgerStore,
   id: string,
   { transaction, signer, signerNonce }: Submission,
   { now, replacing = false }: At & { replacing?: boolean },
@@ -78,7 +78,7 @@ export function recordSubmission(
  * not the one recorded (a replacement's, or another sender's).
  */
 export function recordSettled(
-  store: Store,
+  store: LedgerStore,
   id: string,
   { blockNumber, transaction }: { blockNumber: bigint; transaction?: Hex | undefined },
   { now }: At,
@@ -98,7 +98,7 @@ export type Failure = {
 
 /** `settling | submitted -> failed` (`from`): final, with the code every later answer carries. */
 export function recordFailed(
-  store: Store,
+  store: LedgerStore,
   id: string,
   from: 'settling' | 'submitted',
   { errorCode, errorMessage, blockNumber, transaction }: Failure,
@@ -117,7 +117,7 @@ export function recordFailed(
  * given back after `/settle` was asked is the one a reconciler finishes (`reservedUntil` absent).
  */
 export function giveBack(
-  store: Store,
+  store: LedgerStore,
   id: string,
   from: readonly ('settling' | 'submitted')[],
   { now }: At,
@@ -138,7 +138,7 @@ export function giveBack(
 
 /** `reserved | submitted -> expired` (`from`): `validBefore` passed and nothing of it landed. */
 export function expire(
-  store: Store,
+  store: LedgerStore,
   id: string,
   from: 'reserved' | 'submitted',
   { now }: At,
@@ -147,7 +147,7 @@ export function expire(
 }
 
 /** `reserved -> released`: the resource server did not use the reservation; it may be reserved again. */
-export function releaseReservation(store: Store, id: string, { now }: At): Promise<TransitionResult> {
+export function releaseReservation(store: LedgerStore, id: string, { now }: At): Promise<TransitionResult> {
   return store.transition(id, { from: ['reserved'], to: 'released', patch: { reservedUntil: undefined }, now })
 }
 
@@ -162,7 +162,7 @@ export type SpentNonce = { paid: true; hash: Hex; blockNumber: bigint } | { paid
  * call made the last move; a row another node moved meanwhile is read back, never overwritten.
  */
 export async function recordSpentNonce(
-  store: Store,
+  store: LedgerStore,
   entry: LedgerEntry,
   spent: SpentNonce,
   at: At,

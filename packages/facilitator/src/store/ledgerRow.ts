@@ -1,6 +1,6 @@
 import type { ErrorCode, EvmNetwork } from '@tollgate/protocol'
 import type { Address, Hex } from 'viem'
-import type { LedgerEntry, LedgerPatch, LedgerState } from './store.ts'
+import type { LedgerEntry, LedgerPatch, LedgerState } from './ledgerStore.ts'
 
 type Integer = string | number | bigint
 

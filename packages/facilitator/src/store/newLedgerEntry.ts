@@ -1,5 +1,5 @@
 import type { ExactPaymentRequest } from '../request/parseFacilitatorRequest.ts'
-import type { NewLedgerEntry } from './store.ts'
+import type { NewLedgerEntry } from './ledgerStore.ts'
 
 /** The ledger row a verified payment is reserved under (internal). */
 export function newLedgerEntry(request: ExactPaymentRequest, now: bigint): NewLedgerEntry {

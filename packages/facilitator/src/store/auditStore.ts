@@ -12,7 +12,7 @@ export type AuditHead = { seq: number; hash: Hex }
 
 export type AppendAuditResult = { ok: true } | { ok: false; head: AuditHead | undefined }
 
-/** The audit trail's part of the Store port. */
+/** The audit-trail port: the screening decisions, append-only and hash-chained. Adapters pass `auditConformance`. */
 export type AuditStore = {
   /**
    * Appends consecutive `records` if and only if the chain's head is `head` now (`undefined`: the chain is
