@@ -2,7 +2,7 @@
  * No import cycles inside a package (the zod idea, style.md §1): every import in packages/*\/src, value and
  * type alike (`import`, `import type`, `export … from`, `import()`, `import('…').T`), resolved from its file, and
  * the graph walked for a way back. A contract two modules share lives in a leaf file both import, never in one
- * of them. Also: no folder of @tollgate/evm holds more than 15 source files at one level.
+ * of them. Also: no folder of packages/*\/src holds more than 15 source files (tests aside) at one level.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, sep } from 'node:path'
@@ -109,14 +109,19 @@ test('behavior: the walk finds a cycle, through type imports and re-exports too'
   ).toEqual(['./a.ts', './b.ts', './c.ts', './d.ts', './e.ts'])
 })
 
-test('default: no folder of @tollgate/evm holds more than 15 source files at one level', () => {
-  const src = join(root, 'packages', 'evm', 'src')
+/** Packages whose folders are being reshaped elsewhere: left out of the folder rule until they are. */
+const crowdingAllowed = new Set(['hono', 'protocol'])
+
+test('default: no folder of packages/*/src holds more than 15 source files at one level', () => {
   const perFolder = new Map<string, number>()
-  for (const file of files.filter((f) => f.startsWith(src + sep) && !isTest(f))) {
+  for (const file of files.filter((f) => !isTest(f))) {
+    const [, name] = relative(root, file).split(sep)
+    if (name === undefined || crowdingAllowed.has(name)) continue
     const folder = relative(root, dirname(file))
     perFolder.set(folder, (perFolder.get(folder) ?? 0) + 1)
   }
-  expect(perFolder.size).toBeGreaterThan(0)
+  expect(perFolder.has(join('packages', 'facilitator', 'src'))).toBe(true)
+  expect(perFolder.has(join('packages', 'evm', 'src', 'encoding'))).toBe(true)
   const crowded = [...perFolder].filter(([, count]) => count > 15).map(([folder, count]) => `${folder}: ${count}`)
   expect(crowded).toEqual([])
 })

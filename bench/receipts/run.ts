@@ -29,8 +29,8 @@ import { createReceiptJWS, verifyReceiptSignatureJWS } from '@x402/extensions/of
 import { base64url } from 'jose'
 import { createPublicClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { newLedgerEntry } from '../../packages/facilitator/src/newLedgerEntry.ts'
-import { parseFacilitatorRequest } from '../../packages/facilitator/src/parseFacilitatorRequest.ts'
+import { parseFacilitatorRequest } from '../../packages/facilitator/src/request/parseFacilitatorRequest.ts'
+import { newLedgerEntry } from '../../packages/facilitator/src/store/newLedgerEntry.ts'
 import { writeSection } from '../shared/benchmarksDoc.ts'
 
 const { values } = parseArgs({

@@ -8,18 +8,19 @@ import {
 } from '@tollgate/evm'
 import { type Asset, chainIdOf, type EvmNetwork, type SettleResponse } from '@tollgate/protocol'
 import type { Address, Client, LocalAccount } from 'viem'
-import { adoptUnmined } from './adoptUnmined.ts'
 import { type Clock, type Now, systemClock, systemNow } from './clock.ts'
-import type { BatchOptions } from './createBatchQueue.ts'
-import type { CreateFeeOracleOptions } from './createFeeOracle.ts'
-import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './createGasPolicy.ts'
-import { createPayerLimits, type PayerLimits, type Timer } from './createPayerLimits.ts'
-import type { ReceiptSigner } from './createReceiptSigner.ts'
-import { createSignerPool, type SignerPool } from './createSignerPool.ts'
+import type { BatchOptions } from './engine/createBatchQueue.ts'
+import type { CreateFeeOracleOptions } from './engine/createFeeOracle.ts'
+import type { SettlementGas } from './engine/settlementCall.ts'
+import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './policy/createGasPolicy.ts'
+import { createPayerLimits, type PayerLimits, type Timer } from './policy/createPayerLimits.ts'
+import type { ReceiptSigner } from './receipts/createReceiptSigner.ts'
 import type { Screening } from './screening/createScreening.ts'
-import type { SettlementGas } from './settlementCall.ts'
-import type { SignerLeases } from './signerLeaseTypes.ts'
-import type { Store } from './store.ts'
+import { adoptUnmined } from './signers/adoptUnmined.ts'
+import { createSignerPool, type SignerPool } from './signers/createSignerPool.ts'
+import type { SignerLeases } from './signers/signerLeaseTypes.ts'
+import { type SignerLeaseOptions, storeSignerLeases } from './signers/storeSignerLeases.ts'
+import type { Store } from './store/store.ts'
 
 /** One chain the facilitator serves. */
 export type FacilitatorNetworkConfig = {
@@ -31,7 +32,10 @@ export type FacilitatorNetworkConfig = {
   account?: LocalAccount
   /** Several settlement signers (a signer pool); `account`, if also given, comes first. */
   accounts?: readonly LocalAccount[]
-  /** Signer leases for nodes sharing a ledger. Default: every signer is this node's. */
+  /**
+   * Signer leases of this network's signers, for nodes sharing a ledger. Default: the Store's (`signerLeases`),
+   * else none: every signer is this node's.
+   */
   leases?: SignerLeases
   /** Accepted tokens. Default: the protocol asset table (USDC) for the network. */
   assets?: readonly Asset[]
@@ -63,6 +67,12 @@ export type CreateFacilitatorOptions = {
   rebroadcastAfterMs?: number
   /** Settle waiting payments together in Multicall3 batches (`maxSize`, `maxWaitMs`). Default: off. */
   batch?: BatchOptions
+  /**
+   * For nodes sharing one ledger: every network's signers are leased in the Store under `owner`, one node
+   * per signer key at a time, each lease `leaseSeconds` long (default `6`), renewed every quarter of it,
+   * and signed under only while it surely holds. Default: off (every signer is this node's).
+   */
+  signerLeases?: SignerLeaseOptions
   /** How long a `/verify` reservation is held (never beyond `validBefore`), in seconds. Default `120n`. */
   reservationSeconds?: bigint
   gas?: SettlementGas
@@ -196,6 +206,7 @@ export function createFacilitator(
     replaceAfterMs,
     rebroadcastAfterMs,
     batch,
+    signerLeases,
     gas,
     fees,
     multicall,
@@ -214,7 +225,8 @@ export function createFacilitator(
   if (minAmount < 0n) throw new TypeError('minAmount must not be negative')
   const minimums = new Map(Object.entries(minAmounts).map(([asset, min]) => [asset.toLowerCase(), min]))
   const built = new Map<EvmNetwork, FacilitatorNetwork>()
-  for (const { network, client, account, accounts = [], leases, assets } of networks) {
+  const storeLeases = signerLeases ? storeSignerLeases({ store, now }, signerLeases) : undefined
+  for (const { network, client, account, accounts = [], leases = storeLeases, assets } of networks) {
     const chainId = chainIdOf(network)
     if (chainId === undefined) throw new TypeError(`not an EVM network: ${network}`)
     const signers = account ? [account, ...accounts] : accounts

@@ -1,9 +1,5 @@
-export type { AuthorizationIdParameters } from './authorizationId.ts'
-export { authorizationId } from './authorizationId.ts'
-export { redactUrls } from './callerMessage.ts'
 export type { Clock, Now } from './clock.ts'
 export { systemClock, systemNow } from './clock.ts'
-export type { BatchOptions } from './createBatchQueue.ts'
 export type {
   CreateFacilitatorDeps,
   CreateFacilitatorOptions,
@@ -12,9 +8,16 @@ export type {
   FacilitatorNetworkConfig,
 } from './createFacilitator.ts'
 export { createFacilitator } from './createFacilitator.ts'
-export type { CreateFeeOracleOptions } from './createFeeOracle.ts'
-export type { CreateGasPolicyOptions, GasPolicy, GasPolicyParameters, GasPolicyResult } from './createGasPolicy.ts'
-export { createMemoryStore } from './createMemoryStore.ts'
+export type { BatchOptions } from './engine/createBatchQueue.ts'
+export type { CreateFeeOracleOptions } from './engine/createFeeOracle.ts'
+export type { SettlementReceipt } from './engine/createReceiptWatcher.ts'
+export { defaultSettlementGas, type SettlementGas } from './engine/settlementCall.ts'
+export type {
+  CreateGasPolicyOptions,
+  GasPolicy,
+  GasPolicyParameters,
+  GasPolicyResult,
+} from './policy/createGasPolicy.ts'
 export type {
   CreateReceiptSignerOptions,
   ReceiptAlgorithm,
@@ -22,7 +25,7 @@ export type {
   ReceiptJwks,
   ReceiptKey,
   ReceiptSigner,
-} from './createReceiptSigner.ts'
+} from './receipts/createReceiptSigner.ts'
 export {
   createReceiptSigner,
   didWebOf,
@@ -30,29 +33,35 @@ export {
   parseReceiptKeys,
   publicReceiptKey,
   rotateReceiptKeys,
-} from './createReceiptSigner.ts'
-export type { SettlementReceipt } from './createReceiptWatcher.ts'
+} from './receipts/createReceiptSigner.ts'
+export type { ReceiptLookup, ReceiptState } from './receipts/issueReceipt.ts'
+export {
+  attachReceipt,
+  issuePendingReceipt,
+  lookupReceipt,
+  receiptClaims,
+  receiptStateOf,
+} from './receipts/issueReceipt.ts'
+export type { NewReceiptRecord, ReceiptRecord, ReceiptSignature } from './receipts/receiptRecord.ts'
+export { newReceiptId, receiptIdPattern } from './receipts/receiptRecord.ts'
 export type {
   CreateReconcilerDeps,
   CreateReconcilerOptions,
   ReconcileReport,
   Reconciler,
   ReconcilerChain,
-} from './createReconciler.ts'
-export { createReconciler } from './createReconciler.ts'
-export type { CreateRecoveryOptions, Recovery } from './createRecovery.ts'
-export { createRecovery } from './createRecovery.ts'
-export type { SettlementQuote, SignerPool, SignerStatus } from './createSignerPool.ts'
-export type { ReceiptLookup, ReceiptState } from './issueReceipt.ts'
-export { attachReceipt, issuePendingReceipt, lookupReceipt, receiptClaims, receiptStateOf } from './issueReceipt.ts'
-export type { NewReceiptRecord, ReceiptRecord, ReceiptSignature } from './receiptRecord.ts'
-export { newReceiptId, receiptIdPattern } from './receiptRecord.ts'
+} from './recovery/createReconciler.ts'
+export { createReconciler } from './recovery/createReconciler.ts'
+export type { CreateRecoveryOptions, Recovery } from './recovery/createRecovery.ts'
+export { createRecovery } from './recovery/createRecovery.ts'
+export { resettle } from './recovery/resettle.ts'
 export type { ReleaseReply, ReleaseResponse } from './release.ts'
 export { release, releaseExtension } from './release.ts'
-export { resettle } from './resettle.ts'
+export type { AuthorizationIdParameters } from './request/authorizationId.ts'
+export { authorizationId } from './request/authorizationId.ts'
+export { redactUrls } from './request/callerMessage.ts'
 export type { Sha256Hex } from './screening/auditHash.ts'
 export { auditHash, genesisHash, jsSha256Hex } from './screening/auditHash.ts'
-export type { AppendAuditResult, AuditHead, AuditRecord, AuditStore } from './screening/auditStore.ts'
 export type { AuditLog } from './screening/createAuditLog.ts'
 export { createAuditLog } from './screening/createAuditLog.ts'
 export { createDenyListProvider } from './screening/createDenyListProvider.ts'
@@ -86,25 +95,33 @@ export type { VerifyAuditChainResult } from './screening/verifyAuditChain.ts'
 export { verifyAuditChain } from './screening/verifyAuditChain.ts'
 export type { SettleReply } from './settle.ts'
 export { settle } from './settle.ts'
-export { defaultSettlementGas, type SettlementGas } from './settlementCall.ts'
-export type { SignerLeases } from './signerLeaseTypes.ts'
+export type { SettlementQuote, SignerPool, SignerStatus } from './signers/createSignerPool.ts'
+export type { SignerLeases } from './signers/signerLeaseTypes.ts'
+export type { SignerLeaseOptions } from './signers/storeSignerLeases.ts'
+export type { AppendAuditResult, AuditHead, AuditRecord, AuditStore } from './store/auditStore.ts'
+export { createMemoryStore } from './store/createMemoryStore.ts'
 export type {
   AcquireSignerParameters,
+  LeaseStore,
+  ReleaseSignerParameters,
+  SignerFence,
+  SignerLease,
+} from './store/leaseStore.ts'
+export type {
   ClaimParameters,
   LedgerEntry,
   LedgerPatch,
   LedgerState,
+  LedgerStore,
   ListParameters,
   NewLedgerEntry,
-  ReleaseSignerParameters,
   ReserveResult,
-  SignerFence,
-  SignerLease,
-  Store,
-  StoredTransaction,
   TransitionParameters,
   TransitionResult,
-} from './store.ts'
+} from './store/ledgerStore.ts'
+export type { ReceiptStore } from './store/receiptStore.ts'
+export type { Store } from './store/store.ts'
+export type { StoredTransaction, TransactionStore } from './store/transactionStore.ts'
 export { supported } from './supported.ts'
 export type { VerifyReply } from './verify.ts'
 export { verify } from './verify.ts'

@@ -2,10 +2,10 @@ import { createPublicClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, expect, test } from 'vitest'
 import { createFacilitator } from './createFacilitator.ts'
-import { createMemoryStore } from './createMemoryStore.ts'
-import { newLedgerEntry } from './newLedgerEntry.ts'
-import { parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
 import { release } from './release.ts'
+import { parseFacilitatorRequest } from './request/parseFacilitatorRequest.ts'
+import { createMemoryStore } from './store/createMemoryStore.ts'
+import { newLedgerEntry } from './store/newLedgerEntry.ts'
 
 // anvil dev account #0 (a public test key); nothing listens on port 9: release never asks the chain.
 const account = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')

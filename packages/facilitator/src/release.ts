@@ -1,7 +1,7 @@
 import { type ErrorCode, tollgateExtensions } from '@tollgate/protocol'
 import type { Facilitator } from './createFacilitator.ts'
-import { releaseReservation } from './ledger.ts'
-import { parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
+import { parseFacilitatorRequest } from './request/parseFacilitatorRequest.ts'
+import { releaseReservation } from './store/ledger.ts'
 
 /** The `/release` answer: whether a held reservation was given back. */
 export type ReleaseResponse = { released: boolean }

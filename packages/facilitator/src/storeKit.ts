@@ -6,9 +6,9 @@
  * import { canTransition, toLedgerEntry } from '@tollgate/facilitator/store'
  */
 
-export { canTransition, ledgerTransitions } from './ledger.ts'
-export type { LedgerRow } from './ledgerRow.ts'
-export { ledgerPatchColumns, toLedgerEntry } from './ledgerRow.ts'
-export type { ReceiptRow } from './receiptRow.ts'
-export { toReceiptRecord } from './receiptRow.ts'
-export { ledgerPatchKeys } from './store.ts'
+export type { ReceiptRow } from './receipts/receiptRow.ts'
+export { toReceiptRecord } from './receipts/receiptRow.ts'
+export { canTransition, ledgerTransitions } from './store/ledger.ts'
+export type { LedgerRow } from './store/ledgerRow.ts'
+export { ledgerPatchColumns, toLedgerEntry } from './store/ledgerRow.ts'
+export { ledgerPatchKeys } from './store/ledgerStore.ts'

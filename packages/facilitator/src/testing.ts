@@ -6,5 +6,5 @@
  * import { storeConformance } from '@tollgate/facilitator/testing'
  * for (const { name, run } of storeConformance(() => createMyStore())) test(name, run)
  */
-export type { ConformanceCase, MakeStore } from './storeConformance.ts'
-export { storeConformance } from './storeConformance.ts'
+export type { ConformanceCase, MakeStore } from './conformance/storeConformance.ts'
+export { storeConformance } from './conformance/storeConformance.ts'

@@ -1,12 +1,12 @@
 import type { ErrorCode, VerifyResponse } from '@tollgate/protocol'
 import type { Address } from 'viem'
-import { callerMessage, faultDetail } from './callerMessage.ts'
 import type { Facilitator } from './createFacilitator.ts'
-import { newLedgerEntry } from './newLedgerEntry.ts'
-import { parseFacilitatorRequest } from './parseFacilitatorRequest.ts'
-import { payerRefusal } from './payerRefusal.ts'
-import { samePayment } from './samePayment.ts'
-import { verifyRequest } from './verifyRequest.ts'
+import { payerRefusal } from './policy/payerRefusal.ts'
+import { callerMessage, faultDetail } from './request/callerMessage.ts'
+import { parseFacilitatorRequest } from './request/parseFacilitatorRequest.ts'
+import { samePayment } from './request/samePayment.ts'
+import { verifyRequest } from './request/verifyRequest.ts'
+import { newLedgerEntry } from './store/newLedgerEntry.ts'
 
 /** What `POST /verify` replies, as the facilitator's HTTP layer sends it. */
 export type VerifyReply =

@@ -1,4 +1,4 @@
-import type { LedgerEntry, Store } from '@tollgate/facilitator'
+import type { LedgerEntry, LedgerStore } from '@tollgate/facilitator'
 import {
   canTransition,
   type LedgerRow,
@@ -17,10 +17,7 @@ const byAge = (a: LedgerEntry, b: LedgerEntry) =>
  * `INSERT … ON CONFLICT DO NOTHING`, a lease re-take and every transition a conditional `UPDATE`
  * (one winner under concurrency), `claim` picks rows with `FOR UPDATE SKIP LOCKED`.
  */
-export function postgresLedger(
-  pool: pg.Pool,
-  schema: string,
-): Pick<Store, 'reserve' | 'get' | 'transition' | 'swapDelivery' | 'findPayment' | 'list' | 'claim'> {
+export function postgresLedger(pool: pg.Pool, schema: string): LedgerStore {
   const ledger = `${schema}.ledger`
   const one = async (sql: string, parameters: unknown[]): Promise<LedgerRow | undefined> =>
     (await pool.query<LedgerRow>(sql, parameters)).rows[0]

@@ -1,4 +1,4 @@
-import type { Store } from '@tollgate/facilitator'
+import type { ReceiptStore } from '@tollgate/facilitator'
 import { type ReceiptRow, toReceiptRecord } from '@tollgate/facilitator/store'
 import type pg from 'pg'
 
@@ -16,10 +16,7 @@ CREATE TABLE ${s}.receipts (
 );`
 
 /** The Store's receipt methods on PostgreSQL: each one statement (insert-if-absent, compare-and-set). */
-export function postgresReceipts(
-  pool: pg.Pool,
-  schema: string,
-): Pick<Store, 'putReceipt' | 'getReceipt' | 'getReceiptOfPayment' | 'signReceipt'> {
+export function postgresReceipts(pool: pg.Pool, schema: string): ReceiptStore {
   const table = `${schema}.receipts`
   const select = async (column: 'id' | 'payment_id', value: string) =>
     (await pool.query<ReceiptRow>(`SELECT * FROM ${table} WHERE ${column} = $1`, [value])).rows[0]

@@ -1,4 +1,4 @@
-import type { Store } from '@tollgate/facilitator'
+import type { LeaseStore } from '@tollgate/facilitator'
 import type pg from 'pg'
 import { toParameter } from './toParameter.ts'
 
@@ -7,7 +7,7 @@ import { toParameter } from './toParameter.ts'
  * WHERE` on the holder, its epoch and expiry (one winner under concurrency); a release expires the
  * lease if the caller still holds it.
  */
-export function postgresSigners(pool: pg.Pool, schema: string): Pick<Store, 'acquireSigner' | 'releaseSigner'> {
+export function postgresSigners(pool: pg.Pool, schema: string): LeaseStore {
   return {
     async acquireSigner({ signer, owner, leaseSeconds, now, epoch }) {
       // A renewal (same owner and epoch) keeps the epoch; any other grant takes the next one.

@@ -1,4 +1,4 @@
-import type { Store, StoredTransaction } from '@tollgate/facilitator'
+import type { StoredTransaction, TransactionStore } from '@tollgate/facilitator'
 import type pg from 'pg'
 
 /** The signed settlement transactions' migration, kept for rebroadcast: hash lowercase, nonce any uint256. */
@@ -28,7 +28,7 @@ const toStoredTransaction = (row: TransactionRow): StoredTransaction => ({
  * The Store's signed-transaction journal on PostgreSQL: each method one statement; a fenced write
  * checks the signer's lease in the same statement.
  */
-export function postgresTransactions(pool: pg.Pool, schema: string): Pick<Store, 'saveTransaction' | 'getTransaction'> {
+export function postgresTransactions(pool: pg.Pool, schema: string): TransactionStore {
   return {
     async saveTransaction({ hash, chainId, signer, nonce, raw, createdAt }, { fence } = {}) {
       const values = [hash.toLowerCase(), chainId, signer, nonce.toString(), raw, createdAt.toString()]

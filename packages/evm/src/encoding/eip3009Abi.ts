@@ -1,7 +1,33 @@
+import { type Hex, toEventSelector } from 'viem'
+
+/** The EIP-3009 event a token emits when an authorization is spent. */
+export const authorizationUsedEvent = {
+  type: 'event',
+  name: 'AuthorizationUsed',
+  inputs: [
+    { name: 'authorizer', type: 'address', indexed: true },
+    { name: 'nonce', type: 'bytes32', indexed: true },
+  ],
+} as const
+
+/** The topic of {@link authorizationUsedEvent}: `keccak256("AuthorizationUsed(address,bytes32)")`. */
+export const authorizationUsedTopic: Hex = toEventSelector(authorizationUsedEvent)
+
+/** The EIP-3009 event a token emits when the payer cancels an authorization (`cancelAuthorization`). */
+export const authorizationCanceledEvent = {
+  type: 'event',
+  name: 'AuthorizationCanceled',
+  inputs: [
+    { name: 'authorizer', type: 'address', indexed: true },
+    { name: 'nonce', type: 'bytes32', indexed: true },
+  ],
+} as const
+
 /**
  * The parts of FiatToken (USDC) v2.2 that the `exact` scheme reads and calls: ERC-20 balance, the
  * EIP-3009 transfer (both overloads) and state, pause and blacklist views, the domain, and the
- * `Transfer` event. Also ERC-1271 `isValidSignature`, which smart-wallet payers implement.
+ * `Transfer`, `AuthorizationUsed` and `AuthorizationCanceled` events. Also ERC-1271 `isValidSignature`,
+ * which smart-wallet payers implement.
  *
  * @example
  * import { eip3009Abi } from '@tollgate/evm'
@@ -89,4 +115,6 @@ export const eip3009Abi = [
       { indexed: false, name: 'value', type: 'uint256' },
     ],
   },
+  authorizationUsedEvent,
+  authorizationCanceledEvent,
 ] as const

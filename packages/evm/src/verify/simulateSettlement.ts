@@ -1,8 +1,7 @@
 import type { Address, BlockTag, Client } from 'viem'
 import { call } from 'viem/actions'
 import type { ExactAuthorization } from '../authorization/toExactAuthorization.ts'
-import { encodeAggregate3 } from '../encoding/aggregate3.ts'
-import { transferWithAuthorizationData } from '../encoding/transferWithAuthorizationData.ts'
+import { settlementData } from '../encoding/settlementData.ts'
 import { RpcUnavailableError } from '../errors.ts'
 import type { VerifiedSignature } from './checkWalletSignature.ts'
 import { isExecutionFailure } from './isExecutionFailure.ts'
@@ -38,17 +37,7 @@ export async function simulateSettlement(
   client: Client,
   { asset, authorization, signature, fields, multicallAddress, blockTag }: SimulateSettlementParameters,
 ): Promise<string | undefined> {
-  const transfer = transferWithAuthorizationData(authorization, signature.signature)
-  const request =
-    signature.kind === 'erc6492'
-      ? {
-          to: multicallAddress,
-          data: encodeAggregate3([
-            { target: signature.factory, allowFailure: true, callData: signature.factoryData },
-            { target: asset, allowFailure: false, callData: transfer },
-          ]),
-        }
-      : { to: asset, data: transfer }
+  const request = settlementData([{ asset, authorization, signature }], { multicallAddress })
   try {
     await call(client, {
       account: fields.from,

@@ -1,5 +1,5 @@
+import type { AuditHead, AuditRecord, AuditStore } from '../store/auditStore.ts'
 import { auditHash, genesisHash, jsSha256Hex, type Sha256Hex } from './auditHash.ts'
-import type { AuditHead, AuditRecord, AuditStore } from './auditStore.ts'
 
 /** Appends decisions to the hash-chained audit trail; see {@link createAuditLog}. */
 export type AuditLog = {

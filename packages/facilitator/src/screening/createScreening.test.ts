@@ -1,7 +1,7 @@
 import type { Call3Result } from '@tollgate/evm'
 import type { Address, Hex } from 'viem'
 import { expect, test } from 'vitest'
-import { createMemoryStore } from '../createMemoryStore.ts'
+import { createMemoryStore } from '../store/createMemoryStore.ts'
 import { createAuditLog } from './createAuditLog.ts'
 import { createDenyListProvider } from './createDenyListProvider.ts'
 import { createOfacProvider } from './createOfacProvider.ts'

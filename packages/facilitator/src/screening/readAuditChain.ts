@@ -1,4 +1,4 @@
-import type { AuditRecord } from './auditStore.ts'
+import type { AuditRecord } from '../store/auditStore.ts'
 
 /** Every record of an audit store, in order, page by page. */
 export async function* readAuditChain(

@@ -1,6 +1,6 @@
 import type { Hex } from 'viem'
+import type { AuditHead, AuditRecord } from '../store/auditStore.ts'
 import { auditHash, genesisHash } from './auditHash.ts'
-import type { AuditHead, AuditRecord } from './auditStore.ts'
 
 export type VerifyAuditChainResult =
   | { ok: true; count: number; head: AuditHead | undefined }
