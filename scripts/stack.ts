@@ -23,7 +23,7 @@ import { type RunningFacilitator, startFacilitator } from '../apps/facilitator/s
 import { createSqliteApiKeyStore } from '../apps/facilitator/src/storage/apiKeysSqlite.ts'
 import { devPrivateKeys } from '../test/chain/accounts.ts'
 import { isPortFree } from '../test/chain/freePort.ts'
-import { type LocalChain, startLocalChain } from '../test/chain/localChain.ts'
+import { baseLikeFees, type LocalChain, startLocalChain } from '../test/chain/localChain.ts'
 
 /** Options of {@link startStack}. Ports default to the documented ones; `0` picks free ports (tests). */
 export type StackOptions = {
@@ -90,7 +90,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const part of started.splice(0).reverse()) await part.stop().catch(() => {})
   }
   try {
-    const chain = await startLocalChain({ ...(chainPort === 0 ? {} : { port: chainPort }), chainId: 8453 })
+    const chain = await startLocalChain({
+      ...(chainPort === 0 ? {} : { port: chainPort }),
+      chainId: 8453,
+      ...baseLikeFees,
+    })
     started.push(chain)
     log(`local chain       ${chain.url} (chain id ${chain.chainId}, USDC at ${chain.usdc})`)
 
@@ -112,8 +116,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         TOLLGATE_HOST: '127.0.0.1',
         TOLLGATE_PORT: String(facilitatorPort),
         TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-        // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-        TOLLGATE_MAX_GAS_SHARE: 'off',
         TOLLGATE_NETWORKS: chain.network,
         [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
         TOLLGATE_DATA_DIR: dataDir,

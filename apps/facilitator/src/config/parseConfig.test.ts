@@ -40,8 +40,10 @@ describe('parseConfig', () => {
         },
         "host": "127.0.0.1",
         "logLevel": "info",
+        "maxBatchedGasShare": "1",
         "maxFeePerGas": 100000000000n,
         "maxInFlightPerPayer": 16,
+        "maxPriorityFeePerGas": 1000000n,
         "metrics": undefined,
         "minAmount": 1000n,
         "minAmounts": {},
@@ -53,6 +55,7 @@ describe('parseConfig', () => {
           },
         ],
         "nodeId": undefined,
+        "payerQueueWaitMs": 15000,
         "pollingIntervalMs": 250,
         "port": 4020,
         "rateLimit": {

@@ -72,11 +72,11 @@ export function createServiceFacilitator(
       receiptTimeoutMs: config.receiptTimeoutMs,
       pollingIntervalMs: config.pollingIntervalMs,
       reservationSeconds: BigInt(config.reservationSeconds),
-      ...(config.gasPolicy ? { gasPolicy: config.gasPolicy } : {}),
+      ...(config.gasPolicy ? { gasPolicy: { ...config.gasPolicy, maxBatchedShare: config.maxBatchedGasShare } } : {}),
       // Always given, so that every settlement transaction's size is observed; `maxSize` 1 is off.
       batch: { ...(config.batch ?? { maxSize: 1, maxWaitMs: 0 }), onSend: (size) => metrics.batch(size) },
       replaceAfterMs: config.replaceAfterMs,
-      fees: { maxFeePerGas: config.maxFeePerGas },
+      fees: { maxFeePerGas: config.maxFeePerGas, maxPriorityFeePerGas: config.maxPriorityFeePerGas },
       ...(now ? { now } : {}),
       minAmount: config.minAmount,
       minAmounts: config.minAmounts,
