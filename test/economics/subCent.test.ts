@@ -104,7 +104,12 @@ describe('sub-cent payments at Base fees', () => {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({
             x402Version: 2,
-            paymentPayload: { x402Version: 2, resource: { url: 'http://127.0.0.1/paid' }, accepted: requirements, payload },
+            paymentPayload: {
+              x402Version: 2,
+              resource: { url: 'http://127.0.0.1/paid' },
+              accepted: requirements,
+              payload,
+            },
             paymentRequirements: requirements,
           }),
         })
