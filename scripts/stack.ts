@@ -23,7 +23,7 @@ import { type RunningFacilitator, startFacilitator } from '../apps/facilitator/s
 import { createSqliteApiKeyStore } from '../apps/facilitator/src/storage/apiKeysSqlite.ts'
 import { devPrivateKeys } from '../test/chain/accounts.ts'
 import { isPortFree } from '../test/chain/freePort.ts'
-import { type LocalChain, startLocalChain } from '../test/chain/localChain.ts'
+import { baseLikeFees, type LocalChain, startLocalChain } from '../test/chain/localChain.ts'
 import { listedDemoPayer } from './screenedPayment.ts'
 
 /** Options of {@link startStack}. Ports default to the documented ones; `0` picks free ports (tests). */
@@ -96,6 +96,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       chainId: 8453,
       // The sanctions oracle's demo list: the facilitator's default screening refuses this payer (payScreened).
       sanctioned: [listedDemoPayer.address],
+      ...baseLikeFees,
     })
     started.push(chain)
     log(`local chain       ${chain.url} (chain id ${chain.chainId}, USDC at ${chain.usdc})`)
@@ -118,8 +119,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         TOLLGATE_HOST: '127.0.0.1',
         TOLLGATE_PORT: String(facilitatorPort),
         TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-        // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-        TOLLGATE_MAX_GAS_SHARE: 'off',
         TOLLGATE_NETWORKS: chain.network,
         [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
         TOLLGATE_DATA_DIR: dataDir,

@@ -44,7 +44,31 @@ export type StartLocalChainParameters = {
   args?: readonly string[]
   /** Addresses the sanctions oracle lists (Base only: no oracle is known on Base Sepolia). Default: none. */
   sanctioned?: readonly Address[]
+  /**
+   * Hold the base fee at this many wei (`--base-fee`, then `anvil_setNextBlockBaseFeePerGas` after
+   * every block), such as {@link baseFeeFloor}. Default: anvil's own (1 gwei, falling when idle).
+   */
+  baseFee?: bigint
+  /**
+   * Place a stand-in OP-stack `GasPriceOracle` at its predeploy address that answers this L1 data fee
+   * (wei) to every call, such as {@link localL1Fee}. Default: none (no L1 fee).
+   */
+  l1Fee?: bigint
 }
+
+/** Base's minimum base fee (since Jovian): 0.005 gwei. */
+export const baseFeeFloor = 5_000_000n
+
+/** The L1 data fee the stand-in `GasPriceOracle` answers for 1,000 bytes by default: 1 gwei of ETH, about Base's. */
+export const localL1Fee = 1_000_000_000n
+
+/** Base-like fees for {@link startLocalChain}: the base fee at the floor and an L1 data fee. */
+export const baseLikeFees = { baseFee: baseFeeFloor, l1Fee: localL1Fee } as const
+
+const gasPriceOracle: Address = '0x420000000000000000000000000000000000000F'
+
+/** Runtime code that returns `fee` as one word to any call: PUSH32 fee, MSTORE at 0, RETURN 32 bytes. */
+const constantAnswer = (fee: bigint): Hex => `0x7f${fee.toString(16).padStart(64, '0')}60005260206000f3`
 
 /** Input of {@link LocalChain.signTransferAuthorization}. */
 export type SignTransferAuthorizationParameters = {
@@ -134,16 +158,26 @@ const totalSupplySlot = 2n
  * @see chain.md §1.6 and §2.1
  */
 export async function startLocalChain(parameters: StartLocalChainParameters = {}): Promise<LocalChain> {
-  const { port, chainId = 8453, blockTime = 1, mining = 'mixed', args = [], sanctioned = [] } = parameters
+  const {
+    port,
+    chainId = 8453,
+    blockTime = 1,
+    mining = 'mixed',
+    args = [],
+    sanctioned = [],
+    baseFee,
+    l1Fee,
+  } = parameters
   const network = `eip155:${chainId}` as const
   const usdc = assets[network].address
   const anvil = await startAnvil({
     chainId,
     blockTime,
     mining,
-    args,
+    args: baseFee === undefined ? args : ['--base-fee', String(baseFee), ...args],
     ...(port === undefined ? {} : { port }),
   })
+  let holder: ReturnType<typeof setInterval> | undefined
   try {
     const chain: Chain = { ...(chainId === 8453 ? base : baseSepolia), rpcUrls: { default: { http: [anvil.url] } } }
     const clientOptions = { chain, pollingInterval: 50, cacheTime: 0 } as const
@@ -174,6 +208,9 @@ export async function startLocalChain(parameters: StartLocalChainParameters = {}
       testClient.setCode({ address: smartWalletFactoryAddress, bytecode: smartWalletFactory.deployedBytecode }),
       placeMulticall3({ testClient }),
       ...(chainId === 8453 ? [placeSanctionsOracle({ testClient, sanctioned })] : []),
+      ...(l1Fee === undefined
+        ? []
+        : [testClient.setCode({ address: gasPriceOracle, bytecode: constantAnswer(l1Fee) })]),
     ])
     await Promise.all([
       ...devAccounts.payers.map(({ address }) =>
@@ -189,6 +226,12 @@ export async function startLocalChain(parameters: StartLocalChainParameters = {}
         value: word(payerStartBalance * BigInt(devAccounts.payers.length)),
       }),
     ])
+    if (baseFee !== undefined) {
+      // Empty blocks would lower it (EIP-1559): set the next block's base fee again, all the time.
+      const hold = () => testClient.setNextBlockBaseFeePerGas({ baseFeePerGas: baseFee }).catch(() => undefined)
+      await hold()
+      holder = setInterval(() => void hold(), 50)
+    }
     await testClient.mine({ blocks: 1 })
 
     const walletClient = <account extends Account>(account: account) =>
@@ -281,9 +324,13 @@ export async function startLocalChain(parameters: StartLocalChainParameters = {}
       deploySmartWallet,
       signCancelAuthorization,
       cancelAuthorization,
-      stop: anvil.stop,
+      stop: () => {
+        clearInterval(holder)
+        return anvil.stop()
+      },
     }
   } catch (error) {
+    clearInterval(holder)
     await anvil.stop()
     throw error
   }

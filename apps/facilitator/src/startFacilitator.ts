@@ -20,6 +20,7 @@ import { startWithClosers } from './ops/createCloserStack.ts'
 import { createReadyProbe } from './ops/createReadyProbe.ts'
 import { drain } from './ops/drain.ts'
 import { createLogger, type Logger } from './ops/logger.ts'
+import { logSettlementCosts } from './ops/logSettlementCosts.ts'
 import { createMetrics, type Metrics } from './ops/metrics.ts'
 import { closeServer, listen, urlOf } from './ops/nodeServer.ts'
 import { loadReceiptKeys } from './receipts/receiptKeys.ts'
@@ -172,6 +173,7 @@ export async function startFacilitator(
     closers.defer(() => facilitator.stop())
     const rateLimit = await openRateLimit(closers, { config, pool: storage.pool })
     metrics.watch(facilitator)
+    void logSettlementCosts(facilitator, { logger, ethUsd: config.gasPolicy?.ethPrice ?? '4000' })
     let draining = false
     const ready = createReadyProbe(facilitator, () => ({
       minBalance: config.readyMinBalance,

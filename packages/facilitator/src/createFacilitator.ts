@@ -6,7 +6,7 @@ import {
   type ExactVerifier,
   type RecoverAddress,
 } from '@tollgate/evm'
-import { type Asset, chainIdOf, type EvmNetwork, type SettleResponse } from '@tollgate/protocol'
+import { type Asset, chainIdOf, type EvmNetwork, findAsset, type SettleResponse } from '@tollgate/protocol'
 import type { Address, Client, LocalAccount } from 'viem'
 import { type Clock, type Now, systemClock, systemNow } from './clock.ts'
 import type { BatchOptions } from './engine/createBatchQueue.ts'
@@ -14,6 +14,9 @@ import type { CreateFeeOracleOptions } from './engine/createFeeOracle.ts'
 import type { SettlementGas } from './engine/settlementCall.ts'
 import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './policy/createGasPolicy.ts'
 import { createPayerLimits, type PayerLimits, type Timer } from './policy/createPayerLimits.ts'
+import { createSettlementJudge, type SettlementJudge } from './policy/judgeSettlementCost.ts'
+import { type CreateL1FeeOracleOptions, createL1FeeOracle } from './policy/l1Fee.ts'
+import { createSettlementCost, type EstimateSettlementCost } from './policy/settlementCost.ts'
 import type { ReceiptSigner } from './receipts/createReceiptSigner.ts'
 import type { Screening } from './screening/createScreening.ts'
 import { adoptUnmined } from './signers/adoptUnmined.ts'
@@ -80,8 +83,21 @@ export type CreateFacilitatorOptions = {
   multicall?: CreateMulticallSchedulerOptions
   /** A signer below this balance (wei) is reported low. Default `10^16`. */
   lowBalance?: bigint
-  /** Refuse settlements whose gas would cost more than a share of their value. Default: off. */
+  /**
+   * Judge each payment by what settling it will cost (measured gas used, base fee plus tip, L1 data
+   * fee): alone within `maxShare` of its value, else batched within `maxBatchedShare`, else refused
+   * `amount_too_low` at `/verify` and `/settle`. Default: off.
+   */
   gasPolicy?: CreateGasPolicyOptions
+  /**
+   * The batches of payments too small to settle alone, when the gas policy is on and `batch` does
+   * not batch every payment: up to `maxSize` (default `100`) per transaction, collected for
+   * `maxWaitMs` (default `500`) and, while they do not pay for their transaction, up to `maxHoldMs`
+   * (default `2_000`, one Base block).
+   */
+  autoBatch?: { maxSize?: number; maxWaitMs?: number; maxHoldMs?: number }
+  /** The L1 data fee oracle (OP-stack `GasPriceOracle`; none on other chains). */
+  l1Fee?: CreateL1FeeOracleOptions
   // --- abuse limits ---
   /**
    * The smallest payment `/verify` and `/settle` accept, in the asset's atomic units: below it the
@@ -137,6 +153,12 @@ export type FacilitatorNetwork = {
   verify: ExactVerifier
   /** The network's signer pool (one signer or several). */
   settler: SignerPool
+  /** What settling one payment costs now, alone (`size` 1) or in a batch of `size`. */
+  settlementCost: EstimateSettlementCost
+  /** The gas policy's verdict on a payment, when the policy is on. */
+  judge?: SettlementJudge
+  /** The size of the batches the policy counts on (1: no batches). */
+  batchSize: number
 }
 
 /** The facilitator's dependencies, built once: pass it to {@link verify}, {@link settle} and {@link supported}. */
@@ -213,6 +235,8 @@ export function createFacilitator(
     lowBalance,
     logError = () => undefined,
     gasPolicy,
+    autoBatch = {},
+    l1Fee: l1FeeOptions,
     minAmount = 1_000n,
     minAmounts = {},
     coolOffSeconds = 600n,
@@ -232,6 +256,34 @@ export function createFacilitator(
     const signers = account ? [account, ...accounts] : accounts
     if (signers.length === 0) throw new TypeError(`no settlement signer for ${network}`)
     if (built.has(network)) throw new TypeError(`network listed twice: ${network}`)
+    // Late-bound: the policy's cost reads the pool's fee oracle, and the pool's batches ask the policy.
+    let pool: SignerPool | undefined
+    const settlementCost = createSettlementCost({
+      gasPrice: () => (pool as SignerPool).gasPrice(),
+      l1Fee: createL1FeeOracle(client, { clock, ...l1FeeOptions }),
+    })
+    const batchAll = batch !== undefined && batch.maxSize >= 2
+    const batchSize = batchAll ? batch.maxSize : gasPolicy ? (autoBatch.maxSize ?? 100) : 1
+    const policy = gasPolicy ? createSettlementJudge({ cost: settlementCost }, { ...gasPolicy, batchSize }) : undefined
+    const decimalsOf = (asset: Address) =>
+      (assets ?? []).find((known) => known.address.toLowerCase() === asset.toLowerCase())?.decimals ??
+      findAsset(network, asset)?.decimals ??
+      6
+    const batching: BatchOptions | undefined =
+      batchAll || !policy
+        ? batch
+        : {
+            maxSize: batchSize,
+            maxWaitMs: autoBatch.maxWaitMs ?? 500,
+            maxHoldMs: autoBatch.maxHoldMs ?? 2_000,
+            when: 'needed',
+            covers: (chunk) =>
+              policy.covers({
+                amounts: chunk.map(({ authorization }) => authorization.value),
+                decimals: decimalsOf((chunk[0] as (typeof chunk)[number]).asset),
+              }),
+            ...(batch?.onSend ? { onSend: batch.onSend } : {}),
+          }
     const settler: SignerPool = createSignerPool(client, {
       accounts: signers,
       chainId,
@@ -242,7 +294,7 @@ export function createFacilitator(
       ...(lowBalance === undefined ? {} : { lowBalance }),
       ...(replaceAfterMs === undefined ? {} : { replaceAfterMs }),
       ...(rebroadcastAfterMs === undefined ? {} : { rebroadcastAfterMs }),
-      ...(batch ? { batch } : {}),
+      ...(batching ? { batch: batching } : {}),
       ...(leases ? { leases } : {}),
       // Fenced by the signer's lease epoch: a node that lost the lease cannot journal, so cannot send.
       journal: (transaction, lease) => {
@@ -254,8 +306,12 @@ export function createFacilitator(
         await adoptUnmined({ store, chainId, settler, signers: [signer], now })
       },
     })
+    pool = settler
     built.set(network, {
       network,
+      settlementCost,
+      ...(policy ? { judge: policy.judge } : {}),
+      batchSize,
       chainId,
       client,
       digest: createAuthorizationDigester({ chainId, ...(assets ? { assets } : {}) }),

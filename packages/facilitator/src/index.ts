@@ -18,6 +18,7 @@ export type {
   GasPolicyParameters,
   GasPolicyResult,
 } from './policy/createGasPolicy.ts'
+export { gasUsedPerPayment, settlementGasUsed } from './policy/settlementGasUsed.ts'
 export type {
   CreateReceiptSignerOptions,
   ReceiptAlgorithm,

@@ -1,9 +1,9 @@
 import { findPaymentUse, type VerifiedSignature } from '@tollgate/evm'
-import { type ErrorCode, findAsset, type SettleResponse } from '@tollgate/protocol'
+import type { ErrorCode, SettleResponse } from '@tollgate/protocol'
 import type { Hex } from 'viem'
 import type { Facilitator, FacilitatorNetwork } from './createFacilitator.ts'
 import { awaitOutcome, confirm, recordSpent, responseOf } from './outcome/settlementOutcome.ts'
-import type { GasPolicy } from './policy/createGasPolicy.ts'
+import { costVerdict } from './policy/costVerdict.ts'
 import type { PayerSlot } from './policy/createPayerLimits.ts'
 import { payerRefusal } from './policy/payerRefusal.ts'
 import { attachReceipt } from './receipts/issueReceipt.ts'
@@ -40,10 +40,12 @@ async function submit(
   facilitator: Facilitator,
   request: ExactPaymentRequest,
   signature: VerifiedSignature,
+  batched: boolean,
 ): Promise<SettleResponse> {
   const { store } = facilitator
   const { chain } = request
   const sent = await chain.settler.submit({
+    ...(batched ? { batched } : {}),
     asset: request.requirements.asset,
     authorization: request.authorization,
     signature,
@@ -71,19 +73,6 @@ async function submit(
   const entry = await store.get(request.id)
   if (!entry) throw new Error(`ledger entry ${request.id} disappeared`)
   return responseOf(request, await confirm(facilitator, chain, entry))
-}
-
-/** The gas policy's verdict, or nothing when it allows the settlement (or fees cannot be read now). */
-async function checkGas(
-  policy: GasPolicy,
-  request: ExactPaymentRequest,
-  signature: VerifiedSignature,
-): Promise<{ code: ErrorCode; message: string } | undefined> {
-  const quote = await request.chain.settler.quote(signature.kind).catch(() => undefined)
-  if (!quote) return undefined // the settlement itself will meet the RPC fault
-  const decimals = findAsset(request.chain.network, request.requirements.asset)?.decimals ?? 6
-  const verdict = policy({ amount: request.authorization.value, decimals, ...quote })
-  return verdict.ok ? undefined : verdict
 }
 
 async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest): Promise<SettleResponse> {
@@ -215,17 +204,15 @@ async function settleInSlot(
     }
     return fail(verified.code, verified.message)
   }
-  if (facilitator.gasPolicy) {
-    const refused = await checkGas(facilitator.gasPolicy, request, verified.signature)
-    if (refused) return fail(refused.code, refused.message)
-  }
+  const cost = await costVerdict(request, verified.signature)
+  if (!cost.ok) return fail(cost.code, cost.message)
   if (!entry || entry.state === 'released') {
     const reserved = await store.reserve(newLedgerEntry(request, facilitator.now()))
     if (!reserved.ok) return 'again'
   }
   const claim = await claimSettlement(store, request.id, { now: facilitator.now() })
   if (!claim.ok) return 'again' // another settler won: read what it did
-  return await submit(facilitator, request, verified.signature)
+  return await submit(facilitator, request, verified.signature, cost.batched)
 }
 
 /**

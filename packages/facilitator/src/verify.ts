@@ -1,6 +1,7 @@
 import type { ErrorCode, VerifyResponse } from '@tollgate/protocol'
 import type { Address } from 'viem'
 import type { Facilitator } from './createFacilitator.ts'
+import { costVerdict } from './policy/costVerdict.ts'
 import { payerRefusal } from './policy/payerRefusal.ts'
 import { callerMessage, faultDetail } from './request/callerMessage.ts'
 import { parseFacilitatorRequest } from './request/parseFacilitatorRequest.ts'
@@ -110,6 +111,9 @@ export async function verify(facilitator: Facilitator, body: unknown): Promise<V
     }
     const result = await verifyRequest(facilitator.now(), request, { screening: facilitator.screening })
     if (!result.ok) return invalid(payer, result.code, result.message)
+    // Refused before the work: a payment the gas policy will not settle is not reserved or served.
+    const cost = await costVerdict(request, result.signature)
+    if (!cost.ok) return invalid(payer, cost.code, cost.message)
     const now = facilitator.now()
     const leaseEnd = now + facilitator.reservationSeconds
     const entry = newLedgerEntry(request, now)

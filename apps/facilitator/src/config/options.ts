@@ -93,6 +93,15 @@ export const options = {
       .default(100_000_000_000n),
     { description: 'fee cap in wei, replacements included' },
   ),
+  TOLLGATE_MAX_PRIORITY_FEE_PER_GAS: help(
+    z
+      .string()
+      .trim()
+      .regex(/^[0-9]{1,30}$/, 'expected an amount of wei')
+      .transform((value) => BigInt(value))
+      .default(1_000_000n),
+    { description: "tip cap in wei (default 0.001 gwei, Base's usual tip; nodes may suggest far more)" },
+  ),
   TOLLGATE_ETH_USD: help(decimal('3000').default('4000'), {
     description: 'ETH price in USD for the gas policy',
   }),
@@ -102,7 +111,18 @@ export const options = {
       .trim()
       .regex(/^(?:[0-9]+(?:\.[0-9]+)?|off)$/i, 'expected a decimal such as 0.5, or off')
       .default('0.5'),
-    { description: 'gas policy: refuse a settlement whose gas may cost more than this share of its value; off' },
+    {
+      description:
+        'gas policy: a payment whose settlement alone costs more than this share of its value is batched; off',
+    },
+  ),
+  TOLLGATE_MAX_BATCHED_GAS_SHARE: help(
+    z
+      .string()
+      .trim()
+      .regex(/^[0-9]+(?:\.[0-9]+)?$/, 'expected a decimal such as 1')
+      .default('1'),
+    { description: 'gas policy: refuse a payment whose part of a batch costs more than this share of its value' },
   ),
   TOLLGATE_RECONCILE_INTERVAL_MS: help(integer(0, 3_600_000).default(30_000), {
     description: 'how often the reconciler finishes non-final ledger rows (0: at start only)',

@@ -75,6 +75,9 @@ function toConfig(values: Values, networks: readonly NetworkConfig[]) {
     /** `Infinity` for `0` (never). */
     replaceAfterMs: values.TOLLGATE_REPLACE_AFTER_MS || Number.POSITIVE_INFINITY,
     maxFeePerGas: values.TOLLGATE_MAX_FEE_PER_GAS,
+    maxPriorityFeePerGas: values.TOLLGATE_MAX_PRIORITY_FEE_PER_GAS,
+    /** The gas policy's share for a payment's part of a batch (`TOLLGATE_MAX_BATCHED_GAS_SHARE`). */
+    maxBatchedGasShare: values.TOLLGATE_MAX_BATCHED_GAS_SHARE,
     networks: Object.freeze(networks),
     dataDir: values.TOLLGATE_DATA_DIR,
     /** Never logged. */

@@ -3,7 +3,7 @@
  * and latencies are observed by the routes, engine events by hooks, and the state (pending
  * settlements, signer balances and nonces) is read at scrape time.
  */
-import type { Facilitator, ReconcileReport } from '@tollgate/facilitator'
+import { type Facilitator, gasUsedPerPayment, type ReconcileReport } from '@tollgate/facilitator'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 
 export type Metrics = {
@@ -77,6 +77,12 @@ export function createMetrics({ now }: { now: () => bigint }): Metrics {
     name: 'tollgate_settlement_batch_size',
     help: 'payments per settlement transaction',
     buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+    registers: [registry],
+  })
+  const gasPerPayment = new Histogram({
+    name: 'tollgate_settlement_gas_per_payment',
+    help: 'gas used per payment of each settlement transaction (measured per batch size)',
+    buckets: [30_000, 40_000, 45_000, 60_000, 80_000, 100_000, 400_000],
     registers: [registry],
   })
   const rpcErrors = new Counter({
@@ -250,6 +256,8 @@ export function createMetrics({ now }: { now: () => bigint }): Metrics {
     },
     batch(size) {
       batchSize.observe(size)
+      const gas = Number(gasUsedPerPayment('eoa', size))
+      for (let i = 0; i < size; i++) gasPerPayment.observe(gas)
     },
     rpcError(method) {
       rpcErrors.inc({ method })

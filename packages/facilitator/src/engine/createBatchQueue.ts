@@ -5,6 +5,19 @@ export type BatchOptions = {
   maxSize: number
   /** How long the first waiting payment waits for others, in ms. */
   maxWaitMs: number
+  /**
+   * Which payments wait for a batch: `'all'` (every EOA payment) or `'needed'` (only those submitted
+   * with `batched: true`: too small to pay for a transaction alone). Default `'all'`.
+   */
+  when?: 'all' | 'needed'
+  /**
+   * Whether the payments waiting pay for their transaction. When it answers `false` at the end of
+   * the window, they wait another window for more, up to `maxHoldMs` in all, then go anyway.
+   * Default: always.
+   */
+  covers?: (chunk: readonly SubmitParameters[]) => Promise<boolean>
+  /** The longest a payment waits for a batch that pays for itself, in ms. Default `maxWaitMs`. */
+  maxHoldMs?: number
   /** Called with the number of payments of each settlement transaction about to be built (for metrics). */
   onSend?: (size: number) => void
 }
@@ -18,13 +31,14 @@ export type BatchQueue = {
 
 /**
  * Collects payments for at most `maxWaitMs` or until `maxSize` wait, then hands each chunk to `send`
- * (one transaction) and answers every payment with its own result.
+ * (one transaction) and answers every payment with its own result. With `covers`, a batch waits
+ * on while payments keep arriving or while it does not pay for itself, up to `maxHoldMs`.
  */
 export function createBatchQueue(
-  { maxSize, maxWaitMs }: BatchOptions,
+  { maxSize, maxWaitMs, covers, maxHoldMs = maxWaitMs }: BatchOptions,
   send: (chunk: readonly SubmitParameters[]) => Promise<SubmitResult[]>,
 ): BatchQueue {
-  const queue: { parameters: SubmitParameters; resolve: (result: SubmitResult) => void }[] = []
+  const queue: { parameters: SubmitParameters; resolve: (result: SubmitResult) => void; at: number }[] = []
   let timer: ReturnType<typeof setTimeout> | undefined
   const flush = () => {
     if (timer !== undefined) clearTimeout(timer)
@@ -38,12 +52,31 @@ export function createBatchQueue(
       })
     }
   }
+  let lastAt = 0
+  // Sized by load: while payments keep arriving (one in the last `quietMs`), or the batch does not
+  // pay for itself, it waits on, never past `maxHoldMs` from its oldest payment.
+  const quietMs = Math.min(100, maxWaitMs)
+  const due = async () => {
+    timer = undefined
+    const oldest = queue[0]
+    if (covers && oldest && queue.length < maxSize && Date.now() - oldest.at < maxHoldMs) {
+      const arriving = Date.now() - lastAt < quietMs
+      const worth =
+        !arriving && (await covers(queue.slice(0, maxSize).map(({ parameters }) => parameters)).catch(() => true))
+      if (!worth && queue.length < maxSize) {
+        timer ??= setTimeout(() => void due(), Math.min(quietMs, Math.max(0, oldest.at + maxHoldMs - Date.now())))
+        return
+      }
+    }
+    flush()
+  }
   return {
     push(parameters) {
       return new Promise<SubmitResult>((resolve) => {
-        queue.push({ parameters, resolve })
+        lastAt = Date.now()
+        queue.push({ parameters, resolve, at: lastAt })
         if (queue.length >= maxSize) flush()
-        else timer ??= setTimeout(flush, maxWaitMs)
+        else timer ??= setTimeout(() => void due(), maxWaitMs)
       })
     },
     close() {

@@ -269,7 +269,7 @@ export function createSettler(
     submit(parameters) {
       // A smart-wallet payer (ERC-1271 / ERC-6492) runs its own code when mined: it could pass the
       // simulation and then revert or burn the batch's gas, so it is always settled alone.
-      if (!queue || parameters.signature.kind !== 'eoa') {
+      if (!queue || parameters.signature.kind !== 'eoa' || (batch?.when === 'needed' && !parameters.batched)) {
         return send([parameters]).then((results) => results[0] as SubmitResult)
       }
       return queue.push(parameters)

@@ -30,6 +30,8 @@ export type SubmitParameters = SettlementPayment & {
    * with the new hash before a stuck transaction's replacement (same nonce, higher fee) is sent.
    */
   beforeBroadcast: (settlement: SignedSettlement) => Promise<void>
+  /** Too small to pay for a transaction alone: settle it in a batch (see `BatchOptions.when`). */
+  batched?: boolean
 }
 
 export type SubmitResult =

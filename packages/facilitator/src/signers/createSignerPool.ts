@@ -43,6 +43,8 @@ export type SignerPool = Settler & {
   refresh(): Promise<void>
   /** Gas limit and current max fee of a settlement of this signature kind: the expected cost. */
   quote(kind: VerifiedSignature['kind']): Promise<SettlementQuote>
+  /** What a settlement pays per gas now: the base fee and the tip it is signed with (capped). */
+  gasPrice(): Promise<{ baseFeePerGas: bigint; maxPriorityFeePerGas: bigint }>
 }
 
 export type CreateSignerPoolOptions = {
@@ -346,6 +348,13 @@ export function createSignerPool(
       // The signer that would send it: a simulation from one that cannot pay the gas fails for that alone.
       const sender = choose(gas * maxFeePerGas) ?? members.find((member) => member.lease.ready()) ?? first
       return { gas, maxFeePerGas, maxPriorityFeePerGas, from: sender.settler.address }
+    },
+    async gasPrice() {
+      const [{ maxPriorityFeePerGas }, baseFeePerGas] = await Promise.all([
+        feeOracle(),
+        feeOracle.baseFeePerGas?.() ?? Promise.resolve(0n),
+      ])
+      return { baseFeePerGas, maxPriorityFeePerGas }
     },
     close() {
       closed = true
