@@ -11,6 +11,7 @@ import type { Address, Client, LocalAccount } from 'viem'
 import { type Clock, type Now, systemClock, systemNow } from './clock.ts'
 import type { BatchOptions } from './engine/createBatchQueue.ts'
 import type { CreateFeeOracleOptions } from './engine/createFeeOracle.ts'
+import type { SendSyncOptions } from './engine/sendSync.ts'
 import type { SettlementGas } from './engine/settlementCall.ts'
 import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './policy/createGasPolicy.ts'
 import { createPayerLimits, type PayerLimits, type Timer } from './policy/createPayerLimits.ts'
@@ -35,6 +36,8 @@ export type FacilitatorNetworkConfig = {
   leases?: SignerLeases
   /** Accepted tokens. Default: the protocol asset table (USDC) for the network. */
   assets?: readonly Asset[]
+  /** The client for `eth_sendRawTransactionSync`: one that does not batch calls. Default: `client`. */
+  syncClient?: Client
 }
 
 export type CreateFacilitatorDeps = {
@@ -63,6 +66,10 @@ export type CreateFacilitatorOptions = {
   rebroadcastAfterMs?: number
   /** Settle waiting payments together in Multicall3 batches (`maxSize`, `maxWaitMs`). Default: off. */
   batch?: BatchOptions
+  /** Send settlements with `eth_sendRawTransactionSync` (EIP-7966): `mode` `auto`, `on` or `off` (default). */
+  sendSync?: Omit<SendSyncOptions, 'client'>
+  /** `pending` where the RPC serves preconfirmed state (Base Flashblocks). Default `latest`. */
+  receiptBlockTag?: 'latest' | 'pending'
   /** How long a `/verify` reservation is held (never beyond `validBefore`), in seconds. Default `120n`. */
   reservationSeconds?: bigint
   gas?: SettlementGas
@@ -196,6 +203,8 @@ export function createFacilitator(
     replaceAfterMs,
     rebroadcastAfterMs,
     batch,
+    sendSync,
+    receiptBlockTag,
     gas,
     fees,
     multicall,
@@ -214,7 +223,7 @@ export function createFacilitator(
   if (minAmount < 0n) throw new TypeError('minAmount must not be negative')
   const minimums = new Map(Object.entries(minAmounts).map(([asset, min]) => [asset.toLowerCase(), min]))
   const built = new Map<EvmNetwork, FacilitatorNetwork>()
-  for (const { network, client, account, accounts = [], leases, assets } of networks) {
+  for (const { network, client, account, accounts = [], leases, assets, syncClient } of networks) {
     const chainId = chainIdOf(network)
     if (chainId === undefined) throw new TypeError(`not an EVM network: ${network}`)
     const signers = account ? [account, ...accounts] : accounts
@@ -231,6 +240,8 @@ export function createFacilitator(
       ...(replaceAfterMs === undefined ? {} : { replaceAfterMs }),
       ...(rebroadcastAfterMs === undefined ? {} : { rebroadcastAfterMs }),
       ...(batch ? { batch } : {}),
+      ...(sendSync ? { sendSync: { ...sendSync, ...(syncClient ? { client: syncClient } : {}) } } : {}),
+      ...(receiptBlockTag ? { receiptBlockTag } : {}),
       ...(leases ? { leases } : {}),
       // Fenced by the signer's lease epoch: a node that lost the lease cannot journal, so cannot send.
       journal: (transaction, lease) => {
