@@ -22,7 +22,7 @@ import {
 } from 'viem'
 import { base, baseSepolia } from 'viem/chains'
 import { devAccounts } from './accounts.ts'
-import { startAnvil } from './anvil.ts'
+import { type AnvilMining, startAnvil } from './anvil.ts'
 import { smartWalletFactory, testUsdc } from './contracts/artifacts.ts'
 import { placeMulticall3 } from './multicall3.ts'
 
@@ -35,8 +35,10 @@ export type StartLocalChainParameters = {
   port?: number
   /** Default: `8453`. */
   chainId?: LocalChainId
-  /** Seconds between anvil's interval blocks (mixed mining). Default: `1`. */
+  /** Seconds between anvil's interval blocks; fractions work (`0.2`). Default: `1`. */
   blockTime?: number
+  /** Default: `mixed` (every transaction mined at once, plus a block every `blockTime`); `interval`: blocks only. */
+  mining?: AnvilMining
   /** Extra anvil flags, e.g. `['--gas-limit', '300000000']` for benchmarks. */
   args?: readonly string[]
 }
@@ -125,12 +127,13 @@ const totalSupplySlot = 2n
  * @see chain.md §1.6 and §2.1
  */
 export async function startLocalChain(parameters: StartLocalChainParameters = {}): Promise<LocalChain> {
-  const { port, chainId = 8453, blockTime = 1, args = [] } = parameters
+  const { port, chainId = 8453, blockTime = 1, mining = 'mixed', args = [] } = parameters
   const network = `eip155:${chainId}` as const
   const usdc = assets[network].address
   const anvil = await startAnvil({
     chainId,
     blockTime,
+    mining,
     args,
     ...(port === undefined ? {} : { port }),
   })

@@ -13,6 +13,8 @@ export type OfficialFacilitatorOptions = {
   chain: Chain
   account: LocalAccount
   eip6492AllowedFactories?: Address[]
+  /** viem's receipt polling, ms. Default: viem's for `chain` (1,000 ms for Base's 2 s blocks). */
+  pollingInterval?: number
 }
 
 export function createOfficialFacilitator({
@@ -20,8 +22,14 @@ export function createOfficialFacilitator({
   chain,
   account,
   eip6492AllowedFactories = [],
+  pollingInterval,
 }: OfficialFacilitatorOptions) {
-  const client = createWalletClient({ account, chain, transport: http(url) }).extend(publicActions)
+  const client = createWalletClient({
+    account,
+    chain,
+    transport: http(url),
+    ...(pollingInterval === undefined ? {} : { pollingInterval }),
+  }).extend(publicActions)
   const signer = toFacilitatorEvmSigner(Object.assign(client, { address: account.address }) as never)
   const facilitator = new x402Facilitator()
   registerExactEvmScheme(facilitator, {

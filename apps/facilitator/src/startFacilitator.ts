@@ -12,6 +12,7 @@ import { createNativeRecover } from './engine/nativeRecover.ts'
 import type { ApiKeyStore } from './http/apiKeys.ts'
 import { type CreateAppOptions, createApp, createOpsApp } from './http/app.ts'
 import { createAuthenticate } from './http/auth.ts'
+import { nodeBodyLimit } from './http/nodeBodyLimit.ts'
 import { openRateLimit } from './http/openRateLimit.ts'
 import { readJwks } from './http/readJwks.ts'
 import { countingErrors } from './ops/countingErrors.ts'
@@ -169,6 +170,7 @@ export async function startFacilitator(
       ...(screening ? { sanctions: screening.status } : {}),
     }))
     const app = createApp(facilitator, {
+      bodyLimit: nodeBodyLimit,
       logError,
       logger,
       metrics,

@@ -4,8 +4,8 @@
  * as the middleware does, and one paid call (verify, run, settle only on success; or settle first),
  * with the same delivery guarantees. Web APIs only.
  */
-export { checkExactPayload } from './checkExactPayload.ts'
-export { matchOffer } from './match.ts'
+export { checkExactPayload } from './call/checkExactPayload.ts'
+export { matchOffer } from './call/match.ts'
 export type {
   PaidCallOutcome,
   PaidCallParameters,
@@ -13,9 +13,9 @@ export type {
   PaidRun,
   SettleFailure,
   VerifyFailure,
-} from './paidCall.ts'
-export { callRequestId, createPaidCalls, paidCall, paymentKey } from './paidCall.ts'
-export type { PricedShape, Quote, QuotedOffer, RouteShape } from './quote.ts'
-export { buildQuote, failedQuote, resolveOffers, staticOffers } from './quote.ts'
-export type { CompiledOfferOf, DynamicOf, OfferOptionsOf, ResolvedAsset } from './routeOptions.ts'
-export { compileOffer } from './routeOptions.ts'
+} from './call/paidCall.ts'
+export { callRequestId, createPaidCalls, paidCall, paymentKey } from './call/paidCall.ts'
+export type { PricedShape, Quote, QuotedOffer, RouteShape } from './call/quote.ts'
+export { buildQuote, failedQuote, resolveOffers, staticOffers } from './call/quote.ts'
+export type { CompiledOfferOf, DynamicOf, OfferOptionsOf, ResolvedAsset } from './routes/routeOptions.ts'
+export { compileOffer } from './routes/routeOptions.ts'

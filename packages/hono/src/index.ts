@@ -1,7 +1,10 @@
-export type { Clock, Now } from './clock.ts'
-export type { RouteExample, RouteInput } from './discovery.ts'
-export type { DiscoveryDocumentsOptions } from './discoveryDocuments.ts'
-export { discoveryDocuments } from './discoveryDocuments.ts'
+export type { Clock, Now } from '@tollgate/protocol'
+export type { RouteExample, RouteInput } from './discovery/discovery.ts'
+export type { DiscoveryDocumentsOptions } from './discovery/discoveryDocuments.ts'
+export { discoveryDocuments } from './discovery/discoveryDocuments.ts'
+export type { OpenApiDocument, OpenApiInfo } from './discovery/openApi.ts'
+export type { JsonSchema, Schema, StandardSchema } from './discovery/schema.ts'
+export type { PublishedOffer, PublishedPrice, WellKnownDocument, WellKnownResource } from './discovery/wellKnown.ts'
 export type {
   CallContext,
   FacilitatorCall,
@@ -9,25 +12,22 @@ export type {
   SettleResult,
   SupportedResult,
   VerifyResult,
-} from './facilitatorClient.ts'
-export { toErrorCode } from './facilitatorClient.ts'
+} from './facilitator/facilitatorClient.ts'
+export { toErrorCode } from './facilitator/facilitatorClient.ts'
 export type {
   FacilitatorAuthHeaders,
   FacilitatorTimeouts,
   HttpFacilitator,
   HttpFacilitatorConfig,
-} from './httpFacilitator.ts'
-export { httpFacilitator } from './httpFacilitator.ts'
-export type { OpenApiDocument, OpenApiInfo } from './openApi.ts'
+} from './facilitator/httpFacilitator.ts'
+export { httpFacilitator } from './facilitator/httpFacilitator.ts'
+export type { InputIssue, InvalidInput, PayloadTooLarge } from './http/requestInput.ts'
 export type { Payment } from './payment.ts'
 export type { PaymentRequiredOptions } from './paymentRequired.ts'
 export { paymentRequired } from './paymentRequired.ts'
 export type { PaywallInfo, PaywallOffer } from './paywall.ts'
 export { renderPaywall } from './paywall.ts'
-export type { InputIssue, InvalidInput, PayloadTooLarge } from './requestInput.ts'
-export type { Dynamic, OfferAsset, OfferOptions, Price, RouteOptions, RoutesOptions } from './routeOptions.ts'
-export type { JsonSchema, Schema, StandardSchema } from './schema.ts'
-export type { OfferSigner, OfferSigningOptions } from './signOffers.ts'
+export type { OfferSigner, OfferSigningOptions } from './receipts/signOffers.ts'
 export type {
   CreateReceiptVerifierOptions,
   ReceiptKeySet,
@@ -35,6 +35,6 @@ export type {
   ReceiptVerifier,
   VerifyReceiptOptions,
   VerifyReceiptResult,
-} from './verifyReceipt.ts'
-export { createReceiptVerifier, verifyReceipt } from './verifyReceipt.ts'
-export type { PublishedOffer, PublishedPrice, WellKnownDocument, WellKnownResource } from './wellKnown.ts'
+} from './receipts/verifyReceipt.ts'
+export { createReceiptVerifier, verifyReceipt } from './receipts/verifyReceipt.ts'
+export type { Dynamic, OfferAsset, OfferOptions, Price, RouteOptions, RoutesOptions } from './routes/routeOptions.ts'

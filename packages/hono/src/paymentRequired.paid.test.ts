@@ -5,7 +5,7 @@ import { wrapFetchWithPayment } from '@x402/fetch'
 import { describe, expect, test } from 'vitest'
 import { wrapFetchWithPayment as wrapFetchV1 } from 'x402-fetch'
 import { demoApp, payer, payTo, txHash, usdc } from '../test/demoApp.ts'
-import type { SettleResult, VerifyResult } from './facilitatorClient.ts'
+import type { SettleResult, VerifyResult } from './facilitator/facilitatorClient.ts'
 
 function officialClient() {
   const client = new x402Client().register('eip155:*', new ExactEvmScheme(payer))

@@ -10,13 +10,13 @@ import {
   paymentPayloadSchema,
 } from '@tollgate/protocol'
 import type { Context, Env, MiddlewareHandler, Next } from 'hono'
-import { defaultMaxBodyBytes } from './boundedBody.ts'
-import { checkExactPayload } from './checkExactPayload.ts'
-import type { CallContext, FacilitatorCall, FacilitatorClient } from './facilitatorClient.ts'
+import { checkExactPayload } from './call/checkExactPayload.ts'
+import { matchOffer } from './call/match.ts'
+import { callRequestId, createPaidCalls, paidCall, paymentKey } from './call/paidCall.ts'
+import { buildQuote, type Quote, type QuotedOffer, resolveOffers, staticOffers } from './call/quote.ts'
+import type { CallContext, FacilitatorCall, FacilitatorClient } from './facilitator/facilitatorClient.ts'
 import { isPlainObject } from './fail.ts'
-import { matchOffer } from './match.ts'
-import { callRequestId, createPaidCalls, paidCall, paymentKey } from './paidCall.ts'
-import type { Payment } from './payment.ts'
+import { defaultMaxBodyBytes } from './http/boundedBody.ts'
 import {
   deliver,
   htmlResponse,
@@ -25,15 +25,15 @@ import {
   replace,
   settleFailure,
   verifyFailure,
-} from './paymentAnswers.ts'
-import { paymentCors } from './paymentCors.ts'
+} from './http/paymentAnswers.ts'
+import { paymentCors } from './http/paymentCors.ts'
+import { checkInput, quoteExtensions } from './http/requestInput.ts'
+import type { Payment } from './payment.ts'
 import { type PaywallInfo, renderPaywall } from './paywall.ts'
-import { buildQuote, type Quote, type QuotedOffer, resolveOffers, staticOffers } from './quote.ts'
-import { checkInput, quoteExtensions } from './requestInput.ts'
-import { declaration, toOrigin } from './resourceDeclaration.ts'
-import { bindResponse, takeReceipt } from './responseHash.ts'
-import { type CompiledRoute, compileRoutes, type RoutesOptions } from './routes.ts'
-import { createOfferSigner, type OfferSigningOptions } from './signOffers.ts'
+import { declaration, toOrigin } from './receipts/resourceDeclaration.ts'
+import { bindResponse, takeReceipt } from './receipts/responseHash.ts'
+import { createOfferSigner, type OfferSigningOptions } from './receipts/signOffers.ts'
+import { type CompiledRoute, compileRoutes, type RoutesOptions } from './routes/routes.ts'
 
 /** Options of {@link paymentRequired}. */
 export type PaymentRequiredOptions<E extends Env = Env> = {

@@ -5,7 +5,7 @@
 import { type FacilitatorRequestV1, type FacilitatorRequestV2, facilitatorRequestSchema } from '@tollgate/protocol'
 import { Hono } from 'hono'
 import { privateKeyToAccount } from 'viem/accounts'
-import { httpFacilitator } from '../src/httpFacilitator.ts'
+import { httpFacilitator } from '../src/facilitator/httpFacilitator.ts'
 import { type PaymentRequiredOptions, paymentRequired } from '../src/paymentRequired.ts'
 
 // anvil dev account #2 (a public test key) pays; account #1 is the seller.

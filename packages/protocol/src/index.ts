@@ -1,17 +1,22 @@
 export type { Asset, AssetNetwork } from './assets.ts'
 export { assets, defaultAsset, findAsset } from './assets.ts'
-export { decodeBase64, encodeBase64 } from './base64.ts'
+export type { Clock, Now } from './clock.ts'
+export { systemClock, systemNow } from './clock.ts'
 export type { ErrorClass, ErrorCode, ErrorCodeEntry } from './errorCode.ts'
 export { errorCodes, errorCodeTable, errorInfo, isErrorCode } from './errorCode.ts'
 export type { X402ErrorCode, X402ErrorParameters } from './errors.ts'
 export { ConfigError, DecodeError, isX402Error, X402Error } from './errors.ts'
+export { decodeBase64, encodeBase64 } from './headers/base64.ts'
+export type { DecodeHeaderOptions } from './headers/headerCodec.ts'
+export { decodeHeader, defaultMaxHeaderLength, encodeHeader } from './headers/headerCodec.ts'
+export { headers } from './headers/headers.ts'
 export type {
   FacilitatorRequest,
   FacilitatorRequestV1,
   FacilitatorRequestV2,
   ResourceDeclaration,
   TollgateRequest,
-} from './facilitatorRequest.ts'
+} from './messages/facilitatorRequest.ts'
 export {
   facilitatorRequestSchema,
   facilitatorRequestV1Schema,
@@ -21,15 +26,8 @@ export {
   resourceDeclarationSchema,
   tollgateExtensions,
   tollgateRequestSchema,
-} from './facilitatorRequest.ts'
-export type { DecodeHeaderOptions } from './headerCodec.ts'
-export { decodeHeader, defaultMaxHeaderLength, encodeHeader } from './headerCodec.ts'
-export { headers } from './headers.ts'
-export type { ParseMoneyOptions } from './money.ts'
-export { formatMoney, parseAtomicAmount, parseMoney } from './money.ts'
-export type { EvmNetwork, V1NetworkName } from './networks.ts'
-export { chainIdOf, toCaip2, toV1Name, v1Networks } from './networks.ts'
-export type { OfferClaims, ReceiptClaims, SignedOffer, SignedReceipt } from './offerReceipt.ts'
+} from './messages/facilitatorRequest.ts'
+export type { OfferClaims, ReceiptClaims, SignedOffer, SignedReceipt } from './messages/offerReceipt.ts'
 export {
   canonicalJson,
   jwsArtifactSchema,
@@ -40,25 +38,35 @@ export {
   receiptIdOf,
   receiptInfoSchema,
   receiptOf,
-} from './offerReceipt.ts'
+} from './messages/offerReceipt.ts'
 export type {
   Authorization,
   ExactEvmPayload,
   PaymentPayload,
   PaymentPayloadV1,
   PaymentPayloadV2,
-} from './paymentPayload.ts'
+} from './messages/paymentPayload.ts'
 export {
   authorizationSchema,
   exactEvmPayloadSchema,
   paymentPayloadSchema,
   paymentPayloadV1Schema,
   paymentPayloadV2Schema,
-} from './paymentPayload.ts'
-export type { PaymentRequiredV1, PaymentRequiredV2, ResourceInfo } from './paymentRequired.ts'
-export { paymentRequiredV1Schema, paymentRequiredV2Schema, resourceInfoSchema } from './paymentRequired.ts'
-export type { PaymentRequirementsV1, PaymentRequirementsV2 } from './paymentRequirements.ts'
-export { paymentRequirementsV1Schema, paymentRequirementsV2Schema } from './paymentRequirements.ts'
+} from './messages/paymentPayload.ts'
+export type { PaymentRequiredV1, PaymentRequiredV2, ResourceInfo } from './messages/paymentRequired.ts'
+export { paymentRequiredV1Schema, paymentRequiredV2Schema, resourceInfoSchema } from './messages/paymentRequired.ts'
+export type { PaymentRequirementsV1, PaymentRequirementsV2 } from './messages/paymentRequirements.ts'
+export { paymentRequirementsV1Schema, paymentRequirementsV2Schema } from './messages/paymentRequirements.ts'
+export type { SettleResponse } from './messages/settleResponse.ts'
+export { settleResponseSchema } from './messages/settleResponse.ts'
+export type { SupportedKind, SupportedResponse } from './messages/supported.ts'
+export { supportedKindSchema, supportedResponseSchema } from './messages/supported.ts'
+export type { VerifyResponse } from './messages/verifyResponse.ts'
+export { verifyResponseSchema } from './messages/verifyResponse.ts'
+export type { ParseMoneyOptions } from './money.ts'
+export { formatMoney, parseAtomicAmount, parseMoney } from './money.ts'
+export type { EvmNetwork, V1NetworkName } from './networks.ts'
+export { chainIdOf, toCaip2, toV1Name, v1Networks } from './networks.ts'
 export {
   addressSchema,
   bytes32Schema,
@@ -68,9 +76,3 @@ export {
   uintStringSchema,
 } from './primitives.ts'
 export { isValidRouteTemplate, matchesTemplate } from './routeTemplate.ts'
-export type { SettleResponse } from './settleResponse.ts'
-export { settleResponseSchema } from './settleResponse.ts'
-export type { SupportedKind, SupportedResponse } from './supported.ts'
-export { supportedKindSchema, supportedResponseSchema } from './supported.ts'
-export type { VerifyResponse } from './verifyResponse.ts'
-export { verifyResponseSchema } from './verifyResponse.ts'

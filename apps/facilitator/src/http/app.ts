@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http'
 import {
   type Facilitator,
   release,
@@ -10,6 +9,7 @@ import {
 } from '@tollgate/facilitator'
 import { type ErrorCode, offerReceiptExtension, tollgateExtensions } from '@tollgate/protocol'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
+import { bodyLimit as honoBodyLimit } from 'hono/body-limit'
 import { except } from 'hono/combine'
 import { requestId } from 'hono/request-id'
 import { parseCatalogueQuery, type ResourceCatalogue } from '../discovery/catalogue.ts'
@@ -21,9 +21,20 @@ import { mountReceiptRoutes } from '../receipts/receiptRoutes.ts'
 import { type Authenticate, authFailures, identifyCaller, mayActFor, requireCaller } from './auth.ts'
 import type { RateLimit } from './rateLimit.ts'
 
+/** The app's context: the request id, and the body as text when a faster reader took it (see `bodyLimit`). */
+export type AppEnv = { Variables: { requestId: string; body?: string } }
+
+/**
+ * A body limit with `hono/body-limit`'s signature; it may leave the body it read as text in
+ * `c.var.body` (the Node server's reader, `nodeBodyLimit.ts`).
+ */
+export type BodyLimit = (options: { maxSize: number; onError: (c: Context) => Response }) => MiddlewareHandler
+
 export type CreateAppOptions = {
-  /** Largest accepted request body, in bytes. Default `65536`. */
+  /** Largest accepted request body, in bytes; a larger one is 400 `payload_too_large`. Default `65536`. */
   maxBodyBytes?: number
+  /** The body limit of `POST` routes. Default `hono/body-limit`; the Node server passes `nodeBodyLimit`. */
+  bodyLimit?: BodyLimit
   /** Where unexpected errors are reported (never to the client). Default `logger.error`, else `console.error`. */
   logError?: (error: unknown) => void
   /**
@@ -86,58 +97,11 @@ type Failure = { error: ErrorCode | 'not_found'; message: string }
 
 const badRequest = (c: Context, error: ErrorCode, message: string) => c.json({ error, message } satisfies Failure, 400)
 
-type Body = { ok: true; body: unknown } | { ok: false; code: 'invalid_request' | 'payload_too_large'; message: string }
+type Body = { ok: true; body: unknown } | { ok: false; code: 'invalid_request'; message: string }
 
-/** Reads Node's request stream directly (no web-stream `Request`), stopping past `max` bytes. */
-function readIncoming(incoming: IncomingMessage, max: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Uint8Array[] = []
-    let size = 0
-    const onData = (chunk: Uint8Array) => {
-      size += chunk.length
-      if (size > max) {
-        incoming.off('data', onData)
-        incoming.resume()
-        resolve(undefined)
-        return
-      }
-      chunks.push(chunk)
-    }
-    incoming.on('data', onData)
-    incoming.once('end', () => resolve(size > max ? undefined : new TextDecoder().decode(concat(chunks, size))))
-    incoming.once('error', reject)
-  })
-}
-
-function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    out.set(chunk, at)
-    at += chunk.length
-  }
-  return out
-}
-
-/**
- * The JSON body, bounded: a declared or actual size past `max` is `payload_too_large`. Under
- * `@hono/node-server` the Node stream is read directly (building a web `Request` and its streams
- * costs more than the whole verification); elsewhere (`app.request()`, other runtimes) through Hono.
- */
-async function readJson(c: Context, max: number): Promise<Body> {
-  const tooLarge: Body = { ok: false, code: 'payload_too_large', message: `The body is larger than ${max} bytes.` }
-  const declared = Number(c.req.header('content-length') ?? Number.NaN)
-  if (declared > max) return tooLarge
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
-  let text: string | undefined
-  if (incoming && typeof incoming.on === 'function' && !incoming.readableEnded) {
-    text = await readIncoming(incoming, max)
-  } else {
-    text = await c.req.text()
-    if (new TextEncoder().encode(text).length > max) text = undefined
-  }
-  if (text === undefined) return tooLarge
+/** The JSON body the body limit let through (as text from a faster reader, `c.var.body`, or from the request). */
+async function readJson(c: Context<AppEnv>): Promise<Body> {
+  const text = c.get('body') ?? (await c.req.text())
   if (text.trim() === '')
     return { ok: false, code: 'invalid_request', message: 'The body is empty; send the request as JSON.' }
   try {
@@ -181,6 +145,7 @@ export function createApp(
   facilitator: Facilitator,
   {
     maxBodyBytes = 65_536,
+    bodyLimit = honoBodyLimit,
     logger,
     logError = logger ? (error: unknown) => logger.error({ err: error }, 'unexpected error') : console.error,
     metrics,
@@ -191,8 +156,8 @@ export function createApp(
     authenticate,
     discovery,
   }: CreateAppOptions = {},
-): Hono<{ Variables: { requestId: string } }> {
-  const app = new Hono<{ Variables: { requestId: string } }>()
+): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
   /** Records a settled payment's resource after the answer; a failing catalogue never fails the settlement. */
   const recorder =
     discovery &&
@@ -239,9 +204,19 @@ export function createApp(
   }
   // ---- end auth and rate limits ----
 
-  app.post('/verify', authenticated('verify'), async function verifyRoute(c) {
+  /** Past `maxBodyBytes` (declared or read), 400 `payload_too_large`: nothing is parsed. */
+  const bounded = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: (c) =>
+      c.json(
+        { error: 'payload_too_large', message: `The body is larger than ${maxBodyBytes} bytes.` } satisfies Failure,
+        400,
+      ),
+  })
+
+  app.post('/verify', authenticated('verify'), bounded, async function verifyRoute(c) {
     const started = performance.now()
-    const read = await readJson(c, maxBodyBytes)
+    const read = await readJson(c)
     const refused = read.ok ? forbidden(c, read.body) : undefined
     if (refused) return refused
     const result = read.ok ? await verify(facilitator, read.body) : read
@@ -261,9 +236,9 @@ export function createApp(
     return result.ok ? c.json(result.response) : badRequest(c, result.code, result.message)
   })
 
-  app.post('/settle', authenticated('settle'), async function settleRoute(c) {
+  app.post('/settle', authenticated('settle'), bounded, async function settleRoute(c) {
     const started = performance.now()
-    const read = await readJson(c, maxBodyBytes)
+    const read = await readJson(c)
     const refused = read.ok ? forbidden(c, read.body) : undefined
     if (refused) return refused
     const result = read.ok ? await settle(facilitator, read.body) : read
@@ -291,8 +266,8 @@ export function createApp(
     return result.ok ? c.json(result.response) : badRequest(c, result.code, result.message)
   })
 
-  app.post('/release', authenticated('release'), async function releaseRoute(c) {
-    const read = await readJson(c, maxBodyBytes)
+  app.post('/release', authenticated('release'), bounded, async function releaseRoute(c) {
+    const read = await readJson(c)
     if (!read.ok) return badRequest(c, read.code, read.message)
     const refused = forbidden(c, read.body)
     if (refused) return refused

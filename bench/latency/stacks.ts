@@ -1,0 +1,160 @@
+/**
+ * The paid APIs the latency bench pays: each a seller (a Hono app with a paid `GET /weather` at
+ * $0.001, settled after the handler) and its facilitator, on 127.0.0.1 and free ports, against the
+ * local chain.
+ *
+ * - Tollgate: `@tollgate/hono` `paymentRequired` with `httpFacilitator`, and Tollgate's facilitator
+ *   service (`startFacilitator`, SQLite ledger, an API key, settling from dev account #0) at its
+ *   defaults (receipt polling 250 ms) but for `TOLLGATE_MAX_GAS_SHARE=off` (anvil's 1 gwei fees)
+ *   and what the caller adds.
+ * - Official: `@x402/hono` `paymentMiddleware` with `x402ResourceServer`, and the official
+ *   facilitator (`@x402/core` `x402Facilitator` + `@x402/evm` exact scheme, viem wallet client)
+ *   behind a Hono `/verify`, `/settle`, `/supported` shaped like the official example server.
+ */
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { httpFacilitator, paymentRequired, type RouteOptions } from '@tollgate/hono'
+import { HTTPFacilitatorClient, x402ResourceServer } from '@x402/core/server'
+import { ExactEvmScheme } from '@x402/evm/exact/server'
+import { paymentMiddleware } from '@x402/hono'
+import { Hono } from 'hono'
+import type { Address, LocalAccount } from 'viem'
+import type { LocalChain } from '../../test/chain/localChain.ts'
+import { createOfficialFacilitator } from '../../test/facilitator/officialFacilitator.ts'
+import { startTestFacilitator } from '../../test/hono/facilitators.ts'
+
+/** A running seller and its facilitator. */
+export type Stack = {
+  /** The paid route. */
+  url: string
+  stop(): Promise<void>
+}
+
+/** How a Tollgate route delivers: after the settlement is seen (`settled`), or before (`optimistic`). */
+export type RouteMode = 'settled' | 'optimistic'
+
+const price = '$0.001' as const
+/** What `price` is in USDC atomic units. */
+export const priceAtomic = 1_000n
+const weather = { city: 'Lisbon', tempC: 21, condition: 'sunny', humidity: 60, windKph: 12 }
+
+/**
+ * Whether `@tollgate/hono` knows the route option `delivery`. Like every option it knows, it would
+ * refuse an unknown value at construction; one it does not know at all is ignored.
+ */
+export function supportsDelivery(): boolean {
+  const facilitator = httpFacilitator({ url: 'http://127.0.0.1:9' })
+  const accepts = { network: 'eip155:8453', price, payTo: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' }
+  paymentRequired({ facilitator, routes: { 'GET /weather': { accepts } } }) // valid as it is: throws only if not
+  try {
+    const probe = { accepts, delivery: 'no-such-mode' } as RouteOptions
+    paymentRequired({ facilitator, routes: { 'GET /weather': probe } })
+    return false
+  } catch {
+    return true
+  }
+}
+
+/** Tollgate's seller and facilitator; `env` adds to (or overrides) the facilitator's configuration. */
+export async function startTollgateStack(
+  chain: LocalChain,
+  { payTo, mode, env }: { payTo: Address; mode: RouteMode; env: Record<string, string> },
+): Promise<Stack> {
+  const facilitator = await startTestFacilitator(chain, 'tollgate', env)
+  try {
+    // `delivery` is passed only when asked for (the option may not exist yet: see supportsDelivery).
+    const route = {
+      accepts: { network: chain.network, price, payTo },
+      description: 'Current weather',
+      ...(mode === 'optimistic' ? { delivery: mode } : {}),
+    } as RouteOptions
+    const app = new Hono()
+    app.use(
+      paymentRequired({
+        facilitator: httpFacilitator({
+          url: facilitator.url,
+          ...(facilitator.apiKey ? { apiKey: facilitator.apiKey } : {}),
+        }),
+        routes: { 'GET /weather': route },
+      }),
+    )
+    app.get('/weather', (c) => c.json(weather))
+    const seller = await listen(app)
+    return {
+      url: `${seller.url}/weather`,
+      stop: async () => {
+        await seller.close()
+        await facilitator.stop()
+      },
+    }
+  } catch (error) {
+    await facilitator.stop()
+    throw error
+  }
+}
+
+/** The official seller and facilitator; the facilitator signs with `account` and polls receipts every `pollingInterval` ms. */
+export async function startOfficialStack(
+  chain: LocalChain,
+  { payTo, account, pollingInterval }: { payTo: Address; account: LocalAccount; pollingInterval: number },
+): Promise<Stack> {
+  const official = createOfficialFacilitator({ url: chain.url, chain: chain.chain, account, pollingInterval })
+  const facilitatorApp = new Hono()
+  for (const endpoint of ['verify', 'settle'] as const) {
+    facilitatorApp.post(`/${endpoint}`, async (c) => {
+      try {
+        const { paymentPayload, paymentRequirements } = await c.req.json()
+        return c.json(
+          endpoint === 'verify'
+            ? await official.verify(paymentPayload, paymentRequirements)
+            : await official.settle(paymentPayload, paymentRequirements),
+        )
+      } catch (error) {
+        return c.json({ error: error instanceof Error ? error.message : 'Unknown error' }, 500)
+      }
+    })
+  }
+  facilitatorApp.get('/supported', (c) => c.json(official.getSupported()))
+  const facilitator = await listen(facilitatorApp)
+
+  const resourceServer = new x402ResourceServer(new HTTPFacilitatorClient({ url: facilitator.url })).register(
+    chain.network,
+    new ExactEvmScheme(),
+  )
+  const app = new Hono()
+  app.use(
+    paymentMiddleware(
+      {
+        'GET /weather': {
+          accepts: { scheme: 'exact', price, network: chain.network, payTo },
+          description: 'Current weather',
+        },
+      },
+      resourceServer,
+    ),
+  )
+  app.get('/weather', (c) => c.json(weather))
+  const seller = await listen(app)
+  return {
+    url: `${seller.url}/weather`,
+    stop: async () => {
+      await seller.close()
+      await facilitator.close()
+    },
+  }
+}
+
+async function listen(app: Hono): Promise<{ url: string; close(): Promise<void> }> {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s))
+  })
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        if ('closeAllConnections' in server) server.closeAllConnections()
+      }),
+  }
+}
