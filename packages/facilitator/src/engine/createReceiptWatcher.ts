@@ -21,6 +21,8 @@ export type WaitForReceiptParameters = {
    * sent: its receipt is due within a block, not a polling interval). Default: none.
    */
   soonMs?: number
+  /** Stop waiting (resolve `undefined`) when this settles: the receipt came another way. */
+  until?: Promise<unknown>
 }
 
 /** Waits for the receipts of one signer's transactions with a single poller; see {@link createReceiptWatcher}. */
@@ -145,7 +147,7 @@ export function createReceiptWatcher(
   }
 
   return {
-    wait({ hash, nonce, timeoutMs, hashes, soonMs }) {
+    wait({ hash, nonce, timeoutMs, hashes, soonMs, until }) {
       if (closed) return Promise.resolve(undefined)
       return new Promise((resolve) => {
         // The deadline holds even while a poll hangs on a slow node.
@@ -166,6 +168,9 @@ export function createReceiptWatcher(
         // A running poller picks it up on its next tick: waking it per arrival would flood the node.
         if (!running) void run()
         if (soonMs !== undefined) pollSoon(soonMs)
+        void until?.finally(() => {
+          if (waiters.delete(waiter)) waiter.resolve(undefined)
+        })
       })
     },
     close() {

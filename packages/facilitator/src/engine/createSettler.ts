@@ -157,7 +157,6 @@ export function createSettler(
     { client, signer: account.address, chainId, nonces, sign, fees, clock, canSign, journal },
     { feeCap, replaceAfterMs, rebroadcastAfterMs },
   )
-  const sender = createSyncSender(client, sendSync)
   const soonMs = sendSync?.mode && sendSync.mode !== 'off' ? firstPollMs : undefined
   const watchers = new Map<string, ReceiptWatcher>()
   const watcher = (address: Address) => {
@@ -172,6 +171,7 @@ export function createSettler(
     }
     return found
   }
+  const sender = createSyncSender(client, sendSync, (parameters) => watcher(account.address).wait(parameters))
   let closed = false
 
   /**
@@ -256,7 +256,7 @@ export function createSettler(
         for (const item of items) results.set(item, { ok: true, hash: signed.hash, nonce: BigInt(nonce) })
         return answer()
       }
-      const outcome = await sender.send(signed.serialized, signed.hash)
+      const outcome = await sender.send(signed.serialized, signed.hash, BigInt(nonce))
       if (outcome.kind === 'sent' || outcome.kind === 'uncertain') {
         nonces.commit(nonce)
         const payments = items

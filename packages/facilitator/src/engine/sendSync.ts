@@ -1,7 +1,6 @@
 import type { Client, Hex, RpcTransactionReceipt } from 'viem'
 import { formatTransactionReceipt } from 'viem'
 import { type BroadcastOutcome, broadcast } from './broadcast.ts'
-import { receiptOf } from './chainReads.ts'
 import type { SettlementReceipt } from './createReceiptWatcher.ts'
 import { isMethodNotServed, probeSendSync, rpcErrorCode, type SendSyncSupport } from './probeSendSync.ts'
 
@@ -23,8 +22,6 @@ export type SendSyncOptions = {
    * call until its timeout. Default `500`.
    */
   pollAfterMs?: number
-  /** Default `100`. */
-  pollIntervalMs?: number
   /**
    * The client the sync call goes through. It must not batch JSON-RPC calls: a batch is answered
    * when its slowest call is, and this one waits for a block. Default: the settler's client.
@@ -32,13 +29,24 @@ export type SendSyncOptions = {
   client?: Client
 }
 
+/**
+ * The signer's receipt poll (one poller for all its transactions, gated by its mined count), ended
+ * when `until` settles.
+ */
+export type WatchReceipt = (parameters: {
+  hash: Hex
+  nonce: bigint
+  timeoutMs: number
+  until: Promise<unknown>
+}) => Promise<SettlementReceipt | undefined>
+
 /** What a send did, and the receipt when the send brought one. */
 export type SyncSendOutcome = BroadcastOutcome & { receipt?: SettlementReceipt }
 
 /** Sends signed transactions, with EIP-7966 when it may; see {@link createSyncSender}. */
 export type SyncSender = {
   /** Sends a signed transaction once (re-sending after faults, as {@link broadcast}); never throws. */
-  send(serialized: Hex, hash: Hex): Promise<SyncSendOutcome>
+  send(serialized: Hex, hash: Hex, nonce: bigint): Promise<SyncSendOutcome>
   /** Whether sends are sync now (the probe said so, or the mode is `on`); `false` until probed. */
   active(): boolean
   /** The receipt a sync send brought for `hash`, once: a wait for it needs no poll. */
@@ -89,13 +97,8 @@ const asSettlementReceipt = (rpc: RpcTransactionReceipt): SettlementReceipt => {
  */
 export function createSyncSender(
   client: Client,
-  {
-    mode = 'off',
-    timeoutMs = 2_000,
-    pollAfterMs = 500,
-    pollIntervalMs = 100,
-    client: syncClient = client,
-  }: SendSyncOptions = {},
+  { mode = 'off', timeoutMs = 2_000, pollAfterMs = 500, client: syncClient = client }: SendSyncOptions = {},
+  watch?: WatchReceipt,
 ): SyncSender {
   const held = new Map<Hex, SettlementReceipt>()
   let unsupported = mode === 'off'
@@ -131,38 +134,40 @@ export function createSyncSender(
     }
   }
 
-  /** The sync call, answered by the node, by a poll that found the receipt first, or by the deadline. */
-  const sendSync = (serialized: Hex, hash: Hex) =>
-    new Promise<
-      { kind: 'receipt'; receipt: SettlementReceipt } | { kind: 'error'; error: unknown } | { kind: 'deadline' }
-    >((resolve) => {
-      let done = false
+  type Answer =
+    | { kind: 'receipt'; receipt: SettlementReceipt }
+    | { kind: 'error'; error: unknown }
+    | { kind: 'deadline' }
+
+  /** The sync call, answered by the node, by the signer's poll (after `pollAfterMs`), or by the deadline. */
+  const sendSync = (serialized: Hex, hash: Hex, nonce: bigint) =>
+    new Promise<Answer>((resolve) => {
+      const deadlineMs = timeoutMs + graceMs
+      let ended: () => void = () => undefined
+      const until = new Promise<void>((end) => {
+        ended = end
+      })
       const timers: ReturnType<typeof setTimeout>[] = []
-      const finish = (
-        result:
-          | { kind: 'receipt'; receipt: SettlementReceipt }
-          | { kind: 'error'; error: unknown }
-          | { kind: 'deadline' },
-      ) => {
+      let done = false
+      const finish = (answer: Answer) => {
         if (done) return
         done = true
         for (const timer of timers) clearTimeout(timer)
-        resolve(result)
+        ended()
+        resolve(answer)
       }
       call(serialized).then(
-        (rpc) => finish({ kind: 'receipt', receipt: asSettlementReceipt(rpc as unknown as RpcTransactionReceipt) }),
+        (rpc) => finish({ kind: 'receipt', receipt: asSettlementReceipt(rpc as RpcTransactionReceipt) }),
         (error: unknown) => finish({ kind: 'error', error }),
       )
-      const poll = async () => {
-        if (done) return
-        const receipt = await receiptOf(client, hash).catch(() => undefined)
-        if (receipt) {
-          const { transactionHash, status, blockNumber, logs } = receipt
-          finish({ kind: 'receipt', receipt: { transactionHash, status, blockNumber, logs } })
-        } else if (!done) timers.push(setTimeout(poll, pollIntervalMs))
+      if (watch && pollAfterMs < deadlineMs) {
+        const poll = () =>
+          void watch({ hash, nonce, timeoutMs: deadlineMs - pollAfterMs, until }).then((receipt) => {
+            if (receipt) finish({ kind: 'receipt', receipt })
+          })
+        timers.push(setTimeout(poll, pollAfterMs))
       }
-      timers.push(setTimeout(poll, pollAfterMs))
-      timers.push(setTimeout(() => finish({ kind: 'deadline' }), timeoutMs + graceMs))
+      timers.push(setTimeout(() => finish({ kind: 'deadline' }), deadlineMs))
     })
 
   return {
@@ -172,14 +177,14 @@ export function createSyncSender(
       held.delete(hash)
       return receipt
     },
-    async send(serialized, hash) {
+    async send(serialized, hash, nonce) {
       if (mode === 'auto' && !supported && !unsupported) {
         const support = await supportOf(syncClient)
         if (support === 'unsupported') unsupported = true
         if (support === 'supported') supported = true
       }
       if (!supported || unsupported) return broadcast(client, serialized, hash)
-      const answer = await sendSync(serialized, hash)
+      const answer = await sendSync(serialized, hash, nonce)
       if (answer.kind === 'receipt') {
         hold(answer.receipt)
         return { kind: 'sent', receipt: answer.receipt }
