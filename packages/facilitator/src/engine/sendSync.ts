@@ -47,8 +47,6 @@ export type SyncSendOutcome = BroadcastOutcome & { receipt?: SettlementReceipt }
 export type SyncSender = {
   /** Sends a signed transaction once (re-sending after faults, as {@link broadcast}); never throws. */
   send(serialized: Hex, hash: Hex, nonce: bigint): Promise<SyncSendOutcome>
-  /** Whether sends are sync now (the probe said so, or the mode is `on`); `false` until probed. */
-  active(): boolean
   /** The receipt a sync send brought for `hash`, once: a wait for it needs no poll. */
   take(hash: Hex): SettlementReceipt | undefined
 }
@@ -171,7 +169,6 @@ export function createSyncSender(
     })
 
   return {
-    active: () => supported && !unsupported,
     take(hash) {
       const receipt = held.get(hash)
       held.delete(hash)
