@@ -14,12 +14,7 @@ export {
 } from './authorization/transferWithAuthorizationTypes.ts'
 export type { Call3, Call3Result } from './encoding/aggregate3.ts'
 export { decodeAggregate3Result, encodeAggregate3, multicall3Address } from './encoding/aggregate3.ts'
-export {
-  authorizationCanceledEvent,
-  authorizationUsedEvent,
-  authorizationUsedTopic,
-  eip3009Abi,
-} from './encoding/eip3009Abi.ts'
+export { eip3009Abi } from './encoding/eip3009Abi.ts'
 export { keccak256Bytes } from './encoding/keccak256Bytes.ts'
 export type {
   SettlementDataOptions,

@@ -20,6 +20,7 @@ import type { Screening } from './screening/createScreening.ts'
 import { adoptUnmined } from './signers/adoptUnmined.ts'
 import { createSignerPool, type SignerPool } from './signers/createSignerPool.ts'
 import type { SignerLeases } from './signers/signerLeaseTypes.ts'
+import { type SignerLeaseOptions, storeSignerLeases } from './signers/storeSignerLeases.ts'
 import type { Store } from './store/store.ts'
 
 /** One chain the facilitator serves. */
@@ -32,7 +33,10 @@ export type FacilitatorNetworkConfig = {
   account?: LocalAccount
   /** Several settlement signers (a signer pool); `account`, if also given, comes first. */
   accounts?: readonly LocalAccount[]
-  /** Signer leases for nodes sharing a ledger. Default: every signer is this node's. */
+  /**
+   * Signer leases of this network's signers, for nodes sharing a ledger. Default: the Store's (`signerLeases`),
+   * else none: every signer is this node's.
+   */
   leases?: SignerLeases
   /** Accepted tokens. Default: the protocol asset table (USDC) for the network. */
   assets?: readonly Asset[]
@@ -70,6 +74,12 @@ export type CreateFacilitatorOptions = {
   sendSync?: Omit<SendSyncOptions, 'client'>
   /** `pending` where the RPC serves preconfirmed state (Base Flashblocks). Default `latest`. */
   receiptBlockTag?: 'latest' | 'pending'
+  /**
+   * For nodes sharing one ledger: every network's signers are leased in the Store under `owner`, one node
+   * per signer key at a time, each lease `leaseSeconds` long (default `6`), renewed every quarter of it,
+   * and signed under only while it surely holds. Default: off (every signer is this node's).
+   */
+  signerLeases?: SignerLeaseOptions
   /** How long a `/verify` reservation is held (never beyond `validBefore`), in seconds. Default `120n`. */
   reservationSeconds?: bigint
   gas?: SettlementGas
@@ -205,6 +215,7 @@ export function createFacilitator(
     batch,
     sendSync,
     receiptBlockTag,
+    signerLeases,
     gas,
     fees,
     multicall,
@@ -223,7 +234,8 @@ export function createFacilitator(
   if (minAmount < 0n) throw new TypeError('minAmount must not be negative')
   const minimums = new Map(Object.entries(minAmounts).map(([asset, min]) => [asset.toLowerCase(), min]))
   const built = new Map<EvmNetwork, FacilitatorNetwork>()
-  for (const { network, client, account, accounts = [], leases, assets, syncClient } of networks) {
+  const storeLeases = signerLeases ? storeSignerLeases({ store, now }, signerLeases) : undefined
+  for (const { network, client, account, accounts = [], leases = storeLeases, assets, syncClient } of networks) {
     const chainId = chainIdOf(network)
     if (chainId === undefined) throw new TypeError(`not an EVM network: ${network}`)
     const signers = account ? [account, ...accounts] : accounts

@@ -98,6 +98,7 @@ export type { SettleReply } from './settle.ts'
 export { settle } from './settle.ts'
 export type { SettlementQuote, SignerPool, SignerStatus } from './signers/createSignerPool.ts'
 export type { SignerLeases } from './signers/signerLeaseTypes.ts'
+export type { SignerLeaseOptions } from './signers/storeSignerLeases.ts'
 export type { AppendAuditResult, AuditHead, AuditRecord, AuditStore } from './store/auditStore.ts'
 export { createMemoryStore } from './store/createMemoryStore.ts'
 export type {

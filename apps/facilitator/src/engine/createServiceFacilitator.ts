@@ -8,14 +8,12 @@ import {
   type Recovery,
   type Screening,
   type Store,
-  systemNow,
 } from '@tollgate/facilitator'
 import { createPublicClient, type http, type Transport } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { Config } from '../config/parseConfig.ts'
 import type { Logger } from '../ops/logger.ts'
 import type { Metrics } from '../ops/metrics.ts'
-import { signerLeases } from './signerLeases.ts'
 
 /** What {@link createServiceFacilitator} is built over. */
 export type ServiceFacilitatorDeps = {
@@ -48,9 +46,6 @@ export function createServiceFacilitator(
   { store, recover, metrics, logError, transport, now }: ServiceFacilitatorDeps,
   { config, owner, leased, receipts, screening }: ServiceFacilitatorParameters,
 ): Facilitator {
-  const leases = leased
-    ? signerLeases(store, { owner, leaseSeconds: config.signerLeaseSeconds, now: now ?? systemNow })
-    : undefined
   const account = privateKeyToAccount(config.signerKey)
   const accounts = config.signerKeys.map((key) => privateKeyToAccount(key))
   return createFacilitator(
@@ -60,7 +55,6 @@ export function createServiceFacilitator(
         network,
         account,
         accounts,
-        ...(leases ? { leases } : {}),
         client: createPublicClient({
           transport: transport(rpcUrl, { batch: { batchSize: 200 }, retryCount: 1, timeout: 15_000 }),
         }),
@@ -82,6 +76,7 @@ export function createServiceFacilitator(
       // Always given, so that every settlement transaction's size is observed; `maxSize` 1 is off.
       batch: { ...(config.batch ?? { maxSize: 1, maxWaitMs: 0 }), onSend: (size) => metrics.batch(size) },
       replaceAfterMs: config.replaceAfterMs,
+      ...(leased ? { signerLeases: { owner, leaseSeconds: config.signerLeaseSeconds } } : {}),
       fees: { maxFeePerGas: config.maxFeePerGas },
       ...(now ? { now } : {}),
       minAmount: config.minAmount,
