@@ -11,6 +11,7 @@ import type { Address, Client, LocalAccount } from 'viem'
 import { type Clock, type Now, systemClock, systemNow } from './clock.ts'
 import type { BatchOptions } from './engine/createBatchQueue.ts'
 import type { CreateFeeOracleOptions } from './engine/createFeeOracle.ts'
+import type { SendSyncOptions } from './engine/sendSync.ts'
 import type { SettlementGas } from './engine/settlementCall.ts'
 import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './policy/createGasPolicy.ts'
 import { createPayerLimits, type PayerLimits, type Timer } from './policy/createPayerLimits.ts'
@@ -42,6 +43,8 @@ export type FacilitatorNetworkConfig = {
   leases?: SignerLeases
   /** Accepted tokens. Default: the protocol asset table (USDC) for the network. */
   assets?: readonly Asset[]
+  /** The client for `eth_sendRawTransactionSync`: one that does not batch calls. Default: `client`. */
+  syncClient?: Client
 }
 
 export type CreateFacilitatorDeps = {
@@ -70,6 +73,10 @@ export type CreateFacilitatorOptions = {
   rebroadcastAfterMs?: number
   /** Settle waiting payments together in Multicall3 batches (`maxSize`, `maxWaitMs`). Default: off. */
   batch?: BatchOptions
+  /** Send settlements with `eth_sendRawTransactionSync` (EIP-7966): `mode` `auto`, `on` or `off` (default). */
+  sendSync?: Omit<SendSyncOptions, 'client'>
+  /** `pending` where the RPC serves preconfirmed state (Base Flashblocks). Default `latest`. */
+  receiptBlockTag?: 'latest' | 'pending'
   /**
    * For nodes sharing one ledger: every network's signers are leased in the Store under `owner`, one node
    * per signer key at a time, each lease `leaseSeconds` long (default `6`), renewed every quarter of it,
@@ -228,6 +235,8 @@ export function createFacilitator(
     replaceAfterMs,
     rebroadcastAfterMs,
     batch,
+    sendSync,
+    receiptBlockTag,
     signerLeases,
     gas,
     fees,
@@ -250,7 +259,7 @@ export function createFacilitator(
   const minimums = new Map(Object.entries(minAmounts).map(([asset, min]) => [asset.toLowerCase(), min]))
   const built = new Map<EvmNetwork, FacilitatorNetwork>()
   const storeLeases = signerLeases ? storeSignerLeases({ store, now }, signerLeases) : undefined
-  for (const { network, client, account, accounts = [], leases = storeLeases, assets } of networks) {
+  for (const { network, client, account, accounts = [], leases = storeLeases, assets, syncClient } of networks) {
     const chainId = chainIdOf(network)
     if (chainId === undefined) throw new TypeError(`not an EVM network: ${network}`)
     const signers = account ? [account, ...accounts] : accounts
@@ -295,6 +304,8 @@ export function createFacilitator(
       ...(replaceAfterMs === undefined ? {} : { replaceAfterMs }),
       ...(rebroadcastAfterMs === undefined ? {} : { rebroadcastAfterMs }),
       ...(batching ? { batch: batching } : {}),
+      ...(sendSync ? { sendSync: { ...sendSync, ...(syncClient ? { client: syncClient } : {}) } } : {}),
+      ...(receiptBlockTag ? { receiptBlockTag } : {}),
       ...(leases ? { leases } : {}),
       // Fenced by the signer's lease epoch: a node that lost the lease cannot journal, so cannot send.
       journal: (transaction, lease) => {

@@ -11,6 +11,7 @@ export { createFacilitator } from './createFacilitator.ts'
 export type { BatchOptions } from './engine/createBatchQueue.ts'
 export type { CreateFeeOracleOptions } from './engine/createFeeOracle.ts'
 export type { SettlementReceipt } from './engine/createReceiptWatcher.ts'
+export type { SendSyncMode, SendSyncOptions } from './engine/sendSync.ts'
 export { defaultSettlementGas, type SettlementGas } from './engine/settlementCall.ts'
 export type {
   CreateGasPolicyOptions,

@@ -72,6 +72,19 @@ export const options = {
     description: 'how long /settle waits for a receipt before settlement_pending',
   }),
   TOLLGATE_POLLING_INTERVAL_MS: help(integer(10, 60_000).default(250), { description: 'receipt polling interval' }),
+  TOLLGATE_SEND_SYNC: help(z.enum(['auto', 'on', 'off'], { error: 'expected auto, on or off' }).default('auto'), {
+    description:
+      'send settlements with eth_sendRawTransactionSync (EIP-7966), answered with the receipt: auto (when the RPC serves it), on, off (send and poll receipts)',
+  }),
+  TOLLGATE_SEND_SYNC_TIMEOUT_MS: help(integer(100, 30_000).default(2_000), {
+    description: 'how long the RPC may hold eth_sendRawTransactionSync before receipts are polled',
+  }),
+  TOLLGATE_RECEIPT_BLOCK_TAG: help(
+    z.enum(['latest', 'pending'], { error: 'expected latest or pending' }).default('latest'),
+    {
+      description: 'pending where the RPC serves preconfirmed state (Base Flashblocks): receipts are asked for at once',
+    },
+  ),
   TOLLGATE_BATCH_SIZE: help(integer(1, 200).default(1), {
     description: 'payments per Multicall3 settlement transaction (1: batching off)',
   }),

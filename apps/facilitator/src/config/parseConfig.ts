@@ -87,6 +87,8 @@ function toConfig(values: Values, networks: readonly NetworkConfig[]) {
     eip6492Factories: Object.freeze(values.TOLLGATE_EIP6492_FACTORIES) as readonly Address[],
     receiptTimeoutMs: values.TOLLGATE_RECEIPT_TIMEOUT_MS,
     pollingIntervalMs: values.TOLLGATE_POLLING_INTERVAL_MS,
+    sendSync: Object.freeze({ mode: values.TOLLGATE_SEND_SYNC, timeoutMs: values.TOLLGATE_SEND_SYNC_TIMEOUT_MS }),
+    receiptBlockTag: values.TOLLGATE_RECEIPT_BLOCK_TAG,
     reconcileIntervalMs: values.TOLLGATE_RECONCILE_INTERVAL_MS,
     reconcileStaleSeconds: values.TOLLGATE_RECONCILE_STALE_SECONDS,
     signerLeaseSeconds: values.TOLLGATE_SIGNER_LEASE_SECONDS,

@@ -58,6 +58,10 @@ export function createServiceFacilitator(
         client: createPublicClient({
           transport: transport(rpcUrl, { batch: { batchSize: 200 }, retryCount: 1, timeout: 15_000 }),
         }),
+        // Unbatched: a JSON-RPC batch is answered with its slowest call, and a sync send waits for a block.
+        ...(config.sendSync.mode === 'off'
+          ? {}
+          : { syncClient: createPublicClient({ transport: transport(rpcUrl, { retryCount: 0, timeout: 15_000 }) }) }),
       })),
     },
     {
@@ -65,6 +69,8 @@ export function createServiceFacilitator(
       eip6492Factories: config.eip6492Factories,
       receiptTimeoutMs: config.receiptTimeoutMs,
       pollingIntervalMs: config.pollingIntervalMs,
+      sendSync: config.sendSync,
+      receiptBlockTag: config.receiptBlockTag,
       reservationSeconds: BigInt(config.reservationSeconds),
       ...(config.gasPolicy ? { gasPolicy: { ...config.gasPolicy, maxBatchedShare: config.maxBatchedGasShare } } : {}),
       // Always given, so that every settlement transaction's size is observed; `maxSize` 1 is off.

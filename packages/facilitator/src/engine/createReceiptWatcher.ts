@@ -16,6 +16,13 @@ export type WaitForReceiptParameters = {
    * resolves the wait. Default: `hash` alone.
    */
   hashes?: () => readonly Hex[]
+  /**
+   * Poll once this many ms after the wait starts, besides the regular polls (a transaction just
+   * sent: its receipt is due within a block, not a polling interval). Default: none.
+   */
+  soonMs?: number
+  /** Stop waiting (resolve `undefined`) when this settles: the receipt came another way. */
+  until?: Promise<unknown>
 }
 
 /** Waits for the receipts of one signer's transactions with a single poller; see {@link createReceiptWatcher}. */
@@ -30,6 +37,12 @@ export type CreateReceiptWatcherOptions = {
   address: Address
   /** Milliseconds between polls. Default `250`. */
   pollingIntervalMs?: number
+  /**
+   * The block tag of the mined-count read that gates receipt requests: `pending` where the node
+   * serves preconfirmed state (Base Flashblocks), so a preconfirmed receipt is asked for at once.
+   * Default `latest`.
+   */
+  blockTag?: 'latest' | 'pending'
 }
 
 type Waiter = {
@@ -56,12 +69,25 @@ const receiptsAtOnce = 64
  */
 export function createReceiptWatcher(
   client: Client,
-  { address, pollingIntervalMs = 250 }: CreateReceiptWatcherOptions,
+  { address, pollingIntervalMs = 250, blockTag = 'latest' }: CreateReceiptWatcherOptions,
 ): ReceiptWatcher {
   const waiters = new Set<Waiter>()
   let running = false
   let closed = false
   let wake: (() => void) | undefined
+  let soon: ReturnType<typeof setTimeout> | undefined
+
+  /**
+   * One extra poll `ms` from now, waking a sleeping poller; coalesced (one pending at a time), so a
+   * burst of sends costs one extra poll, not one each.
+   */
+  const pollSoon = (ms: number) => {
+    soon ??= setTimeout(() => {
+      soon = undefined
+      if (running) wake?.()
+      else if (waiters.size > 0 && !closed) void run()
+    }, ms)
+  }
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -79,7 +105,7 @@ export function createReceiptWatcher(
   async function tick(): Promise<void> {
     let mined: bigint
     try {
-      mined = BigInt(await getTransactionCount(client, { address, blockTag: 'latest' }))
+      mined = BigInt(await getTransactionCount(client, { address, blockTag }))
     } catch {
       return // transient: try again next tick
     }
@@ -121,7 +147,7 @@ export function createReceiptWatcher(
   }
 
   return {
-    wait({ hash, nonce, timeoutMs, hashes }) {
+    wait({ hash, nonce, timeoutMs, hashes, soonMs, until }) {
       if (closed) return Promise.resolve(undefined)
       return new Promise((resolve) => {
         // The deadline holds even while a poll hangs on a slow node.
@@ -141,10 +167,16 @@ export function createReceiptWatcher(
         waiters.add(waiter)
         // A running poller picks it up on its next tick: waking it per arrival would flood the node.
         if (!running) void run()
+        if (soonMs !== undefined) pollSoon(soonMs)
+        void until?.finally(() => {
+          if (waiters.delete(waiter)) waiter.resolve(undefined)
+        })
       })
     },
     close() {
       closed = true
+      if (soon !== undefined) clearTimeout(soon)
+      soon = undefined
       for (const waiter of waiters) waiter.resolve(undefined)
       waiters.clear()
       wake?.()

@@ -1,16 +1,19 @@
 import { multicall3Address } from '@tollgate/evm'
 import type { Address, Client, Hex, LocalAccount } from 'viem'
 import { type Clock, systemClock } from '../clock.ts'
-import { broadcast } from './broadcast.ts'
 import { type BatchOptions, type BatchQueue, createBatchQueue } from './createBatchQueue.ts'
 import { type CreateFeeOracleOptions, createFeeOracle, type FeeOracle } from './createFeeOracle.ts'
 import { createKeeper } from './createKeeper.ts'
 import { createNonceAllocator, type NonceAllocator } from './createNonceAllocator.ts'
 import { createReceiptWatcher, type ReceiptWatcher, type SettlementReceipt } from './createReceiptWatcher.ts'
 import { describeRpcError } from './describeRpcError.ts'
+import { createSyncSender, type SendSyncOptions } from './sendSync.ts'
 import { defaultSettlementGas, type SettlementGas, settlementCall } from './settlementCall.ts'
 import type { AdoptedTransaction, SignedTransaction, SubmitParameters, SubmitResult } from './settlerTypes.ts'
 import { createTransactionSigner, type Signed, type TransactionCall } from './signTransaction.ts'
+
+/** With `sendSync` on or auto, a receipt wait for a transaction just sent polls this soon first. */
+const firstPollMs = 100
 
 /** Submits settlements from one signer and waits for their receipts; see {@link createSettler}. */
 export type Settler = {
@@ -87,6 +90,14 @@ export type CreateSettlerOptions = {
   canSign?: () => boolean
   /** For re-send and replacement ages. Default: the system's monotonic clock. */
   clock?: Clock
+  /**
+   * Send with `eth_sendRawTransactionSync` (EIP-7966), which answers with the receipt (see
+   * {@link createSyncSender}); when it is not used, the receipt of a transaction just sent is also
+   * polled for `sendSync.pollAfterMs` after the wait starts. Default: off.
+   */
+  sendSync?: SendSyncOptions
+  /** `pending` where the node serves preconfirmed state (Base Flashblocks); see {@link createReceiptWatcher}. Default `latest`. */
+  receiptBlockTag?: 'latest' | 'pending'
 }
 
 /**
@@ -129,6 +140,8 @@ export function createSettler(
     multicallAddress = multicall3Address,
     canSign = () => true,
     clock = systemClock,
+    sendSync,
+    receiptBlockTag,
   }: CreateSettlerOptions,
 ): Settler {
   const limits = { ...defaultSettlementGas, ...gas }
@@ -144,15 +157,21 @@ export function createSettler(
     { client, signer: account.address, chainId, nonces, sign, fees, clock, canSign, journal },
     { feeCap, replaceAfterMs, rebroadcastAfterMs },
   )
+  const soonMs = sendSync?.mode && sendSync.mode !== 'off' ? firstPollMs : undefined
   const watchers = new Map<string, ReceiptWatcher>()
   const watcher = (address: Address) => {
     let found = watchers.get(address.toLowerCase())
     if (!found) {
-      found = createReceiptWatcher(client, { address, pollingIntervalMs })
+      found = createReceiptWatcher(client, {
+        address,
+        pollingIntervalMs,
+        ...(receiptBlockTag ? { blockTag: receiptBlockTag } : {}),
+      })
       watchers.set(address.toLowerCase(), found)
     }
     return found
   }
+  const sender = createSyncSender(client, sendSync, (parameters) => watcher(account.address).wait(parameters))
   let closed = false
 
   /**
@@ -237,7 +256,7 @@ export function createSettler(
         for (const item of items) results.set(item, { ok: true, hash: signed.hash, nonce: BigInt(nonce) })
         return answer()
       }
-      const outcome = await broadcast(client, signed.serialized, signed.hash)
+      const outcome = await sender.send(signed.serialized, signed.hash, BigInt(nonce))
       if (outcome.kind === 'sent' || outcome.kind === 'uncertain') {
         nonces.commit(nonce)
         const payments = items
@@ -276,10 +295,19 @@ export function createSettler(
     },
     waitForReceipt({ hash, nonce, signer = account.address, timeoutMs }) {
       if (closed) return Promise.resolve(undefined)
+      const sent = sender.take(hash)
+      if (sent) return Promise.resolve(sent)
       const own = signer.toLowerCase() === account.address.toLowerCase() ? keeper.hashesAt(Number(nonce)) : undefined
       // Our own transaction: a receipt of any of its replacements counts.
       const hashes = own?.includes(hash) ? () => own : undefined
-      return watcher(signer).wait({ hash, nonce, timeoutMs, ...(hashes ? { hashes } : {}) })
+      return watcher(signer).wait({
+        hash,
+        nonce,
+        timeoutMs,
+        ...(hashes ? { hashes } : {}),
+        // Just sent by us: its receipt is due within a block, sooner than the next regular poll.
+        ...(hashes && soonMs !== undefined ? { soonMs } : {}),
+      })
     },
     resyncNonces: () => nonces.resync(),
     adopt: (transactions) => keeper.adopt(transactions),

@@ -57,6 +57,10 @@ export type CreateSignerPoolOptions = {
   pollingIntervalMs?: number
   /** Batch waiting payments per signer (see {@link CreateSettlerOptions}). Default: off. */
   batch?: BatchOptions
+  /** EIP-7966 sends (see {@link CreateSettlerOptions}). Default: off. */
+  sendSync?: CreateSettlerOptions['sendSync']
+  /** See {@link CreateSettlerOptions}. Default `latest`. */
+  receiptBlockTag?: CreateSettlerOptions['receiptBlockTag']
   /** Replace a transaction not mined after this many ms (see {@link CreateSettlerOptions}). Default `15_000`. */
   replaceAfterMs?: number
   /** Send an unmined transaction again after this many ms (see {@link CreateSettlerOptions}). Default `3_000`. */
@@ -129,6 +133,8 @@ export function createSignerPool(
     journal,
     onLeased,
     batch,
+    sendSync,
+    receiptBlockTag,
     multicallAddress,
     lowBalance = 10n ** 16n,
     refreshIntervalMs = 30_000,
@@ -170,6 +176,8 @@ export function createSignerPool(
       clock,
       ...(pollingIntervalMs === undefined ? {} : { pollingIntervalMs }),
       ...(multicallAddress ? { multicallAddress } : {}),
+      ...(sendSync ? { sendSync } : {}),
+      ...(receiptBlockTag ? { receiptBlockTag } : {}),
       ...(replaceAfterMs === undefined ? {} : { replaceAfterMs }),
       ...(rebroadcastAfterMs === undefined ? {} : { rebroadcastAfterMs }),
       ...(journal
