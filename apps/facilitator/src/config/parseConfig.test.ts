@@ -67,6 +67,7 @@ describe('parseConfig', () => {
           "trustProxy": false,
         },
         "readyMinBalance": 1000000000000000n,
+        "receiptBlockTag": "latest",
         "receiptTimeoutMs": 30000,
         "receipts": {
           "algorithm": "ES256",
@@ -102,6 +103,10 @@ describe('parseConfig', () => {
             "timeoutMs": 300000,
             "url": "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_ADVANCED.XML",
           },
+        },
+        "sendSync": {
+          "mode": "auto",
+          "timeoutMs": 2000,
         },
         "shutdownTimeoutMs": 30000,
         "signerKey": "0x1111111111111111111111111111111111111111111111111111111111111111",
