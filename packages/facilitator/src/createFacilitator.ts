@@ -6,9 +6,18 @@ import {
   type ExactVerifier,
   type RecoverAddress,
 } from '@tollgate/evm'
-import { type Asset, chainIdOf, type EvmNetwork, findAsset, type SettleResponse } from '@tollgate/protocol'
+import {
+  type Asset,
+  type Clock,
+  chainIdOf,
+  type EvmNetwork,
+  findAsset,
+  type Now,
+  type SettleResponse,
+  systemClock,
+  systemNow,
+} from '@tollgate/protocol'
 import type { Address, Client, LocalAccount } from 'viem'
-import { type Clock, type Now, systemClock, systemNow } from './clock.ts'
 import type { BatchOptions } from './engine/createBatchQueue.ts'
 import type { CreateFeeOracleOptions } from './engine/createFeeOracle.ts'
 import type { SendSyncOptions } from './engine/sendSync.ts'

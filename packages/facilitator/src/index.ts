@@ -1,5 +1,5 @@
-export type { Clock, Now } from './clock.ts'
-export { systemClock, systemNow } from './clock.ts'
+export type { Clock, Now } from '@tollgate/protocol'
+export { systemClock, systemNow } from '@tollgate/protocol'
 export type {
   CreateFacilitatorDeps,
   CreateFacilitatorOptions,

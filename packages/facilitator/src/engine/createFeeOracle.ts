@@ -1,7 +1,7 @@
 import { RpcUnavailableError } from '@tollgate/evm'
+import { type Clock, systemClock } from '@tollgate/protocol'
 import type { Client } from 'viem'
 import { getBlock } from 'viem/actions'
-import { type Clock, systemClock } from '../clock.ts'
 
 export type Fees = { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }
 

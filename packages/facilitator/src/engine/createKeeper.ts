@@ -1,7 +1,7 @@
+import type { Clock } from '@tollgate/protocol'
 import type { Address, Client, Hex } from 'viem'
 import { keccak256, parseTransaction } from 'viem'
 import { getTransactionCount } from 'viem/actions'
-import type { Clock } from '../clock.ts'
 import { broadcast } from './broadcast.ts'
 import type { FeeOracle, Fees } from './createFeeOracle.ts'
 import type { NonceAllocator } from './createNonceAllocator.ts'

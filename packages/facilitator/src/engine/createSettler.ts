@@ -1,6 +1,6 @@
 import { multicall3Address } from '@tollgate/evm'
+import { type Clock, systemClock } from '@tollgate/protocol'
 import type { Address, Client, Hex, LocalAccount } from 'viem'
-import { type Clock, systemClock } from '../clock.ts'
 import { type BatchOptions, type BatchQueue, createBatchQueue } from './createBatchQueue.ts'
 import { type CreateFeeOracleOptions, createFeeOracle, type FeeOracle } from './createFeeOracle.ts'
 import { createKeeper } from './createKeeper.ts'

@@ -81,7 +81,7 @@ type Waiter = { grant(slot: PayerSlot): void; cancel(): void }
  *
  * @example
  * import { createPayerLimits } from './createPayerLimits.ts'
- * const limits = createPayerLimits({ now: systemNow, maxInFlight: 16 }) // systemNow from '../clock.ts'
+ * const limits = createPayerLimits({ now: systemNow, maxInFlight: 16 }) // systemNow from '@tollgate/protocol'
  * const slot = await limits.acquire('eip155:8453', payer)
  * if (!slot.ok) return 'facilitator_unavailable' // 503 with Retry-After
  * try { await send() } finally { slot.leave() }

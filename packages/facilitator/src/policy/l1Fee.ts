@@ -1,7 +1,7 @@
+import { type Clock, systemClock } from '@tollgate/protocol'
 import type { Address, Client, Hex } from 'viem'
 import { encodeFunctionData, parseAbi } from 'viem'
 import { call } from 'viem/actions'
-import { type Clock, systemClock } from '../clock.ts'
 
 /** The OP-stack `GasPriceOracle` predeploy (Base, Optimism): the L1 data fee of a transaction. */
 export const gasPriceOracleAddress: Address = '0x420000000000000000000000000000000000000F'

@@ -1,7 +1,7 @@
 import { eip3009Abi } from '@tollgate/evm'
+import { type Now, systemNow } from '@tollgate/protocol'
 import type { Client, Hex, TransactionReceipt } from 'viem'
 import { getBlockNumber, getTransactionCount, readContract } from 'viem/actions'
-import { type Now, systemNow } from '../clock.ts'
 import { sendOnce } from '../engine/broadcast.ts'
 import { isKnownTransaction, receiptOf } from '../engine/chainReads.ts'
 import {

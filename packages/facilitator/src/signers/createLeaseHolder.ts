@@ -1,5 +1,5 @@
+import type { Clock } from '@tollgate/protocol'
 import type { Address } from 'viem'
-import type { Clock } from '../clock.ts'
 import type { SignerLeases } from './signerLeaseTypes.ts'
 
 /** One signer's lease as this node holds it; see {@link createLeaseHolder}. */

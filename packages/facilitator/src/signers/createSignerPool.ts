@@ -1,7 +1,7 @@
 import type { VerifiedSignature } from '@tollgate/evm'
+import { type Clock, systemClock } from '@tollgate/protocol'
 import type { Address, Client, Hex, LocalAccount } from 'viem'
 import { getBalance } from 'viem/actions'
-import { type Clock, systemClock } from '../clock.ts'
 import type { BatchOptions } from '../engine/createBatchQueue.ts'
 import { type CreateFeeOracleOptions, createFeeOracle, type FeeOracle } from '../engine/createFeeOracle.ts'
 import type { SettlementReceipt } from '../engine/createReceiptWatcher.ts'

@@ -1,5 +1,5 @@
+import type { Now } from '@tollgate/protocol'
 import type { Address } from 'viem'
-import type { Now } from '../clock.ts'
 import type { LeaseStore } from '../store/leaseStore.ts'
 import type { SignerLeases } from './signerLeaseTypes.ts'
 
