@@ -12,7 +12,7 @@ import { Writable } from 'node:stream'
 import { serve } from '@hono/node-server'
 import { readAuditChain, verifyAuditChain } from '@tollgate/facilitator'
 import { httpFacilitator, paymentRequired } from '@tollgate/hono'
-import { assets, decodeHeader, paymentRequiredV2Schema } from '@tollgate/protocol'
+import { decodeHeader, paymentRequiredV2Schema } from '@tollgate/protocol'
 import { x402Client } from '@x402/core/client'
 import { ExactEvmScheme } from '@x402/evm/exact/client'
 import { wrapFetchWithPayment } from '@x402/fetch'
@@ -25,6 +25,7 @@ import { sanctionsOracle, testUsdc } from '../chain/contracts/artifacts.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 import { artifactOf, writeArtifact } from './artifact.ts'
 import { type RpcCounter, startRpcCounter } from './rpcCounter.ts'
+import { paymentBody } from './verifyBody.ts'
 
 const oracle: Address = '0x3A91A31cB3dC49b4db9Ce721F50a9D076c8D739B'
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-screening-'))
@@ -102,35 +103,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const { name, version } = assets['eip155:8453']
-
 /** A v2 `/verify` or `/settle` body: `payer` pays `value` to `to`, which the requirements name as payTo. */
-async function body(payer: LocalAccount, { to = chain.accounts.seller.address, value = 1_000n } = {}) {
-  const requirements = {
-    scheme: 'exact',
-    network: chain.network,
-    amount: value.toString(),
-    asset: chain.usdc,
-    payTo: to,
-    maxTimeoutSeconds: 600,
-    extra: { name, version },
-  }
-  const payload = await chain.signTransferAuthorization({
-    payer,
-    to,
-    value,
-    validAfter: 0n,
-    validBefore: BigInt(Math.floor(Date.now() / 1000)) + 600n,
-  })
-  return {
-    nonce: payload.authorization.nonce as Hex,
-    json: {
-      x402Version: 2,
-      paymentPayload: { x402Version: 2, resource: { url: 'http://127.0.0.1/paid' }, accepted: requirements, payload },
-      paymentRequirements: requirements,
-    },
-  }
-}
+const body = (payer: LocalAccount, options?: { to?: Address; value?: bigint }) => paymentBody(chain, payer, options)
 
 async function post(path: '/verify' | '/settle', json: unknown, url = running.url) {
   const response = await fetch(`${url}${path}`, {
