@@ -26,7 +26,9 @@ let sellerKey: string
 let apiKeys: ApiKeyStore
 
 beforeAll(async () => {
-  chain = await startLocalChain()
+  // Blocks only (no automine): a settlement stays in flight until its block, so a payer's 17th and
+  // later settlements wait for a slot however fast the machine answers.
+  chain = await startLocalChain({ mining: 'interval' })
   apiKeys = createMemoryApiKeyStore()
   const { key, record } = await createApiKey({
     scopes: ['verify', 'settle', 'release'],
