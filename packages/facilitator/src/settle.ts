@@ -2,6 +2,7 @@ import { findPaymentUse, type VerifiedSignature } from '@tollgate/evm'
 import type { ErrorCode, SettleResponse } from '@tollgate/protocol'
 import type { Hex } from 'viem'
 import type { Facilitator, FacilitatorNetwork } from './createFacilitator.ts'
+import { answerOptimistic, deliverOptimistically } from './outcome/optimisticDelivery.ts'
 import { awaitOutcome, confirm, recordSpent, responseOf } from './outcome/settlementOutcome.ts'
 import { costVerdict } from './policy/costVerdict.ts'
 import type { PayerSlot } from './policy/createPayerLimits.ts'
@@ -46,6 +47,7 @@ async function submit(
   const { chain } = request
   const sent = await chain.settler.submit({
     ...(batched ? { batched } : {}),
+    ...(request.optimistic && request.claim !== undefined ? { optimistic: true } : {}),
     asset: request.requirements.asset,
     authorization: request.authorization,
     signature,
@@ -72,6 +74,9 @@ async function submit(
   }
   const entry = await store.get(request.id)
   if (!entry) throw new Error(`ledger entry ${request.id} disappeared`)
+  // Broadcast: delivered now when optimistic delivery was asked and the exposure allows it.
+  const early = await deliverOptimistically(facilitator, request, entry)
+  if (early) return early
   return responseOf(request, await confirm(facilitator, chain, entry))
 }
 
@@ -117,6 +122,8 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
           case 'expired':
             return responseOf(request, entry)
           case 'submitted':
+            // Delivered optimistically: answered from the row at once (the settlement finishes in the background).
+            if (entry.optimistic && request.claim !== undefined) return answerOptimistic(request, entry)
             return responseOf(request, await confirm(facilitator, chain, entry))
           case 'settling': {
             const outcome = await awaitOutcome(facilitator, chain, request.id)
