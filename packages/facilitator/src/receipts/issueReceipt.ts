@@ -134,6 +134,12 @@ export type ReceiptLookup = {
   transaction?: string
   blockNumber?: string
   errorReason?: string
+  /**
+   * `'optimistic'` when the payment was delivered before its settlement was included: while `pending`
+   * it is the seller's exposure; `failed` then means the delivery is recorded as a loss (`loss: true`).
+   */
+  delivery?: 'optimistic'
+  loss?: true
 }
 
 /**
@@ -163,6 +169,9 @@ export async function lookupReceipt(facilitator: Facilitator, id: string): Promi
     ...(entry.blockNumber === undefined ? {} : { blockNumber: entry.blockNumber.toString() }),
     ...(state === 'failed'
       ? { errorReason: entry.errorCode ?? (entry.state === 'expired' ? 'expired' : entry.state) }
+      : {}),
+    ...(entry.optimistic
+      ? { delivery: 'optimistic' as const, ...(state === 'failed' ? { loss: true as const } : {}) }
       : {}),
   }
 }
