@@ -124,7 +124,9 @@ async function pay(payer: LocalAccount, url: string): Promise<Paid> {
   return { status: 200, transaction: settlement.transaction, pending: delivery?.state === 'pending' }
 }
 
-const store = () => (nodes[0]?.running as NonNullable<TestFacilitator['running']>).facilitator.store
+/** The running service of node `i`, in this process. */
+const running = (i: number) => (nodes[i] as TestFacilitator).running as NonNullable<TestFacilitator['running']>
+const store = () => running(0).facilitator.store
 
 /** Mines blocks (every 200 ms) until every optimistic row of `payer` is final, or the time is up. */
 async function settleAll(payer: Address, ms = 30_000): Promise<void> {
@@ -226,7 +228,8 @@ describe.skipIf(!available)('optimistic delivery', () => {
     const settlement = decodePaymentResponseHeader(served.headers.get('payment-response') ?? '')
     expect(settlement.success).toBe(true)
     // The seller's receipt lookup says the payment is pending, and optimistic.
-    const { receiptId } = (settlement.extensions?.[offerReceiptExtension] as { info: { receiptId: string } }).info
+    const offered = settlement.extensions?.[offerReceiptExtension] as { info: { receiptId: string } } | undefined
+    const receiptId = offered?.info.receiptId
     const lookup = async () => {
       const node = nodes[0] as TestFacilitator
       const response = await fetch(`${node.url}/receipts/${receiptId}`, {
@@ -280,7 +283,7 @@ describe.skipIf(!available)('optimistic delivery', () => {
     expect(after).toMatchObject({ open: 0n, lost: price, lostCount: 1, settledCount: 0 })
 
     // The metrics of either node read the shared ledger: the loss is counted, nothing is left open.
-    const metricsUrl = (nodes[1]?.running as NonNullable<TestFacilitator['running']>).metricsUrl
+    const { metricsUrl } = running(1)
     const text = await (await fetch(`${metricsUrl}/metrics`)).text()
     const lost = /tollgate_optimistic_deliveries\{outcome="lost"\} (\d+)/.exec(text)
     expect(Number(lost?.[1])).toBeGreaterThanOrEqual(1)
