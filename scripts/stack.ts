@@ -11,11 +11,17 @@ import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { decodeHeader, formatMoney, paymentRequiredV2Schema, settleResponseSchema } from '@tollgate/protocol'
+import {
+  decodeHeader,
+  formatMoney,
+  paymentRequiredV2Schema,
+  settleResponseSchema,
+  tollgateExtensions,
+} from '@tollgate/protocol'
 import { x402Client } from '@x402/core/client'
 import { ExactEvmScheme } from '@x402/evm/exact/client'
 import { wrapFetchWithPayment } from '@x402/fetch'
-import type { Address, LocalAccount } from 'viem'
+import type { Address, Hex, LocalAccount } from 'viem'
 import { parseDemoConfig } from '../apps/demo/src/config.ts'
 import { type RunningDemo, startDemo } from '../apps/demo/src/server.ts'
 import { createApiKey } from '../apps/facilitator/src/http/apiKeys.ts'
@@ -42,6 +48,13 @@ export type StackOptions = {
   dataDir?: string
   /** Progress lines. Default: none. */
   log?: (line: string) => void
+  /** When the demo's `/weather` is served (`TOLLGATE_DEMO_DELIVERY`). Default `settled`. */
+  delivery?: 'optimistic' | 'settled'
+  /**
+   * Blocks every this many seconds and only then, as on Base (2): a settlement waits for its block.
+   * Default: none (every transaction mined at once, plus a block every second).
+   */
+  blockTime?: number
 }
 
 /** The running stack. */
@@ -94,6 +107,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const chain = await startLocalChain({
       ...(chainPort === 0 ? {} : { port: chainPort }),
       chainId: 8453,
+      ...(options.blockTime ? { blockTime: options.blockTime, mining: 'interval' as const } : {}),
       // The sanctions oracle's demo list: the facilitator's default screening refuses this payer (payScreened).
       sanctioned: [listedDemoPayer.address],
       ...baseLikeFees,
@@ -138,6 +152,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         TOLLGATE_FACILITATOR_API_KEY: apiKey,
         TOLLGATE_PAY_TO: chain.accounts.seller.address,
         TOLLGATE_NETWORK: chain.network,
+        // `/weather` settled (default) or optimistic: `TOLLGATE_DEMO_DELIVERY=optimistic npm start`.
+        ...(options.delivery ? { TOLLGATE_DEMO_DELIVERY: options.delivery } : {}),
       }),
     )
     started.push(demo)
@@ -205,13 +221,24 @@ export async function payDemo(
 
   const before = await balances()
   const pay = wrapFetchWithPayment(fetch, new x402Client().register(chain.network, new ExactEvmScheme(payer)))
+  const started = performance.now()
   const res = await pay(url, init)
   const body: unknown = await res.json()
+  const answeredMs = performance.now() - started
   const receipt = decodeHeader(settleResponseSchema, res.headers.get('payment-response'))
-  const after = await balances()
-  log(`paid with @x402/fetch as ${payer.address} -> ${res.status}`)
+  // Delivered optimistically: served once broadcast; the settlement is included after the answer.
+  const pending = (receipt.extensions?.[tollgateExtensions.delivery] as { state?: string } | undefined)?.state
+  log(`paid with @x402/fetch as ${payer.address} -> ${res.status} in ${Math.round(answeredMs)} ms`)
   log(`  response:    ${JSON.stringify(body)}`)
   log(`  transaction: ${receipt.transaction}`)
+  if (pending === 'pending' && receipt.transaction) {
+    log('  delivery:    optimistic (served once the settlement was broadcast, before its block)')
+    const mined = await chain.publicClient.waitForTransactionReceipt({ hash: receipt.transaction as Hex })
+    log(`  settled:     block ${mined.blockNumber}, ${Math.round(performance.now() - started)} ms after the request`)
+  } else if (res.status === 200) {
+    log('  delivery:    settled (served once the settlement was in a block)')
+  }
+  const after = await balances()
   log(`  payer:  ${usdc(before.payer)} -> ${usdc(after.payer)}`)
   log(`  seller: ${usdc(before.seller)} -> ${usdc(after.seller)}`)
   return { status: res.status, body, transaction: receipt.transaction, price, before, after }

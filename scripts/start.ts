@@ -24,7 +24,21 @@ watchAncestors(() => void shutdown('parent process gone'))
 
 console.log('Starting the local Tollgate stack…')
 try {
-  stack = await startStack({ log: (line) => console.log(`  ${line}`) })
+  // TOLLGATE_DEMO_DELIVERY=optimistic serves /weather once its settlement is broadcast; with
+  // TOLLGATE_DEMO_BLOCK_TIME=2 the chain mines every 2 s only, as Base does, so the difference shows.
+  const delivery = process.env.TOLLGATE_DEMO_DELIVERY
+  if (delivery !== undefined && delivery !== 'settled' && delivery !== 'optimistic') {
+    throw new Error(`TOLLGATE_DEMO_DELIVERY must be settled or optimistic, received ${delivery}.`)
+  }
+  const blockTime = Number(process.env.TOLLGATE_DEMO_BLOCK_TIME ?? '0')
+  if (!(blockTime === 0 || (blockTime >= 0.1 && blockTime <= 12))) {
+    throw new Error(`TOLLGATE_DEMO_BLOCK_TIME must be seconds from 0.1 to 12, received ${blockTime}.`)
+  }
+  stack = await startStack({
+    log: (line) => console.log(`  ${line}`),
+    ...(delivery ? { delivery } : {}),
+    ...(blockTime ? { blockTime } : {}),
+  })
 } catch (error) {
   console.error(`Could not start the stack: ${error instanceof Error ? error.message : String(error)}`)
   process.exit(1)

@@ -44,3 +44,27 @@ test('default: the stack starts, the demo payment settles on chain, stop() ends 
   await stack.stop()
   for (const url of urls) await expect(fetch(url)).rejects.toThrow()
 })
+
+test('behavior: TOLLGATE_DEMO_DELIVERY=optimistic on a chain with blocks every 2 s serves /weather before its block', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-stack-'))
+  const lines: string[] = []
+  const optimistic = await startStack({
+    chainPort: 0,
+    facilitatorPort: 0,
+    demoPort: 0,
+    dataDir: dir,
+    delivery: 'optimistic',
+    blockTime: 2,
+  })
+  try {
+    const payment = await payDemo(optimistic, { log: (line) => lines.push(line) })
+    expect(payment.status).toBe(200)
+    // Served once broadcast; the balances are read once the settlement is in its block.
+    expect(lines.join('\n')).toContain('delivery:    optimistic (served once the settlement was broadcast')
+    expect(lines.join('\n')).toMatch(/settled: {5}block \d+/)
+    expect(payment.after.seller - payment.before.seller).toBe(1000n)
+  } finally {
+    await optimistic.stop()
+    await rm(dir, { recursive: true, force: true })
+  }
+})

@@ -170,7 +170,9 @@ describe('config', () => {
       facilitatorUrl: 'http://127.0.0.1:4020',
       payTo: defaultPayTo,
       network: 'eip155:8453',
+      delivery: 'settled',
     })
+    expect(parseDemoConfig({ TOLLGATE_DEMO_DELIVERY: 'optimistic' }).delivery).toBe('optimistic')
   })
 
   test('behavior: malformed values name the variable', () => {
@@ -178,6 +180,9 @@ describe('config', () => {
     expect(() => parseDemoConfig({ TOLLGATE_PAY_TO: '0x1' })).toThrow('TOLLGATE_PAY_TO must be an EVM address')
     expect(() => parseDemoConfig({ TOLLGATE_FACILITATOR_URL: 'nope' })).toThrow(
       'TOLLGATE_FACILITATOR_URL must be a URL',
+    )
+    expect(() => parseDemoConfig({ TOLLGATE_DEMO_DELIVERY: 'fast' })).toThrow(
+      'TOLLGATE_DEMO_DELIVERY must be settled or optimistic',
     )
   })
 })

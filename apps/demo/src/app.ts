@@ -1,4 +1,5 @@
 import {
+  type Delivery,
   discoveryDocuments,
   type FacilitatorClient,
   type Price,
@@ -25,6 +26,11 @@ export type DemoOptions = {
    * catalogue entries name the routes under it (see `paymentRequired`'s `origin`). Default: none.
    */
   origin?: string | ((c: Context) => string | undefined)
+  /**
+   * When `/weather` is served: `'settled'` (default) once its settlement's receipt is seen, or
+   * `'optimistic'` once the payment is verified, reserved and its settlement broadcast.
+   */
+  delivery?: Delivery
 }
 
 /** The `?city=` of a request (default Lisbon), or `undefined` when the demo has no data for it. */
@@ -54,12 +60,17 @@ const weatherSchema = z.object({
  * `/.well-known/x402` and `/openapi.json` all come from this one table. `/weather` is described with
  * JSON Schema, the others with zod.
  */
-export function demoRoutes<E extends Env = Env>(payTo: string, network: string): RoutesOptions<E> {
+export function demoRoutes<E extends Env = Env>(
+  payTo: string,
+  network: string,
+  delivery: Delivery = 'settled',
+): RoutesOptions<E> {
   const city = z.string().optional().describe('A city name; default Lisbon (an unknown city is a 404)')
   return {
     'GET /weather': {
       accepts: { network, price: prices.weather, payTo },
       description: 'Current weather for a city',
+      ...(delivery === 'optimistic' ? { delivery } : {}),
       input: {
         query: {
           type: 'object',
@@ -171,9 +182,10 @@ export function createDemoApp<E extends Env = Env>({
   facilitator,
   network = 'eip155:8453',
   origin,
+  delivery = 'settled',
 }: DemoOptions): Hono<E> {
   const app = new Hono<E>()
-  const routes = demoRoutes<E>(payTo, network)
+  const routes = demoRoutes<E>(payTo, network, delivery)
 
   app.use(paymentRequired<E>({ facilitator, routes, ...(origin ? { origin } : {}) }))
   // MCP over Streamable HTTP: the paid tool get_forecast, priced like /forecast, with the same guarantees.

@@ -14,6 +14,11 @@ export type DemoConfig = Readonly<{
   publicUrl?: string
   /** `TOLLGATE_FACILITATOR_API_KEY`: the facilitator API key (`tollgate-facilitator keys create`). Never logged. */
   facilitatorApiKey?: string
+  /**
+   * `TOLLGATE_DEMO_DELIVERY`: when `/weather` is served, `settled` (once the settlement's receipt is
+   * seen) or `optimistic` (once it is verified, reserved and broadcast). Default `settled`.
+   */
+  delivery: 'optimistic' | 'settled'
 }>
 
 /** Dev account #1 of the local chain: the seller in the local stack. */
@@ -31,6 +36,7 @@ export const defaultPayTo = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
  * | `TOLLGATE_NETWORK` | `eip155:8453` |
  * | `TOLLGATE_DEMO_PUBLIC_URL` | `http://<host>:<port>` on Node; none on Workers |
  * | `TOLLGATE_FACILITATOR_API_KEY` | none (a facilitator with auth off) |
+ * | `TOLLGATE_DEMO_DELIVERY` | `settled` (or `optimistic`: `/weather` served once its settlement is broadcast) |
  *
  * Throws a ConfigError naming the variable when a value is malformed.
  */
@@ -53,8 +59,13 @@ export function parseDemoConfig(env: Record<string, string | undefined>): DemoCo
   if (!/^0x[0-9a-fA-F]{40}$/.test(payTo)) {
     throw new ConfigError({ message: `TOLLGATE_PAY_TO must be an EVM address, received ${payTo}.` })
   }
+  const delivery = env.TOLLGATE_DEMO_DELIVERY ?? 'settled'
+  if (delivery !== 'settled' && delivery !== 'optimistic') {
+    throw new ConfigError({ message: `TOLLGATE_DEMO_DELIVERY must be settled or optimistic, received ${delivery}.` })
+  }
   return Object.freeze({
     host: env.TOLLGATE_DEMO_HOST ?? '127.0.0.1',
+    delivery,
     port,
     facilitatorUrl,
     payTo,

@@ -27,6 +27,7 @@ export async function startDemo(config: DemoConfig): Promise<RunningDemo> {
   const app = createDemoApp({
     payTo: config.payTo,
     network: config.network,
+    delivery: config.delivery,
     origin: () => origin,
     facilitator: httpFacilitator({
       url: config.facilitatorUrl,

@@ -30,6 +30,7 @@ export default {
       app = createDemoApp<{ Bindings: DemoBindings }>({
         payTo: config.payTo,
         network: config.network,
+        delivery: config.delivery,
         ...(config.publicUrl ? { origin: config.publicUrl } : {}),
         facilitator: httpFacilitator({
           url: config.facilitatorUrl,
