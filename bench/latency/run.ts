@@ -275,7 +275,8 @@ const described: Record<string, string> = {
   tollgate: `\`tollgate\`: \`@tollgate/hono\` \`paymentRequired\` with \`httpFacilitator\` (an API key) and Tollgate's
   facilitator service (\`startFacilitator\`: SQLite ledger, one signer)
   ${envLine}`,
-  'tollgate-optimistic': "`tollgate-optimistic`: the same, the route with `delivery: 'optimistic'`",
+  'tollgate-optimistic':
+    "`tollgate-optimistic`: the same, the route with `delivery: 'optimistic'` (settled first, answered once the\n  settlement transaction is broadcast, before its block; the handler runs after)",
   'official-1000': `\`official-1000\`: \`@x402/hono\` 2.27.0 \`paymentMiddleware\` and the official facilitator (\`@x402/core\`
   \`x402Facilitator\` + \`@x402/evm\` exact scheme, a viem wallet client with its own key) behind \`/verify\`, \`/settle\`,
   \`/supported\`, viem polling receipts every 1,000 ms (its default for Base)`,

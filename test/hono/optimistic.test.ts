@@ -242,6 +242,12 @@ describe.skipIf(!available)('optimistic delivery', () => {
       delivery: 'optimistic',
       transaction: settlement.transaction,
     })
+    // The same header again, to either seller, while the settlement is pending: delivered once only.
+    for (const target of [url, other]) {
+      const replay = await fetch(target as string, { headers })
+      expect(replay.status).toBe(409)
+      expect(await replay.json()).toMatchObject({ error: 'payment_already_delivered' })
+    }
 
     // Before the settlement is mined: the payer cancels the authorization, paying a higher tip so
     // that its transaction is ordered first in the block.

@@ -16,11 +16,11 @@ export const exposureMigration = (s: string) => `
 ALTER TABLE ${s}.ledger ADD COLUMN optimistic boolean;
 CREATE INDEX ledger_optimistic_payer ON ${s}.ledger (chain_id, lower(payer), state) WHERE optimistic;
 CREATE INDEX ledger_optimistic_open_payee ON ${s}.ledger (chain_id, lower(pay_to))
-  WHERE optimistic AND state IN ('reserved', 'settling', 'submitted', 'released');`
+  WHERE optimistic AND state IN ('reserved', 'settling', 'submitted');`
 
 type AmountRow = { amount: string; state: LedgerRow['state']; n?: string }
 
-const open = `state IN ('reserved', 'settling', 'submitted', 'released')`
+const open = `state IN ('reserved', 'settling', 'submitted')`
 /** Advisory lock classes (the first key of `pg_advisory_xact_lock(int, int)`): a payer's and a payee's exposure. */
 const payerLock = 0x7e11
 const payeeLock = 0x7e12
@@ -66,7 +66,7 @@ export function postgresExposure(pool: pg.Pool, schema: string, schemaName: stri
           ).rows
         const lost = await client.query(
           `SELECT 1 FROM ${ledger} WHERE optimistic AND chain_id = $1 AND lower(payer) = lower($2)
-             AND state IN ('failed', 'expired') LIMIT 1`,
+             AND state IN ('failed', 'expired', 'released') LIMIT 1`,
           [chainId, payer],
         )
         const verdict = judgeOptimisticDelivery(entry, parameters, {

@@ -17,12 +17,12 @@ export const exposureSchema = `
 ALTER TABLE ledger ADD COLUMN optimistic INTEGER;
 CREATE INDEX IF NOT EXISTS ledger_optimistic_payer ON ledger (chain_id, lower(payer), state) WHERE optimistic = 1;
 CREATE INDEX IF NOT EXISTS ledger_optimistic_open_payee ON ledger (chain_id, lower(pay_to))
-  WHERE optimistic = 1 AND state IN ('reserved', 'settling', 'submitted', 'released');
+  WHERE optimistic = 1 AND state IN ('reserved', 'settling', 'submitted');
 `
 
 type AmountRow = { amount: string; state: LedgerRow['state'] }
 
-const open = `state IN ('reserved', 'settling', 'submitted', 'released')`
+const open = `state IN ('reserved', 'settling', 'submitted')`
 
 /**
  * The Store's exposure methods on SQLite: the decision reads and writes in one immediate transaction,
@@ -42,7 +42,7 @@ export function sqliteExposure(
   )
   const payerLost = db.prepare<[number, string], { lost: number }>(
     `SELECT 1 AS lost FROM ledger WHERE optimistic = 1 AND chain_id = ? AND lower(payer) = lower(?)
-       AND state IN ('failed', 'expired') LIMIT 1`,
+       AND state IN ('failed', 'expired', 'released') LIMIT 1`,
   )
   const mark = db.prepare<[string, bigint, string], LedgerRow>(
     `UPDATE ledger SET optimistic = 1, delivered_to = ?, updated_at = ? WHERE id = ? RETURNING *`,

@@ -140,5 +140,22 @@ export function exposureConformance(makeStore: MakeStore<LedgerStore & ExposureS
           check(totals.open === 10_000n && totals.openCount === 1 && totals.lostCount === 1, 'totals', totals)
         }),
     },
+    {
+      name: 'exposure: an optimistic entry given back and released is a loss, not an open exposure',
+      run: () =>
+        withStore(makeStore, async (store) => {
+          const limits = { maxPerPayer: 1_000_000n, maxPerSeller: 1_000_000n, ...at }
+          const entry = newEntry({ amount: 10_000n, payer: addressOf(9) })
+          await store.reserve(entry)
+          await moveTo(store, entry.id, ['settling', 'submitted'])
+          check((await store.takeOptimisticDelivery(entry.id, { claim: claimOf(1), ...limits })).ok, 'not delivered')
+          await store.transition(entry.id, { from: ['submitted'], to: 'reserved', ...at })
+          const held = await store.exposure({ chainId: entry.chainId, asset: entry.asset, payer: entry.payer })
+          check(held.open === 10_000n && held.openCount === 1, 'a given-back entry is still open', held)
+          await store.transition(entry.id, { from: ['reserved'], to: 'released', ...at })
+          const lost = await store.exposure({ chainId: entry.chainId, asset: entry.asset, payer: entry.payer })
+          check(lost.open === 0n && lost.lost === 10_000n && lost.lostCount === 1, 'released is not a loss', lost)
+        }),
+    },
   ]
 }

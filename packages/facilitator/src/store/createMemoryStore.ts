@@ -1,6 +1,6 @@
 import type { ReceiptRecord } from '../receipts/receiptRecord.ts'
 import type { AuditRecord } from './auditStore.ts'
-import { addToExposure, judgeOptimisticDelivery, lostStates, noExposure } from './exposureStore.ts'
+import { addToExposure, judgeOptimisticDelivery, lostStates, noExposure, openStates } from './exposureStore.ts'
 import { canTransition } from './ledger.ts'
 import type { LedgerEntry } from './ledgerStore.ts'
 import type { Store } from './store.ts'
@@ -177,7 +177,7 @@ export function createMemoryStore(): Store {
         if (!other.optimistic || other.id === id || other.chainId !== entry.chainId) continue
         const samePayer = other.payer.toLowerCase() === payer
         if (samePayer && (lostStates as readonly string[]).includes(other.state)) payerLost = true
-        if (other.state === 'settled' || other.state === 'failed' || other.state === 'expired') continue
+        if (!(openStates as readonly string[]).includes(other.state)) continue
         if (other.asset.toLowerCase() !== asset) continue
         if (samePayer) payerOpen += other.amount
         if (other.payTo.toLowerCase() === payTo) sellerOpen += other.amount

@@ -4,7 +4,7 @@ import type { LedgerEntry } from './ledgerStore.ts'
 /*
  * Optimistic delivery's exposure, read from the ledger itself: a row delivered before its settlement
  * was included carries `optimistic: true`. While it is not final it counts against its payer's and its
- * payee's exposure; once `settled` it is paid; once `failed` or `expired` it is a loss, and its payer
+ * payee's exposure; once `settled` it is paid; once `failed`, `expired` (or `released`) it is a loss, and its payer
  * gets no further optimistic delivery. Nothing is counted apart from the rows, so every node sharing
  * the ledger sees the same exposure, and no release can be lost.
  */
@@ -29,7 +29,7 @@ export type OptimisticRefusal =
   | 'payer_exposure'
   /** The payee's unconfirmed optimistic amount would pass `maxPerSeller`. */
   | 'seller_exposure'
-  /** An earlier optimistic payment of this payer (same chain) failed or expired: a loss. */
+  /** An earlier optimistic payment of this payer (same chain) failed, expired or was released: a loss. */
   | 'payer_lost'
   /** The row is not `settling` or `submitted`, or its delivery is taken by another claim. */
   | 'state'
@@ -79,9 +79,12 @@ export type ExposureStore = {
 }
 
 /** States an optimistic row is open (counted as exposure) in. */
-export const openStates = ['reserved', 'settling', 'submitted', 'released'] as const
-/** States an optimistic row is a loss in. */
-export const lostStates = ['failed', 'expired'] as const
+export const openStates = ['reserved', 'settling', 'submitted'] as const
+/**
+ * States an optimistic row is a loss in: failed, expired, or released (given back and released by its
+ * holder: nothing will settle it, and its content was delivered).
+ */
+export const lostStates = ['failed', 'expired', 'released'] as const
 
 /** An empty {@link Exposure}. */
 export const noExposure: Exposure = { open: 0n, lost: 0n, settled: 0n, openCount: 0, lostCount: 0, settledCount: 0 }
@@ -94,7 +97,7 @@ export function addToExposure(total: Exposure, entry: Pick<LedgerEntry, 'state' 
   if (entry.state === 'settled') {
     return { ...total, settled: total.settled + entry.amount, settledCount: total.settledCount + count }
   }
-  if (entry.state === 'failed' || entry.state === 'expired') {
+  if ((lostStates as readonly string[]).includes(entry.state)) {
     return { ...total, lost: total.lost + entry.amount, lostCount: total.lostCount + count }
   }
   return { ...total, open: total.open + entry.amount, openCount: total.openCount + count }
