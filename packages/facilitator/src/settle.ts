@@ -113,6 +113,7 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
         if (entry.payloadHash !== request.payloadHash) return fail('authorization_in_use')
         switch (entry.state) {
           case 'settled':
+          case 'preconfirmed':
           case 'failed':
           case 'expired':
             return responseOf(request, entry)

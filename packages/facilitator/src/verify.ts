@@ -67,7 +67,7 @@ export async function verify(facilitator: Facilitator, body: unknown): Promise<V
       if (earlier.state === 'settling' || earlier.state === 'submitted') {
         return invalid(payer, 'settlement_pending', pendingMessage)
       }
-      if (earlier.state === 'settled') {
+      if (earlier.state === 'settled' || earlier.state === 'preconfirmed') {
         return invalid(
           payer,
           'duplicate_settlement',
@@ -84,6 +84,7 @@ export async function verify(facilitator: Facilitator, body: unknown): Promise<V
       if (existing.payloadHash !== request.payloadHash) return invalid(payer, 'authorization_in_use')
       switch (existing.state) {
         case 'settled':
+        case 'preconfirmed':
           return invalid(payer, 'invalid_exact_evm_nonce_already_used')
         case 'settling':
         case 'submitted':

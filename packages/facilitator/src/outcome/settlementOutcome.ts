@@ -24,6 +24,7 @@ export function responseOf(request: ExactPaymentRequest, entry: LedgerEntry): Se
   const base = { payer: entry.payer, transaction: entry.transaction ?? '', network: request.network }
   switch (entry.state) {
     case 'settled':
+    case 'preconfirmed': // a preconfirmation: the reconciler confirms it in a sealed block
       return { success: true, ...base }
     case 'failed':
       return {
@@ -73,6 +74,8 @@ export async function confirm(
   } catch {
     judged = { verdict: 'pending' } // the chain could not be asked: the reconciler finishes it
   }
+  // A preconfirmation that did not pay is not the last word: the sealed block decides (the reconciler).
+  if (receipt.preconfirmed && judged.verdict !== 'settled') judged = { verdict: 'pending' }
   // Our transaction was mined without this payment's call spending the nonce (a revert, or its call
   // of a batch failed), although its simulation had passed: the payer's code or state answered
   // differently when mined, or the payer spent the nonce on another authorization meanwhile. Either
@@ -83,7 +86,9 @@ export async function confirm(
   const at = { now: facilitator.now() }
   switch (judged.verdict) {
     case 'settled': {
-      const result = await recordSettled(facilitator.store, entry.id, judged, at)
+      // A receipt not (yet) in a sealed block: recorded as a preconfirmation, for the reconciler to confirm.
+      const landing = { ...judged, ...(receipt.preconfirmed ? { preconfirmed: true } : {}) }
+      const result = await recordSettled(facilitator.store, entry.id, landing, at)
       return result.ok ? result.entry : reread()
     }
     case 'failed': {

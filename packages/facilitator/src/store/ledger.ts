@@ -9,10 +9,11 @@ import type { LedgerEntry, LedgerPatch, LedgerState, LedgerStore, TransitionResu
  *
  * - `claimSettlement`: `reserved -> settling`
  * - `recordSubmission`: `settling | submitted -> submitted`
- * - `recordSettled`: `submitted -> settled`
- * - `recordFailed`: `settling | submitted -> failed`
- * - `giveBack`: `settling | submitted -> reserved`
- * - `expire`: `reserved | submitted -> expired`
+ * - `recordSettled`: `submitted -> settled`, or `submitted -> preconfirmed` for a receipt not yet sealed
+ * - `confirmSealed`: `preconfirmed -> settled` (the transaction seen in a sealed block)
+ * - `recordFailed`: `settling | submitted | preconfirmed -> failed`
+ * - `giveBack`: `settling | submitted | preconfirmed -> reserved`
+ * - `expire`: `reserved | submitted | preconfirmed -> expired`
  * - `releaseReservation`: `reserved -> released` (and {@link LedgerStore.reserve} takes a released row again)
  * - `recordSpentNonce`: the walk of a payment whose nonce was spent on chain, from any state
  *
@@ -26,7 +27,10 @@ export const ledgerTransitions: Readonly<Record<LedgerState, readonly LedgerStat
   settling: ['submitted', 'failed', 'reserved'],
   // `submitted -> submitted`: a replacement (new hash) is recorded before it is broadcast.
   // `submitted -> reserved`: the node refused the transaction outright, so nothing is on chain.
-  submitted: ['submitted', 'settled', 'failed', 'expired', 'reserved'],
+  submitted: ['submitted', 'preconfirmed', 'settled', 'failed', 'expired', 'reserved'],
+  // A preconfirmation is not final: sealed (`settled`), reverted in the sealed block (`failed`), or
+  // dropped and unable to land as signed (`reserved`, settled again; `expired` past `validBefore`).
+  preconfirmed: ['settled', 'failed', 'reserved', 'expired'],
   settled: [],
   failed: [],
   expired: [],
@@ -73,19 +77,35 @@ export function recordSubmission(
   })
 }
 
+/** Where a payment landed: the block, and the hash that landed when it is not the one recorded. */
+export type Landing = { blockNumber: bigint; transaction?: Hex | undefined }
+
 /**
  * `submitted -> settled` with the block the payment landed in, and the hash that landed when it is
- * not the one recorded (a replacement's, or another sender's).
+ * not the one recorded (a replacement's, or another sender's). `preconfirmed: true` (a receipt not
+ * yet in a sealed block): `submitted -> preconfirmed` instead, for {@link confirmSealed} to finish.
  */
 export function recordSettled(
   store: LedgerStore,
   id: string,
-  { blockNumber, transaction }: { blockNumber: bigint; transaction?: Hex | undefined },
+  { blockNumber, transaction, preconfirmed = false }: Landing & { preconfirmed?: boolean | undefined },
   { now }: At,
 ): Promise<TransitionResult> {
   const patch: LedgerPatch = { ...freeClaim, blockNumber }
   if (transaction !== undefined) patch.transaction = transaction
-  return store.transition(id, { from: ['submitted'], to: 'settled', patch, now })
+  return store.transition(id, { from: ['submitted'], to: preconfirmed ? 'preconfirmed' : 'settled', patch, now })
+}
+
+/** `preconfirmed -> settled`: the payment's transaction seen in a sealed block (its block written). */
+export function confirmSealed(
+  store: LedgerStore,
+  id: string,
+  { blockNumber, transaction }: Landing,
+  { now }: At,
+): Promise<TransitionResult> {
+  const patch: LedgerPatch = { ...freeClaim, blockNumber }
+  if (transaction !== undefined) patch.transaction = transaction
+  return store.transition(id, { from: ['preconfirmed'], to: 'settled', patch, now })
 }
 
 /** Why a payment failed for good, and what of it reached the chain. */
@@ -96,11 +116,14 @@ export type Failure = {
   transaction?: Hex | undefined
 }
 
-/** `settling | submitted -> failed` (`from`): final, with the code every later answer carries. */
+/**
+ * `settling | submitted | preconfirmed -> failed` (`from`): final, with the code every later answer
+ * carries. From `preconfirmed`: answered settled on a preconfirmation that reverted in the sealed block.
+ */
 export function recordFailed(
   store: LedgerStore,
   id: string,
-  from: 'settling' | 'submitted',
+  from: 'settling' | 'submitted' | 'preconfirmed',
   { errorCode, errorMessage, blockNumber, transaction }: Failure,
   { now }: At,
 ): Promise<TransitionResult> {
@@ -119,7 +142,7 @@ export function recordFailed(
 export function giveBack(
   store: LedgerStore,
   id: string,
-  from: readonly ('settling' | 'submitted')[],
+  from: readonly ('settling' | 'submitted' | 'preconfirmed')[],
   { now }: At,
 ): Promise<TransitionResult> {
   return store.transition(id, {
@@ -136,11 +159,11 @@ export function giveBack(
   })
 }
 
-/** `reserved | submitted -> expired` (`from`): `validBefore` passed and nothing of it landed. */
+/** `reserved | submitted | preconfirmed -> expired` (`from`): `validBefore` passed and nothing of it landed. */
 export function expire(
   store: LedgerStore,
   id: string,
-  from: 'reserved' | 'submitted',
+  from: 'reserved' | 'submitted' | 'preconfirmed',
   { now }: At,
 ): Promise<TransitionResult> {
   return store.transition(id, { from: [from], to: 'expired', patch: freeClaim, now })
@@ -173,11 +196,13 @@ export async function recordSpentNonce(
         reserved: () => claimSettlement(store, id, at),
         settling: () => recordSubmission(store, id, { transaction: spent.hash }, at),
         submitted: () => recordSettled(store, id, { transaction: spent.hash, blockNumber: spent.blockNumber }, at),
+        preconfirmed: () => confirmSealed(store, id, { transaction: spent.hash, blockNumber: spent.blockNumber }, at),
       }
     : {
         reserved: () => claimSettlement(store, id, at),
         settling: () => recordFailed(store, id, 'settling', nonceUsed(spent.errorMessage), at),
         submitted: () => recordFailed(store, id, 'submitted', nonceUsed(spent.errorMessage), at),
+        preconfirmed: () => recordFailed(store, id, 'preconfirmed', nonceUsed(spent.errorMessage), at),
       }
   let current = entry
   let done = false
