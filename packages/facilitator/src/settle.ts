@@ -211,7 +211,7 @@ async function settleInSlot(
     const reserved = await store.reserve(newLedgerEntry(request, facilitator.now()))
     if (!reserved.ok) return 'again'
   }
-  const claim = await claimSettlement(store, request.id, { now: facilitator.now() })
+  const claim = await claimSettlement(store, request.id, { now: facilitator.now(), owner: facilitator.nodeId })
   if (!claim.ok) return 'again' // another settler won: read what it did
   return await submit(facilitator, request, verified.signature, cost.batched)
 }

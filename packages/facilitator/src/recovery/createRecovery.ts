@@ -3,6 +3,7 @@ import type { Facilitator } from '../createFacilitator.ts'
 import { issuePendingReceipt } from '../receipts/issueReceipt.ts'
 import { type CreateReconcilerOptions, createReconciler, type ReconcileReport } from './createReconciler.ts'
 import { resettle } from './resettle.ts'
+import { resumeSettling } from './resumeSettling.ts'
 
 export type CreateRecoveryOptions = Omit<CreateReconcilerOptions, 'onRequeued' | 'onSettled'> & {
   /** The client the reconciler reads each chain with, by chain id. Default: the network's own. */
@@ -73,9 +74,13 @@ export function createRecovery(
       },
     },
   )
+  const startedAt = facilitator.now()
   return {
     async start() {
       await facilitator.resume()
+      // This node's own rows left `settling` by its earlier process (the same node id, restarted):
+      // nothing of them was sent, so they are settled again now, before the buyers' retries arrive.
+      if (facilitator.nodeId !== undefined) await resumeSettling(facilitator, startedAt, onError)
       if (intervalMs > 0) reconciler.start()
       else void reconciler.run().catch(onError)
     },

@@ -47,9 +47,22 @@ type At = { now: bigint }
 
 const freeClaim = { claimedBy: undefined, claimedUntil: undefined } satisfies LedgerPatch
 
-/** `reserved -> settling`: one settler claims the payment before it builds a transaction (one wins). */
-export function claimSettlement(store: LedgerStore, id: string, { now }: At): Promise<TransitionResult> {
-  return store.transition(id, { from: ['reserved'], to: 'settling', now })
+/**
+ * `reserved -> settling`: one settler claims the payment before it builds a transaction (one wins).
+ * `owner` (a node's stable id on a shared ledger) is written to `claimedBy`, so that the same node
+ * restarted knows the rows its dead process left `settling` (nothing of them was sent).
+ */
+export function claimSettlement(
+  store: LedgerStore,
+  id: string,
+  { now, owner }: At & { owner?: string | undefined },
+): Promise<TransitionResult> {
+  return store.transition(id, {
+    from: ['reserved'],
+    to: 'settling',
+    ...(owner === undefined ? {} : { patch: { claimedBy: owner } }),
+    now,
+  })
 }
 
 /** A signed settlement transaction: its hash, the signer and the signer's nonce. */
