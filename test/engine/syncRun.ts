@@ -8,12 +8,13 @@ import {
   createMemoryStore,
   type Facilitator,
 } from '@tollgate/facilitator'
-import { assets, type ExactEvmPayload } from '@tollgate/protocol'
+import type { ExactEvmPayload } from '@tollgate/protocol'
 import { createPublicClient, http, parseEther } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { createNativeRecover } from '../../apps/facilitator/src/engine/nativeRecover.ts'
 import { createApp } from '../../apps/facilitator/src/http/app.ts'
 import type { LocalChain } from '../chain/localChain.ts'
+import { sellerRequirements } from '../ledger/settleBody.ts'
 import { type SyncBehaviour, type SyncProxy, startSyncProxy } from './syncProxy.ts'
 
 export type SyncRun = {
@@ -43,16 +44,7 @@ export async function startSyncRun(
     { recover: createNativeRecover(), ...options },
   )
   const app = createApp(facilitator)
-  const { name, version } = assets[chain.network]
-  const requirements = {
-    scheme: 'exact',
-    network: chain.network,
-    amount: '10000',
-    asset: chain.usdc,
-    payTo: chain.accounts.seller.address,
-    maxTimeoutSeconds: 300,
-    extra: { name, version },
-  }
+  const requirements = sellerRequirements(chain)
   return {
     proxy,
     facilitator,

@@ -64,7 +64,7 @@ export async function verify(facilitator: Facilitator, body: unknown): Promise<V
     const earlier = await samePayment(facilitator, request)
     if (earlier) {
       // The same payment (payment-identifier) under an earlier authorization: this one is not charged.
-      if (earlier.state === 'settling' || earlier.state === 'submitted') {
+      if (earlier.state === 'requested' || earlier.state === 'settling' || earlier.state === 'submitted') {
         return invalid(payer, 'settlement_pending', pendingMessage)
       }
       if (earlier.state === 'settled' || earlier.state === 'preconfirmed') {
@@ -86,6 +86,7 @@ export async function verify(facilitator: Facilitator, body: unknown): Promise<V
         case 'settled':
         case 'preconfirmed':
           return invalid(payer, 'invalid_exact_evm_nonce_already_used')
+        case 'requested':
         case 'settling':
         case 'submitted':
           // Being settled: the same payment sent again is answered by `/settle` once the outcome is known.

@@ -9,6 +9,7 @@ import {
   recordSpentNonce,
   recordSubmission,
   releaseReservation,
+  requestSettlement,
 } from '../store/ledger.ts'
 import type { LedgerState, LedgerStore, TransitionResult } from '../store/ledgerStore.ts'
 import { type ConformanceCase, check, type MakeStore, moveTo, newEntry, withStore } from './conformanceKit.ts'
@@ -23,7 +24,10 @@ const moves: Record<
   string,
   { from: readonly LedgerState[]; run: (store: LedgerStore, id: string) => Promise<TransitionResult> }
 > = {
-  claimSettlement: { from: ['reserved'], run: (store, id) => claimSettlement(store, id, at) },
+  claimSettlement: { from: ['reserved', 'requested'], run: (store, id) => claimSettlement(store, id, at) },
+  requestSettlement: { from: ['reserved'], run: (store, id) => requestSettlement(store, id, at) },
+  'giveBack (requested)': { from: ['requested'], run: (store, id) => giveBack(store, id, ['requested'], at) },
+  'expire (requested)': { from: ['requested'], run: (store, id) => expire(store, id, 'requested', at) },
   recordSubmission: {
     from: ['settling', 'submitted'],
     run: (store, id) => recordSubmission(store, id, { transaction: hash('11'), signer, signerNonce: 3n }, at),
@@ -64,6 +68,7 @@ const nonceUsedFailure = { errorCode: 'invalid_exact_evm_transaction_failed' } a
 /** How to bring a new row to each state with the Store's own transitions. */
 const paths: Record<LedgerState, readonly LedgerState[]> = {
   reserved: [],
+  requested: ['requested'],
   settling: ['settling'],
   submitted: ['settling', 'submitted'],
   preconfirmed: ['settling', 'submitted', 'preconfirmed'],
@@ -152,6 +157,24 @@ export function ledgerMoveConformance(makeStore: MakeStore<LedgerStore>): Confor
         }),
     },
     {
+      name: 'ledger moves: a handed-over payment drops its lease and claim, and one signing node claims it',
+      run: () =>
+        withStore(makeStore, async (store) => {
+          const entry = newEntry({ reservedUntil: now + 600n })
+          await store.reserve(entry)
+          const requested = await requestSettlement(store, entry.id, at)
+          check(requested.ok && requested.entry.state === 'requested', 'requestSettlement refused', requested)
+          check(requested.entry.reservedUntil === undefined, 'a handed-over payment kept its lease', requested)
+          const taken = await store.claim({ states: ['requested'], owner: 'node-b', leaseSeconds: 15n, limit: 5, now })
+          check(taken.length === 1 && taken[0]?.claimedBy === 'node-b', 'the signing node did not take it', taken)
+          const again = await store.claim({ states: ['requested'], owner: 'node-c', leaseSeconds: 15n, limit: 5, now })
+          check(again.length === 0, 'two signing nodes took one handed-over payment', again)
+          const claimed = await claimSettlement(store, entry.id, { now, owner: 'node-b' })
+          check(claimed.ok && claimed.entry.state === 'settling', 'a handed-over payment was not claimed', claimed)
+          check(claimed.entry.claimedBy === 'node-b', 'claimSettlement did not write its owner', claimed)
+        }),
+    },
+    {
       name: 'ledger moves: a preconfirmed payment is delivered once, then sealed with its block, or failed',
       run: () =>
         withStore(makeStore, async (store) => {
@@ -225,7 +248,7 @@ export function ledgerMoveConformance(makeStore: MakeStore<LedgerStore>): Confor
       name: 'ledger moves: a spent nonce walks every open state to settled (paid) or failed (spent otherwise)',
       run: () =>
         withStore(makeStore, async (store) => {
-          for (const state of ['reserved', 'settling', 'submitted', 'preconfirmed'] as const) {
+          for (const state of ['reserved', 'requested', 'settling', 'submitted', 'preconfirmed'] as const) {
             const paidRow = await rowIn(store, state)
             const paid = await recordSpentNonce(store, paidRow, { paid: true, hash: hash('41'), blockNumber: 50n }, at)
             check(paid.done && paid.entry.state === 'settled', `a paid nonce from ${state} did not settle`, paid)

@@ -132,7 +132,11 @@ export async function recordSpent(
   return (await recordSpentNonce(facilitator.store, entry, judged.spent, { now: facilitator.now() })).entry
 }
 
-/** Another process holds the claim: wait (bounded) until its outcome is written. */
+/**
+ * Another process holds the claim (or the row was handed over, `requested`, to a node that can sign):
+ * wait (bounded by the settle wait) until its outcome is written; a submitted transaction's receipt
+ * is then waited for like any other.
+ */
 export async function awaitOutcome(
   facilitator: Facilitator,
   chain: FacilitatorNetwork,
@@ -141,7 +145,8 @@ export async function awaitOutcome(
   const deadline = facilitator.clock() + facilitator.receiptTimeoutMs
   for (;;) {
     const entry = await facilitator.store.get(id)
-    if (entry?.state !== 'settling' || facilitator.clock() >= deadline) {
+    const waiting = entry?.state === 'settling' || entry?.state === 'requested'
+    if (!waiting || facilitator.clock() >= deadline) {
       return entry?.state === 'submitted' ? confirm(facilitator, chain, entry) : entry
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs))

@@ -122,6 +122,8 @@ type Outcome = 'settled' | 'failed' | 'expired' | 'requeued' | 'rebroadcast' | '
  * - `settling` whose claim expired (or, unclaimed, not updated for `staleSeconds`): nothing was
  *   broadcast (`submitted` is written first), so back to `reserved`, unless the chain shows the
  *   authorization spent.
+ * - `requested` (handed over to a node that holds a signer, not taken yet): `expired` past `validBefore`,
+ *   or judged when the chain shows the authorization spent.
  * - `reserved` past `validBefore`: `expired` (or `settled` if the chain shows it spent); a `reserved`
  *   row not updated for `staleSeconds` is `settled` if the chain shows it spent (it landed after all).
  *
@@ -329,6 +331,14 @@ export function createReconciler(
     return giveBack(entry, 'settling')
   }
 
+  /** Handed over and not taken: past `validBefore`, expired; spent on chain, judged; else left to the signing node. */
+  const reconcileRequested = async (client: Client, entry: LedgerEntry): Promise<Outcome> => {
+    const latest = await blockNumberOf(client)
+    if (await authorizationState(client, entry, latest)) return markSpent(client, entry, latest)
+    if (entry.validBefore > now()) return 'pending'
+    return (await moved(expire(store, entry.id, 'requested', { now: now() }))) ? 'expired' : 'pending'
+  }
+
   const reconcileReserved = async (client: Client, entry: LedgerEntry): Promise<Outcome> => {
     const at = now()
     const expired = entry.validBefore <= at
@@ -352,6 +362,7 @@ export function createReconciler(
     if (entry.state === 'preconfirmed') return reconcilePreconfirmed(client, entry)
     if (entry.state === 'settling') return reconcileSettling(client, entry)
     if (entry.state === 'reserved') return reconcileReserved(client, entry)
+    if (entry.state === 'requested') return reconcileRequested(client, entry)
     return 'pending'
   }
 
@@ -375,7 +386,7 @@ export function createReconciler(
     // `settling` and `reserved` rows are only changed by compare-and-set on conditions a live settler
     // cannot be in (an expired claim, a passed validBefore): listing them is enough, and claiming them
     // would hold up the engine.
-    const others = await store.list({ states: ['settling', 'reserved'], limit })
+    const others = await store.list({ states: ['settling', 'reserved', 'requested'], limit })
     const entries = [...submitted, ...others]
     let next = 0
     const worker = async () => {

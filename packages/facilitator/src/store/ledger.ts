@@ -7,13 +7,14 @@ import type { LedgerEntry, LedgerPatch, LedgerState, LedgerStore, TransitionResu
  * Every state change the engine makes goes through one of these; `ledgerTransitions` is the one
  * table that says which moves are legal, and every Store refuses the others.
  *
- * - `claimSettlement`: `reserved -> settling`
+ * - `requestSettlement`: `reserved -> requested` (handed over to a node that can sign)
+ * - `claimSettlement`: `reserved | requested -> settling`
  * - `recordSubmission`: `settling | submitted -> submitted`
  * - `recordSettled`: `submitted -> settled`, or `submitted -> preconfirmed` for a receipt not yet sealed
  * - `confirmSealed`: `preconfirmed -> settled` (the transaction seen in a sealed block)
  * - `recordFailed`: `settling | submitted | preconfirmed -> failed`
- * - `giveBack`: `settling | submitted | preconfirmed -> reserved`
- * - `expire`: `reserved | submitted | preconfirmed -> expired`
+ * - `giveBack`: `requested | settling | submitted | preconfirmed -> reserved`
+ * - `expire`: `reserved | requested | submitted | preconfirmed -> expired`
  * - `releaseReservation`: `reserved -> released` (and {@link LedgerStore.reserve} takes a released row again)
  * - `recordSpentNonce`: the walk of a payment whose nonce was spent on chain, from any state
  *
@@ -22,7 +23,9 @@ import type { LedgerEntry, LedgerPatch, LedgerState, LedgerStore, TransitionResu
  * @see architecture.md (The ledger)
  */
 export const ledgerTransitions: Readonly<Record<LedgerState, readonly LedgerState[]>> = {
-  reserved: ['settling', 'released', 'expired'],
+  reserved: ['requested', 'settling', 'released', 'expired'],
+  // Handed over: claimed by a node that can sign, given back (it no longer verifies), or expired.
+  requested: ['settling', 'reserved', 'expired'],
   // `settling -> reserved`: the claim is given back before anything was signed or sent.
   settling: ['submitted', 'failed', 'reserved'],
   // `submitted -> submitted`: a replacement (new hash) is recorded before it is broadcast.
@@ -48,7 +51,7 @@ type At = { now: bigint }
 const freeClaim = { claimedBy: undefined, claimedUntil: undefined } satisfies LedgerPatch
 
 /**
- * `reserved -> settling`: one settler claims the payment before it builds a transaction (one wins).
+ * `reserved | requested -> settling`: one settler claims the payment before it builds a transaction (one wins).
  * `owner` (a node's stable id on a shared ledger) is written to `claimedBy`, so that the same node
  * restarted knows the rows its dead process left `settling` (nothing of them was sent).
  */
@@ -58,9 +61,23 @@ export function claimSettlement(
   { now, owner }: At & { owner?: string | undefined },
 ): Promise<TransitionResult> {
   return store.transition(id, {
-    from: ['reserved'],
+    from: ['reserved', 'requested'],
     to: 'settling',
     ...(owner === undefined ? {} : { patch: { claimedBy: owner } }),
+    now,
+  })
+}
+
+/**
+ * `reserved -> requested`: a verified payment asked to settle on a node that cannot sign now, handed
+ * over through the ledger to a node that can. The `/verify` lease and any claim are cleared: the row
+ * is the settlement's now, whoever holds a signer.
+ */
+export function requestSettlement(store: LedgerStore, id: string, { now }: At): Promise<TransitionResult> {
+  return store.transition(id, {
+    from: ['reserved'],
+    to: 'requested',
+    patch: { ...freeClaim, reservedUntil: undefined },
     now,
   })
 }
@@ -155,7 +172,7 @@ export function recordFailed(
 export function giveBack(
   store: LedgerStore,
   id: string,
-  from: readonly ('settling' | 'submitted' | 'preconfirmed')[],
+  from: readonly ('requested' | 'settling' | 'submitted' | 'preconfirmed')[],
   { now }: At,
 ): Promise<TransitionResult> {
   return store.transition(id, {
@@ -172,11 +189,11 @@ export function giveBack(
   })
 }
 
-/** `reserved | submitted | preconfirmed -> expired` (`from`): `validBefore` passed and nothing of it landed. */
+/** `reserved | requested | submitted | preconfirmed -> expired` (`from`): `validBefore` passed and nothing of it landed. */
 export function expire(
   store: LedgerStore,
   id: string,
-  from: 'reserved' | 'submitted' | 'preconfirmed',
+  from: 'reserved' | 'requested' | 'submitted' | 'preconfirmed',
   { now }: At,
 ): Promise<TransitionResult> {
   return store.transition(id, { from: [from], to: 'expired', patch: freeClaim, now })
@@ -207,12 +224,14 @@ export async function recordSpentNonce(
   const steps: Partial<Record<LedgerState, () => Promise<TransitionResult>>> = spent.paid
     ? {
         reserved: () => claimSettlement(store, id, at),
+        requested: () => claimSettlement(store, id, at),
         settling: () => recordSubmission(store, id, { transaction: spent.hash }, at),
         submitted: () => recordSettled(store, id, { transaction: spent.hash, blockNumber: spent.blockNumber }, at),
         preconfirmed: () => confirmSealed(store, id, { transaction: spent.hash, blockNumber: spent.blockNumber }, at),
       }
     : {
         reserved: () => claimSettlement(store, id, at),
+        requested: () => claimSettlement(store, id, at),
         settling: () => recordFailed(store, id, 'settling', nonceUsed(spent.errorMessage), at),
         submitted: () => recordFailed(store, id, 'submitted', nonceUsed(spent.errorMessage), at),
         preconfirmed: () => recordFailed(store, id, 'preconfirmed', nonceUsed(spent.errorMessage), at),

@@ -6,6 +6,8 @@ import type { Address, Hex } from 'viem'
  * point leaves a row the reconciler can finish by asking the chain:
  *
  * - `reserved`: verified and held under its authorization id; nothing sent.
+ * - `requested`: verified and asked to settle on a node that cannot sign now: handed over, through the
+ *   ledger, to a node of the shared ledger that holds a signer (it claims it, as `settling`).
  * - `settling`: one settler has claimed it (written before a transaction is built).
  * - `submitted`: a signed transaction exists (hash and signer nonce written before broadcast).
  * - `preconfirmed`: a receipt was seen, but not yet in a sealed block (a Flashblock preconfirmation, from a
@@ -22,6 +24,7 @@ import type { Address, Hex } from 'viem'
  */
 export type LedgerState =
   | 'reserved'
+  | 'requested'
   | 'settling'
   | 'submitted'
   | 'preconfirmed'
