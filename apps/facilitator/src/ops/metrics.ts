@@ -36,6 +36,8 @@ export type Metrics = {
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 /** Ledger rows looked at per scrape for the pending gauges (bounded). */
 const pendingScan = 1_000
+/** Ledger states of a settlement not final yet. */
+const pendingStates = ['requested', 'settling', 'submitted', 'preconfirmed'] as const
 
 /**
  * Builds the metrics. `tollgate_` prefix; per-request labels are bounded (outcome codes come from the
@@ -151,21 +153,21 @@ export function createMetrics({ now }: { now: () => bigint }): Metrics {
   })
   new Gauge({
     name: 'tollgate_pending_settlements',
-    help: 'ledger rows settling or submitted (not final yet), up to 1000 looked at',
+    help: 'ledger rows handed over, settling, submitted or preconfirmed (not final yet), up to 1000 looked at',
     registers: [registry],
     async collect() {
       if (!watched) return
-      const rows = await watched.store.list({ states: ['settling', 'submitted'], limit: pendingScan })
+      const rows = await watched.store.list({ states: pendingStates, limit: pendingScan })
       this.set(rows.length)
     },
   })
   new Gauge({
     name: 'tollgate_pending_settlement_oldest_age_seconds',
-    help: 'age of the oldest settling or submitted ledger row (0 when none)',
+    help: 'age of the oldest handed-over, settling, submitted or preconfirmed ledger row (0 when none)',
     registers: [registry],
     async collect() {
       if (!watched) return
-      const rows = await watched.store.list({ states: ['settling', 'submitted'], limit: pendingScan })
+      const rows = await watched.store.list({ states: pendingStates, limit: pendingScan })
       const oldest = rows.reduce<bigint | undefined>(
         (min, row) => (min === undefined || row.createdAt < min ? row.createdAt : min),
         undefined,
