@@ -428,7 +428,7 @@ describe('the demo Worker bundled by wrangler from the installed packages', () =
       mf = undefined
       expect(await stop(facilitator.child)).toBe(0)
     }
-  })
+  }, 120_000)
 })
 
 // Last, so that tsc (started at the end of the setup) overlaps the suites above.
