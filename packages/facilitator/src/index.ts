@@ -19,6 +19,8 @@ export type {
   GasPolicyParameters,
   GasPolicyResult,
 } from './policy/createGasPolicy.ts'
+export type { SettlementLoss } from './policy/judgeSettlementCost.ts'
+export { readSettlementGasSpent, type SettlementGasSpent } from './policy/settlementGasSpent.ts'
 export { gasUsedPerPayment, settlementGasUsed } from './policy/settlementGasUsed.ts'
 export type {
   CreateReceiptSignerOptions,
