@@ -26,9 +26,12 @@ export type BatchOptions = {
   onQueued?: (parameters: SubmitParameters) => void
   /**
    * How many payments accepted for a batch (verified, their handler running) have not joined the
-   * queue yet: with `covers`, a batch waits for them too, up to `maxHoldMs`. Default: none.
+   * queue yet: with `covers`, a batch that does not pay for itself waits for them, up to `maxHoldMs`
+   * and then, while some are still expected, up to `maxExpectMs` more. Default: none.
    */
   expecting?: () => number
+  /** How much longer than `maxHoldMs` a batch waits for expected payments, in ms. Default `maxHoldMs`. */
+  maxExpectMs?: number
 }
 
 /** Payments waiting to share a transaction; see {@link createBatchQueue}. */
@@ -45,7 +48,16 @@ export type BatchQueue = {
  * does not pay for itself, up to `maxHoldMs`.
  */
 export function createBatchQueue(
-  { maxSize, maxWaitMs, covers, maxHoldMs = maxWaitMs, onFlush, onQueued, expecting }: BatchOptions,
+  {
+    maxSize,
+    maxWaitMs,
+    covers,
+    maxHoldMs = maxWaitMs,
+    onFlush,
+    onQueued,
+    expecting,
+    maxExpectMs = maxHoldMs,
+  }: BatchOptions,
   send: (chunk: readonly SubmitParameters[]) => Promise<SubmitResult[]>,
 ): BatchQueue {
   const queue: { parameters: SubmitParameters; resolve: (result: SubmitResult) => void; at: number }[] = []
@@ -70,12 +82,15 @@ export function createBatchQueue(
   const due = async () => {
     timer = undefined
     const oldest = queue[0]
-    if (covers && oldest && queue.length < maxSize && Date.now() - oldest.at < maxHoldMs) {
-      const arriving = Date.now() - lastAt < quietMs || (expecting?.() ?? 0) > 0
+    const expected = (expecting?.() ?? 0) > 0
+    // The bound: maxHoldMs from the oldest payment, longer while payments verified for it are coming.
+    const limit = expected ? maxHoldMs + maxExpectMs : maxHoldMs
+    if (covers && oldest && queue.length < maxSize && Date.now() - oldest.at < limit) {
+      const arriving = Date.now() - lastAt < quietMs || expected
       const worth =
         !arriving && (await covers(queue.slice(0, maxSize).map(({ parameters }) => parameters)).catch(() => true))
       if (!worth && queue.length < maxSize) {
-        timer ??= setTimeout(() => void due(), Math.min(quietMs, Math.max(0, oldest.at + maxHoldMs - Date.now())))
+        timer ??= setTimeout(() => void due(), Math.min(quietMs, Math.max(0, oldest.at + limit - Date.now())))
         return
       }
     }
