@@ -137,6 +137,19 @@ export const options = {
       .default('1'),
     { description: 'gas policy: refuse a payment whose part of a batch costs more than this share of its value' },
   ),
+  TOLLGATE_MAX_GAS_LOSS_PER_HOUR: help(
+    decimal('0.01')
+      .default('0.01')
+      .transform((value) => {
+        const [whole = '0', fraction = ''] = value.split('.')
+        // USD to USDC atomic units (6 decimals); finer digits are dropped.
+        return BigInt(`${whole}${fraction.padEnd(6, '0').slice(0, 6)}`)
+      }),
+    {
+      description:
+        'gas policy: USD per hour a network may lose on small payments the recent load cannot batch profitably (0: none)',
+    },
+  ),
   TOLLGATE_RECONCILE_INTERVAL_MS: help(integer(0, 3_600_000).default(30_000), {
     description: 'how often the reconciler finishes non-final ledger rows (0: at start only)',
   }),
