@@ -1,6 +1,6 @@
 /**
  * A facilitator node on PostgreSQL killed with SIGKILL during 300 settlements and restarted with the
- * same signer key (a new process, a new node id): the restarted node takes the signer's lease over
+ * same signer key (a new process, the same default node id: host and port): the restarted node takes the signer's lease over
  * within seconds (fenced, short heartbeat lease), and finishes every settlement the dead process had
  * accepted without the resource server asking again. Each payment is sent to `/settle` once (a
  * refused connection, which never reached the server, is tried again); an answer lost to the kill or

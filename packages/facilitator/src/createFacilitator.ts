@@ -206,6 +206,8 @@ export type Facilitator = {
   readonly inflight: Map<string, Promise<SettleResponse>>
   /** Where fault details go: callers get a code and a fixed message only. */
   readonly logError: (error: unknown) => void
+  /** This node's id on a shared ledger (`signerLeases.owner`), written on the rows it claims; none without leases. */
+  readonly nodeId?: string
   /** The receipt signer, when receipts are on. */
   readonly receipts?: ReceiptSigner
   /** Compliance screening, when configured. */
@@ -408,6 +410,7 @@ export function createFacilitator(
     payerLimits: createPayerLimits({ now, coolOffSeconds, maxInFlight: maxInFlightPerPayer, ...payerQueue }),
     inflight,
     logError,
+    ...(signerLeases ? { nodeId: signerLeases.owner } : {}),
     ...(receipts ? { receipts } : {}),
     ...(screening ? { screening } : {}),
     async resume() {

@@ -196,7 +196,7 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
   )
   const swapDelivery = db.prepare<[string | null, bigint, string, string | null], Row>(
     `UPDATE ledger SET delivered_to = ?, updated_at = ?
-     WHERE id = ? AND state = 'settled' AND delivered_to IS ?
+     WHERE id = ? AND state IN ('settled', 'preconfirmed') AND delivered_to IS ?
      RETURNING *`,
   )
   const findPayment = db.prepare<[string], Row>(

@@ -167,7 +167,7 @@ export const options = {
       .optional(),
     {
       description: "this node's stable id on a shared ledger: a restart under it takes its lease at once",
-      unset: 'host, pid and a random suffix',
+      unset: 'host and port (with TOLLGATE_PORT=0: host, pid and a random suffix)',
     },
   ),
   TOLLGATE_LOG_LEVEL: help(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), {
