@@ -35,6 +35,7 @@ import { adoptUnmined } from './signers/adoptUnmined.ts'
 import { createSignerPool, type SignerPool } from './signers/createSignerPool.ts'
 import type { SignerLeases } from './signers/signerLeaseTypes.ts'
 import { type SignerLeaseOptions, storeSignerLeases } from './signers/storeSignerLeases.ts'
+import { defaultOptimisticLimits, type OptimisticLimits } from './store/exposureStore.ts'
 import type { Store } from './store/store.ts'
 
 /** One chain the facilitator serves. */
@@ -166,6 +167,11 @@ export type CreateFacilitatorOptions = {
    * `createScreening`), in the verification's batched read. Default: off.
    */
   screening?: Screening
+  /**
+   * Optimistic delivery's exposure limits (a resource server's own, sent with `/settle`, may only be
+   * lower). Default: 1 USDC per payer, 100 USDC per payee, in atomic units (see {@link OptimisticLimits}).
+   */
+  optimistic?: OptimisticLimits
 }
 
 /** A chain as the facilitator uses it: its digester, verifier and settlement engine. */
@@ -212,6 +218,8 @@ export type Facilitator = {
   readonly receipts?: ReceiptSigner
   /** Compliance screening, when configured. */
   readonly screening?: Screening
+  /** Optimistic delivery's exposure limits, in atomic units. */
+  readonly optimistic: Required<OptimisticLimits>
   /**
    * Takes over the settlements this node's signers left unmined in an earlier process (journaled
    * in the Store): they are sent again, and replaced when stuck. Call once at start, before serving.
@@ -264,6 +272,7 @@ export function createFacilitator(
     multicall,
     lowBalance,
     logError = () => undefined,
+    optimistic = {},
     gasPolicy,
     autoBatch = {},
     onSettlementLoss,
@@ -413,6 +422,7 @@ export function createFacilitator(
     ...(signerLeases ? { nodeId: signerLeases.owner } : {}),
     ...(receipts ? { receipts } : {}),
     ...(screening ? { screening } : {}),
+    optimistic: { ...defaultOptimisticLimits, ...optimistic },
     async resume() {
       for (const { chainId, settler } of built.values()) {
         await settler.refresh()

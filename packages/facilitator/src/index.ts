@@ -106,6 +106,15 @@ export type { SignerLeaseOptions } from './signers/storeSignerLeases.ts'
 export type { AppendAuditResult, AuditHead, AuditRecord, AuditStore } from './store/auditStore.ts'
 export { createMemoryStore } from './store/createMemoryStore.ts'
 export type {
+  Exposure,
+  ExposureScope,
+  ExposureStore,
+  OptimisticDeliveryParameters,
+  OptimisticDeliveryResult,
+  OptimisticLimits,
+  OptimisticRefusal,
+} from './store/exposureStore.ts'
+export type {
   AcquireSignerParameters,
   LeaseStore,
   ReleaseSignerParameters,

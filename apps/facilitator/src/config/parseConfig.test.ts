@@ -56,6 +56,10 @@ describe('parseConfig', () => {
           },
         ],
         "nodeId": undefined,
+        "optimistic": {
+          "maxPerPayer": 1000000n,
+          "maxPerSeller": 100000000n,
+        },
         "payerQueueWaitMs": 15000,
         "pollingIntervalMs": 250,
         "port": 4020,

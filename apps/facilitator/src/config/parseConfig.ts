@@ -103,6 +103,11 @@ function toConfig(values: Values, networks: readonly NetworkConfig[]) {
         : Object.freeze({ host: values.TOLLGATE_METRICS_HOST, port: values.TOLLGATE_METRICS_PORT }),
     readyMinBalance: values.TOLLGATE_READY_MIN_BALANCE,
     shutdownTimeoutMs: values.TOLLGATE_SHUTDOWN_TIMEOUT_MS,
+    /** Optimistic delivery's exposure limits, atomic units. */
+    optimistic: Object.freeze({
+      maxPerPayer: values.TOLLGATE_OPTIMISTIC_MAX_PER_PAYER,
+      maxPerSeller: values.TOLLGATE_OPTIMISTIC_MAX_PER_SELLER,
+    }),
     // --- limits (issue 9, items 2 and 3) ---
     minAmount: values.TOLLGATE_MIN_AMOUNT,
     minAmounts: values.TOLLGATE_MIN_AMOUNTS as Readonly<Record<string, bigint>>,

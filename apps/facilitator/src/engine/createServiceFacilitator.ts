@@ -100,6 +100,7 @@ export function createServiceFacilitator(
       ...(leased ? { signerLeases: { owner, leaseSeconds: config.signerLeaseSeconds } } : {}),
       fees: { maxFeePerGas: config.maxFeePerGas, maxPriorityFeePerGas: config.maxPriorityFeePerGas },
       ...(now ? { now } : {}),
+      optimistic: config.optimistic,
       minAmount: config.minAmount,
       minAmounts: config.minAmounts,
       coolOffSeconds: BigInt(config.coolOffSeconds),

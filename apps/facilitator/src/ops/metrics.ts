@@ -211,6 +211,34 @@ export function createMetrics({ now }: { now: () => bigint }): Metrics {
       this.set(oldest === undefined ? 0 : Math.max(0, Number(now() - oldest)))
     },
   })
+  // Optimistic deliveries, read from the shared ledger (the same on every node): each ends settled or lost.
+  const optimisticTotals = async () => (watched ? await watched.store.exposureTotals() : undefined)
+  new Gauge({
+    name: 'tollgate_optimistic_deliveries',
+    help: 'payments delivered before inclusion, by outcome: open (not final), settled, lost (failed or expired)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    async collect() {
+      const totals = await optimisticTotals()
+      if (!totals) return
+      this.set({ outcome: 'open' }, totals.openCount)
+      this.set({ outcome: 'settled' }, totals.settledCount)
+      this.set({ outcome: 'lost' }, totals.lostCount)
+    },
+  })
+  new Gauge({
+    name: 'tollgate_optimistic_amount',
+    help: 'atomic units delivered before inclusion, by outcome: open (the exposure now), settled, lost',
+    labelNames: ['outcome'],
+    registers: [registry],
+    async collect() {
+      const totals = await optimisticTotals()
+      if (!totals) return
+      this.set({ outcome: 'open' }, Number(totals.open))
+      this.set({ outcome: 'settled' }, Number(totals.settled))
+      this.set({ outcome: 'lost' }, Number(totals.lost))
+    },
+  })
   new Gauge({
     name: 'tollgate_inflight_settlements',
     help: 'settlements in progress in this process',

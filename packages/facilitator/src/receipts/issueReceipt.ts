@@ -141,6 +141,12 @@ export type ReceiptLookup = {
    * the receipt cannot be read now.
    */
   gas?: { payments: number; gasUsed: string; feeWei: string; transactionGasUsed: string }
+  /**
+   * `'optimistic'` when the payment was delivered before its settlement was included: while `pending`
+   * it is the seller's exposure; `failed` then means the delivery is recorded as a loss (`loss: true`).
+   */
+  delivery?: 'optimistic'
+  loss?: true
 }
 
 /**
@@ -185,6 +191,9 @@ export async function lookupReceipt(facilitator: Facilitator, id: string): Promi
             transactionGasUsed: String(spent.gasUsed),
           },
         }
+      : {}),
+    ...(entry.optimistic
+      ? { delivery: 'optimistic' as const, ...(state === 'failed' ? { loss: true as const } : {}) }
       : {}),
   }
 }
