@@ -47,7 +47,7 @@ export function supportsDelivery(): boolean {
   const accepts = { network: 'eip155:8453', price, payTo: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' }
   paymentRequired({ facilitator, routes: { 'GET /weather': { accepts } } }) // valid as it is: throws only if not
   try {
-    const probe = { accepts, delivery: 'no-such-mode' } as RouteOptions
+    const probe = { accepts, delivery: 'no-such-mode' } as unknown as RouteOptions
     paymentRequired({ facilitator, routes: { 'GET /weather': probe } })
     return false
   } catch {

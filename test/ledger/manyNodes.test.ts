@@ -32,8 +32,6 @@ beforeAll(async () => {
           // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
           TOLLGATE_AUTH: 'off',
           TOLLGATE_SIGNER_KEY: key,
-          // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-          TOLLGATE_MAX_GAS_SHARE: 'off',
           TOLLGATE_NETWORKS: chain.network,
           [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
           TOLLGATE_DATABASE_URL: databaseUrl,

@@ -123,7 +123,7 @@ describe.skipIf(!available)('three nodes on one PostgreSQL ledger, one signer ke
     expect({ ...row, signer: row?.signer.toLowerCase() }).toEqual({
       state: 'settled',
       tx_hash: transaction,
-      signer: (nodes[0]?.signer as string).toLowerCase(),
+      signer: String(nodes[0]?.signer).toLowerCase(),
     })
   }, 60_000)
 

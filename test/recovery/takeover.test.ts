@@ -58,8 +58,6 @@ async function startChild(local: LocalChain): Promise<ChildProcess> {
       // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
       TOLLGATE_AUTH: 'off',
       TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-      // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-      TOLLGATE_MAX_GAS_SHARE: 'off',
       // Hundreds of requests from one loopback address: not what this test is about.
       TOLLGATE_RATE_LIMIT_PER_MINUTE: '0',
       [`TOLLGATE_RPC_URL_${local.chainId}`]: local.url,

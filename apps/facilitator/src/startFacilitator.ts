@@ -180,7 +180,12 @@ export async function startFacilitator(
     closers.defer(() => facilitator.stop())
     const rateLimit = await openRateLimit(closers, { config, pool: storage.pool })
     metrics.watch(facilitator)
-    void logSettlementCosts(facilitator, { logger, ethUsd: config.gasPolicy?.ethPrice ?? '4000' })
+    void logSettlementCosts(facilitator, {
+      logger,
+      ethUsd: config.gasPolicy?.ethPrice ?? '4000',
+      gasPolicy: config.gasPolicy && { ...config.gasPolicy, maxBatchedShare: config.maxBatchedGasShare },
+      ...(storage.catalogue ? { catalogue: storage.catalogue } : {}),
+    })
     let draining = false
     const ready = createReadyProbe(facilitator, () => ({
       minBalance: config.readyMinBalance,

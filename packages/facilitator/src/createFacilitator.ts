@@ -22,17 +22,20 @@ import type { BatchOptions } from './engine/createBatchQueue.ts'
 import type { CreateFeeOracleOptions } from './engine/createFeeOracle.ts'
 import type { SendSyncOptions } from './engine/sendSync.ts'
 import type { SettlementGas } from './engine/settlementCall.ts'
+import type { SubmitParameters } from './engine/settlerTypes.ts'
 import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './policy/createGasPolicy.ts'
 import { createPayerLimits, type PayerLimits, type Timer } from './policy/createPayerLimits.ts'
-import { createSettlementJudge, type SettlementJudge } from './policy/judgeSettlementCost.ts'
+import { createSettlementJudge, type SettlementJudge, type SettlementLoss } from './policy/judgeSettlementCost.ts'
 import { type CreateL1FeeOracleOptions, createL1FeeOracle } from './policy/l1Fee.ts'
 import { createSettlementCost, type EstimateSettlementCost } from './policy/settlementCost.ts'
 import type { ReceiptSigner } from './receipts/createReceiptSigner.ts'
+import { authorizationId } from './request/authorizationId.ts'
 import type { Screening } from './screening/createScreening.ts'
 import { adoptUnmined } from './signers/adoptUnmined.ts'
 import { createSignerPool, type SignerPool } from './signers/createSignerPool.ts'
 import type { SignerLeases } from './signers/signerLeaseTypes.ts'
 import { type SignerLeaseOptions, storeSignerLeases } from './signers/storeSignerLeases.ts'
+import { defaultOptimisticLimits, type OptimisticLimits } from './store/exposureStore.ts'
 import type { Store } from './store/store.ts'
 
 /** One chain the facilitator serves. */
@@ -102,9 +105,17 @@ export type CreateFacilitatorOptions = {
   /**
    * Judge each payment by what settling it will cost (measured gas used, base fee plus tip, L1 data
    * fee): alone within `maxShare` of its value, else batched within `maxBatchedShare`, else refused
-   * `amount_too_low` at `/verify` and `/settle`. Default: off.
+   * `amount_too_low` at `/verify` and `/settle`. A batched payment is judged on the batch the recent
+   * load makes likely; when that does not pay for its part, the shortfall is risked within
+   * `maxLossPerHour` (asset atomic units per hour, per network and node; default `0n`), else refused.
+   * Default: off.
    */
-  gasPolicy?: CreateGasPolicyOptions
+  gasPolicy?: CreateGasPolicyOptions & { maxLossPerHour?: bigint }
+  /**
+   * Called when a batch of payments goes out that costs more gas than its payments bring in (the
+   * recent load did not fill it within the batch window): the loss the gas policy risked. Default: none.
+   */
+  onSettlementLoss?: (loss: SettlementLoss & { network: EvmNetwork }) => void
   /**
    * The batches of payments too small to settle alone, when the gas policy is on and `batch` does
    * not batch every payment: up to `maxSize` (default `100`) per transaction, collected for
@@ -156,6 +167,11 @@ export type CreateFacilitatorOptions = {
    * `createScreening`), in the verification's batched read. Default: off.
    */
   screening?: Screening
+  /**
+   * Optimistic delivery's exposure limits (a resource server's own, sent with `/settle`, may only be
+   * lower). Default: 1 USDC per payer, 100 USDC per payee, in atomic units (see {@link OptimisticLimits}).
+   */
+  optimistic?: OptimisticLimits
 }
 
 /** A chain as the facilitator uses it: its digester, verifier and settlement engine. */
@@ -202,6 +218,8 @@ export type Facilitator = {
   readonly receipts?: ReceiptSigner
   /** Compliance screening, when configured. */
   readonly screening?: Screening
+  /** Optimistic delivery's exposure limits, in atomic units. */
+  readonly optimistic: Required<OptimisticLimits>
   /**
    * Takes over the settlements this node's signers left unmined in an earlier process (journaled
    * in the Store): they are sent again, and replaced when stuck. Call once at start, before serving.
@@ -254,8 +272,10 @@ export function createFacilitator(
     multicall,
     lowBalance,
     logError = () => undefined,
+    optimistic = {},
     gasPolicy,
     autoBatch = {},
+    onSettlementLoss,
     l1Fee: l1FeeOptions,
     minAmount = 1_000n,
     minAmounts = {},
@@ -284,19 +304,52 @@ export function createFacilitator(
     })
     const batchAll = batch !== undefined && batch.maxSize >= 2
     const batchSize = batchAll ? batch.maxSize : gasPolicy ? (autoBatch.maxSize ?? 100) : 1
-    const policy = gasPolicy ? createSettlementJudge({ cost: settlementCost }, { ...gasPolicy, batchSize }) : undefined
+    const maxHoldMs = batchAll ? (batch.maxHoldMs ?? batch.maxWaitMs) : (autoBatch.maxHoldMs ?? 2_000)
+    const policy = gasPolicy
+      ? createSettlementJudge(
+          { cost: settlementCost },
+          {
+            ...gasPolicy,
+            batchSize,
+            windowMs: maxHoldMs,
+            clock,
+            holdMs: Number(reservationSeconds) * 1_000 + maxHoldMs,
+          },
+        )
+      : undefined
     const decimalsOf = (asset: Address) =>
       (assets ?? []).find((known) => known.address.toLowerCase() === asset.toLowerCase())?.decimals ??
       findAsset(network, asset)?.decimals ??
       6
+    // The policy's accounting of each batch: what it risked comes back, a real loss is charged and told.
+    const idOf = ({ asset, authorization }: SubmitParameters) =>
+      authorizationId({ chainId, asset, from: authorization.from, nonce: authorization.nonce })
+    const onFlush = (chunk: readonly SubmitParameters[]) => {
+      const first = chunk[0]
+      if (!policy || !first) return
+      void policy
+        .sent({
+          ids: chunk.map(idOf),
+          amounts: chunk.map(({ authorization }) => authorization.value),
+          decimals: decimalsOf(first.asset),
+        })
+        .then((loss) => {
+          if (loss) onSettlementLoss?.({ network, ...loss })
+        })
+    }
     const batching: BatchOptions | undefined =
       batchAll || !policy
-        ? batch
+        ? batch && policy
+          ? { ...batch, onFlush, onQueued: (parameters) => policy.queued(idOf(parameters)) }
+          : batch
         : {
             maxSize: batchSize,
             maxWaitMs: autoBatch.maxWaitMs ?? 500,
-            maxHoldMs: autoBatch.maxHoldMs ?? 2_000,
+            maxHoldMs,
             when: 'needed',
+            onFlush,
+            onQueued: (parameters) => policy.queued(idOf(parameters)),
+            expecting: policy.expecting,
             covers: (chunk) =>
               policy.covers({
                 amounts: chunk.map(({ authorization }) => authorization.value),
@@ -369,6 +422,7 @@ export function createFacilitator(
     ...(signerLeases ? { nodeId: signerLeases.owner } : {}),
     ...(receipts ? { receipts } : {}),
     ...(screening ? { screening } : {}),
+    optimistic: { ...defaultOptimisticLimits, ...optimistic },
     async resume() {
       for (const { chainId, settler } of built.values()) {
         await settler.refresh()

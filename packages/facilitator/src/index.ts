@@ -19,6 +19,9 @@ export type {
   GasPolicyParameters,
   GasPolicyResult,
 } from './policy/createGasPolicy.ts'
+export { judgePrice, type PriceEconomics, readSettlementCost } from './policy/judgePrice.ts'
+export type { SettlementLoss } from './policy/judgeSettlementCost.ts'
+export { readSettlementGasSpent, type SettlementGasSpent } from './policy/settlementGasSpent.ts'
 export { gasUsedPerPayment, settlementGasUsed } from './policy/settlementGasUsed.ts'
 export type {
   CreateReceiptSignerOptions,
@@ -102,6 +105,15 @@ export type { SignerLeases } from './signers/signerLeaseTypes.ts'
 export type { SignerLeaseOptions } from './signers/storeSignerLeases.ts'
 export type { AppendAuditResult, AuditHead, AuditRecord, AuditStore } from './store/auditStore.ts'
 export { createMemoryStore } from './store/createMemoryStore.ts'
+export type {
+  Exposure,
+  ExposureScope,
+  ExposureStore,
+  OptimisticDeliveryParameters,
+  OptimisticDeliveryResult,
+  OptimisticLimits,
+  OptimisticRefusal,
+} from './store/exposureStore.ts'
 export type {
   AcquireSignerParameters,
   LeaseStore,

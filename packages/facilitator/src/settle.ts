@@ -3,6 +3,7 @@ import type { ErrorCode, SettleResponse } from '@tollgate/protocol'
 import type { Hex } from 'viem'
 import type { Facilitator, FacilitatorNetwork } from './createFacilitator.ts'
 import { handOff } from './outcome/handOff.ts'
+import { answerOptimistic, deliverOptimistically } from './outcome/optimisticDelivery.ts'
 import { awaitOutcome, confirm, recordSpent, responseOf } from './outcome/settlementOutcome.ts'
 import { costVerdict } from './policy/costVerdict.ts'
 import type { PayerSlot } from './policy/createPayerLimits.ts'
@@ -49,6 +50,7 @@ async function submit(
   const { chain } = request
   const sent = await chain.settler.submit({
     ...(batched ? { batched } : {}),
+    ...(request.optimistic && request.claim !== undefined ? { optimistic: true } : {}),
     asset: request.requirements.asset,
     authorization: request.authorization,
     signature,
@@ -75,6 +77,9 @@ async function submit(
   }
   const entry = await store.get(request.id)
   if (!entry) throw new Error(`ledger entry ${request.id} disappeared`)
+  // Broadcast: delivered now when optimistic delivery was asked and the exposure allows it.
+  const early = await deliverOptimistically(facilitator, request, entry)
+  if (early) return early
   return responseOf(request, await confirm(facilitator, chain, entry))
 }
 
@@ -121,6 +126,8 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
           case 'expired':
             return responseOf(request, entry)
           case 'submitted':
+            // Delivered optimistically: answered from the row at once (the settlement finishes in the background).
+            if (entry.optimistic && request.claim !== undefined) return answerOptimistic(request, entry)
             return responseOf(request, await confirm(facilitator, chain, entry))
           case 'settling': {
             const outcome = await awaitOutcome(facilitator, chain, request.id)

@@ -17,5 +17,7 @@ export type {
 export { callRequestId, createPaidCalls, paidCall, paymentKey } from './call/paidCall.ts'
 export type { PricedShape, Quote, QuotedOffer, RouteShape } from './call/quote.ts'
 export { buildQuote, failedQuote, resolveOffers, staticOffers } from './call/quote.ts'
+export type { CompiledDelivery, Delivery, OptimisticOptions } from './routes/delivery.ts'
+export { compileDelivery, optimisticRequest } from './routes/delivery.ts'
 export type { CompiledOfferOf, DynamicOf, OfferOptionsOf, ResolvedAsset } from './routes/routeOptions.ts'
 export { compileOffer } from './routes/routeOptions.ts'

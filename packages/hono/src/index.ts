@@ -40,4 +40,5 @@ export type {
   VerifyReceiptResult,
 } from './receipts/verifyReceipt.ts'
 export { createReceiptVerifier, verifyReceipt } from './receipts/verifyReceipt.ts'
+export type { Delivery, OptimisticOptions } from './routes/delivery.ts'
 export type { Dynamic, OfferAsset, OfferOptions, Price, RouteOptions, RoutesOptions } from './routes/routeOptions.ts'

@@ -35,6 +35,7 @@ import type { PaywallOptions } from './paywall/paywallOptions.ts'
 import { declaration, toOrigin } from './receipts/resourceDeclaration.ts'
 import { bindResponse, takeReceipt } from './receipts/responseHash.ts'
 import { createOfferSigner, type OfferSigningOptions } from './receipts/signOffers.ts'
+import { optimisticRequest } from './routes/delivery.ts'
 import { type CompiledRoute, compileRoutes, type RoutesOptions } from './routes/routes.ts'
 
 /** Options of {@link paymentRequired}. */
@@ -273,16 +274,19 @@ export function paymentRequired<E extends Env = Env>(options: PaymentRequiredOpt
     let tollgate: NonNullable<FacilitatorCall['tollgate']> | undefined
     const asserted = route.resource !== undefined || publicUrl(c) !== undefined
 
+    // Optimistic: settled first (delivered once broadcast), then the handler runs.
+    const early = optimisticRequest(route.delivery, matched.amount, matched.asset.decimals)
     const outcome = await paidCall(calls, {
       facilitator,
       key: paymentKey(payload, matched, header),
       context,
-      settle: route.settle,
+      settle: early ? 'before' : route.settle,
       call: (claim): FacilitatorCall => {
         // The resource the seller asserts (its own resource or origin, never the buyer's Host) is the
         // receipt's resourceUrl and what a catalogue lists; bindResponse adds the body's hash.
         tollgate =
           asserted && isResourceUrl(quote.url) ? { claim, resource: quote.url, ...declaration(quote) } : { claim }
+        if (early) tollgate = { ...tollgate, ...early }
         return payload.x402Version === 2
           ? { x402Version: 2, paymentPayload: payload, paymentRequirements: matched.v2, tollgate }
           : {

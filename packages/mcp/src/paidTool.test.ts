@@ -16,7 +16,12 @@ import { serveMcp } from './serveMcp.ts'
 /** A Hono app serving one paid tool (`forecast`, $0.001 per day) and its MCP client over app.request. */
 async function setup(
   facilitator: FacilitatorClient,
-  options: { settle?: 'after' | 'before'; gate?: Promise<void> } = {},
+  options: {
+    settle?: 'after' | 'before'
+    gate?: Promise<void>
+    delivery?: 'optimistic' | 'settled'
+    optimistic?: { maxPrice?: `$${string}`; maxPerPayer?: `$${string}` }
+  } = {},
 ) {
   const payments = mcpPayments({ facilitator })
   const app = new Hono()
@@ -35,6 +40,8 @@ async function setup(
         {
           accepts: { network: 'eip155:8453', payTo, price: ({ days }) => 1000n * BigInt(days) },
           ...(options.settle ? { settle: options.settle } : {}),
+          ...(options.delivery ? { delivery: options.delivery } : {}),
+          ...(options.optimistic ? { optimistic: options.optimistic } : {}),
         },
         async ({ city, days }, { payment }) => {
           seen.push(payment)
@@ -222,6 +229,39 @@ describe('paid MCP tools', () => {
     expect(replay.structuredContent).toMatchObject({ error: 'payment_already_delivered', transaction })
     expect(replay.structuredContent).not.toHaveProperty('accepts')
     expect(seen).toHaveLength(1)
+  })
+
+  test('behavior: an optimistic tool settles first, asking for optimistic delivery within its bounds', async () => {
+    const log: Log = []
+    const { call, pay, seen } = await setup(fakeFacilitator({}, log), {
+      delivery: 'optimistic',
+      optimistic: { maxPrice: '$0.002', maxPerPayer: '$0.01' },
+    })
+    const payment = await pay({ city: 'Oslo', days: 1 })
+    expect((await call({ city: 'Oslo', days: 1 }, payment)).isError).toBeFalsy()
+    expect(log.map((entry) => entry.endpoint)).toEqual(['settle'])
+    expect(log[0]?.call.tollgate).toMatchObject({ delivery: 'optimistic', exposure: { perPayer: '10000' } })
+    expect(seen).toHaveLength(1)
+
+    // Over the price ceiling: delivered settled (verify, run, settle), no optimistic request.
+    log.length = 0
+    const dear = await pay({ city: 'Oslo', days: 3 })
+    expect((await call({ city: 'Oslo', days: 3 }, dear)).isError).toBeFalsy()
+    expect(log.map((entry) => entry.endpoint)).toEqual(['verify', 'settle'])
+    expect(log[1]?.call.tollgate).not.toHaveProperty('delivery')
+  })
+
+  test('behavior: a bad delivery option is refused at construction, naming the tool', () => {
+    const payments = mcpPayments({ facilitator: fakeFacilitator() })
+    const accepts = { network: 'eip155:8453', payTo, price: '$0.001' } as const
+    const tool = (options: Record<string, unknown>) => () =>
+      payments.paid('forecast', { accepts, ...options }, async () => ({ content: [] }))
+    expect(tool({ delivery: 'soon' })).toThrowError(
+      /mcpPayments: tools\["forecast"\]\.delivery: must be "optimistic" or "settled"/,
+    )
+    expect(tool({ delivery: 'optimistic', optimistic: { maxPrice: 'cheap' } })).toThrowError(
+      /mcpPayments: tools\["forecast"\]\.optimistic\.maxPrice/,
+    )
   })
 
   test('behavior: the same payment twice at once is processed once', async () => {

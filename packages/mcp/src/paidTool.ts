@@ -6,9 +6,13 @@ import {
   type CompiledOfferOf,
   callRequestId,
   checkExactPayload,
+  compileDelivery,
   compileOffer,
+  type Delivery,
   matchOffer,
   type OfferOptionsOf,
+  type OptimisticOptions,
+  optimisticRequest,
   type PaidCalls,
   type PricedShape,
   paidCall,
@@ -77,6 +81,14 @@ export type PaidToolOptions<A> = {
    * `'before'`: settle first, then run the tool (for results that cannot be taken back).
    */
   settle?: 'after' | 'before'
+  /**
+   * `'settled'` (default): the result is given once the settlement's receipt is seen. `'optimistic'`:
+   * once the payment is verified, reserved and its settlement transaction broadcast (settled first,
+   * then the tool runs), within `optimistic`'s bounds and the facilitator's.
+   */
+  delivery?: Delivery
+  /** The bounds of optimistic delivery, as a `@tollgate/hono` route's. */
+  optimistic?: OptimisticOptions
 }
 
 /** What a paid tool needs from its server: the payments' state and the request it serves. */
@@ -125,7 +137,15 @@ function compileTool<A>(name: string, options: PaidToolOptions<A>) {
   )
   const shape: PricedShape<A> = { description, mimeType, outputSchema: undefined, offers }
   const isStatic = offers.every((offer) => typeof offer.amount === 'bigint' && typeof offer.payTo === 'string')
-  return { shape, resource, settle, isStatic }
+  const delivery = renamed(() =>
+    compileDelivery(
+      field,
+      options.delivery,
+      options.optimistic,
+      offers.map((offer) => offer.asset.decimals),
+    ),
+  )
+  return { shape, resource, settle, delivery, isStatic }
 }
 
 /**
@@ -144,7 +164,7 @@ export function paidTool<A>(
   if (typeof handler !== 'function') {
     throw new ConfigError({ message: `mcpPayments: tools[${JSON.stringify(name)}]: the handler must be a function.` })
   }
-  const { shape, resource, settle, isStatic } = compileTool(name, options)
+  const { shape, resource, settle, delivery, isStatic } = compileTool(name, options)
   const { facilitator, calls } = deps
   const staticQuote = isStatic ? buildQuote(shape, resource, staticOffers(shape, resource)) : undefined
 
@@ -178,17 +198,19 @@ export function paidTool<A>(
       payload,
       settlement: undefined,
     }
+    // Optimistic: settled first (delivered once broadcast), then the tool runs.
+    const early = optimisticRequest(delivery, matched.amount, matched.asset.decimals)
     const outcome = await paidCall(calls, {
       facilitator,
       key: paymentKey(payload, matched, JSON.stringify(payload)),
       context,
-      settle,
+      settle: early ? 'before' : settle,
       call: (claim) => ({
         x402Version: 2,
         paymentPayload: payload,
         paymentRequirements: matched.v2,
         // The tool is the resource the seller asserts (the receipt names it), never the buyer's echo.
-        tollgate: isResourceUrl(resource) ? { claim, resource } : { claim },
+        tollgate: { ...(isResourceUrl(resource) ? { claim, resource } : { claim }), ...early },
       }),
       run: async (paid) => {
         payment.payer = paid.payer

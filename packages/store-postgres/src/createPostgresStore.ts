@@ -2,6 +2,7 @@ import type { Store } from '@tollgate/facilitator'
 import pg from 'pg'
 import { migratePostgres } from './migratePostgres.ts'
 import { postgresAudit } from './postgresAudit.ts'
+import { postgresExposure } from './postgresExposure.ts'
 import { postgresLedger } from './postgresLedger.ts'
 import { postgresReceipts } from './postgresReceipts.ts'
 import { postgresSigners } from './postgresSigners.ts'
@@ -71,6 +72,7 @@ export async function createPostgresStore(options: CreatePostgresStoreOptions): 
     ...postgresSigners(pool, schema),
     ...postgresTransactions(pool, schema),
     ...postgresReceipts(pool, schema),
+    ...postgresExposure(pool, schema, schemaName),
     audit: postgresAudit(pool, schema, schemaName),
     async close() {
       if (closed) return

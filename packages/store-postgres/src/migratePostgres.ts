@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import { auditMigration } from './postgresAudit.ts'
+import { exposureMigration } from './postgresExposure.ts'
 import { receiptsMigration } from './postgresReceipts.ts'
 import { transactionsMigration } from './postgresTransactions.ts'
 
@@ -52,6 +53,8 @@ CREATE INDEX ledger_payment_key ON ${s}.ledger (payment_key, created_at) WHERE p
   receiptsMigration,
   // The screening audit trail: append-only and hash-chained.
   auditMigration,
+  // Optimistic delivery: the mark and the exposure indexes.
+  exposureMigration,
 ]
 
 /** Runs the missing migrations of `schema` in one transaction, serialised across nodes by an advisory lock. */

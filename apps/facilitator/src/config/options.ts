@@ -137,6 +137,19 @@ export const options = {
       .default('1'),
     { description: 'gas policy: refuse a payment whose part of a batch costs more than this share of its value' },
   ),
+  TOLLGATE_MAX_GAS_LOSS_PER_HOUR: help(
+    decimal('0.01')
+      .default('0.01')
+      .transform((value) => {
+        const [whole = '0', fraction = ''] = value.split('.')
+        // USD to USDC atomic units (6 decimals); finer digits are dropped.
+        return BigInt(`${whole}${fraction.padEnd(6, '0').slice(0, 6)}`)
+      }),
+    {
+      description:
+        'gas policy: USD per hour a network may lose on small payments the recent load cannot batch profitably (0: none)',
+    },
+  ),
   TOLLGATE_RECONCILE_INTERVAL_MS: help(integer(0, 3_600_000).default(30_000), {
     description: 'how often the reconciler finishes non-final ledger rows (0: at start only)',
   }),
@@ -174,6 +187,31 @@ export const options = {
   TOLLGATE_SHUTDOWN_TIMEOUT_MS: help(integer(0, 600_000).default(30_000), {
     description: 'on SIGTERM, how long in-flight settlements may take to finish before the process exits',
   }),
+  // --- optimistic delivery (issue 23, item 3) ---
+  TOLLGATE_OPTIMISTIC_MAX_PER_PAYER: help(
+    z
+      .string()
+      .trim()
+      .regex(/^[0-9]{1,30}$/, 'expected an amount in atomic units')
+      .transform((value) => BigInt(value))
+      .default(1_000_000n),
+    {
+      description:
+        'optimistic delivery: the most one payer may hold delivered and not yet settled (chain and asset, every payee), atomic units ($1 USDC); 0 turns optimistic delivery off',
+    },
+  ),
+  TOLLGATE_OPTIMISTIC_MAX_PER_SELLER: help(
+    z
+      .string()
+      .trim()
+      .regex(/^[0-9]{1,30}$/, 'expected an amount in atomic units')
+      .transform((value) => BigInt(value))
+      .default(100_000_000n),
+    {
+      description:
+        'optimistic delivery: the most one payee may be owed for content delivered and not yet settled (every payer), atomic units ($100 USDC)',
+    },
+  ),
   // --- limits (issue 9, items 2 and 3) ---
   TOLLGATE_MIN_AMOUNT: help(
     z

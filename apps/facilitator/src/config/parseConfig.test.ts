@@ -42,6 +42,7 @@ describe('parseConfig', () => {
         "logLevel": "info",
         "maxBatchedGasShare": "1",
         "maxFeePerGas": 100000000000n,
+        "maxGasLossPerHour": 10000n,
         "maxInFlightPerPayer": 16,
         "maxPriorityFeePerGas": 1000000n,
         "metrics": undefined,
@@ -55,6 +56,10 @@ describe('parseConfig', () => {
           },
         ],
         "nodeId": undefined,
+        "optimistic": {
+          "maxPerPayer": 1000000n,
+          "maxPerSeller": 100000000n,
+        },
         "payerQueueWaitMs": 15000,
         "pollingIntervalMs": 250,
         "port": 4020,

@@ -78,6 +78,8 @@ function toConfig(values: Values, networks: readonly NetworkConfig[]) {
     maxPriorityFeePerGas: values.TOLLGATE_MAX_PRIORITY_FEE_PER_GAS,
     /** The gas policy's share for a payment's part of a batch (`TOLLGATE_MAX_BATCHED_GAS_SHARE`). */
     maxBatchedGasShare: values.TOLLGATE_MAX_BATCHED_GAS_SHARE,
+    /** What the gas policy may lose per hour and network, USDC atomic units (`TOLLGATE_MAX_GAS_LOSS_PER_HOUR`). */
+    maxGasLossPerHour: values.TOLLGATE_MAX_GAS_LOSS_PER_HOUR,
     networks: Object.freeze(networks),
     dataDir: values.TOLLGATE_DATA_DIR,
     /** Never logged. */
@@ -101,6 +103,11 @@ function toConfig(values: Values, networks: readonly NetworkConfig[]) {
         : Object.freeze({ host: values.TOLLGATE_METRICS_HOST, port: values.TOLLGATE_METRICS_PORT }),
     readyMinBalance: values.TOLLGATE_READY_MIN_BALANCE,
     shutdownTimeoutMs: values.TOLLGATE_SHUTDOWN_TIMEOUT_MS,
+    /** Optimistic delivery's exposure limits, atomic units. */
+    optimistic: Object.freeze({
+      maxPerPayer: values.TOLLGATE_OPTIMISTIC_MAX_PER_PAYER,
+      maxPerSeller: values.TOLLGATE_OPTIMISTIC_MAX_PER_SELLER,
+    }),
     // --- limits (issue 9, items 2 and 3) ---
     minAmount: values.TOLLGATE_MIN_AMOUNT,
     minAmounts: values.TOLLGATE_MIN_AMOUNTS as Readonly<Record<string, bigint>>,

@@ -3,15 +3,26 @@
  * and latencies are observed by the routes, engine events by hooks, and the state (pending
  * settlements, signer balances and nonces) is read at scrape time.
  */
-import { type Facilitator, gasUsedPerPayment, type ReconcileReport } from '@tollgate/facilitator'
+import {
+  type Facilitator,
+  type ReconcileReport,
+  readSettlementGasSpent,
+  type SettlementLoss,
+} from '@tollgate/facilitator'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { Hex } from 'viem'
 
 export type Metrics = {
   registry: Registry
   /** One `/verify` answered: `outcome` is `valid`, the invalid reason, or the 400 code. */
   verified(outcome: string, seconds: number): void
-  /** One `/settle` answered: `outcome` is `settled`, the error reason (e.g. `settlement_pending`), or the 400 code. */
-  settled(outcome: string, seconds: number): void
+  /**
+   * One `/settle` answered: `outcome` is `settled`, the error reason (e.g. `settlement_pending`), or the
+   * 400 code; `settlement`, the transaction of a settled one, is measured once from its receipt.
+   */
+  settled(outcome: string, seconds: number, settlement?: { network: string; transaction: string }): void
+  /** A batch that cost more gas than its payments brought in (the gas policy's bounded loss). */
+  settlementLoss(loss: SettlementLoss & { network: string }): void
   /** A settlement transaction about to be built with `size` payments. */
   batch(size: number): void
   /** An RPC request that failed (after the transport's retries). */
@@ -83,10 +94,37 @@ export function createMetrics({ now }: { now: () => bigint }): Metrics {
   })
   const gasPerPayment = new Histogram({
     name: 'tollgate_settlement_gas_per_payment',
-    help: 'gas used per payment of each settlement transaction (measured per batch size)',
+    help: 'gas used per payment of each settlement transaction, from its receipt (gasUsed / payments carried)',
     buckets: [30_000, 40_000, 45_000, 60_000, 80_000, 100_000, 400_000],
     registers: [registry],
   })
+  const lossTotal = new Counter({
+    name: 'tollgate_settlement_loss_total',
+    help: 'gas cost beyond what batched payments brought in, in the asset atomic units (USDC: micro-dollars)',
+    labelNames: ['network'],
+    registers: [registry],
+  })
+  const lossBatches = new Counter({
+    name: 'tollgate_settlement_loss_batches_total',
+    help: 'settlement batches that cost more gas than their payments brought in',
+    labelNames: ['network'],
+    registers: [registry],
+  })
+  /** Transactions measured already (a batch answers each of its payments with the same hash). */
+  const measured = new Set<string>()
+  const measure = async ({ network, transaction }: { network: string; transaction: string }) => {
+    const key = transaction.toLowerCase()
+    const chain = [...(watched?.networks.values() ?? [])].find((known) => known.network === network)
+    if (!chain || measured.has(key)) return
+    measured.add(key)
+    if (measured.size > 10_000) measured.delete(measured.values().next().value as string)
+    const spent = await readSettlementGasSpent(chain.client, { transaction: transaction as Hex })
+    if (!spent) {
+      measured.delete(key)
+      return
+    }
+    for (let i = 0; i < spent.payments; i++) gasPerPayment.observe(Number(spent.gasPerPayment))
+  }
   const rpcErrors = new Counter({
     name: 'tollgate_rpc_errors_total',
     help: 'failed RPC requests by JSON-RPC method',
@@ -175,6 +213,34 @@ export function createMetrics({ now }: { now: () => bigint }): Metrics {
       this.set(oldest === undefined ? 0 : Math.max(0, Number(now() - oldest)))
     },
   })
+  // Optimistic deliveries, read from the shared ledger (the same on every node): each ends settled or lost.
+  const optimisticTotals = async () => (watched ? await watched.store.exposureTotals() : undefined)
+  new Gauge({
+    name: 'tollgate_optimistic_deliveries',
+    help: 'payments delivered before inclusion, by outcome: open (not final), settled, lost (failed or expired)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    async collect() {
+      const totals = await optimisticTotals()
+      if (!totals) return
+      this.set({ outcome: 'open' }, totals.openCount)
+      this.set({ outcome: 'settled' }, totals.settledCount)
+      this.set({ outcome: 'lost' }, totals.lostCount)
+    },
+  })
+  new Gauge({
+    name: 'tollgate_optimistic_amount',
+    help: 'atomic units delivered before inclusion, by outcome: open (the exposure now), settled, lost',
+    labelNames: ['outcome'],
+    registers: [registry],
+    async collect() {
+      const totals = await optimisticTotals()
+      if (!totals) return
+      this.set({ outcome: 'open' }, Number(totals.open))
+      this.set({ outcome: 'settled' }, Number(totals.settled))
+      this.set({ outcome: 'lost' }, Number(totals.lost))
+    },
+  })
   new Gauge({
     name: 'tollgate_inflight_settlements',
     help: 'settlements in progress in this process',
@@ -252,14 +318,17 @@ export function createMetrics({ now }: { now: () => bigint }): Metrics {
       verifyTotal.inc({ outcome })
       verifySeconds.observe(seconds)
     },
-    settled(outcome, seconds) {
+    settled(outcome, seconds, settlement) {
       settleTotal.inc({ outcome })
       settleSeconds.observe(seconds)
+      if (settlement) void measure(settlement).catch(() => undefined)
+    },
+    settlementLoss({ network, loss }) {
+      lossTotal.inc({ network }, Number(loss))
+      lossBatches.inc({ network })
     },
     batch(size) {
       batchSize.observe(size)
-      const gas = Number(gasUsedPerPayment('eoa', size))
-      for (let i = 0; i < size; i++) gasPerPayment.observe(gas)
     },
     rpcError(method) {
       rpcErrors.inc({ method })

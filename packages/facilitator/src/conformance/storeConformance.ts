@@ -1,5 +1,6 @@
 import { auditConformance } from './auditConformance.ts'
 import { type ConformanceCase, type MakeStore, withStore } from './conformanceKit.ts'
+import { exposureConformance } from './exposureConformance.ts'
 import { leaseConformance } from './leaseConformance.ts'
 import { ledgerConformance } from './ledgerConformance.ts'
 import { ledgerMoveConformance } from './ledgerMoveConformance.ts'
@@ -29,5 +30,6 @@ export function storeConformance(makeStore: MakeStore): ConformanceCase[] {
     ...transactionConformance(makeStore),
     ...receiptConformance((body) => withStore(makeStore, body)),
     ...auditConformance(makeStore),
+    ...exposureConformance(makeStore),
   ]
 }

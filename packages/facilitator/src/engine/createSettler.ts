@@ -1,6 +1,7 @@
 import { multicall3Address } from '@tollgate/evm'
 import { type Clock, systemClock } from '@tollgate/protocol'
 import type { Address, Client, Hex, LocalAccount } from 'viem'
+import { broadcast } from './broadcast.ts'
 import { isSealed } from './chainReads.ts'
 import { type BatchOptions, type BatchQueue, createBatchQueue } from './createBatchQueue.ts'
 import { type CreateFeeOracleOptions, createFeeOracle, type FeeOracle } from './createFeeOracle.ts'
@@ -265,7 +266,10 @@ export function createSettler(
         for (const item of items) results.set(item, { ok: true, hash: signed.hash, nonce: BigInt(nonce) })
         return answer()
       }
-      const outcome = await sender.send(signed.serialized, signed.hash, BigInt(nonce))
+      // An optimistic delivery waits for the broadcast only, never for a receipt (no EIP-7966 call).
+      const outcome = items.some((item) => item.optimistic)
+        ? await broadcast(client, signed.serialized, signed.hash)
+        : await sender.send(signed.serialized, signed.hash, BigInt(nonce))
       if (outcome.kind === 'sent' || outcome.kind === 'uncertain') {
         nonces.commit(nonce)
         const payments = items

@@ -32,6 +32,8 @@ export type SubmitParameters = SettlementPayment & {
   beforeBroadcast: (settlement: SignedSettlement) => Promise<void>
   /** Too small to pay for a transaction alone: settle it in a batch (see `BatchOptions.when`). */
   batched?: boolean
+  /** Delivered once broadcast (optimistic delivery): sent with `eth_sendRawTransaction`, never the sync call. */
+  optimistic?: boolean
 }
 
 export type SubmitResult =

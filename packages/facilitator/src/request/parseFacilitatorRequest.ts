@@ -53,6 +53,11 @@ export type ExactPaymentRequest = {
   resourceUrl?: string
   /** `0x` and the SHA-256 of the delivered response body (`tollgate.responseHash`), for the receipt. */
   responseHash?: Hex
+  /**
+   * Asked for optimistic delivery (`tollgate.delivery: 'optimistic'`), with the resource server's own
+   * exposure bounds in atomic units (`tollgate.exposure`), when it sent them.
+   */
+  optimistic?: { maxPerPayer?: bigint; maxPerSeller?: bigint }
 }
 
 export type ParseFacilitatorRequestResult =
@@ -115,7 +120,9 @@ function fastFacilitatorRequestV2(body: Record<string, unknown>): FacilitatorReq
       (tollgate.resource === undefined || isResourceUrl(tollgate.resource)) &&
       tollgate.discovery === undefined &&
       (tollgate.responseHash === undefined ||
-        (typeof tollgate.responseHash === 'string' && responseHashPattern.test(tollgate.responseHash)))
+        (typeof tollgate.responseHash === 'string' && responseHashPattern.test(tollgate.responseHash))) &&
+      (tollgate.delivery === undefined || tollgate.delivery === 'optimistic' || tollgate.delivery === 'settled') &&
+      tollgate.exposure === undefined
     )
   ) {
     return undefined
@@ -317,6 +324,14 @@ export function parseFacilitatorRequest(facilitator: Facilitator, body: unknown)
       : undefined
   if (resource) request.resourceUrl = resource
   if (data.tollgate?.responseHash) request.responseHash = data.tollgate.responseHash as Hex
+  // Optimistic delivery binds the early delivery to a claim: a caller without one never gets it.
+  if (data.tollgate?.delivery === 'optimistic') {
+    const { perPayer, perSeller } = data.tollgate.exposure ?? {}
+    request.optimistic = {
+      ...(perPayer === undefined ? {} : { maxPerPayer: BigInt(perPayer) }),
+      ...(perSeller === undefined ? {} : { maxPerSeller: BigInt(perSeller) }),
+    }
+  }
   if (paymentPayload.x402Version === 2) {
     const id = paymentIdOf(paymentPayload.extensions)
     if (id === null) {

@@ -1,5 +1,6 @@
 import type { ReceiptRecord } from '../receipts/receiptRecord.ts'
 import type { AuditRecord } from './auditStore.ts'
+import { addToExposure, judgeOptimisticDelivery, lostStates, noExposure } from './exposureStore.ts'
 import { canTransition } from './ledger.ts'
 import type { LedgerEntry } from './ledgerStore.ts'
 import type { Store } from './store.ts'
@@ -164,6 +165,46 @@ export function createMemoryStore(): Store {
       return { ...record }
     },
     // ---- end receipts ----
+    async takeOptimisticDelivery(id, parameters) {
+      const entry = entries.get(id)
+      if (!entry) return { ok: false, reason: 'state', entry: undefined }
+      const payer = entry.payer.toLowerCase()
+      const payTo = entry.payTo.toLowerCase()
+      const asset = entry.asset.toLowerCase()
+      let payerOpen = 0n
+      let sellerOpen = 0n
+      let payerLost = false
+      for (const other of entries.values()) {
+        if (!other.optimistic || other.id === id || other.chainId !== entry.chainId) continue
+        const samePayer = other.payer.toLowerCase() === payer
+        if (samePayer && (lostStates as readonly string[]).includes(other.state)) payerLost = true
+        if (other.state === 'settled' || other.state === 'failed' || other.state === 'expired') continue
+        if (other.asset.toLowerCase() !== asset) continue
+        if (samePayer) payerOpen += other.amount
+        if (other.payTo.toLowerCase() === payTo) sellerOpen += other.amount
+      }
+      const verdict = judgeOptimisticDelivery(entry, parameters, { payerOpen, sellerOpen, payerLost })
+      if (verdict === 'again') return { ok: true, entry: copy(entry) }
+      if (verdict !== true) return { ok: false, reason: verdict, entry: copy(entry) }
+      Object.assign(entry, { optimistic: true, deliveredTo: parameters.claim, updatedAt: parameters.now })
+      return { ok: true, entry: copy(entry) }
+    },
+    async exposure(scope) {
+      let total = noExposure
+      for (const entry of entries.values()) {
+        if (!entry.optimistic || entry.chainId !== scope.chainId) continue
+        if (entry.asset.toLowerCase() !== scope.asset.toLowerCase()) continue
+        const party = scope.payer === undefined ? entry.payTo : entry.payer
+        if (party.toLowerCase() !== (scope.payer ?? scope.payTo).toLowerCase()) continue
+        total = addToExposure(total, entry)
+      }
+      return total
+    },
+    async exposureTotals() {
+      let total = noExposure
+      for (const entry of entries.values()) if (entry.optimistic) total = addToExposure(total, entry)
+      return total
+    },
     audit: {
       async append(records, { head }) {
         const last = audit[audit.length - 1]

@@ -35,6 +35,8 @@ export type LedgerRow = {
   holder: string | null
   delivered_to: string | null
   payment_key: string | null
+  /** Optimistic delivery (1 or true); absent before the migration that adds it. */
+  optimistic?: number | bigint | boolean | null
   created_at: Integer
   updated_at: Integer
 }
@@ -84,5 +86,6 @@ export function toLedgerEntry(row: LedgerRow): LedgerEntry {
   if (row.holder !== null) entry.holder = row.holder as Hex
   if (row.delivered_to !== null) entry.deliveredTo = row.delivered_to as Hex
   if (row.payment_key !== null) entry.paymentKey = row.payment_key as Hex
+  if (row.optimistic === true || row.optimistic === 1 || row.optimistic === 1n) entry.optimistic = true
   return entry
 }

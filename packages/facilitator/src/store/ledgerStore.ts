@@ -84,6 +84,11 @@ export type LedgerEntry = {
    */
   deliveredTo?: Hex
   /**
+   * Delivered before its settlement was included (optimistic delivery, see `ExposureStore`): counted
+   * as its payer's and payee's exposure until final, a loss if it ends `failed` or `expired`.
+   */
+  optimistic?: true
+  /**
    * Digest of the buyer's `payment-identifier` id scoped to (chain, asset, payer, payTo, amount): another
    * authorization sent under the same id is the same payment (see {@link LedgerStore.findPayment}).
    */
@@ -111,6 +116,7 @@ export type NewLedgerEntry = Omit<
   | 'claimedBy'
   | 'claimedUntil'
   | 'deliveredTo'
+  | 'optimistic'
 >
 
 /** Keys a {@link LedgerPatch} may set. */

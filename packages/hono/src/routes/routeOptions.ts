@@ -13,6 +13,7 @@ import { type CompiledDiscovery, compileDiscovery, type RouteExample, type Route
 import type { Schema } from '../discovery/schema.ts'
 import { fail, isPlainObject } from '../fail.ts'
 import { checksumAddress } from './checksumAddress.ts'
+import { type CompiledDelivery, compileDelivery, type Delivery, type OptimisticOptions } from './delivery.ts'
 
 /**
  * A price: `'$0.001'` in the asset's unit (parsed with `parseMoney`, decimal-string arithmetic,
@@ -83,6 +84,16 @@ export type RouteOptions<E extends Env = Env> = {
    */
   settle?: 'after' | 'before'
   /**
+   * `'settled'` (default): deliver once the settlement's receipt is seen. `'optimistic'`: deliver once
+   * the payment is verified, reserved and its settlement transaction broadcast (settled first, then
+   * the handler runs), within `optimistic`'s bounds and the facilitator's; the answer's
+   * `PAYMENT-RESPONSE` carries the transaction, and the receipt follows. Needs Tollgate's facilitator
+   * (`tollgate-delivery`); any other is asked to settle, and the route delivers settled.
+   */
+  delivery?: Delivery
+  /** The bounds of optimistic delivery (see {@link OptimisticOptions}). */
+  optimistic?: OptimisticOptions
+  /**
    * What the route takes (zod schemas or JSON Schema): a request that does not match gets `400`
    * with the problems listed, before any quote, so nobody pays for a request that cannot succeed.
    */
@@ -150,6 +161,8 @@ export type CompiledRoute<E extends Env> = {
   outputSchema: Record<string, unknown> | undefined
   resource: string | undefined
   settle: 'after' | 'before'
+  /** When the route delivers, and the bounds of optimistic delivery. */
+  delivery: CompiledDelivery
   /** True when no offer has a function: quotes depend only on the resource URL. */
   isStatic: boolean
   /** The declared input, output and example, when any. */
@@ -325,6 +338,12 @@ export function compileRoute<E extends Env>(
     outputSchema,
     resource,
     settle,
+    delivery: compileDelivery(
+      field,
+      route.delivery,
+      route.optimistic,
+      offers.map((offer) => offer.asset.decimals),
+    ),
     isStatic: offers.every((offer) => typeof offer.amount === 'bigint' && typeof offer.payTo === 'string'),
     discovery: compileDiscovery(route, method, path, field),
     signOffers,

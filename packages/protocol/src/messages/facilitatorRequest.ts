@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { uintStringSchema } from '../primitives.ts'
 import { paymentPayloadV1Schema, paymentPayloadV2Schema } from './paymentPayload.ts'
 import { paymentRequirementsV1Schema, paymentRequirementsV2Schema } from './paymentRequirements.ts'
 
@@ -61,6 +62,18 @@ export const tollgateRequestSchema = z.object({
     .optional(),
   /** What the resource server declares about `resource` for discovery (see {@link resourceDeclarationSchema}). */
   discovery: resourceDeclarationSchema.optional(),
+  /**
+   * `'optimistic'` (on `/settle`): answer `success: true` once the settlement transaction is broadcast,
+   * within the exposure limits, with `extensions["tollgate-delivery"].state: "pending"`; the settlement
+   * finishes in the background. Default `'settled'`: answer once the receipt is seen.
+   */
+  delivery: z.enum(['optimistic', 'settled']).optional(),
+  /**
+   * The resource server's own bounds on its optimistic exposure, in the asset's atomic units: the most
+   * unconfirmed optimistic amount of one payer, and owed to `payTo` in all. The facilitator's own
+   * limits bound them.
+   */
+  exposure: z.object({ perPayer: uintStringSchema.optional(), perSeller: uintStringSchema.optional() }).optional(),
 })
 export type TollgateRequest = z.infer<typeof tollgateRequestSchema>
 
