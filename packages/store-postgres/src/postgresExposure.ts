@@ -4,6 +4,7 @@ import {
   judgeOptimisticDelivery,
   type LedgerRow,
   noExposure,
+  openStatesSql,
   toLedgerEntry,
 } from '@tollgate/facilitator/store'
 import type pg from 'pg'
@@ -20,7 +21,16 @@ CREATE INDEX ledger_optimistic_open_payee ON ${s}.ledger (chain_id, lower(pay_to
 
 type AmountRow = { amount: string; state: LedgerRow['state']; n?: string }
 
-const open = `state IN ('reserved', 'settling', 'submitted', 'released')`
+const open = openStatesSql
+
+/**
+ * The payee's open-exposure index over the states added since (`requested`, `preconfirmed`), as the
+ * reads count them.
+ */
+export const exposureStatesMigration = (s: string) => `
+DROP INDEX IF EXISTS ${s}.ledger_optimistic_open_payee;
+CREATE INDEX ledger_optimistic_open_payee ON ${s}.ledger (chain_id, lower(pay_to))
+  WHERE optimistic AND ${openStatesSql};`
 /** Advisory lock classes (the first key of `pg_advisory_xact_lock(int, int)`): a payer's and a payee's exposure. */
 const payerLock = 0x7e11
 const payeeLock = 0x7e12

@@ -78,8 +78,14 @@ export type ExposureStore = {
   exposureTotals(): Promise<Exposure>
 }
 
-/** States an optimistic row is open (counted as exposure) in. */
-export const openStates = ['reserved', 'settling', 'submitted', 'released'] as const
+/**
+ * States an optimistic row is open (counted as exposure) in: every state but settled and the losses
+ * (handed over to a signing node, and answered on a preconfirmation not yet sealed, included).
+ */
+export const openStates = ['reserved', 'requested', 'settling', 'submitted', 'preconfirmed', 'released'] as const
+
+/** {@link openStates} as an SQL condition on `state`. */
+export const openStatesSql = `state IN (${openStates.map((state) => `'${state}'`).join(', ')})`
 /** States an optimistic row is a loss in. */
 export const lostStates = ['failed', 'expired'] as const
 
