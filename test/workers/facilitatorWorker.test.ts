@@ -1,0 +1,118 @@
+/**
+ * The facilitator on Workers (Miniflare 4, Durable Objects on SQLite) against anvil: paid through the demo Worker by
+ * the official v2 client, and the same authorization sent 50 times at once.
+ */
+import { join } from 'node:path'
+import { decodeHeader, settleResponseSchema } from '@tollgate/protocol'
+import { x402Client } from '@x402/core/client'
+import { ExactEvmScheme } from '@x402/evm/exact/client'
+import { wrapFetchWithPayment } from '@x402/fetch'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
+import { type RunningWorker, startWorker } from '../hono/worker.ts'
+import {
+  type FacilitatorWorkerSecrets,
+  facilitatorWorkerBindings,
+  startFacilitatorWorker,
+} from './facilitatorWorker.ts'
+
+let chain: LocalChain
+let facilitator: RunningWorker
+let demo: RunningWorker
+let bindings: FacilitatorWorkerSecrets
+
+beforeAll(async () => {
+  chain = await startLocalChain()
+  bindings = await facilitatorWorkerBindings(chain)
+  facilitator = await startFacilitatorWorker(bindings)
+  demo = await startWorker(join(import.meta.dirname, '..', '..', 'apps/demo/src/worker.ts'), {
+    TOLLGATE_FACILITATOR_URL: facilitator.url,
+    TOLLGATE_FACILITATOR_API_KEY: bindings.TOLLGATE_API_KEYS,
+    TOLLGATE_PAY_TO: chain.accounts.seller.address,
+    TOLLGATE_NETWORK: chain.network,
+  })
+})
+
+afterAll(async () => {
+  try {
+    await demo?.stop()
+    await facilitator?.stop()
+  } finally {
+    await chain?.stop()
+  }
+})
+
+async function settleBody(value: bigint, payer = chain.accounts.payers[1]) {
+  const payload = await chain.signTransferAuthorization({
+    payer,
+    to: chain.accounts.seller.address,
+    value,
+    validAfter: 0n,
+    validBefore: BigInt(Math.floor(Date.now() / 1000) + 300),
+  })
+  const requirements = {
+    scheme: 'exact',
+    network: chain.network,
+    amount: value.toString(),
+    asset: chain.usdc,
+    payTo: chain.accounts.seller.address,
+    maxTimeoutSeconds: 300,
+    extra: { name: 'USD Coin', version: '2' },
+  }
+  return JSON.stringify({
+    x402Version: 2,
+    paymentPayload: { x402Version: 2, accepted: requirements, payload },
+    paymentRequirements: requirements,
+  })
+}
+
+const post = (path: string, body: string, authorization = `Bearer ${bindings.TOLLGATE_API_KEYS}`) =>
+  fetch(`${facilitator.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization },
+    body,
+  })
+
+describe('facilitator Worker in Miniflare', () => {
+  test('default: /health, /supported and the receipt JWKS answer; /verify needs the API key', async () => {
+    expect((await fetch(`${facilitator.url}/health`)).status).toBe(200)
+    const supported = await (await fetch(`${facilitator.url}/supported`)).json()
+    expect(supported.kinds.some((kind: { network: string }) => kind.network === chain.network)).toBe(true)
+    const jwks = await (await fetch(`${facilitator.url}/.well-known/jwks.json`)).json()
+    expect(jwks.keys).toHaveLength(1)
+    expect(jwks.keys[0].d).toBeUndefined()
+    const denied = await post('/verify', await settleBody(1000n), 'Bearer tg_0000000000000000_nope')
+    expect(denied.status).toBe(401)
+  })
+
+  test('behavior: the official v2 client pays the demo Worker, which settles through the facilitator Worker, once', async () => {
+    const payer = chain.accounts.payers[0]
+    const before = await chain.balanceOf(chain.accounts.seller.address)
+    const pay = wrapFetchWithPayment(fetch, new x402Client().register(chain.network, new ExactEvmScheme(payer)))
+    const res = await pay(`${demo.url}/weather?city=Oslo`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ city: 'Oslo', paidBy: payer.address })
+    const receipt = decodeHeader(settleResponseSchema, res.headers.get('payment-response'))
+    expect(receipt.success).toBe(true)
+    const mined = await chain.publicClient.getTransactionReceipt({ hash: receipt.transaction as `0x${string}` })
+    expect(mined.status).toBe('success')
+    expect((await chain.balanceOf(chain.accounts.seller.address)) - before).toBe(1000n)
+  })
+
+  test('behavior: the same authorization sent 50 times at once to /settle: one transfer, every answer naming it', async () => {
+    const before = await chain.balanceOf(chain.accounts.seller.address)
+    const body = await settleBody(7_000n)
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const res = await post('/settle', body)
+        return { status: res.status, json: await res.json() }
+      }),
+    )
+    const transactions = new Set(answers.map((answer) => answer.json.transaction))
+    expect(answers.every((answer) => answer.status === 200 && answer.json.success === true)).toBe(true)
+    expect(transactions.size).toBe(1)
+    const [hash] = [...transactions] as `0x${string}`[]
+    expect((await chain.publicClient.getTransactionReceipt({ hash: hash as `0x${string}` })).status).toBe('success')
+    expect((await chain.balanceOf(chain.accounts.seller.address)) - before).toBe(7_000n)
+  })
+})
