@@ -30,6 +30,8 @@ export async function facilitatorWorkerBindings(chain: LocalChain): Promise<Faci
     TOLLGATE_RECEIPT_KEYS: JSON.stringify({ keys: [await generateReceiptKey('ES256')] }),
     TOLLGATE_RECEIPT_TIMEOUT_MS: '20000',
     TOLLGATE_RECONCILE_INTERVAL_MS: '1000',
+    // As the Node service's crash suites: a settling row of a dead instance is taken back after 5 s, not 60.
+    TOLLGATE_RECONCILE_STALE_SECONDS: '5',
   }
 }
 

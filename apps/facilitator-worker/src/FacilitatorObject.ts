@@ -53,9 +53,9 @@ export class FacilitatorObject extends DurableObject<FacilitatorObjectEnv> {
       console.error(`facilitator not configured: ${error instanceof Error ? error.message : 'unknown'}`)
       return unavailable('The facilitator is not configured or cannot start; try again later.')
     }
-    const response = await built.app.fetch(request)
+    // Armed before the work starts: if this instance dies mid-settlement, the alarm (kept in storage) finishes it.
     if (request.method === 'POST') await this.#arm()
-    return response
+    return built.app.fetch(request)
   }
 
   /**

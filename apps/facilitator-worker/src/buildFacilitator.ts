@@ -55,7 +55,12 @@ export async function buildFacilitator(
       ...(receipts ? { receipts } : {}),
     },
   )
-  const recovery = createRecovery(facilitator, { intervalMs: 0, owner, onError: logError })
+  const recovery = createRecovery(facilitator, {
+    intervalMs: 0,
+    owner,
+    staleSeconds: BigInt(config.reconcileStaleSeconds),
+    onError: logError,
+  })
   const keys = createMemoryApiKeyStore()
   for (const key of config.apiKeys) {
     await keys.insert({

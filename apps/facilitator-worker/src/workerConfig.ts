@@ -21,6 +21,8 @@ export type WorkerEnv = {
   TOLLGATE_RECEIPT_TIMEOUT_MS?: string
   /** Milliseconds between the reconciler's alarm runs while work is open (var). Default `5000`. */
   TOLLGATE_RECONCILE_INTERVAL_MS?: string
+  /** Seconds after which a `settling` row nobody holds counts as abandoned (var). Default `60`. */
+  TOLLGATE_RECONCILE_STALE_SECONDS?: string
 }
 
 export type WorkerConfig = {
@@ -32,6 +34,7 @@ export type WorkerConfig = {
   receiptKeys: readonly ReceiptKey[] | undefined
   receiptTimeoutMs: number
   reconcileIntervalMs: number
+  reconcileStaleSeconds: number
 }
 
 export type ParseWorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; message: string }
@@ -39,10 +42,10 @@ export type ParseWorkerConfigResult = { ok: true; config: WorkerConfig } | { ok:
 const keyPattern = /^0x[0-9a-fA-F]{64}$/
 const apiKeyPattern = /^tg_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/
 
-const milliseconds = (text: string | undefined, fallback: number, name: string): number | string => {
+const positive = (text: string | undefined, fallback: number, name: string, unit: string): number | string => {
   if (text === undefined || text === '') return fallback
   const value = Number(text)
-  return Number.isInteger(value) && value > 0 ? value : `${name} must be a positive integer (ms)`
+  return Number.isInteger(value) && value > 0 ? value : `${name} must be a positive integer (${unit})`
 }
 
 /** The Worker's configuration from its bindings; a bad one is a message naming the binding, never its value. */
@@ -72,10 +75,22 @@ export function parseWorkerConfig(env: WorkerEnv): ParseWorkerConfigResult {
       return { ok: false, message: 'TOLLGATE_RECEIPT_KEYS (secret) must be { "keys": [JWK, …] }, the first private' }
     }
   }
-  const receiptTimeoutMs = milliseconds(env.TOLLGATE_RECEIPT_TIMEOUT_MS, 20_000, 'TOLLGATE_RECEIPT_TIMEOUT_MS')
+  const receiptTimeoutMs = positive(env.TOLLGATE_RECEIPT_TIMEOUT_MS, 20_000, 'TOLLGATE_RECEIPT_TIMEOUT_MS', 'ms')
   if (typeof receiptTimeoutMs === 'string') return { ok: false, message: receiptTimeoutMs }
-  const reconcileIntervalMs = milliseconds(env.TOLLGATE_RECONCILE_INTERVAL_MS, 5_000, 'TOLLGATE_RECONCILE_INTERVAL_MS')
+  const reconcileIntervalMs = positive(
+    env.TOLLGATE_RECONCILE_INTERVAL_MS,
+    5_000,
+    'TOLLGATE_RECONCILE_INTERVAL_MS',
+    'ms',
+  )
   if (typeof reconcileIntervalMs === 'string') return { ok: false, message: reconcileIntervalMs }
+  const reconcileStaleSeconds = positive(
+    env.TOLLGATE_RECONCILE_STALE_SECONDS,
+    60,
+    'TOLLGATE_RECONCILE_STALE_SECONDS',
+    's',
+  )
+  if (typeof reconcileStaleSeconds === 'string') return { ok: false, message: reconcileStaleSeconds }
   return {
     ok: true,
     config: {
@@ -87,6 +102,7 @@ export function parseWorkerConfig(env: WorkerEnv): ParseWorkerConfigResult {
       receiptKeys,
       receiptTimeoutMs,
       reconcileIntervalMs,
+      reconcileStaleSeconds,
     },
   }
 }
