@@ -10,6 +10,7 @@ import { wrapFetchWithPayment } from '@x402/fetch'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 import { type RunningWorker, startWorker } from '../hono/worker.ts'
+import { makePayments, paymentValue } from '../recovery/payments.ts'
 import {
   type FacilitatorWorkerSecrets,
   facilitatorWorkerBindings,
@@ -42,29 +43,8 @@ afterAll(async () => {
   }
 })
 
-async function settleBody(value: bigint, payer = chain.accounts.payers[1]) {
-  const payload = await chain.signTransferAuthorization({
-    payer,
-    to: chain.accounts.seller.address,
-    value,
-    validAfter: 0n,
-    validBefore: BigInt(Math.floor(Date.now() / 1000) + 300),
-  })
-  const requirements = {
-    scheme: 'exact',
-    network: chain.network,
-    amount: value.toString(),
-    asset: chain.usdc,
-    payTo: chain.accounts.seller.address,
-    maxTimeoutSeconds: 300,
-    extra: { name: 'USD Coin', version: '2' },
-  }
-  return JSON.stringify({
-    x402Version: 2,
-    paymentPayload: { x402Version: 2, accepted: requirements, payload },
-    paymentRequirements: requirements,
-  })
-}
+/** One signed authorization of `paymentValue` to the seller, as a v2 `/settle` body. */
+const settleBody = async () => JSON.stringify((await makePayments(chain, 1))[0]?.body)
 
 const post = (path: string, body: string, authorization = `Bearer ${bindings.TOLLGATE_API_KEYS}`) =>
   fetch(`${facilitator.url}${path}`, {
@@ -81,7 +61,7 @@ describe('facilitator Worker in Miniflare', () => {
     const jwks = await (await fetch(`${facilitator.url}/.well-known/jwks.json`)).json()
     expect(jwks.keys).toHaveLength(1)
     expect(jwks.keys[0].d).toBeUndefined()
-    const denied = await post('/verify', await settleBody(1000n), 'Bearer tg_0000000000000000_nope')
+    const denied = await post('/verify', await settleBody(), 'Bearer tg_0000000000000000_nope')
     expect(denied.status).toBe(401)
   })
 
@@ -101,7 +81,7 @@ describe('facilitator Worker in Miniflare', () => {
 
   test('behavior: the same authorization sent 50 times at once to /settle: one transfer, every answer naming it', async () => {
     const before = await chain.balanceOf(chain.accounts.seller.address)
-    const body = await settleBody(7_000n)
+    const body = await settleBody()
     const answers = await Promise.all(
       Array.from({ length: 50 }, async () => {
         const res = await post('/settle', body)
@@ -113,6 +93,6 @@ describe('facilitator Worker in Miniflare', () => {
     expect(transactions.size).toBe(1)
     const [hash] = [...transactions] as `0x${string}`[]
     expect((await chain.publicClient.getTransactionReceipt({ hash: hash as `0x${string}` })).status).toBe('success')
-    expect((await chain.balanceOf(chain.accounts.seller.address)) - before).toBe(7_000n)
+    expect((await chain.balanceOf(chain.accounts.seller.address)) - before).toBe(paymentValue)
   })
 })
