@@ -96,3 +96,20 @@ describe('facilitator Worker in Miniflare', () => {
     expect((await chain.balanceOf(chain.accounts.seller.address)) - before).toBe(paymentValue)
   })
 })
+
+describe('facilitator Worker misconfigured', () => {
+  test('edge: a missing secret answers 503 with Retry-After, never a secret value', async () => {
+    const { TOLLGATE_SIGNER_KEY: _key, ...rest } = bindings
+    const broken = await startFacilitatorWorker({ ...rest, TOLLGATE_RPC_URL: 'http://127.0.0.1:1/secret-path' })
+    try {
+      const res = await fetch(`${broken.url}/supported`)
+      expect(res.status).toBe(503)
+      expect(res.headers.get('retry-after')).not.toBeNull()
+      const text = await res.text()
+      expect(text).toContain('facilitator_unavailable')
+      expect(text).not.toContain('secret-path')
+    } finally {
+      await broken.stop()
+    }
+  })
+})

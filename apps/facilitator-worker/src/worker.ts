@@ -16,8 +16,24 @@ export type Env = FacilitatorObjectEnv & {
   }
 }
 
+/**
+ * The answer when the facilitator object could not answer (reset mid-request, overloaded, unreachable): our overload,
+ * retryable, never a bare 5xx. A settlement it had accepted is finished by its alarm; the caller's retry of the same
+ * payment gets that one settlement.
+ */
+const unavailable = () =>
+  Response.json(
+    { error: 'facilitator_unavailable', message: 'The facilitator is restarting or busy; retry shortly.' },
+    { status: 503, headers: { 'retry-after': '2' } },
+  )
+
 export default {
-  fetch(request: Request, env: Env): Promise<Response> {
-    return env.FACILITATOR.getByName('main').fetch(request)
+  async fetch(request: Request, env: Env): Promise<Response> {
+    try {
+      return await env.FACILITATOR.getByName('main').fetch(request)
+    } catch (error) {
+      console.error(`facilitator object failed: ${error instanceof Error ? error.name : 'unknown'}`)
+      return unavailable()
+    }
   },
 }
