@@ -5,7 +5,7 @@ import { defineConfig } from 'tsdown'
 // Dependencies and peer dependencies stay external (read from package.json): @tollgate/* import each other by name.
 export default defineConfig({
   entry: ['src/index.ts'],
-  external: [/^cloudflare:/],
+  deps: { neverBundle: [/^cloudflare:/] },
   format: 'esm',
   platform: 'neutral',
   target: 'es2022',
