@@ -4,10 +4,12 @@ import type {
   AuditHead,
   AuditRecord,
   ClaimParameters,
+  ExposureScope,
   LedgerState,
   ListParameters,
   NewLedgerEntry,
   NewReceiptRecord,
+  OptimisticDeliveryParameters,
   ReceiptSignature,
   ReleaseSignerParameters,
   SignerFence,
@@ -16,6 +18,7 @@ import type {
 } from '@tollgate/facilitator'
 import { auditSchema, auditTable } from './auditTable.ts'
 import { directorySchema, directoryTable } from './directoryTable.ts'
+import { exposureSchema, payeeExposure, payerExposure } from './exposureTable.ts'
 import { ledgerSchema, ledgerTable, type SwapDeliveryParameters } from './ledgerTable.ts'
 import { receiptSchema, receiptTable } from './receiptTable.ts'
 import { signerSchema, signerTable } from './signerTable.ts'
@@ -24,7 +27,7 @@ import type { DurableObjectState } from './workersTypes.ts'
 /**
  * The Store's Durable Object class (SQLite storage: `new_sqlite_classes` in wrangler.toml). One class, several
  * roles by object name (see `createDurableObjectStore`): a ledger shard per payer, one object per signer key (its
- * lease and journal), the receipts, the audit trail and the directory. Every method is synchronous on the object's
+ * lease and journal), one per payee's optimistic exposure, the receipts, the audit trail and the directory. Every method is synchronous on the object's
  * SQLite, so each is atomic; the object never awaits I/O. Errors are values, never thrown across RPC.
  *
  * @example
@@ -37,16 +40,20 @@ export class StoreObject extends DurableObject {
   readonly #receipts
   readonly #audit
   readonly #directory
+  readonly #payer
+  readonly #payee
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env)
     const { sql } = ctx.storage
-    sql.exec(ledgerSchema + signerSchema + receiptSchema + auditSchema + directorySchema)
+    sql.exec(ledgerSchema + signerSchema + receiptSchema + auditSchema + directorySchema + exposureSchema)
     this.#ledger = ledgerTable(sql)
     this.#signer = signerTable(sql)
     this.#receipts = receiptTable(sql)
     this.#audit = auditTable(sql)
     this.#directory = directoryTable(sql)
+    this.#payer = payerExposure(sql, this.#ledger.get)
+    this.#payee = payeeExposure(sql)
   }
 
   // ---- ledger shard ----
@@ -73,6 +80,28 @@ export class StoreObject extends DurableObject {
   }
   claim(parameters: ClaimParameters) {
     return this.#ledger.claim(parameters)
+  }
+  judgeOptimistic(id: string, parameters: OptimisticDeliveryParameters) {
+    return this.#payer.judge(id, parameters)
+  }
+  takeOptimistic(id: string, parameters: OptimisticDeliveryParameters) {
+    return this.#payer.take(id, parameters, this.#ledger.put)
+  }
+  exposureOf(scope: ExposureScope | undefined) {
+    return this.#payer.exposure(scope)
+  }
+  // ---- payee exposure ----
+  holdExposure(id: string, amount: bigint, max: bigint, now: bigint) {
+    return this.#payee.hold(id, amount, max, now)
+  }
+  leaveExposure(id: string, marked: boolean) {
+    this.#payee.leave(id, marked)
+  }
+  closeExposure(id: string) {
+    this.#payee.close(id)
+  }
+  openExposureHolds(limit: number) {
+    return this.#payee.openHolds(limit)
   }
   // ---- signer ----
   acquireSigner(parameters: AcquireSignerParameters) {

@@ -1,4 +1,5 @@
-import type { LedgerEntry, Store } from '@tollgate/facilitator'
+import type { Exposure, LedgerEntry, Store } from '@tollgate/facilitator'
+import { addToExposure, noExposure } from '@tollgate/facilitator/store'
 import type { StoreObject } from './StoreObject.ts'
 import type { DurableObjectNamespace } from './workersTypes.ts'
 
@@ -20,6 +21,27 @@ export function ledgerShardOf(id: string): string {
   const [chain, , from, nonce] = id.split('/')
   return chain !== undefined && from !== undefined && nonce !== undefined ? `ledger/${chain}/${from}` : `ledger/${id}`
 }
+
+/** The object keeping a payee's optimistic exposure on one chain and asset. */
+const payeeObjectOf = ({ chainId, asset, payTo }: Pick<LedgerEntry, 'chainId' | 'asset' | 'payTo'>) =>
+  `exposure/${chainId}/${asset.toLowerCase()}/${payTo.toLowerCase()}`
+
+const finalStates = new Set(['settled', 'failed', 'expired'])
+
+const sumExposure = (parts: readonly Exposure[]): Exposure =>
+  parts.reduce(
+    (total, part) =>
+      addToExposure(
+        addToExposure(
+          addToExposure(total, { state: 'settled', amount: part.settled }, part.settledCount),
+          { state: 'failed', amount: part.lost },
+          part.lostCount,
+        ),
+        { state: 'submitted', amount: part.open },
+        part.openCount,
+      ),
+    noExposure,
+  )
 
 /**
  * The facilitator's Store on Durable Objects (SQLite storage), from a Worker or another object: each ledger move is
@@ -50,6 +72,17 @@ export function createDurableObjectStore({ namespace, prefix = '' }: CreateDurab
     return register(name, () => directory().addSigner(name))
   }
 
+  /** Closes the payee's holds whose rows are final (left open by a crash between a move and its close). */
+  const recheckHolds = async (payee: ReturnType<typeof object>) => {
+    const ids = await payee.openExposureHolds(100)
+    const rows = await Promise.all(ids.map((id) => object(ledgerShardOf(id)).get(id)))
+    await Promise.all(
+      rows.map((row, i) =>
+        row === undefined || finalStates.has(row.state) ? payee.closeExposure(ids[i] as string) : undefined,
+      ),
+    )
+  }
+
   return {
     async reserve(entry) {
       const shard = ledgerShardOf(entry.id)
@@ -58,7 +91,14 @@ export function createDurableObjectStore({ namespace, prefix = '' }: CreateDurab
       return object(shard).reserve(entry)
     },
     get: (id) => object(ledgerShardOf(id)).get(id),
-    transition: (id, parameters) => object(ledgerShardOf(id)).transition(id, parameters),
+    async transition(id, parameters) {
+      const result = await object(ledgerShardOf(id)).transition(id, parameters)
+      // A final optimistic row no longer counts against its payee.
+      if (result.ok && result.entry.optimistic && finalStates.has(result.entry.state)) {
+        await object(payeeObjectOf(result.entry)).closeExposure(id)
+      }
+      return result
+    },
     swapDelivery: (id, parameters) => object(ledgerShardOf(id)).swapDelivery(id, parameters),
     async findPayment(paymentKey) {
       const names = await directory().shardsOfPayment(paymentKey)
@@ -87,6 +127,34 @@ export function createDurableObjectStore({ namespace, prefix = '' }: CreateDurab
         claimed.push(...(await shard.claim({ states, owner, leaseSeconds, limit: limit - claimed.length, now })))
       }
       return claimed.sort(byAge)
+    },
+    // Optimistic delivery: the payer's limit and losses in its shard, the payee's limit in the payee's object (a hold
+    // taken before the shard marks the row, given back if it does not), so concurrent takers from any payer meet.
+    async takeOptimisticDelivery(id, parameters) {
+      const shard = object(ledgerShardOf(id))
+      const { entry, verdict } = await shard.judgeOptimistic(id, parameters)
+      if (!entry) return { ok: false, reason: 'state', entry: undefined }
+      if (verdict === 'again') return { ok: true, entry }
+      if (verdict !== true) return { ok: false, reason: verdict, entry }
+      const payee = object(payeeObjectOf(entry))
+      const hold = () => payee.holdExposure(id, entry.amount, parameters.maxPerSeller, parameters.now)
+      if (!(await hold())) {
+        await recheckHolds(payee)
+        if (!(await hold())) return { ok: false, reason: 'seller_exposure', entry }
+      }
+      let taken: Awaited<ReturnType<Store['takeOptimisticDelivery']>> | undefined
+      try {
+        taken = await shard.takeOptimistic(id, parameters)
+        return taken
+      } finally {
+        await payee.leaveExposure(id, taken?.ok === true)
+      }
+    },
+    async exposure(scope) {
+      return sumExposure(await Promise.all((await shards()).map((shard) => shard.exposureOf(scope))))
+    },
+    async exposureTotals() {
+      return sumExposure(await Promise.all((await shards()).map((shard) => shard.exposureOf(undefined))))
     },
     async acquireSigner(parameters) {
       await addSigner(parameters.signer)

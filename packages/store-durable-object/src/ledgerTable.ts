@@ -101,6 +101,8 @@ export function ledgerTable(sql: SqlStorage) {
       return { ok: true, entry: taken, created: false, leased: true }
     },
     get: read,
+    /** Writes `entry` as it is (the exposure's mark; every move goes through the methods above and below). */
+    put: write,
     transition(id: string, { from, to, patch = {}, now }: TransitionParameters): TransitionResult {
       const entry = read(id)
       if (!entry || !from.includes(entry.state) || !canTransition(entry.state, to)) return refused(entry)
@@ -112,7 +114,9 @@ export function ledgerTable(sql: SqlStorage) {
     },
     swapDelivery(id: string, { expected, next, now }: SwapDeliveryParameters): TransitionResult {
       const entry = read(id)
-      if (entry?.state !== 'settled' || entry.deliveredTo !== expected) return refused(entry)
+      if ((entry?.state !== 'settled' && entry?.state !== 'preconfirmed') || entry.deliveredTo !== expected) {
+        return refused(entry)
+      }
       const { deliveredTo: _previous, ...rest } = entry
       const swapped: LedgerEntry = { ...rest, updatedAt: now, ...(next === undefined ? {} : { deliveredTo: next }) }
       write(swapped)
