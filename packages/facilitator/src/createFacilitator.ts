@@ -119,7 +119,8 @@ export type CreateFacilitatorOptions = {
    * The batches of payments too small to settle alone, when the gas policy is on and `batch` does
    * not batch every payment: up to `maxSize` (default `100`) per transaction, collected for
    * `maxWaitMs` (default `500`) and, while they do not pay for their transaction, up to `maxHoldMs`
-   * (default `2_000`, one Base block).
+   * (default `2_000`, one Base block), and up to one more `maxHoldMs` while payments verified for the
+   * batch are still being served. `maxHoldMs` is also the window of the recent load the policy counts.
    */
   autoBatch?: { maxSize?: number; maxWaitMs?: number; maxHoldMs?: number }
   /** The L1 data fee oracle (OP-stack `GasPriceOracle`; none on other chains). */
