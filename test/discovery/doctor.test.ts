@@ -12,6 +12,15 @@ import { runDoctor, runDoctorCommand } from '../../apps/facilitator/src/commands
 import { baseFeeFloor, startLocalChain } from '../chain/localChain.ts'
 
 const origin = 'http://seller.test'
+/** The demo's facilitator here: doctor reads 402s, it never pays. */
+const neverPays: FacilitatorClient = {
+  verify: async () => {
+    throw new Error('the doctor never pays')
+  },
+  settle: async () => {
+    throw new Error('the doctor never pays')
+  },
+}
 const accepts: PaymentRequiredV2['accepts'] = [
   {
     scheme: 'exact',
@@ -116,15 +125,7 @@ describe('doctor', () => {
   })
 
   test('behavior: nothing on the demo; the command exits 0 there and 1 on the fixture', async () => {
-    const facilitator: FacilitatorClient = {
-      verify: async () => {
-        throw new Error('the doctor never pays')
-      },
-      settle: async () => {
-        throw new Error('the doctor never pays')
-      },
-    }
-    const demo = createDemoApp({ payTo: defaultPayTo, facilitator })
+    const demo = createDemoApp({ payTo: defaultPayTo, facilitator: neverPays })
     const fetcher = (url: string, init?: RequestInit) => demo.request(url, init)
     // A route with a JSON body is checked when the operator allows its method: doctor then sends the example body.
     expect(await runDoctor('http://127.0.0.1:4021', { fetch: fetcher, allowMethods: ['POST'] })).toEqual([])
@@ -147,15 +148,7 @@ describe('doctor', () => {
   })
 
   test('behavior: with the RPC URL in the environment, a price that cannot pay for its settlement is named, with the figures', async () => {
-    const facilitator: FacilitatorClient = {
-      verify: async () => {
-        throw new Error('the doctor never pays')
-      },
-      settle: async () => {
-        throw new Error('the doctor never pays')
-      },
-    }
-    const demo = createDemoApp({ payTo: defaultPayTo, facilitator })
+    const demo = createDemoApp({ payTo: defaultPayTo, facilitator: neverPays })
     const fetch = (url: string, init?: RequestInit) => demo.request(url, init)
     const run = async (env: Record<string, string>) => {
       const lines: string[] = []
