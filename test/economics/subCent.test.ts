@@ -78,6 +78,17 @@ describe('sub-cent payments at Base fees', () => {
       const { payments: carried = 0, feeWei = 0n } = measured ?? {}
       expect(asUsdc(feeWei)).toBeLessThanOrEqual(BigInt(carried) * 1_000n)
     }
+    // The metric, measured from the receipt: 50 payments observed at their share of the transaction's gas.
+    let text = ''
+    for (let i = 0; i < 40 && !/tollgate_settlement_gas_per_payment_count 50\b/.test(text); i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 50)) // read after the answers
+      text = await (stack as Stack).facilitator.metrics.render()
+    }
+    const count = /tollgate_settlement_gas_per_payment_count (\d+)/.exec(text)?.[1]
+    const sum = /tollgate_settlement_gas_per_payment_sum (\d+)/.exec(text)?.[1]
+    expect(Number(count)).toBe(50)
+    expect(Math.abs(Number(sum) - Number(gas))).toBeLessThanOrEqual(50) // gasUsed / 50 each, rounded up
+    expect(text).not.toMatch(/tollgate_settlement_loss_batches_total\{[^}]*\} [1-9]/)
   }, 120_000)
 
   test('at 10x the floor a $0.001 payment is refused at /verify with the estimated cost; $0.05 settles alone', async () => {

@@ -22,12 +22,13 @@ import type { BatchOptions } from './engine/createBatchQueue.ts'
 import type { CreateFeeOracleOptions } from './engine/createFeeOracle.ts'
 import type { SendSyncOptions } from './engine/sendSync.ts'
 import type { SettlementGas } from './engine/settlementCall.ts'
-import type { SubmitParameters } from './engine/settlerTypes.ts'
+import type { SubmitParameters, SubmitResult } from './engine/settlerTypes.ts'
 import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './policy/createGasPolicy.ts'
-import { createPayerLimits, type PayerLimits, type Timer } from './policy/createPayerLimits.ts'
+import { createPayerLimits, type PayerLimits, systemTimer, type Timer } from './policy/createPayerLimits.ts'
 import { createSettlementJudge, type SettlementJudge, type SettlementLoss } from './policy/judgeSettlementCost.ts'
 import { type CreateL1FeeOracleOptions, createL1FeeOracle } from './policy/l1Fee.ts'
 import { createSettlementCost, type EstimateSettlementCost } from './policy/settlementCost.ts'
+import { readSettlementGasSpent, type SettlementGasSpent } from './policy/settlementGasSpent.ts'
 import type { ReceiptSigner } from './receipts/createReceiptSigner.ts'
 import { authorizationId } from './request/authorizationId.ts'
 import type { Screening } from './screening/createScreening.ts'
@@ -120,7 +121,8 @@ export type CreateFacilitatorOptions = {
    * The batches of payments too small to settle alone, when the gas policy is on and `batch` does
    * not batch every payment: up to `maxSize` (default `100`) per transaction, collected for
    * `maxWaitMs` (default `500`) and, while they do not pay for their transaction, up to `maxHoldMs`
-   * (default `2_000`, one Base block).
+   * (default `2_000`, one Base block), and up to one more `maxHoldMs` while payments verified for the
+   * batch are still being served. `maxHoldMs` is also the window of the recent load the policy counts.
    */
   autoBatch?: { maxSize?: number; maxWaitMs?: number; maxHoldMs?: number }
   /** The L1 data fee oracle (OP-stack `GasPriceOracle`; none on other chains). */
@@ -321,21 +323,30 @@ export function createFacilitator(
       (assets ?? []).find((known) => known.address.toLowerCase() === asset.toLowerCase())?.decimals ??
       findAsset(network, asset)?.decimals ??
       6
-    // The policy's accounting of each batch: what it risked comes back, a real loss is charged and told.
+    // The policy's accounting of each batch sent: what it risked comes back once the receipt says
+    // what the transaction cost (the model's estimate if no receipt comes), a real loss is charged and told.
     const idOf = ({ asset, authorization }: SubmitParameters) =>
       authorizationId({ chainId, asset, from: authorization.from, nonce: authorization.nonce })
-    const onFlush = (chunk: readonly SubmitParameters[]) => {
+    const onFlush = (chunk: readonly SubmitParameters[], results: readonly SubmitResult[]) => {
       const first = chunk[0]
       if (!policy || !first) return
-      void policy
-        .sent({
+      const sentOk = chunk.filter((_, i) => results[i]?.ok)
+      const hash = results.find((result) => result.ok)?.hash
+      const account = async () => {
+        let spent: SettlementGasSpent | undefined
+        for (let i = 0; hash && !spent && i < 60; i++) {
+          if (i > 0) await new Promise<void>((resolve) => systemTimer(1_000, resolve)) // unref'd
+          spent = await readSettlementGasSpent(client, { transaction: hash, asset: first.asset })
+        }
+        const loss = await policy.sent({
           ids: chunk.map(idOf),
-          amounts: chunk.map(({ authorization }) => authorization.value),
+          amounts: sentOk.map(({ authorization }) => authorization.value),
           decimals: decimalsOf(first.asset),
+          ...(spent ? { costWei: spent.feeWei } : {}),
         })
-        .then((loss) => {
-          if (loss) onSettlementLoss?.({ network, ...loss })
-        })
+        if (loss) onSettlementLoss?.({ network, ...loss })
+      }
+      void account().catch(logError)
     }
     const batching: BatchOptions | undefined =
       batchAll || !policy

@@ -20,8 +20,8 @@ export type BatchOptions = {
   maxHoldMs?: number
   /** Called with the number of payments of each settlement transaction about to be built (for metrics). */
   onSend?: (size: number) => void
-  /** Called with each batch the queue hands on, before it is sent (the gas policy's accounting). */
-  onFlush?: (chunk: readonly SubmitParameters[]) => void
+  /** Called with each batch the queue handed on and what sending it answered (the gas policy's accounting). */
+  onFlush?: (chunk: readonly SubmitParameters[], results: readonly SubmitResult[]) => void
   /** Called with each payment as it joins the queue. */
   onQueued?: (parameters: SubmitParameters) => void
   /**
@@ -67,11 +67,12 @@ export function createBatchQueue(
     timer = undefined
     while (queue.length > 0) {
       const chunk = queue.splice(0, maxSize)
-      onFlush?.(chunk.map(({ parameters }) => parameters))
-      void send(chunk.map(({ parameters }) => parameters)).then((results) => {
+      const payments = chunk.map(({ parameters }) => parameters)
+      void send(payments).then((results) => {
         chunk.forEach(({ resolve }, i) => {
           resolve(results[i] as SubmitResult)
         })
+        onFlush?.(payments, results)
       })
     }
   }

@@ -86,6 +86,17 @@ describe('createSettlementJudge', () => {
       value: 1_000n,
       loss: 819n,
     })
+    // Measured from the receipt: the cost is what the transaction spent (50 payments, 2,080,711 gas at the floor).
+    const fifty = Array<bigint>(50).fill(1_000n)
+    expect(await lenient.sent({ ids: [], amounts: fifty, decimals: 6, costWei: 2_080_711n * pricePerGas })).toBe(
+      undefined,
+    )
+    expect(await lenient.sent({ ids: [], amounts: fifty, decimals: 6, costWei: 2_100_000n * pricePerGas })).toEqual({
+      payments: 50,
+      cost: 50_400n,
+      value: 50_000n,
+      loss: 400n,
+    })
   })
 
   test('behavior: the verdict of /verify holds at /settle, and a batch waits for the payments it expects', async () => {

@@ -26,7 +26,7 @@ export type BatchCovers = (parameters: { amounts: readonly bigint[]; decimals: n
 export type SettlementLoss = {
   /** Payments the transaction carried. */
   payments: number
-  /** The transaction's expected cost, in the asset's atomic units. */
+  /** The transaction's cost (from its receipt, else expected), in the asset's atomic units. */
   cost: bigint
   /** What its payments brought in, in the asset's atomic units. */
   value: bigint
@@ -35,13 +35,15 @@ export type SettlementLoss = {
 }
 
 /**
- * A batch about to be sent: what was set aside for its payments comes back and its real shortfall is
- * charged to the allowance; answers the loss, if it leaves one.
+ * A batch was sent: what was set aside for its payments (`ids`) comes back and its shortfall (what it
+ * cost beyond the `amounts` it carried) is charged to the allowance; answers the loss, if it leaves one.
  */
 export type BatchSent = (parameters: {
   ids: readonly string[]
   amounts: readonly bigint[]
   decimals: number
+  /** What the transaction cost, from its receipt. Default: the model's estimate. */
+  costWei?: bigint
 }) => Promise<SettlementLoss | undefined>
 
 export type CreateSettlementJudgeOptions = CreateGasPolicyOptions & {
@@ -182,9 +184,14 @@ export function createSettlementJudge(
     // Each payment's share of the batch, judged on the batch's average payment.
     return batched({ amount: sum / n, decimals, gas: 1n, maxFeePerGas: total }).ok
   }
-  const sent: BatchSent = async ({ ids, amounts, decimals }) => {
+  const sent: BatchSent = async ({ ids, amounts, decimals, costWei }) => {
     const value = amounts.reduce((all, amount) => all + amount, 0n)
-    const spent = await batchCost(amounts.length, decimals).catch(() => 0n)
+    const spent =
+      costWei !== undefined
+        ? assetValueOf(costWei, ethPrice, decimals)
+        : amounts.length === 0
+          ? 0n
+          : await batchCost(amounts.length, decimals).catch(() => 0n)
     const loss = spent > value ? spent - value : 0n
     allowance.settle(ids, loss)
     return loss > 0n ? { payments: amounts.length, cost: spent, value, loss } : undefined
