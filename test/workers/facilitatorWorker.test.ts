@@ -1,6 +1,7 @@
 /**
  * The facilitator on Workers (Miniflare 4, Durable Objects on SQLite) against anvil: paid through the demo Worker by
- * the official v2 client, and the same authorization sent 50 times at once.
+ * the official v2 client, the same authorization sent 50 times at once, and screening on by default (the local
+ * chain's sanctions oracle at the Chainalysis address lists the last payer).
  */
 import { join } from 'node:path'
 import { decodeHeader, settleResponseSchema } from '@tollgate/protocol'
@@ -8,6 +9,7 @@ import { x402Client } from '@x402/core/client'
 import { ExactEvmScheme } from '@x402/evm/exact/client'
 import { wrapFetchWithPayment } from '@x402/fetch'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { devAccounts } from '../chain/accounts.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 import { type RunningWorker, startWorker } from '../hono/worker.ts'
 import { makePayments, paymentValue } from '../recovery/payments.ts'
@@ -22,8 +24,11 @@ let facilitator: RunningWorker
 let demo: RunningWorker
 let bindings: FacilitatorWorkerSecrets
 
+/** The payer `makePayments` signs its eighth payment with: listed by the sanctions oracle here. */
+const chain8thPayer = () => devAccounts.payers[7]?.address as `0x${string}`
+
 beforeAll(async () => {
-  chain = await startLocalChain()
+  chain = await startLocalChain({ sanctioned: [chain8thPayer()] })
   bindings = await facilitatorWorkerBindings(chain)
   facilitator = await startFacilitatorWorker(bindings)
   demo = await startWorker(join(import.meta.dirname, '..', '..', 'apps/demo/src/worker.ts'), {
@@ -111,5 +116,23 @@ describe('facilitator Worker misconfigured', () => {
     } finally {
       await broken.stop()
     }
+  })
+
+  test('security: screening is on by default: a payer the sanctions oracle lists is refused, and nothing is sent', async () => {
+    const listed = (await makePayments(chain, 8))[7]
+    expect(listed?.payer).toBe(chain8thPayer())
+    const sent = () =>
+      chain.publicClient.getTransactionCount({ address: chain.accounts.facilitator.address, blockTag: 'pending' })
+    const before = await sent()
+    const body = JSON.stringify(listed?.body)
+    expect(await (await post('/verify', body)).json()).toMatchObject({
+      isValid: false,
+      invalidReason: 'compliance_blocked_payer',
+    })
+    expect(await (await post('/settle', body)).json()).toMatchObject({
+      success: false,
+      errorReason: 'compliance_blocked_payer',
+    })
+    expect(await sent()).toBe(before)
   })
 })

@@ -1,10 +1,17 @@
 import {
+  createAuditLog,
   createFacilitator,
+  createOracleProvider,
   createReceiptSigner,
   createRecovery,
+  createScreening,
+  createUsdcBlacklistProvider,
   type Facilitator,
   type Recovery,
   redactUrls,
+  type Screening,
+  type Store,
+  systemNow,
 } from '@tollgate/facilitator'
 import { createMemoryApiKeyStore, hashApiKey } from '@tollgate/facilitator-service/src/http/apiKeys.ts'
 import { createApp } from '@tollgate/facilitator-service/src/http/app.ts'
@@ -33,6 +40,29 @@ export type BuildFacilitatorDeps = {
 const logError = (error: unknown) => console.error(redactUrls(error instanceof Error ? error.message : String(error)))
 
 /**
+ * Screening as on the Node service, from what needs no download: the asset's own USDC blacklist always, the
+ * Chainalysis oracle where it is deployed; every decision in the audit trail (the Store's). Said once at start.
+ */
+function workerScreening(config: WorkerConfig, store: Store): Screening | undefined {
+  if (config.screening === 'off') {
+    console.warn('screening off (TOLLGATE_SCREENING=off): payers and payees are not screened')
+    return undefined
+  }
+  const { oracle } = config.screening
+  console.info(
+    `screening on: the USDC blacklist; ${oracle ? 'the Chainalysis sanctions oracle' : `no sanctions oracle on ${config.network}`}; no OFAC list on Workers`,
+  )
+  return createScreening({
+    providers: [
+      createUsdcBlacklistProvider(),
+      ...(oracle ? [createOracleProvider({ contracts: new Map([[config.chainId, oracle]]) })] : []),
+    ],
+    audit: createAuditLog(store.audit, { now: systemNow }),
+    now: systemNow,
+  })
+}
+
+/**
  * The facilitator of one Worker deployment over the Durable Object Store: signature recovery in pure JS (viem,
  * no native module), receipts signed with Web Crypto (jose), the signer leased in its own object, and the service's
  * HTTP app with API-key auth.
@@ -45,6 +75,7 @@ export async function buildFacilitator(
   const client = createPublicClient({
     transport: http(config.rpcUrl, { batch: { batchSize: 200 }, retryCount: 1, timeout: 15_000 }),
   })
+  const screening = workerScreening(config, store)
   const receipts = config.receiptKeys ? await createReceiptSigner(config.receiptKeys) : undefined
   const facilitator = createFacilitator(
     { store, networks: [{ network: config.network, client, account: privateKeyToAccount(config.signerKey) }] },
@@ -53,6 +84,7 @@ export async function buildFacilitator(
       signerLeases: { owner, leaseSeconds: 30 },
       logError,
       ...(receipts ? { receipts } : {}),
+      ...(screening ? { screening } : {}),
     },
   )
   const recovery = createRecovery(facilitator, {

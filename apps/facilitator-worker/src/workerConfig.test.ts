@@ -17,6 +17,19 @@ describe('parseWorkerConfig', () => {
     })
   })
 
+  test('default: screening on, with the Chainalysis oracle on Base and none elsewhere; off only when asked', () => {
+    const config = (env: WorkerEnv) => {
+      const parsed = parseWorkerConfig(env)
+      return parsed.ok ? parsed.config.screening : parsed.message
+    }
+    expect(config(good)).toEqual({ oracle: '0x3A91A31cB3dC49b4db9Ce721F50a9D076c8D739B' })
+    expect(config({ ...good, TOLLGATE_NETWORK: 'eip155:84532' })).toEqual({ oracle: undefined })
+    expect(config({ ...good, TOLLGATE_SCREENING_ORACLE: 'off' })).toEqual({ oracle: undefined })
+    expect(config({ ...good, TOLLGATE_SCREENING: 'off' })).toBe('off')
+    expect(config({ ...good, TOLLGATE_SCREENING: 'no' })).toBe('TOLLGATE_SCREENING must be on or off')
+    expect(config({ ...good, TOLLGATE_SCREENING_ORACLE: '0x12' })).toContain('TOLLGATE_SCREENING_ORACLE')
+  })
+
   test.each([
     ['TOLLGATE_SIGNER_KEY', `0x${'ab'.repeat(31)}zz`],
     ['TOLLGATE_RPC_URL', 'ws://rpc.example/provider-secret'],

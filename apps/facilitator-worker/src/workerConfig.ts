@@ -1,6 +1,6 @@
 import { parseReceiptKeys, type ReceiptKey } from '@tollgate/facilitator'
 import { chainIdOf, type EvmNetwork } from '@tollgate/protocol'
-import type { Hex } from 'viem'
+import type { Address, Hex } from 'viem'
 
 /**
  * The Worker's bindings: vars in wrangler.toml, secrets with `wrangler secret put` (never in the file, never
@@ -23,7 +23,17 @@ export type WorkerEnv = {
   TOLLGATE_RECONCILE_INTERVAL_MS?: string
   /** Seconds after which a `settling` row nobody holds counts as abandoned (var). Default `60`. */
   TOLLGATE_RECONCILE_STALE_SECONDS?: string
+  /** `on` (default) or `off`: screening of payer and payee, as on the Node service (var). */
+  TOLLGATE_SCREENING?: string
+  /** The Chainalysis sanctions oracle's address, or `off` (var). Default: Chainalysis's on Base, none elsewhere. */
+  TOLLGATE_SCREENING_ORACLE?: string
 }
+
+/** Where the Chainalysis sanctions oracle is deployed (the Node service's `TOLLGATE_SCREENING_ORACLES` default). */
+const chainalysisOracles: Readonly<Record<number, Address>> = { 8453: '0x3A91A31cB3dC49b4db9Ce721F50a9D076c8D739B' }
+
+/** What the Worker screens with: the USDC blacklist always, the oracle where there is one; `off` only when asked. */
+export type WorkerScreening = { oracle: Address | undefined } | 'off'
 
 export type WorkerConfig = {
   network: EvmNetwork
@@ -35,6 +45,7 @@ export type WorkerConfig = {
   receiptTimeoutMs: number
   reconcileIntervalMs: number
   reconcileStaleSeconds: number
+  screening: WorkerScreening
 }
 
 export type ParseWorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; message: string }
@@ -91,6 +102,16 @@ export function parseWorkerConfig(env: WorkerEnv): ParseWorkerConfigResult {
     's',
   )
   if (typeof reconcileStaleSeconds === 'string') return { ok: false, message: reconcileStaleSeconds }
+  const screeningSwitch = env.TOLLGATE_SCREENING ?? 'on'
+  if (screeningSwitch !== 'on' && screeningSwitch !== 'off') {
+    return { ok: false, message: 'TOLLGATE_SCREENING must be on or off' }
+  }
+  const oracle = env.TOLLGATE_SCREENING_ORACLE ?? chainalysisOracles[chainId] ?? 'off'
+  if (oracle !== 'off' && !/^0x[0-9a-fA-F]{40}$/.test(oracle)) {
+    return { ok: false, message: 'TOLLGATE_SCREENING_ORACLE must be off or a 0x address' }
+  }
+  const screening: WorkerScreening =
+    screeningSwitch === 'off' ? 'off' : { oracle: oracle === 'off' ? undefined : (oracle as Address) }
   return {
     ok: true,
     config: {
@@ -103,6 +124,7 @@ export function parseWorkerConfig(env: WorkerEnv): ParseWorkerConfigResult {
       receiptTimeoutMs,
       reconcileIntervalMs,
       reconcileStaleSeconds,
+      screening,
     },
   }
 }
