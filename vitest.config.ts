@@ -1,15 +1,17 @@
 import { defineConfig } from 'vitest/config'
 
 /**
- * Suites that load the chain hard (hundreds of settlements, crash and fault injection). On a 2-core
- * machine two of them at once slow each other's receipts past their bounds, so they run after the
- * rest, one file at a time.
+ * Suites that load the chain hard (hundreds of settlements, crash and fault injection), or whose
+ * figures depend on when requests arrive (the sub-cent test measures the batch that 50 concurrent
+ * payments make). On a 2-core machine two of them at once slow each other's receipts past their
+ * bounds, so they run after the rest, one file at a time.
  */
 const loadSuites = [
   'test/engine/**/*.test.ts',
   'test/recovery/**/*.test.ts',
   'test/ledger/**/*.test.ts',
   'test/facilitator/settle.test.ts',
+  'test/economics/subCent.test.ts',
 ]
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The local Tollgate stack behind `npm start`, on loopback: the local chain (anvil acting as Base,
- * chain id 8453, our EIP-3009 test USDC at the real USDC address, our sanctions oracle at the Chainalysis address
- * with a demo list), the Tollgate facilitator (SQLite ledger in a data folder, screening on), and the paid demo API.
+ * chain id 8453, at Base's fees (the base fee held at the floor, an L1 data fee), our EIP-3009 test USDC at the
+ * real USDC address, our sanctions oracle at the Chainalysis address with a demo list), the Tollgate facilitator (SQLite ledger in a data folder, screening on), and the paid demo API.
  * `startStack()` starts them in that order and returns one `stop()` for all; `payDemo()` pays for `GET /weather`
  * with the official `@x402/fetch` client, `payDemoTool()` for the MCP tool `get_forecast` with the MCP SDK's client
  * and the official `@x402/core` client, and both report what happened.
@@ -29,7 +29,7 @@ import { type RunningFacilitator, startFacilitator } from '../apps/facilitator/s
 import { createSqliteApiKeyStore } from '../apps/facilitator/src/storage/apiKeysSqlite.ts'
 import { devPrivateKeys } from '../test/chain/accounts.ts'
 import { isPortFree } from '../test/chain/freePort.ts'
-import { baseLikeFees, type LocalChain, startLocalChain } from '../test/chain/localChain.ts'
+import { type LocalChain, startLocalChain } from '../test/chain/localChain.ts'
 import { listedDemoPayer } from './screenedPayment.ts'
 
 /** Options of {@link startStack}. Ports default to the documented ones; `0` picks free ports (tests). */
@@ -110,7 +110,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(options.blockTime ? { blockTime: options.blockTime, mining: 'interval' as const } : {}),
       // The sanctions oracle's demo list: the facilitator's default screening refuses this payer (payScreened).
       sanctioned: [listedDemoPayer.address],
-      ...baseLikeFees,
     })
     started.push(chain)
     log(`local chain       ${chain.url} (chain id ${chain.chainId}, USDC at ${chain.usdc})`)

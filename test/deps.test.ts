@@ -15,6 +15,7 @@ const allowed: Record<string, readonly string[]> = {
   '@tollgate/facilitator': ['@tollgate/protocol', '@tollgate/evm'],
   '@tollgate/store-sqlite': ['@tollgate/facilitator', '@tollgate/protocol'],
   '@tollgate/store-postgres': ['@tollgate/facilitator', '@tollgate/protocol'],
+  '@tollgate/store-durable-object': ['@tollgate/facilitator', '@tollgate/protocol'],
   '@tollgate/hono': ['@tollgate/protocol'],
   '@tollgate/mcp': ['@tollgate/hono', '@tollgate/protocol'],
   '@tollgate/facilitator-service': [
@@ -25,6 +26,13 @@ const allowed: Record<string, readonly string[]> = {
     '@tollgate/protocol',
   ],
   '@tollgate/demo': ['@tollgate/hono', '@tollgate/mcp', '@tollgate/protocol'],
+  // The Worker reuses the service's HTTP app and auth (Web APIs only) over the Durable Object Store.
+  '@tollgate/facilitator-worker': [
+    '@tollgate/facilitator',
+    '@tollgate/facilitator-service',
+    '@tollgate/protocol',
+    '@tollgate/store-durable-object',
+  ],
 }
 
 /** The official x402 packages are test oracles and benchmark baselines only. */

@@ -2,13 +2,15 @@
  * Gas per payment of sub-cent payments at Base's fee floor: the `npm start` stack (anvil holding a
  * 0.005 gwei base fee, the facilitator service with its default gas policy, the demo), N concurrent
  * $0.001 payments with the official x402 client; prints the transactions, gas per payment and the
- * ETH spent against the USDC brought in at $4,000/ETH.
+ * ETH spent against the USDC brought in at $4,000/ETH, from a fresh stack (the seller never paid before),
+ * and each transaction's gas per payment from its receipt.
  *
  * npx tsx --conditions=@tollgate/source bench/economics/run.ts --payments 50
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { readSettlementGasSpent } from '@tollgate/facilitator'
 import { payDemo, startStack } from '../../scripts/stack.ts'
 
 const flag = process.argv.indexOf('--payments')
@@ -17,7 +19,6 @@ const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-bench-economics-'))
 const stack = await startStack({ chainPort: 0, facilitatorPort: 0, demoPort: 0, dataDir })
 try {
   const { chain } = stack
-  await payDemo(stack) // a seller paid before (a non-zero balance), as live sellers are
   const signer = stack.facilitator.signer
   const ethBefore = await chain.publicClient.getBalance({ address: signer })
   const started = performance.now()
@@ -31,6 +32,9 @@ try {
   const receipts = await Promise.all(hashes.map((hash) => chain.publicClient.getTransactionReceipt({ hash })))
   const gas = receipts.reduce((sum, receipt) => sum + receipt.gasUsed, 0n)
   const served = payments.filter((payment) => payment.status === 200).length
+  const batches = await Promise.all(
+    hashes.map((transaction) => readSettlementGasSpent(chain.publicClient, { transaction, asset: chain.usdc })),
+  )
   console.log(
     JSON.stringify({
       payments: count,
@@ -40,6 +44,11 @@ try {
       gasPerPayment: Number(gas / BigInt(count)),
       spentUsdcAtomic: Number((spent * 4_000n * 10n ** 6n) / 10n ** 18n),
       broughtInUsdcAtomic: count * 1_000,
+      batches: batches.map((batch) => ({
+        payments: batch?.payments,
+        gasPerPayment: Number(batch?.gasPerPayment ?? 0n),
+        feeUsdcAtomic: Number(((batch?.feeWei ?? 0n) * 4_000n * 10n ** 6n) / 10n ** 18n),
+      })),
     }),
   )
 } finally {

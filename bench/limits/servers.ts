@@ -30,8 +30,6 @@ const common = {
   TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
   TOLLGATE_RPC_URL_8453: env('TOLLGATE_BENCH_RPC'),
   TOLLGATE_AUTH: 'on',
-  // anvil's 1 gwei fees against $0.001 payments: the gas policy is not what this bench measures.
-  TOLLGATE_MAX_GAS_SHARE: 'off',
 }
 const on = await startFacilitator({ ...common, TOLLGATE_DATA_DIR: env('TOLLGATE_BENCH_ON_DIR') })
 const offEnv = { ...common, TOLLGATE_RATE_LIMIT_PER_MINUTE: '0', TOLLGATE_RATE_LIMIT_KEY_PER_MINUTE: '0' }

@@ -32,8 +32,6 @@ const common = {
   TOLLGATE_PORT: '0',
   TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
   TOLLGATE_RPC_URL_8453: rpc,
-  // anvil's 1 gwei fees against $0.001 payments: the gas policy is not what this bench measures.
-  TOLLGATE_MAX_GAS_SHARE: 'off',
 }
 const openDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-open-'))
 const open = await startFacilitator({

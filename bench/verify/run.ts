@@ -49,7 +49,7 @@ import {
 import { createNativeRecover } from '../../apps/facilitator/src/engine/nativeRecover.ts'
 import { devPrivateKeys } from '../../test/chain/accounts.ts'
 import { sanctionsOracle } from '../../test/chain/contracts/artifacts.ts'
-import { baseLikeFees, startLocalChain } from '../../test/chain/localChain.ts'
+import { startLocalChain } from '../../test/chain/localChain.ts'
 import { writeSection } from '../shared/benchmarksDoc.ts'
 
 const { values } = parseArgs({
@@ -94,8 +94,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`)
 // ---------------------------------------------------------------------------------------------------
 // Chain and payloads
 
-// Base-like fees: the default gas policy judges every /verify, as on Base.
-const chain = await startLocalChain(baseLikeFees)
+// At Base's fees (the local chain's default): the default gas policy judges every /verify, as on Base.
+const chain = await startLocalChain()
 // Our sanctions oracle (the Chainalysis interface) where the real one is on Base, for the screened target.
 await chain.testClient.setCode({
   address: '0x3A91A31cB3dC49b4db9Ce721F50a9D076c8D739B',

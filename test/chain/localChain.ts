@@ -45,15 +45,16 @@ export type StartLocalChainParameters = {
   /** Addresses the sanctions oracle lists (Base only: no oracle is known on Base Sepolia). Default: none. */
   sanctioned?: readonly Address[]
   /**
-   * Hold the base fee at this many wei (`--base-fee`, then `anvil_setNextBlockBaseFeePerGas` after
-   * every block), such as {@link baseFeeFloor}. Default: anvil's own (1 gwei, falling when idle).
+   * Hold the base fee at this many wei (`--base-fee`, then `anvil_setNextBlockBaseFeePerGas` all the
+   * time; {@link LocalChain.setBaseFee} moves it). Default {@link baseFeeFloor}, Base's; `'anvil'`:
+   * anvil's own (1 gwei, falling when idle), for a test about anvil itself.
    */
-  baseFee?: bigint
+  baseFee?: bigint | 'anvil'
   /**
    * Place a stand-in OP-stack `GasPriceOracle` at its predeploy address that answers this L1 data fee
-   * (wei) to every call, such as {@link localL1Fee}. Default: none (no L1 fee).
+   * (wei) to every call. Default {@link localL1Fee}, about Base's; `'none'`: no oracle (no L1 fee).
    */
-  l1Fee?: bigint
+  l1Fee?: bigint | 'none'
 }
 
 /** Base's minimum base fee (since Jovian): 0.005 gwei. */
@@ -62,7 +63,7 @@ export const baseFeeFloor = 5_000_000n
 /** The L1 data fee the stand-in `GasPriceOracle` answers for 1,000 bytes by default: 1 gwei of ETH, about Base's. */
 export const localL1Fee = 1_000_000_000n
 
-/** Base-like fees for {@link startLocalChain}: the base fee at the floor and an L1 data fee. */
+/** The fees {@link startLocalChain} runs at by default, Base's: the base fee at the floor and an L1 data fee. */
 export const baseLikeFees = { baseFee: baseFeeFloor, l1Fee: localL1Fee } as const
 
 const gasPriceOracle: Address = '0x420000000000000000000000000000000000000F'
@@ -128,6 +129,11 @@ export type LocalChain = {
   signCancelAuthorization(parameters: { payer: LocalAccount; nonce: Hex }): Promise<Hex>
   /** The payer cancels an authorization nonce on chain (`cancelAuthorization`, bytes overload, sent by the payer); waits for it. */
   cancelAuthorization(parameters: { payer: LocalAccount; nonce: Hex }): Promise<void>
+  /**
+   * Holds the base fee at `wei` from the next block on (a base fee that jumps, for stuck
+   * transactions); with `baseFee: 'anvil'` it sets the next block's only.
+   */
+  setBaseFee(wei: bigint): Promise<void>
   /** Stops anvil. */
   stop(): Promise<void>
 }
@@ -147,7 +153,8 @@ const totalSupplySlot = 2n
  * oracle at the Chainalysis address (listing `sanctioned`, none by default, so the facilitator's default screening passes
  * honest payers), one block mined (so `latest` has a current timestamp),
  * and 1,000 USDC for each payer, written to storage (no transactions: every dev account starts at nonce 0).
- * Defaults: a free port, chain id 8453, 1 s block time with mixed mining.
+ * Defaults: a free port, chain id 8453, 1 s block time with mixed mining, and Base's fees: the base fee held
+ * at Base's floor and an L1 data fee, so a facilitator's default gas policy judges what it would on Base.
  *
  * @example
  * import { startLocalChain } from './localChain.ts'
@@ -165,8 +172,8 @@ export async function startLocalChain(parameters: StartLocalChainParameters = {}
     mining = 'mixed',
     args = [],
     sanctioned = [],
-    baseFee,
-    l1Fee,
+    baseFee = baseFeeFloor,
+    l1Fee = localL1Fee,
   } = parameters
   const network = `eip155:${chainId}` as const
   const usdc = assets[network].address
@@ -174,7 +181,7 @@ export async function startLocalChain(parameters: StartLocalChainParameters = {}
     chainId,
     blockTime,
     mining,
-    args: baseFee === undefined ? args : ['--base-fee', String(baseFee), ...args],
+    args: baseFee === 'anvil' ? args : ['--base-fee', String(baseFee), ...args],
     ...(port === undefined ? {} : { port }),
   })
   let holder: ReturnType<typeof setInterval> | undefined
@@ -208,9 +215,7 @@ export async function startLocalChain(parameters: StartLocalChainParameters = {}
       testClient.setCode({ address: smartWalletFactoryAddress, bytecode: smartWalletFactory.deployedBytecode }),
       placeMulticall3({ testClient }),
       ...(chainId === 8453 ? [placeSanctionsOracle({ testClient, sanctioned })] : []),
-      ...(l1Fee === undefined
-        ? []
-        : [testClient.setCode({ address: gasPriceOracle, bytecode: constantAnswer(l1Fee) })]),
+      ...(l1Fee === 'none' ? [] : [testClient.setCode({ address: gasPriceOracle, bytecode: constantAnswer(l1Fee) })]),
     ])
     await Promise.all([
       ...devAccounts.payers.map(({ address }) =>
@@ -226,11 +231,19 @@ export async function startLocalChain(parameters: StartLocalChainParameters = {}
         value: word(payerStartBalance * BigInt(devAccounts.payers.length)),
       }),
     ])
-    if (baseFee !== undefined) {
-      // Empty blocks would lower it (EIP-1559): set the next block's base fee again, all the time.
-      const hold = () => testClient.setNextBlockBaseFeePerGas({ baseFeePerGas: baseFee }).catch(() => undefined)
+    let held = baseFee === 'anvil' ? undefined : baseFee
+    // Empty blocks would lower it (EIP-1559): set the next block's base fee again, all the time.
+    const hold = () =>
+      held === undefined
+        ? Promise.resolve()
+        : testClient.setNextBlockBaseFeePerGas({ baseFeePerGas: held }).catch(() => undefined)
+    if (held !== undefined) {
       await hold()
       holder = setInterval(() => void hold(), 50)
+    }
+    const setBaseFee = async (wei: bigint) => {
+      if (held !== undefined) held = wei
+      await testClient.setNextBlockBaseFeePerGas({ baseFeePerGas: wei })
     }
     await testClient.mine({ blocks: 1 })
 
@@ -324,6 +337,7 @@ export async function startLocalChain(parameters: StartLocalChainParameters = {}
       deploySmartWallet,
       signCancelAuthorization,
       cancelAuthorization,
+      setBaseFee,
       stop: () => {
         clearInterval(holder)
         return anvil.stop()

@@ -9,8 +9,18 @@ import { describe, expect, test } from 'vitest'
 import { createDemoApp } from '../../apps/demo/src/app.ts'
 import { defaultPayTo } from '../../apps/demo/src/config.ts'
 import { runDoctor, runDoctorCommand } from '../../apps/facilitator/src/commands/doctor.ts'
+import { baseFeeFloor, startLocalChain } from '../chain/localChain.ts'
 
 const origin = 'http://seller.test'
+/** The demo's facilitator here: doctor reads 402s, it never pays. */
+const neverPays: FacilitatorClient = {
+  verify: async () => {
+    throw new Error('the doctor never pays')
+  },
+  settle: async () => {
+    throw new Error('the doctor never pays')
+  },
+}
 const accepts: PaymentRequiredV2['accepts'] = [
   {
     scheme: 'exact',
@@ -115,15 +125,7 @@ describe('doctor', () => {
   })
 
   test('behavior: nothing on the demo; the command exits 0 there and 1 on the fixture', async () => {
-    const facilitator: FacilitatorClient = {
-      verify: async () => {
-        throw new Error('the doctor never pays')
-      },
-      settle: async () => {
-        throw new Error('the doctor never pays')
-      },
-    }
-    const demo = createDemoApp({ payTo: defaultPayTo, facilitator })
+    const demo = createDemoApp({ payTo: defaultPayTo, facilitator: neverPays })
     const fetcher = (url: string, init?: RequestInit) => demo.request(url, init)
     // A route with a JSON body is checked when the operator allows its method: doctor then sends the example body.
     expect(await runDoctor('http://127.0.0.1:4021', { fetch: fetcher, allowMethods: ['POST'] })).toEqual([])
@@ -144,4 +146,44 @@ describe('doctor', () => {
     expect(await runDoctorCommand([origin], { ...io, fetch: (url, init) => empty.request(url, init) })).toBe(1)
     expect(lines.some((line) => line.startsWith('ERROR no_resources'))).toBe(true)
   })
+
+  test('behavior: with the RPC URL in the environment, a price that cannot pay for its settlement is named, with the figures', async () => {
+    const demo = createDemoApp({ payTo: defaultPayTo, facilitator: neverPays })
+    const fetch = (url: string, init?: RequestInit) => demo.request(url, init)
+    const run = async (env: Record<string, string>) => {
+      const lines: string[] = []
+      const io = { out: (text: string) => lines.push(text), err: (text: string) => lines.push(text) }
+      const code = await runDoctorCommand(['http://127.0.0.1:4021'], { ...io, fetch, env })
+      return { code, lines: lines.filter((line) => line.includes('price_below_settlement_cost')) }
+    }
+    // At Base's floor (the local chain's default): $0.001 settles only in batches (a warning), $0.01 alone.
+    const floor = await startLocalChain()
+    try {
+      const { code, lines } = await run({ TOLLGATE_RPC_URL_8453: floor.url })
+      expect(code).toBe(0)
+      // /weather ($0.001) and /forecast's example (per day $0.001): batched only; /history ($0.01) alone.
+      const weather = lines.find((line) => line.includes('/weather'))
+      expect(weather).toMatch(/^warn {2}price_below_settlement_cost GET http:\/\/127\.0\.0\.1:4021\/weather/)
+      expect(weather).toMatch(/pays for its settlement only in batches at current fees.*price needed \d+/)
+      expect(lines.some((line) => line.includes('/history'))).toBe(false)
+      expect(lines.every((line) => line.startsWith('warn '))).toBe(true)
+      // The gas policy off: nothing judged.
+      expect((await run({ TOLLGATE_RPC_URL_8453: floor.url, TOLLGATE_MAX_GAS_SHARE: 'off' })).lines).toEqual([])
+    } finally {
+      await floor.stop()
+    }
+    // At 10x the floor $0.001 cannot pay even in a full batch: an error.
+    const dear = await startLocalChain({ baseFee: 10n * baseFeeFloor })
+    try {
+      const { code, lines } = await run({ TOLLGATE_RPC_URL_8453: dear.url })
+      expect(code).toBe(1)
+      expect(
+        lines.some((line) =>
+          /^ERROR price_below_settlement_cost .*\/weather.*cannot pay for its settlement/.test(line),
+        ),
+      ).toBe(true)
+    } finally {
+      await dear.stop()
+    }
+  }, 60_000)
 })

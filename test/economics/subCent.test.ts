@@ -3,14 +3,15 @@
  * base fee, the shipped 0.001 gwei tip cap, an L1 data fee from the stand-in GasPriceOracle), under
  * the facilitator's default gas policy: 50 concurrent $0.001 payments to the demo through the
  * `npm start` stack (the facilitator service over HTTP, the official x402 client) are all served and
- * settled once, and the facilitator's ETH spent, at the shipped TOLLGATE_ETH_USD, is at most the USDC
- * they brought in. At 10x the floor a $0.001 payment is refused at /verify (`amount_too_low`, naming
+ * settled once, batch by batch, and the facilitator's ETH spent, at the shipped TOLLGATE_ETH_USD, is at
+ * most the USDC they brought in: from a fresh stack, the seller never paid before (its first payment
+ * writes a new balance slot, 17,100 gas more), with no warm-up payment. At 10x the floor a $0.001 payment is refused at /verify (`amount_too_low`, naming
  * the estimated cost) while a $0.05 payment settles alone.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createFacilitator, createMemoryStore } from '@tollgate/facilitator'
+import { createFacilitator, createMemoryStore, readSettlementGasSpent } from '@tollgate/facilitator'
 import { afterAll, describe, expect, test } from 'vitest'
 import { createNativeRecover } from '../../apps/facilitator/src/engine/nativeRecover.ts'
 import { createApp } from '../../apps/facilitator/src/http/app.ts'
@@ -34,9 +35,6 @@ describe('sub-cent payments at Base fees', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tollgate-subcent-'))
     stack = await startStack({ chainPort: 0, facilitatorPort: 0, demoPort: 0, dataDir })
     const { chain } = stack
-    // A live seller has been paid before: its USDC balance is not zero (the first payment ever to a
-    // seller writes a new storage slot, 17,100 gas more, once). Paid here once, outside the count.
-    expect((await payDemo(stack)).status).toBe(200)
     const signer = stack.facilitator.signer
     const seller = chain.accounts.seller.address
     const [ethBefore, sellerBefore, nonceBefore] = await Promise.all([
@@ -70,6 +68,27 @@ describe('sub-cent payments at Base fees', () => {
         `${spent} wei spent = ${asUsdc(spent)} USDC atomic at $${ethUsd}/ETH for ${broughtIn} brought in`,
     )
     expect(asUsdc(spent)).toBeLessThanOrEqual(broughtIn)
+    // Batch by batch: each transaction's fee is at most what the payments it carried brought in.
+    for (const hash of transactions) {
+      const measured = await readSettlementGasSpent(chain.publicClient, {
+        transaction: hash as `0x${string}`,
+        asset: chain.usdc,
+      })
+      expect(measured).toBeDefined()
+      const { payments: carried = 0, feeWei = 0n } = measured ?? {}
+      expect(asUsdc(feeWei)).toBeLessThanOrEqual(BigInt(carried) * 1_000n)
+    }
+    // The metric, measured from the receipt: 50 payments observed at their share of the transaction's gas.
+    let text = ''
+    for (let i = 0; i < 40 && !/tollgate_settlement_gas_per_payment_count 50\b/.test(text); i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 50)) // read after the answers
+      text = await (stack as Stack).facilitator.metrics.render()
+    }
+    const count = /tollgate_settlement_gas_per_payment_count (\d+)/.exec(text)?.[1]
+    const sum = /tollgate_settlement_gas_per_payment_sum (\d+)/.exec(text)?.[1]
+    expect(Number(count)).toBe(50)
+    expect(Math.abs(Number(sum) - Number(gas))).toBeLessThanOrEqual(50) // gasUsed / 50 each, rounded up
+    expect(text).not.toMatch(/tollgate_settlement_loss_batches_total\{[^}]*\} [1-9]/)
   }, 120_000)
 
   test('at 10x the floor a $0.001 payment is refused at /verify with the estimated cost; $0.05 settles alone', async () => {

@@ -46,10 +46,7 @@ describe('stuck settlements', () => {
     // The next block's base fee is far above what the pending transaction offers.
     const baseFee = 20n * gwei
     expect(original.maxFeePerGas ?? 0n).toBeLessThan(baseFee)
-    await f.chain.testClient.request({
-      method: 'anvil_setNextBlockBaseFeePerGas',
-      params: [`0x${baseFee.toString(16)}`],
-    })
+    await f.chain.setBaseFee(baseFee)
     const resumed = Date.now()
     await f.chain.testClient.setIntervalMining({ interval: 1 })
     const { json } = await answer

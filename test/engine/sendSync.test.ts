@@ -4,15 +4,11 @@
  * block, without one receipt poll; a sync call that misses its receipt (hangs) or times out (code 4)
  * is finished by the poll; an RPC without the method gets an ordinary send and the poll.
  */
-import { createFacilitator, createMemoryStore, type Facilitator } from '@tollgate/facilitator'
-import { assets } from '@tollgate/protocol'
-import { createPublicClient, type Hex, http, parseEther } from 'viem'
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createNativeRecover } from '../../apps/facilitator/src/engine/nativeRecover.ts'
-import { createApp } from '../../apps/facilitator/src/http/app.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
-import { type SyncBehaviour, type SyncProxy, startSyncProxy } from './syncProxy.ts'
+import type { SyncBehaviour } from './syncProxy.ts'
+import { type SyncRun, signPayment, startSyncRun } from './syncRun.ts'
 
 let chain: LocalChain
 beforeAll(async () => {
@@ -22,72 +18,21 @@ afterAll(async () => {
   await chain?.stop()
 })
 
-type Run = { proxy: SyncProxy; facilitator: Facilitator; settle(payer: number): Promise<Record<string, unknown>> }
+type Run = Omit<SyncRun, 'settle'> & { settle(payer: number): Promise<Record<string, unknown>> }
 
 async function start(sync: SyncBehaviour, pollAfterMs = 300): Promise<Run> {
-  // A signer of its own per case: each probes its own client.
-  const account = privateKeyToAccount(generatePrivateKey())
-  await chain.testClient.setBalance({ address: account.address, value: parseEther('1') })
-  const proxy = await startSyncProxy({ target: chain.url, sync })
-  const client = createPublicClient({
-    chain: chain.chain,
-    transport: http(proxy.url),
-    pollingInterval: 50,
-    cacheTime: 0,
-  })
-  const facilitator = createFacilitator(
-    {
-      store: createMemoryStore(),
-      networks: [{ network: chain.network, client, account }],
-    },
-    {
-      recover: createNativeRecover(),
+  const run = await startSyncRun(chain, {
+    sync,
+    options: {
       pollingIntervalMs: 250,
       receiptTimeoutMs: 10_000,
       sendSync: { mode: 'auto', timeoutMs: 4_000, pollAfterMs },
     },
-  )
-  const app = createApp(facilitator)
-  const { name, version } = assets[chain.network]
-  const requirements = {
-    scheme: 'exact',
-    network: chain.network,
-    amount: '10000',
-    asset: chain.usdc,
-    payTo: chain.accounts.seller.address,
-    maxTimeoutSeconds: 300,
-    extra: { name, version },
-  }
-  return {
-    proxy,
-    facilitator,
-    async settle(payer) {
-      const payload = await chain.signTransferAuthorization({
-        payer: chain.accounts.payers[payer] ?? chain.accounts.payers[0],
-        to: chain.accounts.seller.address,
-        value: 10_000n,
-        validAfter: 0n,
-        validBefore: BigInt(Math.floor(Date.now() / 1000)) + 300n,
-      })
-      const body = {
-        x402Version: 2,
-        paymentPayload: { x402Version: 2, resource: { url: 'http://127.0.0.1/paid' }, accepted: requirements, payload },
-        paymentRequirements: requirements,
-      }
-      const response = await app.request('/settle', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-      return (await response.json()) as Record<string, unknown>
-    },
-  }
+  })
+  return { ...run, settle: async (payer) => run.settle(await signPayment(chain, payer)) }
 }
 
-async function stop(run: Run) {
-  await run.facilitator.close()
-  await run.proxy.stop()
-}
+const stop = (run: Run) => run.stop()
 
 describe('settlement through eth_sendRawTransactionSync', () => {
   test('answered with the receipt of the next block, without a receipt poll', async () => {

@@ -10,9 +10,14 @@ import type { AddressInfo, Socket } from 'node:net'
  * - `notFound`: `-32601`, as a node without the method;
  * - `hang`: the transaction is sent (as `eth_sendRawTransaction`) and the call never answered, as
  *   Base's node when it misses a receipt published before it subscribed;
- * - `timeout`: the transaction is sent and the call answered with EIP-7966's timeout (code 4, hash).
+ * - `timeout`: the transaction is sent and the call answered with EIP-7966's timeout (code 4, hash);
+ * - `preconfirm`: a Flashblock played on anvil (mine nothing else meanwhile): the transaction is mined
+ *   in a block that is then taken back (`evm_snapshot`, `evm_mine`, `evm_revert`), sent again so it
+ *   waits in the pool, and the call answered with the taken-back block's receipt: a preconfirmation
+ *   whose block is not sealed yet;
+ * - `drop`: as `preconfirm`, but the transaction is not sent again: a preconfirmation the sequencer dropped.
  */
-export type SyncBehaviour = 'forward' | 'notFound' | 'hang' | 'timeout'
+export type SyncBehaviour = 'forward' | 'notFound' | 'hang' | 'timeout' | 'preconfirm' | 'drop'
 
 type RpcRequest = { id: number | string; method: string; params?: unknown[] }
 
@@ -48,6 +53,17 @@ export async function startSyncProxy({ target, sync }: { target: string; sync: S
     const isSend = call.method === 'eth_sendRawTransactionSync' && call.params?.[0] !== '0x'
     if (call.method === 'eth_sendRawTransactionSync' && sync === 'notFound') {
       return { jsonrpc: '2.0', id: call.id, error: { code: -32601, message: 'the method does not exist' } }
+    }
+    if (isSend && (sync === 'preconfirm' || sync === 'drop')) {
+      const rpc = (method: string, params: unknown[]) => post({ jsonrpc: '2.0', id: call.id, method, params })
+      const snapshot = (await rpc('evm_snapshot', [])).result
+      const sent = await rpc('eth_sendRawTransaction', [call.params?.[0]])
+      if (sent.error) return { jsonrpc: '2.0', id: call.id, error: sent.error }
+      await rpc('evm_mine', [])
+      const receipt = await rpc('eth_getTransactionReceipt', [sent.result])
+      await rpc('evm_revert', [snapshot])
+      if (sync === 'preconfirm') await rpc('eth_sendRawTransaction', [call.params?.[0]])
+      return { jsonrpc: '2.0', id: call.id, result: receipt.result }
     }
     if (isSend && (sync === 'hang' || sync === 'timeout')) {
       const sent = await post({

@@ -79,8 +79,6 @@ describe('tollgate-facilitator', () => {
         ...cleanEnv(),
         TOLLGATE_PORT: '0',
         TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-        // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-        TOLLGATE_MAX_GAS_SHARE: 'off',
         TOLLGATE_RPC_URL_8453: chain.url,
         TOLLGATE_DATA_DIR: dataDir,
       },

@@ -44,8 +44,6 @@ beforeAll(async () => {
     // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
     TOLLGATE_AUTH: 'off',
     TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-    // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-    TOLLGATE_MAX_GAS_SHARE: 'off',
     TOLLGATE_RPC_URL_8453: chain.url,
     TOLLGATE_DATA_DIR: dataDir,
     TOLLGATE_POLLING_INTERVAL_MS: '20',

@@ -47,9 +47,8 @@ beforeAll(async () => {
       TOLLGATE_RECONCILE_INTERVAL_MS: '0',
       TOLLGATE_METRICS_PORT: '0',
       TOLLGATE_LOG_LEVEL: 'debug',
-      // Not what this suite tests: no API keys, no gas policy (anvil's 1 gwei fees), no rate limit.
+      // Not what this suite tests: no API keys, no rate limit.
       TOLLGATE_AUTH: 'off',
-      TOLLGATE_MAX_GAS_SHARE: 'off',
       TOLLGATE_RATE_LIMIT_PER_MINUTE: '0',
     },
     { logDestination: capture },

@@ -54,8 +54,6 @@ export async function startTestFacilitator(
         TOLLGATE_HOST: '127.0.0.1',
         TOLLGATE_PORT: '0',
         TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-        // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-        TOLLGATE_MAX_GAS_SHARE: 'off',
         TOLLGATE_NETWORKS: chain.network,
         [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
         TOLLGATE_DATA_DIR: dataDir,

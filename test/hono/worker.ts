@@ -8,15 +8,28 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'esbuild'
-import { Miniflare } from 'miniflare'
+import { Miniflare, type WorkerOptions } from 'miniflare'
 
 export type RunningWorker = {
   /** The Worker's origin, without a trailing slash. */
   url: string
+  /** The Miniflare instance (Durable Object namespaces, `setOptions`). */
+  mf: Miniflare
   stop(): Promise<void>
 }
 
-export async function startWorker(entry: string, bindings: Record<string, string>): Promise<RunningWorker> {
+export type StartWorkerOptions = {
+  /** Durable Object bindings, each `{ className, useSQLite }`. */
+  durableObjects?: WorkerOptions['durableObjects']
+  /** Keeps Durable Object storage (and alarms) in this folder, across a stop and a start. Default: in memory. */
+  persistDir?: string
+}
+
+export async function startWorker(
+  entry: string,
+  bindings: Record<string, string>,
+  { durableObjects, persistDir }: StartWorkerOptions = {},
+): Promise<RunningWorker> {
   const outdir = await mkdtemp(join(tmpdir(), 'tollgate-worker-'))
   let mf: Miniflare | undefined
   const stop = async () => {
@@ -49,8 +62,10 @@ export async function startWorker(entry: string, bindings: Record<string, string
       compatibilityDate: '2025-09-01',
       cf: false,
       bindings,
+      ...(durableObjects ? { durableObjects } : {}),
+      ...(persistDir ? { durableObjectsPersist: persistDir } : {}),
     })
-    return { url: (await mf.ready).toString().replace(/\/$/, ''), stop }
+    return { url: (await mf.ready).toString().replace(/\/$/, ''), mf, stop }
   } catch (error) {
     await stop()
     throw error

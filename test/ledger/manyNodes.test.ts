@@ -4,13 +4,14 @@
  * signer leases on. The same authorization sent 100 times across them lands once with 100
  * identical answers; 60 different authorizations sent across them all land exactly once.
  */
-import { assets, type ExactEvmPayload } from '@tollgate/protocol'
+import type { ExactEvmPayload } from '@tollgate/protocol'
 import { type Address, type Hex, parseAbiItem } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/startFacilitator.ts'
 import { devPrivateKeys } from '../chain/accounts.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 import { databaseUrl, dropSchema, postgresAvailable, query, uniqueSchema } from './postgres.ts'
+import { settleBody } from './settleBody.ts'
 
 const available = await postgresAvailable('test/ledger/manyNodes')
 const schema = uniqueSchema('nodes')
@@ -31,8 +32,6 @@ beforeAll(async () => {
           // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
           TOLLGATE_AUTH: 'off',
           TOLLGATE_SIGNER_KEY: key,
-          // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-          TOLLGATE_MAX_GAS_SHARE: 'off',
           TOLLGATE_NETWORKS: chain.network,
           [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
           TOLLGATE_DATABASE_URL: databaseUrl,
@@ -60,21 +59,7 @@ afterAll(async () => {
   }
 })
 
-const requirements = () => ({
-  scheme: 'exact',
-  network: chain.network,
-  amount: '10000',
-  asset: chain.usdc,
-  payTo: chain.accounts.seller.address,
-  maxTimeoutSeconds: 300,
-  extra: { name: assets[chain.network].name, version: assets[chain.network].version },
-})
-const body = (payload: ExactEvmPayload, claim?: string) => ({
-  x402Version: 2,
-  paymentPayload: { x402Version: 2, resource: { url: 'http://127.0.0.1/paid' }, accepted: requirements(), payload },
-  paymentRequirements: requirements(),
-  ...(claim ? { tollgate: { claim } } : {}),
-})
+const body = (payload: ExactEvmPayload, claim?: string) => settleBody(chain, payload, claim)
 async function settleAt(
   node: RunningFacilitator,
   payload: ExactEvmPayload,

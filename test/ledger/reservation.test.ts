@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
 import { httpFacilitator, paymentRequired } from '@tollgate/hono'
-import { assets, type ExactEvmPayload } from '@tollgate/protocol'
+import type { ExactEvmPayload } from '@tollgate/protocol'
 import { x402Client } from '@x402/core/client'
 import { ExactEvmScheme } from '@x402/evm/exact/client'
 import { wrapFetchWithPayment } from '@x402/fetch'
@@ -22,6 +22,7 @@ import { type RunningFacilitator, startFacilitator } from '../../apps/facilitato
 import { devPrivateKeys } from '../chain/accounts.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 import { startOfficialFacilitator } from '../hono/officialFacilitator.ts'
+import { settleBody } from './settleBody.ts'
 
 let chain: LocalChain
 let running: RunningFacilitator
@@ -38,8 +39,6 @@ beforeAll(async () => {
       // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
       TOLLGATE_AUTH: 'off',
       TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-      // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-      TOLLGATE_MAX_GAS_SHARE: 'off',
       TOLLGATE_NETWORKS: chain.network,
       [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
       TOLLGATE_DATA_DIR: dataDir,
@@ -59,21 +58,7 @@ afterAll(async () => {
   }
 })
 
-const requirements = () => ({
-  scheme: 'exact',
-  network: chain.network,
-  amount: '10000',
-  asset: chain.usdc,
-  payTo: chain.accounts.seller.address,
-  maxTimeoutSeconds: 300,
-  extra: { name: assets[chain.network].name, version: assets[chain.network].version },
-})
-const body = (payload: ExactEvmPayload, claim?: string) => ({
-  x402Version: 2,
-  paymentPayload: { x402Version: 2, resource: { url: 'http://127.0.0.1/paid' }, accepted: requirements(), payload },
-  paymentRequirements: requirements(),
-  ...(claim ? { tollgate: { claim } } : {}),
-})
+const body = (payload: ExactEvmPayload, claim?: string) => settleBody(chain, payload, claim)
 const sign = (payer: LocalAccount, validBefore = now() + 300n) =>
   chain.signTransferAuthorization({
     payer,

@@ -57,8 +57,6 @@ async function withNode(name: string, use: (node: RunningFacilitator) => Promise
       TOLLGATE_DATA_DIR: join(dataDir, name),
       TOLLGATE_POLLING_INTERVAL_MS: '20',
       TOLLGATE_RECONCILE_INTERVAL_MS: '0',
-      // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-      TOLLGATE_MAX_GAS_SHARE: 'off',
       // The wait bound is time: on a CI machine running other chains beside this one, 128 settlements
       // in flight have been seen to take more than the default 15 s to make room. What is tested here
       // is the cap and the queue (the bound itself is tested below, on its own).

@@ -60,7 +60,6 @@ export async function startReceiptStack(
         TOLLGATE_HOST: '127.0.0.1',
         TOLLGATE_PORT: port,
         TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-        TOLLGATE_MAX_GAS_SHARE: 'off',
         TOLLGATE_NETWORKS: chain.network,
         [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
         TOLLGATE_DATA_DIR: dataDir,

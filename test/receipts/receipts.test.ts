@@ -134,6 +134,13 @@ describe('a paid request yields a signed receipt', () => {
       amount: '1000',
       transaction: paid.settle.transaction,
       resourceUrl: paid.url,
+      // The gas spent for it: its share of its transaction, from the receipt.
+      gas: {
+        payments: expect.any(Number),
+        gasUsed: expect.stringMatching(/^[1-9][0-9]{4}$/),
+        feeWei: expect.stringMatching(/^[1-9][0-9]*$/),
+        transactionGasUsed: expect.stringMatching(/^[1-9][0-9]*$/),
+      },
     })
     const other = await fetch(url, { headers: { authorization: `Bearer ${stack.otherKey}` } })
     expect(other.status).toBe(404)

@@ -1,7 +1,10 @@
 /**
  * The facilitator killed with SIGKILL at random moments during a stream of 500 settlements, and
  * restarted on the same ledger and port each time: every authorization is settled on chain exactly
- * once or refused, and the ledger matches the chain (settled ⇔ authorizationState).
+ * once or refused, and the ledger matches the chain (settled ⇔ authorizationState). And on
+ * PostgreSQL: killed 250 ms into a burst of concurrent settlements and restarted with the same key
+ * (a new node id), the immediate retry of every payment in flight is answered from the chain, settled
+ * with its transaction within the settle wait, never `settlement_pending` for a mined one.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -10,10 +13,11 @@ import { join } from 'node:path'
 import type { LedgerEntry } from '@tollgate/facilitator'
 import { errorInfo, isErrorCode } from '@tollgate/protocol'
 import { createSqliteStore } from '@tollgate/store-sqlite'
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { devPrivateKeys } from '../chain/accounts.ts'
 import { freePort } from '../chain/freePort.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
+import { databaseUrl, dropSchema, postgresAvailable, query, uniqueSchema } from '../ledger/postgres.ts'
 import { seededRandom } from './faultProxy.ts'
 import { chainView, makePayments, type Payment, pool } from './payments.ts'
 
@@ -44,8 +48,11 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true })
 })
 
-/** Starts the facilitator as a child process on `port` and the shared data dir; resolves once it listens. */
-async function startChild(): Promise<ChildProcess> {
+/**
+ * Starts the facilitator as a child process on `port` and the shared data dir (or the `ledger` env's
+ * PostgreSQL schema); resolves once it listens.
+ */
+async function startChild(ledger: Record<string, string> = { TOLLGATE_DATA_DIR: dataDir }): Promise<ChildProcess> {
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !key.startsWith('TOLLGATE_')) env[key] = value
@@ -57,17 +64,15 @@ async function startChild(): Promise<ChildProcess> {
       // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
       TOLLGATE_AUTH: 'off',
       TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-      // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-      TOLLGATE_MAX_GAS_SHARE: 'off',
       // Hundreds of requests from one loopback address: not what this test is about.
       TOLLGATE_RATE_LIMIT_PER_MINUTE: '0',
       TOLLGATE_RPC_URL_8453: chain.url,
-      TOLLGATE_DATA_DIR: dataDir,
       TOLLGATE_RECEIPT_TIMEOUT_MS: '4000',
       TOLLGATE_POLLING_INTERVAL_MS: '100',
       TOLLGATE_RECONCILE_INTERVAL_MS: '1000',
       TOLLGATE_RECONCILE_STALE_SECONDS: '2',
       TOLLGATE_REPLACE_AFTER_MS: '3000',
+      ...ledger,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -216,3 +221,97 @@ test('behavior: SIGKILL at random moments during 500 settlements: each settled o
   expect(settled + refused).toBe(count)
   expect(killed).toBe(kills)
 }, 90_000)
+
+const pgAvailable = await postgresAvailable('test/recovery/crash (PostgreSQL)')
+const burst = Number(process.env.TOLLGATE_CRASH_BURST ?? 200)
+
+describe.skipIf(!pgAvailable)('a restart on PostgreSQL does not leave a paid buyer waiting', () => {
+  const schema = uniqueSchema('crash')
+  afterAll(async () => {
+    if (pgAvailable) await dropSchema(schema)
+  })
+
+  test(`behavior: SIGKILL 250 ms into ${burst} concurrent settlements, restart with the same key: every retry of a payment in flight is settled with its transaction`, async () => {
+    const ledger = {
+      TOLLGATE_DATABASE_URL: databaseUrl,
+      TOLLGATE_DATABASE_SCHEMA: schema,
+      TOLLGATE_NETWORKS: chain.network,
+      // The settle wait: every retry is answered within it.
+      TOLLGATE_RECEIPT_TIMEOUT_MS: '8000',
+      // Every payment in flight at once (not queued behind its payer's cap).
+      TOLLGATE_MAX_IN_FLIGHT_PER_PAYER: '1000',
+      TOLLGATE_RECONCILE_STALE_SECONDS: '8',
+    }
+    const payments = await makePayments(chain, burst)
+    child = await startChild(ledger)
+    const settleOnce = async (payment: Payment): Promise<Record<string, unknown> | undefined> => {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/settle`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(payment.body),
+          signal: AbortSignal.timeout(30_000),
+        })
+        return (await response.json()) as Record<string, unknown>
+      } catch {
+        return undefined // killed mid-request
+      }
+    }
+    const first = Promise.all(payments.map(settleOnce))
+    // 250 ms into the burst, and once settlements are mid-way (claimed, or signed and recorded), bounded.
+    await sleep(250)
+    for (const bound = Date.now() + 10_000; Date.now() < bound; await sleep(20)) {
+      const [busy] = await query<{ n: string }>(
+        `SELECT count(*) AS n FROM "${schema}".ledger WHERE state IN ('settling', 'submitted')`,
+      )
+      if (Number(busy?.n) >= burst / 10) break
+    }
+    const victim = child as ChildProcess
+    const exited = new Promise((resolve) => victim.once('exit', resolve))
+    victim.kill('SIGKILL')
+    await exited
+    const firstAnswers = await first
+    const rows = await query<{ id: string; state: string }>(`SELECT id, state FROM "${schema}".ledger`)
+    const inFlight = new Set(rows.filter((row) => row.state !== 'settled').map((row) => row.id))
+    const atKill: Record<string, number> = {}
+    for (const row of rows) atKill[row.state] = (atKill[row.state] ?? 0) + 1
+    child = await startChild(ledger)
+    const restarted = Date.now()
+    // The immediate retry of every payment, each once.
+    const retries = await Promise.all(
+      payments.map(async (payment) => {
+        const started = Date.now()
+        const answer = await settleOnce(payment)
+        return { payment, answer, ms: Date.now() - started }
+      }),
+    )
+    const retryMs = Date.now() - restarted
+    const view = await chainView(chain, payments)
+    const kinds: Record<string, number> = {}
+    let slowest = 0
+    for (const { answer, ms } of retries) {
+      const kind = answer?.success === true ? 'settled' : String(answer?.errorReason ?? answer?.error ?? 'lost')
+      kinds[kind] = (kinds[kind] ?? 0) + 1
+      if (answer?.success === true) slowest = Math.max(slowest, ms)
+    }
+    const answeredFirst = firstAnswers.filter((answer) => answer !== undefined).length
+    const times = retries.map(({ ms }) => ms).sort((a, b) => a - b)
+    console.log(
+      `PostgreSQL: ${answeredFirst}/${burst} answered before SIGKILL, ledger at kill ${JSON.stringify(atKill)}; retries ${JSON.stringify(kinds)} in ${retryMs} ms (p50 ${times[Math.floor(times.length / 2)]} ms, slowest settled ${slowest} ms)`,
+    )
+    for (const { payment, answer } of retries) {
+      const onChain = view.get(payment.id)
+      const where = `${payment.id}: ${JSON.stringify(answer)} (in flight: ${inFlight.has(payment.id)})`
+      expect(onChain?.logs ?? 0, where).toBeLessThanOrEqual(1) // never twice
+      // Answered from the chain: a mined payment is settled with its transaction, never pending.
+      if (onChain?.spent) {
+        expect(answer, where).toMatchObject({ success: true })
+        expect(String(answer?.transaction).toLowerCase(), where).toBe(onChain.transactions[0]?.toLowerCase())
+      }
+      // A payment in flight at the kill is settled by the retry.
+      if (inFlight.has(payment.id)) expect(answer?.success, where).toBe(true)
+    }
+    expect(kinds.settlement_pending ?? 0).toBe(0)
+    expect(slowest).toBeLessThanOrEqual(8_000 + 2_000)
+  }, 120_000)
+})

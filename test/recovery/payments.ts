@@ -16,7 +16,11 @@ export type Payment = {
   body: Record<string, unknown>
 }
 
-export const paymentValue = 1_000n
+/**
+ * $0.01: at the local chain's Base fees the default gas policy settles it alone, one transaction per
+ * payment, the path these crash and fault suites are about (a $0.001 payment waits for a batch).
+ */
+export const paymentValue = 10_000n
 
 /** `count` authorizations of {@link paymentValue} to the seller, round-robin over the eight payers. */
 export async function makePayments(chain: LocalChain, count: number): Promise<Payment[]> {

@@ -117,10 +117,7 @@ describe('lost and stranded settlements', () => {
     const [{ payload, hash, tx: original }] = (await stranded(signer, [payer])) as [Stranded]
     const baseFee = 20n * gwei
     expect(original.maxFeePerGas ?? 0n).toBeLessThan(baseFee)
-    await f.chain.testClient.request({
-      method: 'anvil_setNextBlockBaseFeePerGas',
-      params: [`0x${baseFee.toString(16)}`],
-    })
+    await f.chain.setBaseFee(baseFee)
     await f.chain.testClient.setIntervalMining({ interval: 1 })
 
     const restarted = f.peer({

@@ -62,9 +62,8 @@ async function startChild(): Promise<{ child: ChildProcess; output: () => string
       TOLLGATE_BATCH_SIZE: '10',
       TOLLGATE_BATCH_WAIT_MS: '20',
       TOLLGATE_SHUTDOWN_TIMEOUT_MS: '20000',
-      // Not what this suite tests: no API keys, no gas policy (anvil's 1 gwei fees), no rate limit.
+      // Not what this suite tests: no API keys, no rate limit.
       TOLLGATE_AUTH: 'off',
-      TOLLGATE_MAX_GAS_SHARE: 'off',
       TOLLGATE_RATE_LIMIT_PER_MINUTE: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

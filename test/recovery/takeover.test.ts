@@ -1,6 +1,6 @@
 /**
  * A facilitator node on PostgreSQL killed with SIGKILL during 300 settlements and restarted with the
- * same signer key (a new process, a new node id): the restarted node takes the signer's lease over
+ * same signer key (a new process, the same default node id: host and port): the restarted node takes the signer's lease over
  * within seconds (fenced, short heartbeat lease), and finishes every settlement the dead process had
  * accepted without the resource server asking again. Each payment is sent to `/settle` once (a
  * refused connection, which never reached the server, is tried again); an answer lost to the kill or
@@ -58,8 +58,6 @@ async function startChild(local: LocalChain): Promise<ChildProcess> {
       // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
       TOLLGATE_AUTH: 'off',
       TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-      // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-      TOLLGATE_MAX_GAS_SHARE: 'off',
       // Hundreds of requests from one loopback address: not what this test is about.
       TOLLGATE_RATE_LIMIT_PER_MINUTE: '0',
       [`TOLLGATE_RPC_URL_${local.chainId}`]: local.url,

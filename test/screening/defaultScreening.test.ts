@@ -17,7 +17,7 @@ import { type RunningFacilitator, startFacilitator } from '../../apps/facilitato
 import { createSqliteApiKeyStore } from '../../apps/facilitator/src/storage/apiKeysSqlite.ts'
 import { devAccounts, devPrivateKeys } from '../chain/accounts.ts'
 import { testUsdc } from '../chain/contracts/artifacts.ts'
-import { baseLikeFees, type LocalChain, startLocalChain } from '../chain/localChain.ts'
+import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 import { type RpcCounter, startRpcCounter } from './rpcCounter.ts'
 import { paymentBody, post } from './verifyBody.ts'
 
@@ -45,7 +45,7 @@ async function blacklist(target: LocalChain, address: Address) {
 }
 
 beforeAll(async () => {
-  chain = await startLocalChain({ sanctioned: [devAccounts.payers[1].address, listedPayee], ...baseLikeFees })
+  chain = await startLocalChain({ sanctioned: [devAccounts.payers[1].address, listedPayee] })
   await blacklist(chain, blacklisted().address)
   rpc = await startRpcCounter(chain.url)
   const dataDir = join(dir, 'data')
@@ -209,7 +209,7 @@ describe('where a provider is missing, and screening off', () => {
   }
 
   test('behavior: on Base Sepolia (no oracle) it screens with the USDC blacklist and says the oracle is missing', async () => {
-    const sepolia = await startLocalChain({ chainId: 84532, ...baseLikeFees })
+    const sepolia = await startLocalChain({ chainId: 84532 })
     chains.push(sepolia)
     await blacklist(sepolia, payer(2).address)
     const node = await start(sepolia)

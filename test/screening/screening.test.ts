@@ -58,9 +58,8 @@ function env(extra: Record<string, string> = {}) {
     TOLLGATE_POLLING_INTERVAL_MS: '20',
     TOLLGATE_RECONCILE_INTERVAL_MS: '0',
     TOLLGATE_METRICS_PORT: '0',
-    // Not what this suite tests: no API keys, no gas policy (anvil's fees), no rate limit.
+    // Not what this suite tests: no API keys, no rate limit.
     TOLLGATE_AUTH: 'off',
-    TOLLGATE_MAX_GAS_SHARE: 'off',
     TOLLGATE_RATE_LIMIT_PER_MINUTE: '0',
     TOLLGATE_SCREENING: 'on',
     TOLLGATE_SANCTIONS_LIST: listPath,

@@ -32,7 +32,6 @@ function start() {
       ...env,
       TOLLGATE_PORT: '0',
       TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-      TOLLGATE_MAX_GAS_SHARE: 'off',
       TOLLGATE_RPC_URL_8453: chain.url,
       TOLLGATE_DATA_DIR: join(dir, 'data'),
       TOLLGATE_SCREENING: 'on',

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { runSanctionsCommand } from '../../apps/facilitator/src/commands/sanctions.ts'
 import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/startFacilitator.ts'
 import { devPrivateKeys } from '../chain/accounts.ts'
-import { baseLikeFees, type LocalChain, startLocalChain } from '../chain/localChain.ts'
+import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 import { databaseUrl, dropSchema, postgresAvailable, query, uniqueSchema } from '../ledger/postgres.ts'
 import { type ListServer, startListServer } from './listServer.ts'
 import { fillers, sdnAdvancedXml } from './sdnList.ts'
@@ -38,7 +38,7 @@ const capture = new Writable({
 const started: RunningFacilitator[] = []
 
 beforeAll(async () => {
-  chain = await startLocalChain(baseLikeFees)
+  chain = await startLocalChain()
   server = await startListServer()
 }, 60_000)
 afterAll(async () => {

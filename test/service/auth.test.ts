@@ -77,8 +77,6 @@ beforeAll(async () => {
       TOLLGATE_RPC_URL_8453: chain.url,
       TOLLGATE_DATA_DIR: dataDir,
       TOLLGATE_POLLING_INTERVAL_MS: '20',
-      // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-      TOLLGATE_MAX_GAS_SHARE: 'off',
       TOLLGATE_AUTH_JWKS_FILE: jwks,
       TOLLGATE_AUTH_JWT_HOST: host,
       // Revocations take effect at once (the default remembers a key for 5 s).

@@ -38,7 +38,6 @@ beforeAll(async () => {
           TOLLGATE_DATABASE_URL: databaseUrl,
           TOLLGATE_DATABASE_SCHEMA: schema,
           TOLLGATE_AUTH_KEY_CACHE_MS: '0',
-          TOLLGATE_MAX_GAS_SHARE: 'off',
         },
         { nodeId: `keys-node-${index}`, logError: () => {} },
       ),

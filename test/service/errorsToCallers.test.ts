@@ -67,7 +67,6 @@ beforeAll(async () => {
       TOLLGATE_POLLING_INTERVAL_MS: '20',
       TOLLGATE_RECEIPT_TIMEOUT_MS: '2000',
       TOLLGATE_AUTH: 'off',
-      TOLLGATE_MAX_GAS_SHARE: 'off',
     },
     { logError: (error) => logged.push(error) },
   )

@@ -53,7 +53,7 @@ if (args[0] === 'doctor') {
   const { runDoctorCommand } = await load('doctor')
   const out = (text) => process.stdout.write(text)
   const err = (text) => process.stderr.write(text)
-  process.exit(await runDoctorCommand(args.slice(1), { out, err }))
+  process.exit(await runDoctorCommand(args.slice(1), { env: process.env, out, err }))
 }
 if (args[0] === 'sanctions') {
   // The OFAC list for screening: fetched and swapped in (update), or converted from SDN_ADVANCED.XML or sdn.csv.

@@ -26,8 +26,6 @@ beforeAll(async () => {
     {
       TOLLGATE_PORT: '0',
       TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-      // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-      TOLLGATE_MAX_GAS_SHARE: 'off',
       TOLLGATE_RPC_URL_8453: chain.url,
       TOLLGATE_DATA_DIR: dataDir,
       TOLLGATE_POLLING_INTERVAL_MS: '20',
@@ -100,8 +98,6 @@ describe('startFacilitator', () => {
       startFacilitator({
         TOLLGATE_PORT: String(running.port),
         TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-        // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-        TOLLGATE_MAX_GAS_SHARE: 'off',
         TOLLGATE_RPC_URL_8453: chain.url,
         TOLLGATE_DATA_DIR: join(dataDir, 'second'),
       }),
@@ -136,7 +132,6 @@ describe('startFacilitator', () => {
       startFacilitator({
         TOLLGATE_PORT: '0',
         TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-        TOLLGATE_MAX_GAS_SHARE: 'off',
         TOLLGATE_RPC_URL_8453: chain.url,
         TOLLGATE_DATA_DIR: dir,
         TOLLGATE_REDIS_URL: 'redis://127.0.0.1:1',
@@ -154,7 +149,6 @@ describe('startFacilitator', () => {
       startFacilitator({
         TOLLGATE_PORT: String(running.port),
         TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-        TOLLGATE_MAX_GAS_SHARE: 'off',
         TOLLGATE_RPC_URL_8453: chain.url,
         TOLLGATE_DATA_DIR: dir,
       }),
@@ -170,7 +164,6 @@ describe('startFacilitator', () => {
         {
           TOLLGATE_PORT: String(running.port),
           TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-          TOLLGATE_MAX_GAS_SHARE: 'off',
           TOLLGATE_RPC_URL_8453: chain.url,
           TOLLGATE_DATA_DIR: join(dataDir, 'taken-passed'),
         },
@@ -186,7 +179,6 @@ describe('startFacilitator', () => {
       {
         TOLLGATE_PORT: '0',
         TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-        TOLLGATE_MAX_GAS_SHARE: 'off',
         TOLLGATE_RPC_URL_8453: chain.url,
         TOLLGATE_DATA_DIR: join(dataDir, 'passed'),
       },
@@ -217,7 +209,6 @@ describe('startFacilitator', () => {
         startFacilitator({
           TOLLGATE_PORT: '0',
           TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-          TOLLGATE_MAX_GAS_SHARE: 'off',
           TOLLGATE_RPC_URL_8453: chain.url,
           TOLLGATE_DATABASE_URL: url.toString(),
           TOLLGATE_DATABASE_SCHEMA: schema,

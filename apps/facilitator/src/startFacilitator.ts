@@ -30,7 +30,7 @@ import { openStorage } from './storage/openStorage.ts'
 export type StartFacilitatorOptions = {
   /** Default: PostgreSQL at `config.databaseUrl` when set, else SQLite under `config.dataDir`. Used as is, never closed here. */
   store?: Store
-  /** This node's id in a shared ledger (signer leases). Default: host, pid and a random suffix. */
+  /** This node's id in a shared ledger (signer leases). Default: host and port (port 0: host, pid and a random suffix). */
   nodeId?: string
   /** Default: native libsecp256k1 ({@link createNativeRecover}). */
   recover?: RecoverAddress
@@ -163,7 +163,14 @@ export async function startFacilitator(
       { ...deps, store: storage.ledger, recover: recover ?? createNativeRecover() },
       {
         config,
-        owner: nodeId ?? config.nodeId ?? `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
+        // Unset: the host and port, so that a restart in place takes its signer leases (and its rows
+        // left settling) at once; on a port picked at random, the process id and a random suffix.
+        owner:
+          nodeId ??
+          config.nodeId ??
+          (config.port === 0
+            ? `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`
+            : `${hostname()}:${config.port}`),
         // A ledger shared by several nodes (PostgreSQL): each signer key is used by one node at a time.
         leased: Boolean(config.databaseUrl || nodeId || config.nodeId),
         receipts,
@@ -173,7 +180,12 @@ export async function startFacilitator(
     closers.defer(() => facilitator.stop())
     const rateLimit = await openRateLimit(closers, { config, pool: storage.pool })
     metrics.watch(facilitator)
-    void logSettlementCosts(facilitator, { logger, ethUsd: config.gasPolicy?.ethPrice ?? '4000' })
+    void logSettlementCosts(facilitator, {
+      logger,
+      ethUsd: config.gasPolicy?.ethPrice ?? '4000',
+      gasPolicy: config.gasPolicy && { ...config.gasPolicy, maxBatchedShare: config.maxBatchedGasShare },
+      ...(storage.catalogue ? { catalogue: storage.catalogue } : {}),
+    })
     let draining = false
     const ready = createReadyProbe(facilitator, () => ({
       minBalance: config.readyMinBalance,

@@ -23,6 +23,7 @@ export type {
 } from './encoding/settlementData.ts'
 export { settlementData } from './encoding/settlementData.ts'
 export { transferWithAuthorizationData } from './encoding/transferWithAuthorizationData.ts'
+export { encodeTryAggregate, tryAggregateAbi } from './encoding/tryAggregate.ts'
 export { RpcUnavailableError } from './errors.ts'
 export type { AuthorizationKey } from './evidence/authorizationKey.ts'
 export type { FindAuthorizationUseOptions, PaymentUse } from './evidence/authorizationUse.ts'

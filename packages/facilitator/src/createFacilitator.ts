@@ -22,12 +22,15 @@ import type { BatchOptions } from './engine/createBatchQueue.ts'
 import type { CreateFeeOracleOptions } from './engine/createFeeOracle.ts'
 import type { SendSyncOptions } from './engine/sendSync.ts'
 import type { SettlementGas } from './engine/settlementCall.ts'
+import type { SubmitParameters, SubmitResult } from './engine/settlerTypes.ts'
 import { type CreateGasPolicyOptions, createGasPolicy, type GasPolicy } from './policy/createGasPolicy.ts'
-import { createPayerLimits, type PayerLimits, type Timer } from './policy/createPayerLimits.ts'
-import { createSettlementJudge, type SettlementJudge } from './policy/judgeSettlementCost.ts'
+import { createPayerLimits, type PayerLimits, systemTimer, type Timer } from './policy/createPayerLimits.ts'
+import { createSettlementJudge, type SettlementJudge, type SettlementLoss } from './policy/judgeSettlementCost.ts'
 import { type CreateL1FeeOracleOptions, createL1FeeOracle } from './policy/l1Fee.ts'
 import { createSettlementCost, type EstimateSettlementCost } from './policy/settlementCost.ts'
+import { readSettlementGasSpent, type SettlementGasSpent } from './policy/settlementGasSpent.ts'
 import type { ReceiptSigner } from './receipts/createReceiptSigner.ts'
+import { authorizationId } from './request/authorizationId.ts'
 import type { Screening } from './screening/createScreening.ts'
 import { adoptUnmined } from './signers/adoptUnmined.ts'
 import { createSignerPool, type SignerPool } from './signers/createSignerPool.ts'
@@ -103,14 +106,23 @@ export type CreateFacilitatorOptions = {
   /**
    * Judge each payment by what settling it will cost (measured gas used, base fee plus tip, L1 data
    * fee): alone within `maxShare` of its value, else batched within `maxBatchedShare`, else refused
-   * `amount_too_low` at `/verify` and `/settle`. Default: off.
+   * `amount_too_low` at `/verify` and `/settle`. A batched payment is judged on the batch the recent
+   * load makes likely; when that does not pay for its part, the shortfall is risked within
+   * `maxLossPerHour` (asset atomic units per hour, per network and node; default `0n`), else refused.
+   * Default: off.
    */
-  gasPolicy?: CreateGasPolicyOptions
+  gasPolicy?: CreateGasPolicyOptions & { maxLossPerHour?: bigint }
+  /**
+   * Called when a batch of payments goes out that costs more gas than its payments bring in (the
+   * recent load did not fill it within the batch window): the loss the gas policy risked. Default: none.
+   */
+  onSettlementLoss?: (loss: SettlementLoss & { network: EvmNetwork }) => void
   /**
    * The batches of payments too small to settle alone, when the gas policy is on and `batch` does
    * not batch every payment: up to `maxSize` (default `100`) per transaction, collected for
    * `maxWaitMs` (default `500`) and, while they do not pay for their transaction, up to `maxHoldMs`
-   * (default `2_000`, one Base block).
+   * (default `2_000`, one Base block), and up to one more `maxHoldMs` while payments verified for the
+   * batch are still being served. `maxHoldMs` is also the window of the recent load the policy counts.
    */
   autoBatch?: { maxSize?: number; maxWaitMs?: number; maxHoldMs?: number }
   /** The L1 data fee oracle (OP-stack `GasPriceOracle`; none on other chains). */
@@ -202,6 +214,8 @@ export type Facilitator = {
   readonly inflight: Map<string, Promise<SettleResponse>>
   /** Where fault details go: callers get a code and a fixed message only. */
   readonly logError: (error: unknown) => void
+  /** This node's id on a shared ledger (`signerLeases.owner`), written on the rows it claims; none without leases. */
+  readonly nodeId?: string
   /** The receipt signer, when receipts are on. */
   readonly receipts?: ReceiptSigner
   /** Compliance screening, when configured. */
@@ -263,6 +277,7 @@ export function createFacilitator(
     optimistic = {},
     gasPolicy,
     autoBatch = {},
+    onSettlementLoss,
     l1Fee: l1FeeOptions,
     minAmount = 1_000n,
     minAmounts = {},
@@ -291,19 +306,61 @@ export function createFacilitator(
     })
     const batchAll = batch !== undefined && batch.maxSize >= 2
     const batchSize = batchAll ? batch.maxSize : gasPolicy ? (autoBatch.maxSize ?? 100) : 1
-    const policy = gasPolicy ? createSettlementJudge({ cost: settlementCost }, { ...gasPolicy, batchSize }) : undefined
+    const maxHoldMs = batchAll ? (batch.maxHoldMs ?? batch.maxWaitMs) : (autoBatch.maxHoldMs ?? 2_000)
+    const policy = gasPolicy
+      ? createSettlementJudge(
+          { cost: settlementCost },
+          {
+            ...gasPolicy,
+            batchSize,
+            windowMs: maxHoldMs,
+            clock,
+            holdMs: Number(reservationSeconds) * 1_000 + maxHoldMs,
+          },
+        )
+      : undefined
     const decimalsOf = (asset: Address) =>
       (assets ?? []).find((known) => known.address.toLowerCase() === asset.toLowerCase())?.decimals ??
       findAsset(network, asset)?.decimals ??
       6
+    // The policy's accounting of each batch sent: what it risked comes back once the receipt says
+    // what the transaction cost (the model's estimate if no receipt comes), a real loss is charged and told.
+    const idOf = ({ asset, authorization }: SubmitParameters) =>
+      authorizationId({ chainId, asset, from: authorization.from, nonce: authorization.nonce })
+    const onFlush = (chunk: readonly SubmitParameters[], results: readonly SubmitResult[]) => {
+      const first = chunk[0]
+      if (!policy || !first) return
+      const sentOk = chunk.filter((_, i) => results[i]?.ok)
+      const hash = results.find((result) => result.ok)?.hash
+      const account = async () => {
+        let spent: SettlementGasSpent | undefined
+        for (let i = 0; hash && !spent && i < 60; i++) {
+          if (i > 0) await new Promise<void>((resolve) => systemTimer(1_000, resolve)) // unref'd
+          spent = await readSettlementGasSpent(client, { transaction: hash, asset: first.asset })
+        }
+        const loss = await policy.sent({
+          ids: chunk.map(idOf),
+          amounts: sentOk.map(({ authorization }) => authorization.value),
+          decimals: decimalsOf(first.asset),
+          ...(spent ? { costWei: spent.feeWei } : {}),
+        })
+        if (loss) onSettlementLoss?.({ network, ...loss })
+      }
+      void account().catch(logError)
+    }
     const batching: BatchOptions | undefined =
       batchAll || !policy
-        ? batch
+        ? batch && policy
+          ? { ...batch, onFlush, onQueued: (parameters) => policy.queued(idOf(parameters)) }
+          : batch
         : {
             maxSize: batchSize,
             maxWaitMs: autoBatch.maxWaitMs ?? 500,
-            maxHoldMs: autoBatch.maxHoldMs ?? 2_000,
+            maxHoldMs,
             when: 'needed',
+            onFlush,
+            onQueued: (parameters) => policy.queued(idOf(parameters)),
+            expecting: policy.expecting,
             covers: (chunk) =>
               policy.covers({
                 amounts: chunk.map(({ authorization }) => authorization.value),
@@ -373,6 +430,7 @@ export function createFacilitator(
     payerLimits: createPayerLimits({ now, coolOffSeconds, maxInFlight: maxInFlightPerPayer, ...payerQueue }),
     inflight,
     logError,
+    ...(signerLeases ? { nodeId: signerLeases.owner } : {}),
     ...(receipts ? { receipts } : {}),
     ...(screening ? { screening } : {}),
     optimistic: { ...defaultOptimisticLimits, ...optimistic },

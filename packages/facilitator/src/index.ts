@@ -19,6 +19,9 @@ export type {
   GasPolicyParameters,
   GasPolicyResult,
 } from './policy/createGasPolicy.ts'
+export { judgePrice, type PriceEconomics, readSettlementCost } from './policy/judgePrice.ts'
+export type { SettlementLoss } from './policy/judgeSettlementCost.ts'
+export { readSettlementGasSpent, type SettlementGasSpent } from './policy/settlementGasSpent.ts'
 export { gasUsedPerPayment, settlementGasUsed } from './policy/settlementGasUsed.ts'
 export type {
   CreateReceiptSignerOptions,

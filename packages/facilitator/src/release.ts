@@ -45,7 +45,7 @@ export async function release(facilitator: Facilitator, body: unknown): Promise<
     return { ok: true, response: { released: false } }
   }
   const now = facilitator.now()
-  if (entry.state === 'settled' && entry.deliveredTo === claim) {
+  if ((entry.state === 'settled' || entry.state === 'preconfirmed') && entry.deliveredTo === claim) {
     const given = await facilitator.store.swapDelivery(request.id, { expected: claim, next: undefined, now })
     return { ok: true, response: { released: given.ok } }
   }

@@ -2,6 +2,7 @@ import { findPaymentUse, type VerifiedSignature } from '@tollgate/evm'
 import type { ErrorCode, SettleResponse } from '@tollgate/protocol'
 import type { Hex } from 'viem'
 import type { Facilitator, FacilitatorNetwork } from './createFacilitator.ts'
+import { handOff } from './outcome/handOff.ts'
 import { answerOptimistic, deliverOptimistically } from './outcome/optimisticDelivery.ts'
 import { awaitOutcome, confirm, recordSpent, responseOf } from './outcome/settlementOutcome.ts'
 import { costVerdict } from './policy/costVerdict.ts'
@@ -31,6 +32,8 @@ export type SettleReply =
 
 /** `Retry-After` of a settlement refused as overload, in seconds: about one Base block. */
 const overloadRetryAfterSeconds = 2
+
+const noSignerMessage = 'No settlement signer can pay for gas now, on this node or another; retry.'
 
 const overloadMessage = {
   queue_full: 'The facilitator is busy: too many settlements of this payer are waiting; retry.',
@@ -118,6 +121,7 @@ async function settleOnce(facilitator: Facilitator, request: ExactPaymentRequest
         if (entry.payloadHash !== request.payloadHash) return fail('authorization_in_use')
         switch (entry.state) {
           case 'settled':
+          case 'preconfirmed':
           case 'failed':
           case 'expired':
             return responseOf(request, entry)
@@ -180,6 +184,9 @@ async function settleInSlot(
 ): Promise<SettleResponse | 'again'> {
   const { store } = facilitator
   const { chain } = request
+  // Nobody can sign now: said at once (HTTP 503, Retry-After), with nothing claimed or left to settle.
+  const signing = await chain.settler.availability('eoa')
+  if (signing === 'none') return fail('facilitator_unavailable', noSignerMessage)
   // /settle never trusts an earlier /verify: the chain may have moved since. And it simulates the
   // transaction as it will be sent (sender, gas limit, fees), for every payer.
   let verified: Awaited<ReturnType<FacilitatorNetwork['verify']>>
@@ -199,6 +206,11 @@ async function settleInSlot(
     // simulation as sent then fails on the spent nonce): its outcome is the answer.
     const moved = await store.get(request.id)
     if (moved && moved.state !== entry?.state) return 'again'
+    // Handed over to this node, and no longer valid: back to its requester, which judges it itself.
+    if (entry?.state === 'requested') {
+      await giveBack(store, request.id, ['requested'], { now: facilitator.now() })
+      return 'again'
+    }
     if (entry?.state === 'reserved' && verified.code === 'invalid_exact_evm_nonce_already_used') {
       // Our reservation's nonce, already spent on chain: by this payment (a settlement whose answer
       // was lost, or the payer's own submission of it), then the payee was paid and the chain
@@ -217,7 +229,12 @@ async function settleInSlot(
     const reserved = await store.reserve(newLedgerEntry(request, facilitator.now()))
     if (!reserved.ok) return 'again'
   }
-  const claim = await claimSettlement(store, request.id, { now: facilitator.now() })
+  if (signing === 'elsewhere') {
+    // Another node of the shared ledger holds the signer: it settles, and the ledger answers here.
+    const outcome = await handOff(facilitator, chain, request.id)
+    return outcome && outcome.state !== 'reserved' ? responseOf(request, outcome) : 'again'
+  }
+  const claim = await claimSettlement(store, request.id, { now: facilitator.now(), owner: facilitator.nodeId })
   if (!claim.ok) return 'again' // another settler won: read what it did
   return await submit(facilitator, request, verified.signature, cost.batched)
 }
@@ -315,7 +332,8 @@ async function settleSamePayment(
 ): Promise<SettleResponse | undefined> {
   const { chain } = request
   let entry: LedgerEntry | undefined = earlier
-  if (entry.state === 'settling') entry = await awaitOutcome(facilitator, chain, entry.id)
+  if (entry.state === 'settling' || entry.state === 'requested')
+    entry = await awaitOutcome(facilitator, chain, entry.id)
   else if (entry.state === 'submitted') entry = await confirm(facilitator, chain, entry)
   if (entry?.state === 'reserved') {
     if (entry.reservedUntil === undefined || entry.reservedUntil <= facilitator.now()) return undefined

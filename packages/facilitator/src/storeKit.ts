@@ -8,7 +8,7 @@
 
 export type { ReceiptRow } from './receipts/receiptRow.ts'
 export { toReceiptRecord } from './receipts/receiptRow.ts'
-export { addToExposure, judgeOptimisticDelivery, noExposure } from './store/exposureStore.ts'
+export { addToExposure, judgeOptimisticDelivery, noExposure, openStatesSql } from './store/exposureStore.ts'
 export { canTransition, ledgerTransitions } from './store/ledger.ts'
 export type { LedgerRow } from './store/ledgerRow.ts'
 export { ledgerPatchColumns, toLedgerEntry } from './store/ledgerRow.ts'

@@ -64,10 +64,10 @@ export async function verify(facilitator: Facilitator, body: unknown): Promise<V
     const earlier = await samePayment(facilitator, request)
     if (earlier) {
       // The same payment (payment-identifier) under an earlier authorization: this one is not charged.
-      if (earlier.state === 'settling' || earlier.state === 'submitted') {
+      if (earlier.state === 'requested' || earlier.state === 'settling' || earlier.state === 'submitted') {
         return invalid(payer, 'settlement_pending', pendingMessage)
       }
-      if (earlier.state === 'settled') {
+      if (earlier.state === 'settled' || earlier.state === 'preconfirmed') {
         return invalid(
           payer,
           'duplicate_settlement',
@@ -84,7 +84,9 @@ export async function verify(facilitator: Facilitator, body: unknown): Promise<V
       if (existing.payloadHash !== request.payloadHash) return invalid(payer, 'authorization_in_use')
       switch (existing.state) {
         case 'settled':
+        case 'preconfirmed':
           return invalid(payer, 'invalid_exact_evm_nonce_already_used')
+        case 'requested':
         case 'settling':
         case 'submitted':
           // Being settled: the same payment sent again is answered by `/settle` once the outcome is known.

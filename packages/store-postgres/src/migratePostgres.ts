@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { auditMigration } from './postgresAudit.ts'
-import { exposureMigration } from './postgresExposure.ts'
+import { exposureMigration, exposureStatesMigration } from './postgresExposure.ts'
 import { receiptsMigration } from './postgresReceipts.ts'
 import { transactionsMigration } from './postgresTransactions.ts'
 
@@ -55,6 +55,8 @@ CREATE INDEX ledger_payment_key ON ${s}.ledger (payment_key, created_at) WHERE p
   auditMigration,
   // Optimistic delivery: the mark and the exposure indexes.
   exposureMigration,
+  // The open-exposure index over the handed-over (`requested`) and `preconfirmed` states too.
+  exposureStatesMigration,
 ]
 
 /** Runs the missing migrations of `schema` in one transaction, serialised across nodes by an advisory lock. */

@@ -4,6 +4,7 @@ import {
   judgeOptimisticDelivery,
   type LedgerRow,
   noExposure,
+  openStatesSql,
   toLedgerEntry,
 } from '@tollgate/facilitator/store'
 import type pg from 'pg'
@@ -16,11 +17,20 @@ export const exposureMigration = (s: string) => `
 ALTER TABLE ${s}.ledger ADD COLUMN optimistic boolean;
 CREATE INDEX ledger_optimistic_payer ON ${s}.ledger (chain_id, lower(payer), state) WHERE optimistic;
 CREATE INDEX ledger_optimistic_open_payee ON ${s}.ledger (chain_id, lower(pay_to))
-  WHERE optimistic AND state IN ('reserved', 'settling', 'submitted');`
+  WHERE optimistic AND state IN ('reserved', 'settling', 'submitted', 'released');`
 
 type AmountRow = { amount: string; state: LedgerRow['state']; n?: string }
 
-const open = `state IN ('reserved', 'settling', 'submitted')`
+const open = openStatesSql
+
+/**
+ * The payee's open-exposure index over the states added since (`requested`, `preconfirmed`), as the
+ * reads count them.
+ */
+export const exposureStatesMigration = (s: string) => `
+DROP INDEX IF EXISTS ${s}.ledger_optimistic_open_payee;
+CREATE INDEX ledger_optimistic_open_payee ON ${s}.ledger (chain_id, lower(pay_to))
+  WHERE optimistic AND ${openStatesSql};`
 /** Advisory lock classes (the first key of `pg_advisory_xact_lock(int, int)`): a payer's and a payee's exposure. */
 const payerLock = 0x7e11
 const payeeLock = 0x7e12

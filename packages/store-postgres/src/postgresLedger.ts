@@ -93,7 +93,7 @@ export function postgresLedger(pool: pg.Pool, schema: string): LedgerStore {
     async swapDelivery(id, { expected, next, now }) {
       const row = await one(
         `UPDATE ${ledger} SET delivered_to = $1, updated_at = $2
-         WHERE id = $3 AND state = 'settled' AND delivered_to IS NOT DISTINCT FROM $4
+         WHERE id = $3 AND state IN ('settled', 'preconfirmed') AND delivered_to IS NOT DISTINCT FROM $4
          RETURNING *`,
         [next ?? null, now.toString(), id, expected ?? null],
       )

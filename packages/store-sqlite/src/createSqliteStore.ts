@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { AuditRecord, LedgerPatch, LedgerState, Store, StoredTransaction } from '@tollgate/facilitator'
 import { canTransition, type LedgerRow, ledgerPatchColumns, toLedgerEntry } from '@tollgate/facilitator/store'
 import Database from 'better-sqlite3'
-import { exposureSchema, sqliteExposure } from './sqliteExposure.ts'
+import { exposureSchema, exposureSchemaV8, sqliteExposure } from './sqliteExposure.ts'
 import { receiptsSchema, sqliteReceipts } from './sqliteReceipts.ts'
 
 export type CreateSqliteStoreOptions = {
@@ -23,7 +23,7 @@ type Row = LedgerRow
 /** A `transactions` row, read with safe integers (`chain_id` and `created_at` as bigints). */
 type TransactionRow = { hash: string; chain_id: bigint; signer: string; nonce: string; raw: string; created_at: bigint }
 
-const schemaVersion = 7
+const schemaVersion = 8
 
 const schema = `
 CREATE TABLE IF NOT EXISTS ledger (
@@ -176,6 +176,7 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
     if (current < 5) db.exec(receiptsSchema)
     if (current < 6) db.exec(schemaV6)
     if (current < 7) db.exec(exposureSchema)
+    if (current < 8) db.exec(exposureSchemaV8)
     if (current < schemaVersion) db.pragma(`user_version = ${schemaVersion}`)
   }).immediate()
 
@@ -198,7 +199,7 @@ export function createSqliteStore({ dataDir, filename, synchronous = 'NORMAL' }:
   )
   const swapDelivery = db.prepare<[string | null, bigint, string, string | null], Row>(
     `UPDATE ledger SET delivered_to = ?, updated_at = ?
-     WHERE id = ? AND state = 'settled' AND delivered_to IS ?
+     WHERE id = ? AND state IN ('settled', 'preconfirmed') AND delivered_to IS ?
      RETURNING *`,
   )
   const findPayment = db.prepare<[string], Row>(

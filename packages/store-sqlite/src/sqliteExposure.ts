@@ -4,6 +4,7 @@ import {
   judgeOptimisticDelivery,
   type LedgerRow,
   noExposure,
+  openStatesSql,
   toLedgerEntry,
 } from '@tollgate/facilitator/store'
 import type Database from 'better-sqlite3'
@@ -17,12 +18,22 @@ export const exposureSchema = `
 ALTER TABLE ledger ADD COLUMN optimistic INTEGER;
 CREATE INDEX IF NOT EXISTS ledger_optimistic_payer ON ledger (chain_id, lower(payer), state) WHERE optimistic = 1;
 CREATE INDEX IF NOT EXISTS ledger_optimistic_open_payee ON ledger (chain_id, lower(pay_to))
-  WHERE optimistic = 1 AND state IN ('reserved', 'settling', 'submitted');
+  WHERE optimistic = 1 AND state IN ('reserved', 'settling', 'submitted', 'released');
 `
 
 type AmountRow = { amount: string; state: LedgerRow['state'] }
 
-const open = `state IN ('reserved', 'settling', 'submitted')`
+const open = openStatesSql
+
+/**
+ * Schema version 8: the payee's open-exposure index covers the states added since (`requested`,
+ * `preconfirmed`), as the reads do.
+ */
+export const exposureSchemaV8 = `
+DROP INDEX IF EXISTS ledger_optimistic_open_payee;
+CREATE INDEX IF NOT EXISTS ledger_optimistic_open_payee ON ledger (chain_id, lower(pay_to))
+  WHERE optimistic = 1 AND ${openStatesSql};
+`
 
 /**
  * The Store's exposure methods on SQLite: the decision reads and writes in one immediate transaction,

@@ -54,6 +54,7 @@ export type DoctorFinding = {
     | 'schema_not_checked'
     | 'invalid_route_template'
     | 'route_template_mismatch'
+    | 'price_below_settlement_cost'
     // a request doctor did not make, or that did not complete ({@link guardedFetch})
     | GuardedFetchCode
   /** `METHOD url` of the resource, or the document's URL. */
@@ -61,8 +62,20 @@ export type DoctorFinding = {
   message: string
 }
 
+/**
+ * Judges one offer of a 402 (its network, asset and price in atomic units) against what settling it
+ * costs now: a problem to report, or `undefined` (it pays for itself, or cannot be judged).
+ */
+export type PriceCheck = (offer: {
+  network: string
+  asset: string
+  amount: string
+}) => Promise<{ severity: 'error' | 'warning'; message: string } | undefined>
+
 /** Dependencies and limits of {@link runDoctor}; a bare function is the fetch alone. */
 export type DoctorOptions = DoctorLimits & {
+  /** The settlement economics of each offer (`price_below_settlement_cost`). Default: not checked. */
+  checkPrice?: PriceCheck
   /** Default: the global `fetch`. */
   fetch?: Fetch
   /** Resolves host names, so a name that points at a private address counts as one. Default: none. */
@@ -212,6 +225,7 @@ export async function runDoctor(target: string, options: Fetch | DoctorOptions =
     maxBytes = doctorDefaults.maxBytes,
     maxRedirects = doctorDefaults.maxRedirects,
     maxResources = doctorDefaults.maxResources,
+    checkPrice,
   } = typeof options === 'function' ? { fetch: options } : options
   const base = new URL(target)
   const targetIsPrivate = await within(isPrivateHost({ resolve }, base), timeoutMs, false)
@@ -366,6 +380,12 @@ export async function runDoctor(target: string, options: Fetch | DoctorOptions =
       continue
     }
     findings.push(...bazaarFindings(quote, where, entry))
+    for (const offer of checkPrice ? quote.accepts : []) {
+      const problem = await checkPrice?.({ network: offer.network, asset: offer.asset, amount: offer.amount }).catch(
+        () => undefined,
+      )
+      if (problem) findings.push({ ...problem, code: 'price_below_settlement_cost', where })
+    }
   }
   if (listed.length > 0 && skipped === listed.length) {
     findings.push({
@@ -387,6 +407,10 @@ export type DoctorCommandIo = {
   fetch?: Fetch
   /** Default: the system resolver (`node:dns`), only when `fetch` is the global one. */
   resolve?: Resolve
+  /** Judges each offer's price against its settlement cost. Default: from `env` (see `priceCheckOf`). */
+  checkPrice?: PriceCheck
+  /** The service's environment: with an RPC URL, each offer's price is judged at current fees. */
+  env?: Readonly<Record<string, string | undefined>>
 }
 
 const systemResolve: Resolve = async (hostname) => {
@@ -410,10 +434,12 @@ export async function runDoctorCommand(args: readonly string[], io: DoctorComman
   }
   const { target, limits } = parsed
   const resolve = io.resolve ?? (io.fetch ? undefined : systemResolve)
+  const checkPrice = io.checkPrice ?? (io.env ? (await import('./doctorPrices.ts')).priceCheckOf(io.env) : undefined)
   const findings = await runDoctor(target, {
     ...limits,
     ...(io.fetch ? { fetch: io.fetch } : {}),
     ...(resolve ? { resolve } : {}),
+    ...(checkPrice ? { checkPrice } : {}),
   })
   for (const f of findings) {
     io.out(

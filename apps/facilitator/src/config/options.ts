@@ -137,6 +137,19 @@ export const options = {
       .default('1'),
     { description: 'gas policy: refuse a payment whose part of a batch costs more than this share of its value' },
   ),
+  TOLLGATE_MAX_GAS_LOSS_PER_HOUR: help(
+    decimal('0.01')
+      .default('0.01')
+      .transform((value) => {
+        const [whole = '0', fraction = ''] = value.split('.')
+        // USD to USDC atomic units (6 decimals); finer digits are dropped.
+        return BigInt(`${whole}${fraction.padEnd(6, '0').slice(0, 6)}`)
+      }),
+    {
+      description:
+        'gas policy: USD per hour a network may lose on small payments the recent load cannot batch profitably (0: none)',
+    },
+  ),
   TOLLGATE_RECONCILE_INTERVAL_MS: help(integer(0, 3_600_000).default(30_000), {
     description: 'how often the reconciler finishes non-final ledger rows (0: at start only)',
   }),
@@ -154,7 +167,7 @@ export const options = {
       .optional(),
     {
       description: "this node's stable id on a shared ledger: a restart under it takes its lease at once",
-      unset: 'host, pid and a random suffix',
+      unset: 'host and port (with TOLLGATE_PORT=0: host, pid and a random suffix)',
     },
   ),
   TOLLGATE_LOG_LEVEL: help(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), {

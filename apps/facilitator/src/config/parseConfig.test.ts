@@ -42,6 +42,7 @@ describe('parseConfig', () => {
         "logLevel": "info",
         "maxBatchedGasShare": "1",
         "maxFeePerGas": 100000000000n,
+        "maxGasLossPerHour": 10000n,
         "maxInFlightPerPayer": 16,
         "maxPriorityFeePerGas": 1000000n,
         "metrics": undefined,

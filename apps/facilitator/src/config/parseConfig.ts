@@ -78,6 +78,8 @@ function toConfig(values: Values, networks: readonly NetworkConfig[]) {
     maxPriorityFeePerGas: values.TOLLGATE_MAX_PRIORITY_FEE_PER_GAS,
     /** The gas policy's share for a payment's part of a batch (`TOLLGATE_MAX_BATCHED_GAS_SHARE`). */
     maxBatchedGasShare: values.TOLLGATE_MAX_BATCHED_GAS_SHARE,
+    /** What the gas policy may lose per hour and network, USDC atomic units (`TOLLGATE_MAX_GAS_LOSS_PER_HOUR`). */
+    maxGasLossPerHour: values.TOLLGATE_MAX_GAS_LOSS_PER_HOUR,
     networks: Object.freeze(networks),
     dataDir: values.TOLLGATE_DATA_DIR,
     /** Never logged. */

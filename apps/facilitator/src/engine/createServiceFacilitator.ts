@@ -43,7 +43,7 @@ export type ServiceFacilitatorParameters = {
  * from the configuration, with every settlement transaction's size observed by the metrics.
  */
 export function createServiceFacilitator(
-  { store, recover, metrics, logError, transport, now }: ServiceFacilitatorDeps,
+  { store, recover, metrics, logger, logError, transport, now }: ServiceFacilitatorDeps,
   { config, owner, leased, receipts, screening }: ServiceFacilitatorParameters,
 ): Facilitator {
   const account = privateKeyToAccount(config.signerKey)
@@ -72,7 +72,28 @@ export function createServiceFacilitator(
       sendSync: config.sendSync,
       receiptBlockTag: config.receiptBlockTag,
       reservationSeconds: BigInt(config.reservationSeconds),
-      ...(config.gasPolicy ? { gasPolicy: { ...config.gasPolicy, maxBatchedShare: config.maxBatchedGasShare } } : {}),
+      ...(config.gasPolicy
+        ? {
+            gasPolicy: {
+              ...config.gasPolicy,
+              maxBatchedShare: config.maxBatchedGasShare,
+              maxLossPerHour: config.maxGasLossPerHour,
+            },
+            onSettlementLoss: (loss) => {
+              metrics.settlementLoss(loss)
+              logger.warn(
+                {
+                  network: loss.network,
+                  payments: loss.payments,
+                  cost: String(loss.cost),
+                  value: String(loss.value),
+                  loss: String(loss.loss),
+                },
+                'a settlement batch cost more gas than its payments brought in (usdc atomic units)',
+              )
+            },
+          }
+        : {}),
       // Always given, so that every settlement transaction's size is observed; `maxSize` 1 is off.
       batch: { ...(config.batch ?? { maxSize: 1, maxWaitMs: 0 }), onSend: (size) => metrics.batch(size) },
       replaceAfterMs: config.replaceAfterMs,

@@ -245,7 +245,13 @@ export function createApp(
     if (read.ok && result.ok && result.response.success) recorder?.settled(read.body, c.get('caller'))
     const outcome = settleOutcome(result)
     const seconds = (performance.now() - started) / 1000
-    metrics?.settled(outcome, seconds)
+    metrics?.settled(
+      outcome,
+      seconds,
+      result.ok && result.response.success && result.response.transaction
+        ? { network: result.response.network, transaction: result.response.transaction }
+        : undefined,
+    )
     logger?.info(
       {
         requestId: c.get('requestId'),

@@ -3,15 +3,26 @@
  * and latencies are observed by the routes, engine events by hooks, and the state (pending
  * settlements, signer balances and nonces) is read at scrape time.
  */
-import { type Facilitator, gasUsedPerPayment, type ReconcileReport } from '@tollgate/facilitator'
+import {
+  type Facilitator,
+  type ReconcileReport,
+  readSettlementGasSpent,
+  type SettlementLoss,
+} from '@tollgate/facilitator'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { Hex } from 'viem'
 
 export type Metrics = {
   registry: Registry
   /** One `/verify` answered: `outcome` is `valid`, the invalid reason, or the 400 code. */
   verified(outcome: string, seconds: number): void
-  /** One `/settle` answered: `outcome` is `settled`, the error reason (e.g. `settlement_pending`), or the 400 code. */
-  settled(outcome: string, seconds: number): void
+  /**
+   * One `/settle` answered: `outcome` is `settled`, the error reason (e.g. `settlement_pending`), or the
+   * 400 code; `settlement`, the transaction of a settled one, is measured once from its receipt.
+   */
+  settled(outcome: string, seconds: number, settlement?: { network: string; transaction: string }): void
+  /** A batch that cost more gas than its payments brought in (the gas policy's bounded loss). */
+  settlementLoss(loss: SettlementLoss & { network: string }): void
   /** A settlement transaction about to be built with `size` payments. */
   batch(size: number): void
   /** An RPC request that failed (after the transport's retries). */
@@ -36,6 +47,8 @@ export type Metrics = {
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 /** Ledger rows looked at per scrape for the pending gauges (bounded). */
 const pendingScan = 1_000
+/** Ledger states of a settlement not final yet. */
+const pendingStates = ['requested', 'settling', 'submitted', 'preconfirmed'] as const
 
 /**
  * Builds the metrics. `tollgate_` prefix; per-request labels are bounded (outcome codes come from the
@@ -81,10 +94,37 @@ export function createMetrics({ now }: { now: () => bigint }): Metrics {
   })
   const gasPerPayment = new Histogram({
     name: 'tollgate_settlement_gas_per_payment',
-    help: 'gas used per payment of each settlement transaction (measured per batch size)',
+    help: 'gas used per payment of each settlement transaction, from its receipt (gasUsed / payments carried)',
     buckets: [30_000, 40_000, 45_000, 60_000, 80_000, 100_000, 400_000],
     registers: [registry],
   })
+  const lossTotal = new Counter({
+    name: 'tollgate_settlement_loss_total',
+    help: 'gas cost beyond what batched payments brought in, in the asset atomic units (USDC: micro-dollars)',
+    labelNames: ['network'],
+    registers: [registry],
+  })
+  const lossBatches = new Counter({
+    name: 'tollgate_settlement_loss_batches_total',
+    help: 'settlement batches that cost more gas than their payments brought in',
+    labelNames: ['network'],
+    registers: [registry],
+  })
+  /** Transactions measured already (a batch answers each of its payments with the same hash). */
+  const measured = new Set<string>()
+  const measure = async ({ network, transaction }: { network: string; transaction: string }) => {
+    const key = transaction.toLowerCase()
+    const chain = [...(watched?.networks.values() ?? [])].find((known) => known.network === network)
+    if (!chain || measured.has(key)) return
+    measured.add(key)
+    if (measured.size > 10_000) measured.delete(measured.values().next().value as string)
+    const spent = await readSettlementGasSpent(chain.client, { transaction: transaction as Hex })
+    if (!spent) {
+      measured.delete(key)
+      return
+    }
+    for (let i = 0; i < spent.payments; i++) gasPerPayment.observe(Number(spent.gasPerPayment))
+  }
   const rpcErrors = new Counter({
     name: 'tollgate_rpc_errors_total',
     help: 'failed RPC requests by JSON-RPC method',
@@ -151,21 +191,21 @@ export function createMetrics({ now }: { now: () => bigint }): Metrics {
   })
   new Gauge({
     name: 'tollgate_pending_settlements',
-    help: 'ledger rows settling or submitted (not final yet), up to 1000 looked at',
+    help: 'ledger rows handed over, settling, submitted or preconfirmed (not final yet), up to 1000 looked at',
     registers: [registry],
     async collect() {
       if (!watched) return
-      const rows = await watched.store.list({ states: ['settling', 'submitted'], limit: pendingScan })
+      const rows = await watched.store.list({ states: pendingStates, limit: pendingScan })
       this.set(rows.length)
     },
   })
   new Gauge({
     name: 'tollgate_pending_settlement_oldest_age_seconds',
-    help: 'age of the oldest settling or submitted ledger row (0 when none)',
+    help: 'age of the oldest handed-over, settling, submitted or preconfirmed ledger row (0 when none)',
     registers: [registry],
     async collect() {
       if (!watched) return
-      const rows = await watched.store.list({ states: ['settling', 'submitted'], limit: pendingScan })
+      const rows = await watched.store.list({ states: pendingStates, limit: pendingScan })
       const oldest = rows.reduce<bigint | undefined>(
         (min, row) => (min === undefined || row.createdAt < min ? row.createdAt : min),
         undefined,
@@ -278,14 +318,17 @@ export function createMetrics({ now }: { now: () => bigint }): Metrics {
       verifyTotal.inc({ outcome })
       verifySeconds.observe(seconds)
     },
-    settled(outcome, seconds) {
+    settled(outcome, seconds, settlement) {
       settleTotal.inc({ outcome })
       settleSeconds.observe(seconds)
+      if (settlement) void measure(settlement).catch(() => undefined)
+    },
+    settlementLoss({ network, loss }) {
+      lossTotal.inc({ network }, Number(loss))
+      lossBatches.inc({ network })
     },
     batch(size) {
       batchSize.observe(size)
-      const gas = Number(gasUsedPerPayment('eoa', size))
-      for (let i = 0; i < size; i++) gasPerPayment.observe(gas)
     },
     rpcError(method) {
       rpcErrors.inc({ method })

@@ -15,7 +15,7 @@ export type Readiness = {
     store: ReadyCheck
     /** Per network: the RPC answers `eth_blockNumber`. */
     rpc: Record<string, ReadyCheck>
-    /** Per network: a signer leased here with at least `minBalance`. */
+    /** Per network: a signer leased here with at least `minBalance`, or one leased by another node (handed over). */
     signer: Record<string, ReadyCheck>
     /** Screening: on (the providers of each network; an OFAC list loaded and younger than its maximum age) or off. */
     screening?: ReadyCheck
@@ -76,13 +76,20 @@ export async function checkReady(
       .signers()
       .filter(({ leased, balance }) => leased && balance !== undefined && balance >= minBalance)
     const leased = settler.signers().filter(({ leased }) => leased).length
+    // Held by another node of the shared ledger: this node hands its settlements over to it.
+    const elsewhere = settler.signers().filter(({ elsewhere }) => elsewhere).length
     signer[network] =
       usable.length > 0
         ? { ok: true, detail: `${usable.length} of ${settler.signers().length} signers leased and funded` }
-        : {
-            ok: false,
-            detail: `no signer leased here with at least ${minBalance} wei (${leased} leased of ${settler.signers().length})`,
-          }
+        : elsewhere > 0
+          ? {
+              ok: true,
+              detail: `${elsewhere} of ${settler.signers().length} signers leased by another node (handed over)`,
+            }
+          : {
+              ok: false,
+              detail: `no signer leased here with at least ${minBalance} wei, none leased elsewhere (${leased} leased of ${settler.signers().length})`,
+            }
   })
   const [store] = await Promise.all([storeCheck, ...networkChecks])
   const accepting: ReadyCheck = draining ? { ok: false, detail: 'shutting down' } : { ok: true }

@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest'
 import { multicall3Address } from './aggregate3.ts'
 import { eip3009Abi } from './eip3009Abi.ts'
 import { settlementData } from './settlementData.ts'
+import { tryAggregateAbi } from './tryAggregate.ts'
 
 const asset = '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913'
 const authorization = {
@@ -61,7 +62,7 @@ describe('settlementData', () => {
     })
   })
 
-  test('behavior: several payments are one aggregate3 in which each may fail alone, to the given Multicall3', () => {
+  test('behavior: several payments are one tryAggregate(false) in which each may fail alone, to the given Multicall3', () => {
     const multicallAddress = '0x000000000000000000000000000000000000cA11'
     const payments = [
       { asset, authorization, signature: { kind: 'eoa', signature: eoa } },
@@ -69,10 +70,17 @@ describe('settlementData', () => {
     ] as const
     expect(settlementData(payments, { multicallAddress })).toEqual({
       to: multicallAddress,
-      data: aggregate3([
-        { target: asset, allowFailure: true, callData: vrs },
-        { target: asset, allowFailure: true, callData: bytes },
-      ]),
+      data: encodeFunctionData({
+        abi: tryAggregateAbi,
+        functionName: 'tryAggregate',
+        args: [
+          false,
+          [
+            { target: asset, callData: vrs },
+            { target: asset, callData: bytes },
+          ],
+        ],
+      }),
     })
   })
 })

@@ -3,6 +3,7 @@ import type { ExactAuthorization } from '../authorization/toExactAuthorization.t
 import type { VerifiedSignature } from '../verify/checkWalletSignature.ts'
 import { encodeAggregate3, multicall3Address } from './aggregate3.ts'
 import { transferWithAuthorizationData } from './transferWithAuthorizationData.ts'
+import { encodeTryAggregate } from './tryAggregate.ts'
 
 /** One payment a settlement transaction carries: the asset, the authorization and its verified signature. */
 export type SettlementPayment = { asset: Address; authorization: ExactAuthorization; signature: VerifiedSignature }
@@ -18,8 +19,9 @@ export type SettlementDataReturnType = { to: Address; data: Hex }
 /**
  * The call that settles `payments`: `transferWithAuthorization` on the asset for one payment (the
  * `v,r,s` overload for a 65-byte signature, `bytes` otherwise; an undeployed ERC-6492 wallet deployed
- * first, atomically, in a Multicall3 batch whose transfer may not fail), or a Multicall3 `aggregate3`
- * of several payments in which each call may fail alone. The settlement a verifier simulates and the
+ * first, atomically, in a Multicall3 batch whose transfer may not fail), or a Multicall3
+ * `tryAggregate(false, …)` of several payments in which each call may fail alone (as `aggregate3` with
+ * `allowFailure` on every call, a word less per payment). The settlement a verifier simulates and the
  * one a settler sends are this one call.
  *
  * @example
@@ -45,10 +47,9 @@ export function settlementData(
   }
   return {
     to: multicallAddress,
-    data: encodeAggregate3(
+    data: encodeTryAggregate(
       payments.map(({ asset, authorization, signature }) => ({
         target: asset,
-        allowFailure: true,
         callData: transferWithAuthorizationData(authorization, signature.signature),
       })),
     ),

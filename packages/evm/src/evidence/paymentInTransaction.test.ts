@@ -3,6 +3,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, test } from 'vitest'
 import { encodeAggregate3, multicall3Address } from '../encoding/aggregate3.ts'
 import { transferWithAuthorizationData } from '../encoding/transferWithAuthorizationData.ts'
+import { encodeTryAggregate } from '../encoding/tryAggregate.ts'
 import { paymentInTransaction } from './paymentInTransaction.ts'
 
 // anvil's public dev key #0 (the facilitator signer in tests).
@@ -52,6 +53,12 @@ describe('paymentInTransaction', () => {
     expect(paymentInTransaction(raw, { asset, payer, nonce: authorization(2).nonce })).toEqual({
       authorization: authorization(2),
       signature: walletSignature,
+    })
+    // The settler's batches: tryAggregate(false, calls).
+    const tried = await signed(multicall3Address, encodeTryAggregate(calls))
+    expect(paymentInTransaction(tried, { asset, payer, nonce: authorization(3).nonce })).toEqual({
+      authorization: authorization(3),
+      signature: eoaSignature,
     })
   })
 

@@ -1,6 +1,7 @@
 import { type Address, concat, decodeFunctionData, type Hex, multicall3Abi, numberToHex, parseTransaction } from 'viem'
 import type { ExactAuthorization } from '../authorization/toExactAuthorization.ts'
 import { eip3009Abi } from '../encoding/eip3009Abi.ts'
+import { tryAggregateAbi } from '../encoding/tryAggregate.ts'
 import type { AuthorizationKey } from './authorizationKey.ts'
 
 /** A payment as a settlement transaction carries it: the authorization and the payer's signature. */
@@ -46,8 +47,8 @@ export type TransferCall = {
 
 /**
  * The `transferWithAuthorization` calls a transaction to `to` with calldata `data` makes: the call
- * itself, and each call of an `aggregate3` batch (decoded whatever `to` is: the caller decides whether
- * `to` is Multicall3 and what `allowFailure` means for it).
+ * itself, and each call of an `aggregate3` or `tryAggregate` batch (decoded whatever `to` is: the
+ * caller decides whether `to` is Multicall3 and what `allowFailure` means for it).
  */
 export function transferCallsIn(to: Address, data: Hex): TransferCall[] {
   const calls: { target: Address; allowFailure: boolean; callData: Hex; direct: boolean }[] = [
@@ -58,7 +59,15 @@ export function transferCallsIn(to: Address, data: Hex): TransferCall[] {
     const batch = decodeFunctionData({ abi: multicall3Abi, data })
     if (batch.functionName === 'aggregate3') calls.push(...batch.args[0].map((call) => ({ ...call, direct: false })))
   } catch {
-    // not a batch
+    // not an aggregate3 batch
+  }
+  try {
+    // The settler's batches: tryAggregate(false, calls), each call may fail alone.
+    const batch = decodeFunctionData({ abi: tryAggregateAbi, data })
+    const allowFailure = !batch.args[0]
+    calls.push(...batch.args[1].map((call) => ({ ...call, allowFailure, direct: false })))
+  } catch {
+    // not a tryAggregate batch
   }
   const found: TransferCall[] = []
   for (const { target, allowFailure, callData, direct } of calls) {

@@ -141,6 +141,27 @@ export function exposureConformance(makeStore: MakeStore<LedgerStore & ExposureS
         }),
     },
     {
+      name: 'takeOptimisticDelivery: a preconfirmed entry still counts as open exposure until it is sealed',
+      run: () =>
+        withStore(makeStore, async (store) => {
+          const limits = { maxPerPayer: 10_000n, maxPerSeller: 1_000_000n, ...at }
+          const [a, b] = Array.from({ length: 2 }, () => newEntry({ amount: 10_000n }))
+          if (!a || !b) throw new Error('unreachable')
+          for (const entry of [a, b]) {
+            await store.reserve(entry)
+            await moveTo(store, entry.id, ['settling', 'submitted'])
+          }
+          check((await store.takeOptimisticDelivery(a.id, { claim: claimOf(1), ...limits })).ok, 'a not delivered')
+          await store.transition(a.id, { from: ['submitted'], to: 'preconfirmed', ...at })
+          const full = await store.takeOptimisticDelivery(b.id, { claim: claimOf(2), ...limits })
+          check(!full.ok && full.reason === 'payer_exposure', 'a preconfirmed entry freed its exposure', full)
+          const exposure = await store.exposure({ chainId: a.chainId, asset: a.asset, payTo: a.payTo })
+          check(exposure.open === 10_000n && exposure.openCount === 1, 'payee open sums', exposure)
+          await store.transition(a.id, { from: ['preconfirmed'], to: 'settled', ...at })
+          check((await store.takeOptimisticDelivery(b.id, { claim: claimOf(2), ...limits })).ok, 'sealed a not freed')
+        }),
+    },
+    {
       name: 'exposure: an optimistic entry given back and released is a loss, not an open exposure',
       run: () =>
         withStore(makeStore, async (store) => {

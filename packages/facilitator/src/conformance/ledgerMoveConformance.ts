@@ -1,6 +1,7 @@
 import type { Hex } from 'viem'
 import {
   claimSettlement,
+  confirmSealed,
   expire,
   giveBack,
   recordFailed,
@@ -8,6 +9,7 @@ import {
   recordSpentNonce,
   recordSubmission,
   releaseReservation,
+  requestSettlement,
 } from '../store/ledger.ts'
 import type { LedgerState, LedgerStore, TransitionResult } from '../store/ledgerStore.ts'
 import { type ConformanceCase, check, type MakeStore, moveTo, newEntry, withStore } from './conformanceKit.ts'
@@ -22,7 +24,10 @@ const moves: Record<
   string,
   { from: readonly LedgerState[]; run: (store: LedgerStore, id: string) => Promise<TransitionResult> }
 > = {
-  claimSettlement: { from: ['reserved'], run: (store, id) => claimSettlement(store, id, at) },
+  claimSettlement: { from: ['reserved', 'requested'], run: (store, id) => claimSettlement(store, id, at) },
+  requestSettlement: { from: ['reserved'], run: (store, id) => requestSettlement(store, id, at) },
+  'giveBack (requested)': { from: ['requested'], run: (store, id) => giveBack(store, id, ['requested'], at) },
+  'expire (requested)': { from: ['requested'], run: (store, id) => expire(store, id, 'requested', at) },
   recordSubmission: {
     from: ['settling', 'submitted'],
     run: (store, id) => recordSubmission(store, id, { transaction: hash('11'), signer, signerNonce: 3n }, at),
@@ -32,6 +37,16 @@ const moves: Record<
     run: (store, id) => recordSubmission(store, id, { transaction: hash('12') }, { now, replacing: true }),
   },
   recordSettled: { from: ['submitted'], run: (store, id) => recordSettled(store, id, { blockNumber: 9n }, at) },
+  'recordSettled (preconfirmed)': {
+    from: ['submitted'],
+    run: (store, id) => recordSettled(store, id, { blockNumber: 9n, preconfirmed: true }, at),
+  },
+  confirmSealed: { from: ['preconfirmed'], run: (store, id) => confirmSealed(store, id, { blockNumber: 10n }, at) },
+  'recordFailed (preconfirmed)': {
+    from: ['preconfirmed'],
+    run: (store, id) =>
+      recordFailed(store, id, 'preconfirmed', { errorCode: 'invalid_exact_evm_transaction_failed' }, at),
+  },
   'recordFailed (settling)': {
     from: ['settling'],
     run: (store, id) => recordFailed(store, id, 'settling', { errorCode: 'invalid_exact_evm_transaction_failed' }, at),
@@ -41,16 +56,22 @@ const moves: Record<
     run: (store, id) => recordFailed(store, id, 'submitted', { errorCode: 'invalid_exact_evm_transaction_failed' }, at),
   },
   giveBack: { from: ['settling', 'submitted'], run: (store, id) => giveBack(store, id, ['settling', 'submitted'], at) },
+  'giveBack (preconfirmed)': { from: ['preconfirmed'], run: (store, id) => giveBack(store, id, ['preconfirmed'], at) },
   'expire (reserved)': { from: ['reserved'], run: (store, id) => expire(store, id, 'reserved', at) },
   'expire (submitted)': { from: ['submitted'], run: (store, id) => expire(store, id, 'submitted', at) },
+  'expire (preconfirmed)': { from: ['preconfirmed'], run: (store, id) => expire(store, id, 'preconfirmed', at) },
   releaseReservation: { from: ['reserved'], run: (store, id) => releaseReservation(store, id, at) },
 }
+
+const nonceUsedFailure = { errorCode: 'invalid_exact_evm_transaction_failed' } as const
 
 /** How to bring a new row to each state with the Store's own transitions. */
 const paths: Record<LedgerState, readonly LedgerState[]> = {
   reserved: [],
+  requested: ['requested'],
   settling: ['settling'],
   submitted: ['settling', 'submitted'],
+  preconfirmed: ['settling', 'submitted', 'preconfirmed'],
   settled: ['settling', 'submitted', 'settled'],
   failed: ['settling', 'failed'],
   expired: ['expired'],
@@ -136,6 +157,51 @@ export function ledgerMoveConformance(makeStore: MakeStore<LedgerStore>): Confor
         }),
     },
     {
+      name: 'ledger moves: a handed-over payment drops its lease and claim, and one signing node claims it',
+      run: () =>
+        withStore(makeStore, async (store) => {
+          const entry = newEntry({ reservedUntil: now + 600n })
+          await store.reserve(entry)
+          const requested = await requestSettlement(store, entry.id, at)
+          check(requested.ok && requested.entry.state === 'requested', 'requestSettlement refused', requested)
+          check(requested.entry.reservedUntil === undefined, 'a handed-over payment kept its lease', requested)
+          const taken = await store.claim({ states: ['requested'], owner: 'node-b', leaseSeconds: 15n, limit: 5, now })
+          check(taken.length === 1 && taken[0]?.claimedBy === 'node-b', 'the signing node did not take it', taken)
+          const again = await store.claim({ states: ['requested'], owner: 'node-c', leaseSeconds: 15n, limit: 5, now })
+          check(again.length === 0, 'two signing nodes took one handed-over payment', again)
+          const claimed = await claimSettlement(store, entry.id, { now, owner: 'node-b' })
+          check(claimed.ok && claimed.entry.state === 'settling', 'a handed-over payment was not claimed', claimed)
+          check(claimed.entry.claimedBy === 'node-b', 'claimSettlement did not write its owner', claimed)
+        }),
+    },
+    {
+      name: 'ledger moves: a preconfirmed payment is delivered once, then sealed with its block, or failed',
+      run: () =>
+        withStore(makeStore, async (store) => {
+          const row = await rowIn(store, 'submitted')
+          const seen = await recordSettled(store, row.id, { blockNumber: 40n, preconfirmed: true }, at)
+          check(seen.ok && seen.entry.state === 'preconfirmed' && seen.entry.blockNumber === 40n, 'preconfirmed', seen)
+          const claim = hash('51')
+          const taken = await store.swapDelivery(row.id, { expected: undefined, next: claim, now })
+          check(taken.ok && taken.entry.deliveredTo === claim, 'a preconfirmed payment was not delivered', taken)
+          const other = await store.swapDelivery(row.id, { expected: undefined, next: hash('52'), now })
+          check(!other.ok, 'a preconfirmed payment was delivered twice', other)
+          const sealed = await confirmSealed(store, row.id, { blockNumber: 41n, transaction: hash('53') }, at)
+          check(sealed.ok && sealed.entry.state === 'settled', 'confirmSealed refused', sealed)
+          check(sealed.entry.blockNumber === 41n && sealed.entry.transaction === hash('53'), 'sealed fields', sealed)
+          check(sealed.entry.deliveredTo === claim, 'confirmSealed lost the delivery', sealed)
+          check(!(await recordFailed(store, row.id, 'preconfirmed', nonceUsedFailure, at)).ok, 'sealed row failed')
+
+          const reverted = await rowIn(store, 'preconfirmed')
+          const failed = await recordFailed(store, reverted.id, 'preconfirmed', nonceUsedFailure, at)
+          check(
+            failed.ok && failed.entry.state === 'failed',
+            'a preconfirmation reverted in its block not failed',
+            failed,
+          )
+        }),
+    },
+    {
       name: 'ledger moves: a failure keeps its code, message and block; giveBack clears submission, lease and claim',
       run: () =>
         withStore(makeStore, async (store) => {
@@ -182,7 +248,7 @@ export function ledgerMoveConformance(makeStore: MakeStore<LedgerStore>): Confor
       name: 'ledger moves: a spent nonce walks every open state to settled (paid) or failed (spent otherwise)',
       run: () =>
         withStore(makeStore, async (store) => {
-          for (const state of ['reserved', 'settling', 'submitted'] as const) {
+          for (const state of ['reserved', 'requested', 'settling', 'submitted', 'preconfirmed'] as const) {
             const paidRow = await rowIn(store, state)
             const paid = await recordSpentNonce(store, paidRow, { paid: true, hash: hash('41'), blockNumber: 50n }, at)
             check(paid.done && paid.entry.state === 'settled', `a paid nonce from ${state} did not settle`, paid)

@@ -2,8 +2,14 @@ import type { Address, Client, Hex, TransactionReceipt } from 'viem'
 import { getTransactionCount } from 'viem/actions'
 import { receiptOf } from './chainReads.ts'
 
-/** The parts of a transaction receipt settlement needs. */
-export type SettlementReceipt = Pick<TransactionReceipt, 'transactionHash' | 'status' | 'blockNumber' | 'logs'>
+/**
+ * The parts of a transaction receipt settlement needs. `preconfirmed`: the receipt is not (yet) in a
+ * sealed block (a Flashblock preconfirmation), so the payment it shows is not final.
+ */
+export type SettlementReceipt = Pick<TransactionReceipt, 'transactionHash' | 'status' | 'blockNumber' | 'logs'> & {
+  blockHash?: Hex
+  preconfirmed?: boolean
+}
 
 export type WaitForReceiptParameters = {
   hash: Hex
@@ -130,8 +136,8 @@ export function createReceiptWatcher(
     }
     if (!receipt || !waiters.has(waiter)) return
     waiters.delete(waiter)
-    const { transactionHash, status, blockNumber, logs } = receipt
-    waiter.resolve({ transactionHash, status, blockNumber, logs })
+    const { transactionHash, status, blockNumber, blockHash, logs } = receipt
+    waiter.resolve({ transactionHash, status, blockNumber, blockHash, logs })
   }
 
   async function run(): Promise<void> {

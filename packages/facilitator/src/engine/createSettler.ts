@@ -2,6 +2,7 @@ import { multicall3Address } from '@tollgate/evm'
 import { type Clock, systemClock } from '@tollgate/protocol'
 import type { Address, Client, Hex, LocalAccount } from 'viem'
 import { broadcast } from './broadcast.ts'
+import { isSealed } from './chainReads.ts'
 import { type BatchOptions, type BatchQueue, createBatchQueue } from './createBatchQueue.ts'
 import { type CreateFeeOracleOptions, createFeeOracle, type FeeOracle } from './createFeeOracle.ts'
 import { createKeeper } from './createKeeper.ts'
@@ -23,7 +24,9 @@ export type Settler = {
   submit(parameters: SubmitParameters): Promise<SubmitResult>
   /**
    * Waits for a settlement's receipt, up to `timeoutMs` (then `undefined`). `signer` defaults to this
-   * settler's address; another node's signer (a shared ledger) gets a poller of its own.
+   * settler's address; another node's signer (a shared ledger) gets a poller of its own. A receipt
+   * that may be a preconfirmation (brought by `eth_sendRawTransactionSync`, or read with the
+   * `pending` tag) and whose block is not sealed is answered with `preconfirmed: true`.
    */
   waitForReceipt(parameters: {
     hash: Hex
@@ -175,6 +178,12 @@ export function createSettler(
   const sender = createSyncSender(client, sendSync, (parameters) => watcher(account.address).wait(parameters))
   let closed = false
 
+  /** A receipt that may be a preconfirmation, marked when its block is not sealed (or cannot be read now). */
+  const sealedOrNot = async (receipt: SettlementReceipt): Promise<SettlementReceipt> => {
+    const sealed = await isSealed(client, receipt).catch(() => false)
+    return sealed ? receipt : { ...receipt, preconfirmed: true }
+  }
+
   /**
    * Signs one transaction for `all` (one payment or a batch), records it for each payment before
    * broadcast (a payment whose ledger refuses drops out and the rest is signed again at the same
@@ -297,14 +306,14 @@ export function createSettler(
       }
       return queue.push(parameters)
     },
-    waitForReceipt({ hash, nonce, signer = account.address, timeoutMs }) {
-      if (closed) return Promise.resolve(undefined)
+    async waitForReceipt({ hash, nonce, signer = account.address, timeoutMs }) {
+      if (closed) return undefined
       const sent = sender.take(hash)
-      if (sent) return Promise.resolve(sent)
+      if (sent) return sealedOrNot(sent)
       const own = signer.toLowerCase() === account.address.toLowerCase() ? keeper.hashesAt(Number(nonce)) : undefined
       // Our own transaction: a receipt of any of its replacements counts.
       const hashes = own?.includes(hash) ? () => own : undefined
-      return watcher(signer).wait({
+      const receipt = await watcher(signer).wait({
         hash,
         nonce,
         timeoutMs,
@@ -312,6 +321,8 @@ export function createSettler(
         // Just sent by us: its receipt is due within a block, sooner than the next regular poll.
         ...(hashes && soonMs !== undefined ? { soonMs } : {}),
       })
+      // Gated by the mined count at `latest`, a receipt is sealed; at `pending`, maybe not yet.
+      return receipt && receiptBlockTag === 'pending' ? sealedOrNot(receipt) : receipt
     },
     resyncNonces: () => nonces.resync(),
     adopt: (transactions) => keeper.adopt(transactions),

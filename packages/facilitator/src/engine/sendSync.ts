@@ -73,8 +73,8 @@ function supportOf(client: Client): Promise<SendSyncSupport> {
 }
 
 const asSettlementReceipt = (rpc: RpcTransactionReceipt): SettlementReceipt => {
-  const { transactionHash, status, blockNumber, logs } = formatTransactionReceipt(rpc)
-  return { transactionHash, status, blockNumber, logs }
+  const { transactionHash, status, blockNumber, blockHash, logs } = formatTransactionReceipt(rpc)
+  return { transactionHash, status, blockNumber, blockHash, logs }
 }
 
 /**

@@ -1,5 +1,5 @@
 /** The settlement transaction: evm's calldata for the payments, with the gas limit of their kinds. */
-import { encodeAggregate3, transferWithAuthorizationData } from '@tollgate/evm'
+import { encodeAggregate3, encodeTryAggregate, transferWithAuthorizationData } from '@tollgate/evm'
 import type { Hex } from 'viem'
 import { describe, expect, test } from 'vitest'
 import { defaultSettlementGas, settlementCall } from './settlementCall.ts'
@@ -48,9 +48,9 @@ describe('settlementCall', () => {
     )
     expect(batch).toEqual({
       to: multicallAddress,
-      data: encodeAggregate3([
-        { target: asset, allowFailure: true, callData: transferWithAuthorizationData(authorization, eoa) },
-        { target: asset, allowFailure: true, callData: transferWithAuthorizationData(other, eoa) },
+      data: encodeTryAggregate([
+        { target: asset, callData: transferWithAuthorizationData(authorization, eoa) },
+        { target: asset, callData: transferWithAuthorizationData(other, eoa) },
       ]),
       gas: 340_000n,
     })

@@ -24,6 +24,7 @@ export function responseOf(request: ExactPaymentRequest, entry: LedgerEntry): Se
   const base = { payer: entry.payer, transaction: entry.transaction ?? '', network: request.network }
   switch (entry.state) {
     case 'settled':
+    case 'preconfirmed': // a preconfirmation: the reconciler confirms it in a sealed block
       return { success: true, ...base }
     case 'failed':
       return {
@@ -73,6 +74,8 @@ export async function confirm(
   } catch {
     judged = { verdict: 'pending' } // the chain could not be asked: the reconciler finishes it
   }
+  // A preconfirmation that did not pay is not the last word: the sealed block decides (the reconciler).
+  if (receipt.preconfirmed && judged.verdict !== 'settled') judged = { verdict: 'pending' }
   // Our transaction was mined without this payment's call spending the nonce (a revert, or its call
   // of a batch failed), although its simulation had passed: the payer's code or state answered
   // differently when mined, or the payer spent the nonce on another authorization meanwhile. Either
@@ -83,7 +86,9 @@ export async function confirm(
   const at = { now: facilitator.now() }
   switch (judged.verdict) {
     case 'settled': {
-      const result = await recordSettled(facilitator.store, entry.id, judged, at)
+      // A receipt not (yet) in a sealed block: recorded as a preconfirmation, for the reconciler to confirm.
+      const landing = { ...judged, ...(receipt.preconfirmed ? { preconfirmed: true } : {}) }
+      const result = await recordSettled(facilitator.store, entry.id, landing, at)
       return result.ok ? result.entry : reread()
     }
     case 'failed': {
@@ -127,7 +132,11 @@ export async function recordSpent(
   return (await recordSpentNonce(facilitator.store, entry, judged.spent, { now: facilitator.now() })).entry
 }
 
-/** Another process holds the claim: wait (bounded) until its outcome is written. */
+/**
+ * Another process holds the claim (or the row was handed over, `requested`, to a node that can sign):
+ * wait (bounded by the settle wait) until its outcome is written; a submitted transaction's receipt
+ * is then waited for like any other.
+ */
 export async function awaitOutcome(
   facilitator: Facilitator,
   chain: FacilitatorNetwork,
@@ -136,7 +145,8 @@ export async function awaitOutcome(
   const deadline = facilitator.clock() + facilitator.receiptTimeoutMs
   for (;;) {
     const entry = await facilitator.store.get(id)
-    if (entry?.state !== 'settling' || facilitator.clock() >= deadline) {
+    const waiting = entry?.state === 'settling' || entry?.state === 'requested'
+    if (!waiting || facilitator.clock() >= deadline) {
       return entry?.state === 'submitted' ? confirm(facilitator, chain, entry) : entry
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs))

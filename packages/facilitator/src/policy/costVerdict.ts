@@ -15,8 +15,11 @@ export async function costVerdict(
   if (!judge) return { ok: true, batched: false }
   const decimals = findAsset(request.chain.network, request.requirements.asset)?.decimals ?? 6
   // An RPC fault here: the settlement itself will meet it.
-  const verdict = await judge({ kind: signature.kind, amount: request.authorization.value, decimals }).catch(
-    () => undefined,
-  )
+  const verdict = await judge({
+    id: request.id,
+    kind: signature.kind,
+    amount: request.authorization.value,
+    decimals,
+  }).catch(() => undefined)
   return verdict ?? { ok: true, batched: false }
 }

@@ -8,6 +8,7 @@ import {
 } from '@tollgate/protocol'
 import type { Hex } from 'viem'
 import type { Facilitator } from '../createFacilitator.ts'
+import { readSettlementGasSpent } from '../policy/settlementGasSpent.ts'
 import type { ExactPaymentRequest } from '../request/parseFacilitatorRequest.ts'
 import type { LedgerEntry } from '../store/ledgerStore.ts'
 import type { ReceiptStore } from '../store/receiptStore.ts'
@@ -135,6 +136,12 @@ export type ReceiptLookup = {
   blockNumber?: string
   errorReason?: string
   /**
+   * The gas spent for this payment, once settled: its share of its transaction (measured from the
+   * receipt: gas used and fee in wei, divided by the payments the transaction carried). Absent when
+   * the receipt cannot be read now.
+   */
+  gas?: { payments: number; gasUsed: string; feeWei: string; transactionGasUsed: string }
+  /**
    * `'optimistic'` when the payment was delivered before its settlement was included: while `pending`
    * it is the seller's exposure; `failed` then means the delivery is recorded as a loss (`loss: true`).
    */
@@ -155,6 +162,11 @@ export async function lookupReceipt(facilitator: Facilitator, id: string): Promi
   if (!entry) return undefined
   if (signer) record = await signedRecord(store, signer, entry, record, facilitator.now())
   const state = receiptStateOf(entry)
+  const client = facilitator.networks.get(entry.network)?.client
+  const spent =
+    state === 'settled' && entry.transaction && client
+      ? await readSettlementGasSpent(client, { transaction: entry.transaction, asset: entry.asset })
+      : undefined
   return {
     id: record.id,
     state,
@@ -169,6 +181,16 @@ export async function lookupReceipt(facilitator: Facilitator, id: string): Promi
     ...(entry.blockNumber === undefined ? {} : { blockNumber: entry.blockNumber.toString() }),
     ...(state === 'failed'
       ? { errorReason: entry.errorCode ?? (entry.state === 'expired' ? 'expired' : entry.state) }
+      : {}),
+    ...(spent
+      ? {
+          gas: {
+            payments: spent.payments,
+            gasUsed: String(spent.gasPerPayment),
+            feeWei: String(spent.feePerPayment),
+            transactionGasUsed: String(spent.gasUsed),
+          },
+        }
       : {}),
     ...(entry.optimistic
       ? { delivery: 'optimistic' as const, ...(state === 'failed' ? { loss: true as const } : {}) }

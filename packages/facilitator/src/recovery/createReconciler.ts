@@ -3,7 +3,7 @@ import { type Now, systemNow } from '@tollgate/protocol'
 import type { Client, Hex, TransactionReceipt } from 'viem'
 import { getBlockNumber, getTransactionCount, readContract } from 'viem/actions'
 import { sendOnce } from '../engine/broadcast.ts'
-import { isKnownTransaction, receiptOf } from '../engine/chainReads.ts'
+import { isKnownTransaction, isSealed, receiptOf } from '../engine/chainReads.ts'
 import {
   authorizationOnChain,
   type JudgeSettlementReturnType,
@@ -11,6 +11,7 @@ import {
   judgeSettlementOnChain,
 } from '../outcome/judgeSettlement.ts'
 import {
+  confirmSealed,
   expire,
   giveBack as giveBackRow,
   recordFailed,
@@ -114,9 +115,15 @@ type Outcome = 'settled' | 'failed' | 'expired' | 'requeued' | 'rebroadcast' | '
  *   {@link judgeSettlement}): the payer may spend its nonce on another authorization of its own (to
  *   itself, for 1 unit). Then, as with the payer's `AuthorizationCanceled`, the row is `failed` with
  *   `invalid_exact_evm_nonce_already_used`, never `settled`.
+ * - `preconfirmed` (answered settled on a receipt not yet in a sealed block; claimed like `submitted`):
+ *   its receipt in a sealed block moves it to `settled` (or `failed`, reverted there); a transaction the
+ *   node no longer knows (a dropped preconfirmation) is sent again from the journal, as signed; one that
+ *   cannot land as signed any more is given back to `reserved` and settled again (`onRequeued`).
  * - `settling` whose claim expired (or, unclaimed, not updated for `staleSeconds`): nothing was
  *   broadcast (`submitted` is written first), so back to `reserved`, unless the chain shows the
  *   authorization spent.
+ * - `requested` (handed over to a node that holds a signer, not taken yet): `expired` past `validBefore`,
+ *   or judged when the chain shows the authorization spent.
  * - `reserved` past `validBefore`: `expired` (or `settled` if the chain shows it spent); a `reserved`
  *   row not updated for `staleSeconds` is `settled` if the chain shows it spent (it landed after all).
  *
@@ -172,15 +179,29 @@ export function createReconciler(
     return after.state === 'settled' ? 'settled' : 'failed'
   }
 
-  /** Makes the move {@link judgeSettlement} decided for a row (`submitted` for `settled` and `failed`). */
-  const record = async (entry: LedgerEntry, judged: JudgeSettlementReturnType): Promise<Outcome> => {
+  /**
+   * Makes the move {@link judgeSettlement} decided for a row (`submitted`, or `preconfirmed` for a
+   * sealed block's receipt). `preconfirmed` (a `submitted` row whose receipt is not sealed yet): the row
+   * records the preconfirmation, and a later pass confirms it.
+   */
+  const record = async (
+    entry: LedgerEntry,
+    judged: JudgeSettlementReturnType,
+    preconfirmed = false,
+  ): Promise<Outcome> => {
+    const from = entry.state === 'preconfirmed' ? 'preconfirmed' : 'submitted'
     switch (judged.verdict) {
-      case 'settled':
-        return (await moved(recordSettled(store, entry.id, judged, { now: now() }))) ? 'settled' : 'pending'
+      case 'settled': {
+        const at = { now: now() }
+        const move =
+          from === 'preconfirmed'
+            ? confirmSealed(store, entry.id, judged, at)
+            : recordSettled(store, entry.id, { ...judged, preconfirmed }, at)
+        if (!(await moved(move))) return 'pending'
+        return preconfirmed ? 'pending' : 'settled'
+      }
       case 'failed':
-        return (await moved(recordFailed(store, entry.id, 'submitted', judged.failure, { now: now() })))
-          ? 'failed'
-          : 'pending'
+        return (await moved(recordFailed(store, entry.id, from, judged.failure, { now: now() }))) ? 'failed' : 'pending'
       case 'spent':
         return recordSpent(entry, judged.spent)
       case 'pending':
@@ -200,23 +221,29 @@ export function createReconciler(
   }
 
   /** Nothing of this row can land any more: back to `reserved`, or `expired` past `validBefore`. */
-  const giveBack = async (entry: LedgerEntry, from: 'submitted' | 'settling'): Promise<Outcome> => {
+  const giveBack = async (entry: LedgerEntry, from: 'submitted' | 'settling' | 'preconfirmed'): Promise<Outcome> => {
     const expired = entry.validBefore <= now()
-    if (from === 'submitted' && expired) {
-      return (await moved(expire(store, entry.id, 'submitted', { now: now() }))) ? 'expired' : 'pending'
+    if (from !== 'settling' && expired) {
+      return (await moved(expire(store, entry.id, from, { now: now() }))) ? 'expired' : 'pending'
     }
     // `reservedUntil` cleared too: a row given back after `/settle` was asked stays recognisable (below).
     if (!(await moved(giveBackRow(store, entry.id, [from], { now: now() })))) return 'pending'
     if (!expired) {
-      if (from === 'submitted' && entry.transaction) onRequeued?.(entry, entry.transaction)
+      if (from !== 'settling' && entry.transaction) onRequeued?.(entry, entry.transaction)
       else if (entry.signature) onRequeued?.(entry, undefined)
       return 'requeued'
     }
     return (await moved(expire(store, entry.id, 'reserved', { now: now() }))) ? 'expired' : 'requeued'
   }
 
-  /** Our transaction's receipt: the judgement shared with `/settle` decides, the chain read when the receipt alone does not. */
+  /**
+   * Our transaction's receipt: the judgement shared with `/settle` decides, the chain read when the
+   * receipt alone does not. A receipt whose block is not sealed (a preconfirmation) moves a
+   * `submitted` row to `preconfirmed` at most, and leaves a `preconfirmed` one for a later pass.
+   */
   const fromReceipt = async (client: Client, entry: LedgerEntry, receipt: TransactionReceipt): Promise<Outcome> => {
+    const sealed = await isSealed(client, receipt)
+    if (!sealed && entry.state === 'preconfirmed') return 'pending'
     const mined = {
       hash: receipt.transactionHash,
       blockNumber: receipt.blockNumber,
@@ -229,7 +256,9 @@ export function createReconciler(
       { payment: entry, receipt: mined },
       { lookbackBlocks: logLookbackBlocks },
     )
-    return record(entry, judged)
+    // Only a sealed block's receipt fails a payment: a preconfirmation's revert may not be the last word.
+    if (!sealed && judged.verdict !== 'settled') return 'pending'
+    return record(entry, judged, !sealed)
   }
 
   const blockNumberOf = async (client: Client) => getBlockNumber(client, { cacheTime: 0 })
@@ -274,6 +303,25 @@ export function createReconciler(
     return giveBack(entry, 'submitted')
   }
 
+  /**
+   * A payment answered on a preconfirmation: its receipt in a sealed block confirms it (or, reverted
+   * there, fails it). Without a receipt: the authorization spent elsewhere decides; a transaction the
+   * node no longer knows (a dropped preconfirmation) is sent again from the journal as it was signed;
+   * one that can no longer land as signed gives the payment back to be settled again.
+   */
+  const reconcilePreconfirmed = async (client: Client, entry: LedgerEntry): Promise<Outcome> => {
+    if (entry.transaction) {
+      const receipt = await receiptOf(client, entry.transaction)
+      if (receipt) return fromReceipt(client, entry, receipt)
+    }
+    const latest = await blockNumberOf(client)
+    if (await authorizationState(client, entry, latest)) return markSpent(client, entry, latest)
+    if (entry.transaction && (await isKnownTransaction(client, entry.transaction))) return 'pending'
+    const stored = entry.transaction ? await store.getTransaction(entry.transaction) : undefined
+    if (stored && (await rebroadcast(client, stored.raw))) return 'rebroadcast'
+    return giveBack(entry, 'preconfirmed')
+  }
+
   const reconcileSettling = async (client: Client, entry: LedgerEntry): Promise<Outcome> => {
     const at = now()
     const abandoned = entry.claimedUntil === undefined ? entry.updatedAt + staleSeconds <= at : entry.claimedUntil <= at
@@ -281,6 +329,14 @@ export function createReconciler(
     const latest = await blockNumberOf(client)
     if (await authorizationState(client, entry, latest)) return markSpent(client, entry, latest)
     return giveBack(entry, 'settling')
+  }
+
+  /** Handed over and not taken: past `validBefore`, expired; spent on chain, judged; else left to the signing node. */
+  const reconcileRequested = async (client: Client, entry: LedgerEntry): Promise<Outcome> => {
+    const latest = await blockNumberOf(client)
+    if (await authorizationState(client, entry, latest)) return markSpent(client, entry, latest)
+    if (entry.validBefore > now()) return 'pending'
+    return (await moved(expire(store, entry.id, 'requested', { now: now() }))) ? 'expired' : 'pending'
   }
 
   const reconcileReserved = async (client: Client, entry: LedgerEntry): Promise<Outcome> => {
@@ -303,8 +359,10 @@ export function createReconciler(
     const client = clients.get(entry.chainId)
     if (!client) return 'pending'
     if (entry.state === 'submitted') return reconcileSubmitted(client, entry)
+    if (entry.state === 'preconfirmed') return reconcilePreconfirmed(client, entry)
     if (entry.state === 'settling') return reconcileSettling(client, entry)
     if (entry.state === 'reserved') return reconcileReserved(client, entry)
+    if (entry.state === 'requested') return reconcileRequested(client, entry)
     return 'pending'
   }
 
@@ -318,11 +376,17 @@ export function createReconciler(
       rebroadcast: 0,
       pending: 0,
     }
-    const submitted = await store.claim({ states: ['submitted'], owner, leaseSeconds, limit, now: now() })
+    const submitted = await store.claim({
+      states: ['submitted', 'preconfirmed'],
+      owner,
+      leaseSeconds,
+      limit,
+      now: now(),
+    })
     // `settling` and `reserved` rows are only changed by compare-and-set on conditions a live settler
     // cannot be in (an expired claim, a passed validBefore): listing them is enough, and claiming them
     // would hold up the engine.
-    const others = await store.list({ states: ['settling', 'reserved'], limit })
+    const others = await store.list({ states: ['settling', 'reserved', 'requested'], limit })
     const entries = [...submitted, ...others]
     let next = 0
     const worker = async () => {

@@ -3,6 +3,8 @@ import type { Facilitator } from '../createFacilitator.ts'
 import { issuePendingReceipt } from '../receipts/issueReceipt.ts'
 import { type CreateReconcilerOptions, createReconciler, type ReconcileReport } from './createReconciler.ts'
 import { resettle } from './resettle.ts'
+import { resumeSettling } from './resumeSettling.ts'
+import { takeRequested } from './takeRequested.ts'
 
 export type CreateRecoveryOptions = Omit<CreateReconcilerOptions, 'onRequeued' | 'onSettled'> & {
   /** The client the reconciler reads each chain with, by chain id. Default: the network's own. */
@@ -32,7 +34,9 @@ export type Recovery = {
 
 /**
  * Everything that finishes payments without a resource server asking again, wired to one
- * facilitator: the takeover of journaled transactions at start, and the reconciler over its Store
+ * facilitator: the takeover of journaled transactions at start (and, on a shared ledger, of the rows
+ * this node's dead process left `settling`), the settlements other nodes hand over ({@link takeRequested}),
+ * and the reconciler over its Store
  * and networks, whose requeued payments (their transaction can no longer land) are settled again
  * from the ledger with {@link resettle}, and whose payments settled there get their receipt
  * ({@link issuePendingReceipt}, when receipts are on). Faults go to the facilitator's `logError`.
@@ -73,13 +77,22 @@ export function createRecovery(
       },
     },
   )
+  const startedAt = facilitator.now()
+  // On a shared ledger: the settlements other nodes hand over while this one holds a signer.
+  const taker = facilitator.nodeId === undefined ? undefined : takeRequested(facilitator, { onError })
   return {
     async start() {
       await facilitator.resume()
+      // This node's own rows left `settling` by its earlier process (the same node id, restarted):
+      // nothing of them was sent, so they are settled again now, before the buyers' retries arrive.
+      if (facilitator.nodeId !== undefined) await resumeSettling(facilitator, startedAt, onError)
+      taker?.start()
       if (intervalMs > 0) reconciler.start()
       else void reconciler.run().catch(onError)
     },
     run: () => reconciler.run(),
-    stop: () => reconciler.stop(),
+    stop: async () => {
+      await Promise.all([reconciler.stop(), taker?.stop()])
+    },
   }
 }

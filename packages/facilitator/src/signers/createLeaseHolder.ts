@@ -16,6 +16,8 @@ export type LeaseHolder = {
   beat(): Promise<void>
   /** The takeover running now, if any. */
   takingOver(): Promise<void> | undefined
+  /** Another node held the lease at the last heartbeat (within `validMs`): it can sign with the key. */
+  heldElsewhere(): boolean
   /** Stops renewing and gives the lease back. */
   release(): void
 }
@@ -27,6 +29,7 @@ const always: LeaseHolder = {
   lose: () => undefined,
   beat: async () => undefined,
   takingOver: () => undefined,
+  heldElsewhere: () => false,
   release: () => undefined,
 }
 
@@ -53,6 +56,8 @@ export function createLeaseHolder({
   let validUntil = 0
   let takingOver: Promise<void> | undefined
   let released = false
+  /** Until when (clock ms) another node's hold of the lease, seen at a heartbeat, counts. */
+  let elsewhereUntil = 0
 
   const lose = (at: bigint | undefined) => {
     if (epoch !== at) return
@@ -93,14 +98,17 @@ export function createLeaseHolder({
       if (released) return
       if (taken === undefined) {
         lose(held)
+        elsewhereUntil = sentAt + leases.validMs
         return
       }
+      elsewhereUntil = 0
       if (taken !== held) ready = false
       epoch = taken
       validUntil = sentAt + leases.validMs
       if (!ready && !takingOver) await startTakeOver(taken)
     },
     takingOver: () => takingOver,
+    heldElsewhere: () => epoch === undefined && clock() < elsewhereUntil,
     release() {
       released = true
       const held = epoch

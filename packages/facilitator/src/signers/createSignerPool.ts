@@ -22,7 +22,16 @@ export type SignerStatus = {
   low: boolean
   /** This node holds the signer's lease and may sign with it now (always true without `leases`). */
   leased: boolean
+  /** Another node holds the signer's lease (it signs the settlements this node hands over). */
+  elsewhere: boolean
 }
+
+/**
+ * Who can sign a settlement now: `here` (a signer of this node, or one whose lease it is taking),
+ * `elsewhere` (another node sharing the ledger holds a signer's lease: hand the settlement over),
+ * `none` (no signer anywhere can pay for gas now).
+ */
+export type SigningAvailability = 'here' | 'elsewhere' | 'none'
 
 /** The lease under which a transaction is journaled: the fencing epoch, `undefined` without leases. */
 export type JournalLease = { epoch: bigint } | undefined
@@ -45,6 +54,10 @@ export type SignerPool = Settler & {
   quote(kind: VerifiedSignature['kind']): Promise<SettlementQuote>
   /** What a settlement pays per gas now: the base fee and the tip it is signed with (capped). */
   gasPrice(): Promise<{ baseFeePerGas: bigint; maxPriorityFeePerGas: bigint }>
+  /** Who can sign a settlement of this signature kind now (see {@link SigningAvailability}). */
+  availability(kind: VerifiedSignature['kind']): Promise<SigningAvailability>
+  /** Whether a signer of this node may sign now (its lease held and taken over, if leased). */
+  canSign(): boolean
 }
 
 export type CreateSignerPoolOptions = {
@@ -339,8 +352,20 @@ export function createSignerPool(
         inFlight: inFlight(member),
         low: member.balance !== undefined && member.balance < lowBalance,
         leased: member.lease.usable(),
+        elsewhere: member.lease.heldElsewhere(),
       }))
     },
+    async availability(kind) {
+      await fresh()
+      const { maxFeePerGas } = await feeOracle()
+      const cost = limits[kind] * maxFeePerGas
+      const canPay = (member: Member) => member.balance === undefined || member.balance >= cost
+      // Held here (or being taken over here): `submit` waits for it, bounded.
+      if (members.some((member) => member.lease.epoch() !== undefined && canPay(member))) return 'here'
+      if (choose(cost)) return 'here'
+      return members.some((member) => member.lease.heldElsewhere()) ? 'elsewhere' : 'none'
+    },
+    canSign: () => members.some((member) => member.lease.usable()),
     refresh,
     async resyncNonces() {
       await Promise.all(members.map((member) => member.settler.resyncNonces()))

@@ -72,7 +72,8 @@ export function createMemoryStore(): Store {
     },
     async swapDelivery(id, { expected, next, now }) {
       const entry = entries.get(id)
-      if (entry?.state !== 'settled' || entry.deliveredTo !== expected) {
+      const settled = entry?.state === 'settled' || entry?.state === 'preconfirmed'
+      if (!entry || !settled || entry.deliveredTo !== expected) {
         return { ok: false, code: 'invalid_transaction_state', entry: entry && copy(entry) }
       }
       if (next === undefined) delete entry.deliveredTo

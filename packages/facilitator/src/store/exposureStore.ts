@@ -78,8 +78,14 @@ export type ExposureStore = {
   exposureTotals(): Promise<Exposure>
 }
 
-/** States an optimistic row is open (counted as exposure) in. */
-export const openStates = ['reserved', 'settling', 'submitted'] as const
+/**
+ * States an optimistic row is open (counted as exposure) in: every state but settled and the losses
+ * (handed over to a signing node, and answered on a preconfirmation not yet sealed, included).
+ */
+export const openStates = ['reserved', 'requested', 'settling', 'submitted', 'preconfirmed'] as const
+
+/** {@link openStates} as an SQL condition on `state`. */
+export const openStatesSql = `state IN (${openStates.map((state) => `'${state}'`).join(', ')})`
 /**
  * States an optimistic row is a loss in: failed, expired, or released (given back and released by its
  * holder: nothing will settle it, and its content was delivered).

@@ -7,12 +7,14 @@ import type { LedgerEntry, LedgerPatch, LedgerState, LedgerStore, TransitionResu
  * Every state change the engine makes goes through one of these; `ledgerTransitions` is the one
  * table that says which moves are legal, and every Store refuses the others.
  *
- * - `claimSettlement`: `reserved -> settling`
+ * - `requestSettlement`: `reserved -> requested` (handed over to a node that can sign)
+ * - `claimSettlement`: `reserved | requested -> settling`
  * - `recordSubmission`: `settling | submitted -> submitted`
- * - `recordSettled`: `submitted -> settled`
- * - `recordFailed`: `settling | submitted -> failed`
- * - `giveBack`: `settling | submitted -> reserved`
- * - `expire`: `reserved | submitted -> expired`
+ * - `recordSettled`: `submitted -> settled`, or `submitted -> preconfirmed` for a receipt not yet sealed
+ * - `confirmSealed`: `preconfirmed -> settled` (the transaction seen in a sealed block)
+ * - `recordFailed`: `settling | submitted | preconfirmed -> failed`
+ * - `giveBack`: `requested | settling | submitted | preconfirmed -> reserved`
+ * - `expire`: `reserved | requested | submitted | preconfirmed -> expired`
  * - `releaseReservation`: `reserved -> released` (and {@link LedgerStore.reserve} takes a released row again)
  * - `recordSpentNonce`: the walk of a payment whose nonce was spent on chain, from any state
  *
@@ -21,12 +23,17 @@ import type { LedgerEntry, LedgerPatch, LedgerState, LedgerStore, TransitionResu
  * @see architecture.md (The ledger)
  */
 export const ledgerTransitions: Readonly<Record<LedgerState, readonly LedgerState[]>> = {
-  reserved: ['settling', 'released', 'expired'],
+  reserved: ['requested', 'settling', 'released', 'expired'],
+  // Handed over: claimed by a node that can sign, given back (it no longer verifies), or expired.
+  requested: ['settling', 'reserved', 'expired'],
   // `settling -> reserved`: the claim is given back before anything was signed or sent.
   settling: ['submitted', 'failed', 'reserved'],
   // `submitted -> submitted`: a replacement (new hash) is recorded before it is broadcast.
   // `submitted -> reserved`: the node refused the transaction outright, so nothing is on chain.
-  submitted: ['submitted', 'settled', 'failed', 'expired', 'reserved'],
+  submitted: ['submitted', 'preconfirmed', 'settled', 'failed', 'expired', 'reserved'],
+  // A preconfirmation is not final: sealed (`settled`), reverted in the sealed block (`failed`), or
+  // dropped and unable to land as signed (`reserved`, settled again; `expired` past `validBefore`).
+  preconfirmed: ['settled', 'failed', 'reserved', 'expired'],
   settled: [],
   failed: [],
   expired: [],
@@ -43,9 +50,36 @@ type At = { now: bigint }
 
 const freeClaim = { claimedBy: undefined, claimedUntil: undefined } satisfies LedgerPatch
 
-/** `reserved -> settling`: one settler claims the payment before it builds a transaction (one wins). */
-export function claimSettlement(store: LedgerStore, id: string, { now }: At): Promise<TransitionResult> {
-  return store.transition(id, { from: ['reserved'], to: 'settling', now })
+/**
+ * `reserved | requested -> settling`: one settler claims the payment before it builds a transaction (one wins).
+ * `owner` (a node's stable id on a shared ledger) is written to `claimedBy`, so that the same node
+ * restarted knows the rows its dead process left `settling` (nothing of them was sent).
+ */
+export function claimSettlement(
+  store: LedgerStore,
+  id: string,
+  { now, owner }: At & { owner?: string | undefined },
+): Promise<TransitionResult> {
+  return store.transition(id, {
+    from: ['reserved', 'requested'],
+    to: 'settling',
+    ...(owner === undefined ? {} : { patch: { claimedBy: owner } }),
+    now,
+  })
+}
+
+/**
+ * `reserved -> requested`: a verified payment asked to settle on a node that cannot sign now, handed
+ * over through the ledger to a node that can. The `/verify` lease and any claim are cleared: the row
+ * is the settlement's now, whoever holds a signer.
+ */
+export function requestSettlement(store: LedgerStore, id: string, { now }: At): Promise<TransitionResult> {
+  return store.transition(id, {
+    from: ['reserved'],
+    to: 'requested',
+    patch: { ...freeClaim, reservedUntil: undefined },
+    now,
+  })
 }
 
 /** A signed settlement transaction: its hash, the signer and the signer's nonce. */
@@ -73,19 +107,35 @@ export function recordSubmission(
   })
 }
 
+/** Where a payment landed: the block, and the hash that landed when it is not the one recorded. */
+export type Landing = { blockNumber: bigint; transaction?: Hex | undefined }
+
 /**
  * `submitted -> settled` with the block the payment landed in, and the hash that landed when it is
- * not the one recorded (a replacement's, or another sender's).
+ * not the one recorded (a replacement's, or another sender's). `preconfirmed: true` (a receipt not
+ * yet in a sealed block): `submitted -> preconfirmed` instead, for {@link confirmSealed} to finish.
  */
 export function recordSettled(
   store: LedgerStore,
   id: string,
-  { blockNumber, transaction }: { blockNumber: bigint; transaction?: Hex | undefined },
+  { blockNumber, transaction, preconfirmed = false }: Landing & { preconfirmed?: boolean | undefined },
   { now }: At,
 ): Promise<TransitionResult> {
   const patch: LedgerPatch = { ...freeClaim, blockNumber }
   if (transaction !== undefined) patch.transaction = transaction
-  return store.transition(id, { from: ['submitted'], to: 'settled', patch, now })
+  return store.transition(id, { from: ['submitted'], to: preconfirmed ? 'preconfirmed' : 'settled', patch, now })
+}
+
+/** `preconfirmed -> settled`: the payment's transaction seen in a sealed block (its block written). */
+export function confirmSealed(
+  store: LedgerStore,
+  id: string,
+  { blockNumber, transaction }: Landing,
+  { now }: At,
+): Promise<TransitionResult> {
+  const patch: LedgerPatch = { ...freeClaim, blockNumber }
+  if (transaction !== undefined) patch.transaction = transaction
+  return store.transition(id, { from: ['preconfirmed'], to: 'settled', patch, now })
 }
 
 /** Why a payment failed for good, and what of it reached the chain. */
@@ -96,11 +146,14 @@ export type Failure = {
   transaction?: Hex | undefined
 }
 
-/** `settling | submitted -> failed` (`from`): final, with the code every later answer carries. */
+/**
+ * `settling | submitted | preconfirmed -> failed` (`from`): final, with the code every later answer
+ * carries. From `preconfirmed`: answered settled on a preconfirmation that reverted in the sealed block.
+ */
 export function recordFailed(
   store: LedgerStore,
   id: string,
-  from: 'settling' | 'submitted',
+  from: 'settling' | 'submitted' | 'preconfirmed',
   { errorCode, errorMessage, blockNumber, transaction }: Failure,
   { now }: At,
 ): Promise<TransitionResult> {
@@ -119,7 +172,7 @@ export function recordFailed(
 export function giveBack(
   store: LedgerStore,
   id: string,
-  from: readonly ('settling' | 'submitted')[],
+  from: readonly ('requested' | 'settling' | 'submitted' | 'preconfirmed')[],
   { now }: At,
 ): Promise<TransitionResult> {
   return store.transition(id, {
@@ -136,11 +189,11 @@ export function giveBack(
   })
 }
 
-/** `reserved | submitted -> expired` (`from`): `validBefore` passed and nothing of it landed. */
+/** `reserved | requested | submitted | preconfirmed -> expired` (`from`): `validBefore` passed and nothing of it landed. */
 export function expire(
   store: LedgerStore,
   id: string,
-  from: 'reserved' | 'submitted',
+  from: 'reserved' | 'requested' | 'submitted' | 'preconfirmed',
   { now }: At,
 ): Promise<TransitionResult> {
   return store.transition(id, { from: [from], to: 'expired', patch: freeClaim, now })
@@ -171,13 +224,17 @@ export async function recordSpentNonce(
   const steps: Partial<Record<LedgerState, () => Promise<TransitionResult>>> = spent.paid
     ? {
         reserved: () => claimSettlement(store, id, at),
+        requested: () => claimSettlement(store, id, at),
         settling: () => recordSubmission(store, id, { transaction: spent.hash }, at),
         submitted: () => recordSettled(store, id, { transaction: spent.hash, blockNumber: spent.blockNumber }, at),
+        preconfirmed: () => confirmSealed(store, id, { transaction: spent.hash, blockNumber: spent.blockNumber }, at),
       }
     : {
         reserved: () => claimSettlement(store, id, at),
+        requested: () => claimSettlement(store, id, at),
         settling: () => recordFailed(store, id, 'settling', nonceUsed(spent.errorMessage), at),
         submitted: () => recordFailed(store, id, 'submitted', nonceUsed(spent.errorMessage), at),
+        preconfirmed: () => recordFailed(store, id, 'preconfirmed', nonceUsed(spent.errorMessage), at),
       }
   let current = entry
   let done = false

@@ -6,8 +6,14 @@ import type { Address, Hex } from 'viem'
  * point leaves a row the reconciler can finish by asking the chain:
  *
  * - `reserved`: verified and held under its authorization id; nothing sent.
+ * - `requested`: verified and asked to settle on a node that cannot sign now: handed over, through the
+ *   ledger, to a node of the shared ledger that holds a signer (it claims it, as `settling`).
  * - `settling`: one settler has claimed it (written before a transaction is built).
  * - `submitted`: a signed transaction exists (hash and signer nonce written before broadcast).
+ * - `preconfirmed`: a receipt was seen, but not yet in a sealed block (a Flashblock preconfirmation, from a
+ *   `pending`-tag read or `eth_sendRawTransactionSync`): answered as settled, and delivered, while the
+ *   reconciler confirms it in a sealed block (`settled`), sends its journaled transaction again if it was
+ *   dropped, or records it `failed` if it reverted there.
  * - `settled` | `failed`: final, with the receipt's block or the failure code.
  * - `expired`: `validBefore` passed while reserved (or while a transaction never landed).
  * - `released`: the resource server did not use the reservation; it may be reserved again.
@@ -16,7 +22,16 @@ import type { Address, Hex } from 'viem'
  *
  * @see architecture.md (The ledger)
  */
-export type LedgerState = 'reserved' | 'settling' | 'submitted' | 'settled' | 'failed' | 'expired' | 'released'
+export type LedgerState =
+  | 'reserved'
+  | 'requested'
+  | 'settling'
+  | 'submitted'
+  | 'preconfirmed'
+  | 'settled'
+  | 'failed'
+  | 'expired'
+  | 'released'
 
 /** One payment in the ledger, keyed by its authorization id `(chainId, asset, from, nonce)`. */
 export type LedgerEntry = {
@@ -194,8 +209,9 @@ export type LedgerStore = {
   /** Moves an entry from one of `from` to `to`, applying `patch`, if and only if that is allowed. */
   transition(id: string, parameters: TransitionParameters): Promise<TransitionResult>
   /**
-   * Compare-and-set on the delivery of a `settled` entry: sets `deliveredTo` to `next` if and only if
-   * the entry is `settled` and `deliveredTo` is `expected` now. Of concurrent callers (any node), one wins.
+   * Compare-and-set on the delivery of a `settled` (or `preconfirmed`) entry: sets `deliveredTo` to
+   * `next` if and only if the entry is in one of those states and `deliveredTo` is `expected` now. Of
+   * concurrent callers (any node), one wins.
    */
   swapDelivery(id: string, parameters: SwapDeliveryParameters): Promise<TransitionResult>
   /**
