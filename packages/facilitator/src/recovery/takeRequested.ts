@@ -38,8 +38,13 @@ export function takeRequested(
   let started = false
 
   const look = async () => {
-    const signing = [...facilitator.networks.values()].filter(({ settler }) => settler.canSign())
-    if (signing.length === 0 || settling.size >= limit) return
+    if (settling.size >= limit) return
+    // Only a node that can sign and pay for the gas now takes a row: one whose signer cannot pay (its
+    // lease held, no ETH) would hold the row until its claim lapses while the buyer waits.
+    const networks = [...facilitator.networks.values()].filter(({ settler }) => settler.canSign())
+    const able = await Promise.all(networks.map(({ settler }) => settler.availability('eoa')))
+    const signing = networks.filter((_, i) => able[i] === 'here')
+    if (signing.length === 0) return
     const rows = await facilitator.store.claim({
       states: ['requested'],
       owner,

@@ -363,7 +363,10 @@ export function createSignerPool(
       // Held here (or being taken over here): `submit` waits for it, bounded.
       if (members.some((member) => member.lease.epoch() !== undefined && canPay(member))) return 'here'
       if (choose(cost)) return 'here'
-      return members.some((member) => member.lease.heldElsewhere()) ? 'elsewhere' : 'none'
+      if (members.some((member) => member.lease.heldElsewhere() && canPay(member))) return 'elsewhere'
+      // A signer that can pay whose lease nobody holds now (it lapsed, or is being renewed): `submit`
+      // takes it, bounded. `none` only when no signer can pay for gas.
+      return members.some(canPay) ? 'here' : 'none'
     },
     canSign: () => members.some((member) => member.lease.usable()),
     refresh,
