@@ -232,17 +232,30 @@ export async function startLocalChain(parameters: StartLocalChainParameters = {}
       }),
     ])
     let held = baseFee === 'anvil' ? undefined : baseFee
-    // Empty blocks would lower it (EIP-1559): set the next block's base fee again, all the time.
-    const hold = () =>
-      held === undefined
-        ? Promise.resolve()
-        : testClient.setNextBlockBaseFeePerGas({ baseFeePerGas: held }).catch(() => undefined)
+    // Set by setBaseFee: the next block takes this fee exactly (a test's own jump).
+    let exact: bigint | undefined = held
+    // Empty blocks lower it (EIP-1559), and blocks mined within one tick of this holder (automine bursts,
+    // mining by hand) do not take it: set the next block's base fee again, all the time, but climbing
+    // back at most 12.5 % a block as a real chain does, never past the 2x headroom of a fee read from
+    // the latest block (a jump from 1.96 to 5 thousandths of a gwei refused settlements).
+    const hold = async () => {
+      if (held === undefined) return
+      try {
+        const latest = (await publicClient.getBlock({ blockTag: 'latest' })).baseFeePerGas ?? held
+        if (exact !== undefined && latest === exact) exact = undefined
+        const climb = (latest * 9n) / 8n
+        const next = exact ?? (climb < held ? climb : held)
+        await testClient.setNextBlockBaseFeePerGas({ baseFeePerGas: next })
+      } catch {
+        // The chain is stopping, or busy: the next tick tries again.
+      }
+    }
     if (held !== undefined) {
-      await hold()
+      await testClient.setNextBlockBaseFeePerGas({ baseFeePerGas: held })
       holder = setInterval(() => void hold(), 50)
     }
     const setBaseFee = async (wei: bigint) => {
-      if (held !== undefined) held = wei
+      if (held !== undefined) held = exact = wei
       await testClient.setNextBlockBaseFeePerGas({ baseFeePerGas: wei })
     }
     await testClient.mine({ blocks: 1 })

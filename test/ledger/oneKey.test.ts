@@ -30,8 +30,6 @@ const env = (key: Hex) => ({
   // Auth is not what this suite tests: explicitly off (see test/service/auth.test.ts).
   TOLLGATE_AUTH: 'off',
   TOLLGATE_SIGNER_KEY: key,
-  // anvil's fees (about 1 gwei) would make the default gas policy refuse every test payment.
-  TOLLGATE_MAX_GAS_SHARE: 'off',
   TOLLGATE_RATE_LIMIT_PER_MINUTE: '0',
   TOLLGATE_MAX_IN_FLIGHT_PER_PAYER: '1000',
   TOLLGATE_NETWORKS: chain.network,
