@@ -1,5 +1,5 @@
 import { parseSanctionsArtifact, type SanctionsList } from '@tollgate/facilitator'
-import type { SanctionsReload } from './createSanctionsLoader.ts'
+import { judgeNewList, type SanctionsReload } from './createSanctionsLoader.ts'
 import type { SanctionsListStore } from './sanctionsListStore.ts'
 
 /** The list of a shared store, as the OFAC provider reads it; see {@link createPolledSanctionsLoader}. */
@@ -52,19 +52,12 @@ export async function createPolledSanctionsLoader({
     if (!parsed.ok) return parsed
     const next = parsed.list
     const previous = current
-    if (previous && next.dateOfIssue < previous.dateOfIssue) {
-      return { ok: false, reason: `older list (${next.dateOfIssue}) than the loaded one (${previous.dateOfIssue})` }
+    const judged = judgeNewList(previous, next, removalAlertRatio)
+    if (judged.ok) {
+      refused = undefined
+      current = next
     }
-    refused = undefined
-    let removed = 0
-    let added = 0
-    if (previous) {
-      for (const address of previous.addresses.keys()) if (!next.addresses.has(address)) removed++
-      for (const address of next.addresses.keys()) if (!previous.addresses.has(address)) added++
-    } else added = next.count
-    current = next
-    const massRemoval = previous !== undefined && removed > previous.count * removalAlertRatio
-    return { ok: true, changed: true, added, removed, massRemoval, list: next }
+    return judged
   }
   let loading = Promise.resolve()
   // One load at a time: a poll and a reload never race to swap.

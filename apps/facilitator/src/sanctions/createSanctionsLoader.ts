@@ -7,6 +7,28 @@ export type SanctionsReload =
   | { ok: true; changed: boolean; added: number; removed: number; massRemoval: boolean; list: SanctionsList }
   | { ok: false; reason: string }
 
+/**
+ * Whether `next` may replace `previous` (never a list older than it) and what it changes: addresses added and
+ * removed, and whether the removals pass `removalAlertRatio` of the old list.
+ */
+export function judgeNewList(
+  previous: SanctionsList | undefined,
+  next: SanctionsList,
+  removalAlertRatio: number,
+): SanctionsReload {
+  if (previous && next.dateOfIssue < previous.dateOfIssue) {
+    return { ok: false, reason: `older list (${next.dateOfIssue}) than the loaded one (${previous.dateOfIssue})` }
+  }
+  let removed = 0
+  let added = 0
+  if (previous) {
+    for (const address of previous.addresses.keys()) if (!next.addresses.has(address)) removed++
+    for (const address of next.addresses.keys()) if (!previous.addresses.has(address)) added++
+  } else added = next.count
+  const massRemoval = previous !== undefined && removed > previous.count * removalAlertRatio
+  return { ok: true, changed: true, added, removed, massRemoval, list: next }
+}
+
 /** The sanctions list the OFAC provider reads: the current one, swapped atomically on reload. */
 export type SanctionsLoader = {
   current(): SanctionsList | undefined
@@ -61,18 +83,9 @@ export function createSanctionsLoader({
     if (previous && next.artifactSha256 === previous.artifactSha256) {
       return { ok: true, changed: false, added: 0, removed: 0, massRemoval: false, list: previous }
     }
-    if (previous && next.dateOfIssue < previous.dateOfIssue) {
-      return { ok: false, reason: `older list (${next.dateOfIssue}) than the loaded one (${previous.dateOfIssue})` }
-    }
-    let removed = 0
-    let added = 0
-    if (previous) {
-      for (const address of previous.addresses.keys()) if (!next.addresses.has(address)) removed++
-      for (const address of next.addresses.keys()) if (!previous.addresses.has(address)) added++
-    } else added = next.count
-    current = next
-    const massRemoval = previous !== undefined && removed > previous.count * removalAlertRatio
-    return { ok: true, changed: true, added, removed, massRemoval, list: next }
+    const judged = judgeNewList(previous, next, removalAlertRatio)
+    if (judged.ok) current = next
+    return judged
   }
   const reloadFrom = (trigger: 'start' | 'watch' | 'signal' | 'call') => {
     const result = load()
