@@ -156,7 +156,7 @@ async function measure(
   blockTime: number,
 ): Promise<{ summaries: Summary[]; checks: OnChainCheck[]; problems: string[] }> {
   log(`${blockTime} s blocks: starting anvil (interval mining only) and ${targets.length} targets`)
-  const chain = await startLocalChain({ blockTime, mining: 'interval' })
+  const chain = await startLocalChain({ blockTime, mining: 'interval', baseFee: 'anvil' })
   stops.push(chain.stop)
   const running: Running[] = []
   for (const target of targets) {
