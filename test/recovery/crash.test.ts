@@ -223,7 +223,7 @@ test('behavior: SIGKILL at random moments during 500 settlements: each settled o
 }, 90_000)
 
 const pgAvailable = await postgresAvailable('test/recovery/crash (PostgreSQL)')
-const burst = Number(process.env.TOLLGATE_CRASH_BURST ?? 200)
+const burst = Number(process.env.TOLLGATE_CRASH_BURST ?? 1000)
 
 describe.skipIf(!pgAvailable)('a restart on PostgreSQL does not leave a paid buyer waiting', () => {
   const schema = uniqueSchema('crash')
