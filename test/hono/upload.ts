@@ -26,12 +26,31 @@ export type UploadOptions = {
   prefix?: string
   /** Longest wait for the answer, in milliseconds. Default 10 000. */
   timeoutMs?: number
+  /**
+   * Times to upload again after a connection reset before any answer (default 0). A server that answers and closes
+   * with the body unread resets the connection, and the kernel may drop its answer before the client reads it: the
+   * server stopped the upload, but whether it answered is unknown, so a retry asks again.
+   */
+  retryResets?: number
 }
 
 const filler = new Uint8Array(64 * 1024).fill(0x61) // 'a'
 
+const isReset = (error: unknown) =>
+  error instanceof Error && ['ECONNRESET', 'EPIPE'].includes((error as NodeJS.ErrnoException).code ?? '')
+
 /** POSTs a large body to `url` and resolves with the answer and how much was sent; rejects after `timeoutMs`. */
-export function upload(url: string, { headers = {}, bytes, prefix = '', timeoutMs = 10_000 }: UploadOptions) {
+export async function upload(url: string, { retryResets = 0, ...options }: UploadOptions): Promise<UploadResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await uploadOnce(url, options)
+    } catch (error) {
+      if (attempt >= retryResets || !isReset(error)) throw error
+    }
+  }
+}
+
+function uploadOnce(url: string, { headers = {}, bytes, prefix = '', timeoutMs = 10_000 }: UploadOptions) {
   return new Promise<UploadResult>((resolve, reject) => {
     const started = performance.now()
     const req = request(url, { method: 'POST', headers })
