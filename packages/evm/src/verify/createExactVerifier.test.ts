@@ -94,6 +94,39 @@ describe('createExactVerifier', () => {
     expect(await jsRecoverAddress(new Uint8Array(32), new Uint8Array(64), 0)).toBeUndefined()
   })
 
+  test('behavior: verified as sent, the settlement simulation runs beside the batched read (one round trip, not two)', async () => {
+    let inFlight = 0
+    let peak = 0
+    const slow = createClient({
+      transport: custom({
+        request: async (args: { method: string; params?: unknown }) => {
+          inFlight++
+          peak = Math.max(peak, inFlight)
+          await new Promise((resolve) => setTimeout(resolve, 40))
+          try {
+            return await chain.publicClient.request(args as never)
+          } finally {
+            inFlight--
+          }
+        },
+      }),
+    })
+    const fees = { maxFeePerGas: 10_000_000_000n, maxPriorityFeePerGas: 1_000_000n }
+    const asSent = (gas: bigint) =>
+      createExactVerifier(slow, {
+        chainId: 8453,
+        settlement: async () => ({ from: chain.accounts.facilitator.address, gas, ...fees }),
+      })
+    const parameters = await payment(4)
+    expect(await asSent(200_000n)({ ...parameters, asSent: true })).toMatchObject({ ok: true })
+    expect(peak).toBe(2)
+    // Its verdict counts: a gas limit the transfer cannot run in fails, though the batched read passed.
+    expect(await asSent(30_000n)({ ...parameters, asSent: true })).toMatchObject({
+      ok: false,
+      code: 'invalid_exact_evm_transaction_simulation_failed',
+    })
+  })
+
   test('behavior: an asset without code is asset_not_deployed_contract', async () => {
     const nowhere = '0x00000000000000000000000000000000000c0de5'
     const elsewhere = createExactVerifier(chain.publicClient, {
