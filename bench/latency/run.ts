@@ -14,7 +14,8 @@
  * - `tollgate-NAME` (with `--against NAME=DIR`): the `tollgate` stack (settled route) from checkout
  *   DIR's own code, e.g. the code before a change (`bash bench/shared/checkout.sh DIR COMMIT`), in a
  *   child process (checkoutStack.ts), its facilitator configured as `tollgate`'s but settling from a
- *   fresh funded key of its own.
+ *   fresh funded key of its own. (3d407e1's service, its gas policy on, refuses this $0.001 route at
+ *   the local chain's fees, `amount_too_low`: compare with `--tollgate-env TOLLGATE_MAX_GAS_SHARE=off`.)
  *
  *   node bench/latency/index.js [--payments 40] [--block-times 2,0.2] [--route-mode settled]…
  *     [--tollgate-env KEY=VALUE]… [--against NAME=DIR]… [--targets tollgate,official-1000,official-250]
@@ -325,7 +326,7 @@ block, as on Base), at ${blockTimes.map((b) => `${b} s`).join(' and ')} blocks (
 fresh chain for each. Each request starts after a wait drawn uniformly over one block interval, so it arrives at a
 uniformly random point of the interval. The targets share the chain and take turns, the order turning each round;
 payers rotate over dev accounts #2–#9; one unmeasured warm-up payment per target first. Everything runs in one Node
-process on 127.0.0.1${childTargets.length ? ` but ${childTargets.map((target) => `\`${target.name}\``).join(', ')}, in a child process each` : ''}:
+process on 127.0.0.1${childTargets.length ? ` but ${childTargets.map((target) => `\`${target.name}\``).join(', ')}, ${childTargets.length > 1 ? 'each ' : ''}in a child process of its own` : ''}:
 
 ${targets.map((target) => `- ${described[target.name]};`).join('\n')}
 
