@@ -10,22 +10,30 @@
  * - `tollgate-optimistic` (with `--route-mode optimistic`): the same with the route option
  *   `delivery: 'optimistic'`, when `@tollgate/hono` has it (otherwise reported and skipped);
  * - `official-1000` and `official-250`: `@x402/hono` + the official facilitator, viem polling
- *   receipts every 1,000 ms (viem's default for Base) and every 250 ms.
+ *   receipts every 1,000 ms (viem's default for Base) and every 250 ms;
+ * - `tollgate-NAME` (with `--against NAME=DIR`): the `tollgate` stack (settled route) from checkout
+ *   DIR's own code, e.g. the code before a change (`bash bench/shared/checkout.sh DIR COMMIT`), in a
+ *   child process (checkoutStack.ts), its facilitator configured as `tollgate`'s but settling from a
+ *   fresh funded key of its own. (3d407e1's service, its gas policy on, refuses this $0.001 route at
+ *   the local chain's fees, `amount_too_low`: compare with `--tollgate-env TOLLGATE_MAX_GAS_SHARE=off`.)
  *
  *   node bench/latency/index.js [--payments 40] [--block-times 2,0.2] [--route-mode settled]…
- *     [--tollgate-env KEY=VALUE]… [--targets tollgate,official-1000,official-250] [--max-minutes 30]
- *     [--samples FILE] [--write]
+ *     [--tollgate-env KEY=VALUE]… [--against NAME=DIR]… [--targets tollgate,official-1000,official-250]
+ *     [--max-minutes 30] [--samples FILE] [--write]
  *   (or: node --import ./scripts/register-source.mjs bench/latency/run.ts …)
  *
  * `--payments` is per target per block time, after one unmeasured warm-up payment per target; payers
  * rotate over dev accounts #2–#9. `--tollgate-env` adds to the Tollgate facilitator's configuration
- * (e.g. a faster settlement signal); `--route-mode` may be given more than once. Every payment is
+ * (e.g. a faster settlement signal), `tollgate-NAME`'s as well; `--route-mode` may be given more than
+ * once. `--targets` picks targets by name (default: all). Every payment is
  * checked on chain afterwards: each target's seller (a fresh address) holds exactly the price times
  * the payments answered 200. `--samples` writes every round trip (ms, in order) as JSON. `--write`
  * replaces the "## Latency" section of docs/benchmarks.md (only when nothing failed).
  */
+import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
+import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { type Address, type Hex, parseEther } from 'viem'
@@ -36,6 +44,7 @@ import {
   priceAtomic,
   type RouteMode,
   type Stack,
+  startCheckoutStack,
   startOfficialStack,
   startTollgateStack,
   supportsDelivery,
@@ -49,6 +58,7 @@ const { values } = parseArgs({
     'block-times': { type: 'string', default: '2,0.2' },
     'route-mode': { type: 'string', multiple: true, default: ['settled'] },
     'tollgate-env': { type: 'string', multiple: true, default: [] },
+    against: { type: 'string', multiple: true, default: [] },
     targets: { type: 'string' },
     'max-minutes': { type: 'string', default: '30' },
     samples: { type: 'string' },
@@ -74,6 +84,14 @@ for (const pair of values['tollgate-env']) {
   if (!match) usage(`--tollgate-env takes TOLLGATE_NAME=value, not ${pair}`)
   tollgateEnv[match[1] as string] = match[2] as string
 }
+const against = values.against.map((spec) => {
+  const match = /^([\w-]+)=(.+)$/.exec(spec)
+  if (!match) usage(`--against takes NAME=DIR, not ${spec}`)
+  if (match[1] === 'optimistic') usage('--against NAME=DIR: NAME optimistic is taken by tollgate-optimistic')
+  const dir = resolve(match[2] as string)
+  const commit = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
+  return { name: match[1] as string, dir, commit }
+})
 const maxMinutes = Number(values['max-minutes'])
 if (!(maxMinutes > 0 && maxMinutes <= 240)) usage('--max-minutes must be from 1 to 240')
 /** How long one paid request may take before it counts as failed. */
@@ -103,6 +121,12 @@ for (const mode of routeModes as RouteMode[]) {
     continue
   }
   all.push({ name, start: (chain, payTo) => startTollgateStack(chain, { payTo, mode, env: tollgateEnv }) })
+}
+for (const { name, dir } of against) {
+  all.push({
+    name: `tollgate-${name}`,
+    start: (chain, payTo) => startCheckoutStack(chain, { dir, payTo, env: tollgateEnv, log }),
+  })
 }
 for (const pollingInterval of [1_000, 250]) {
   all.push({
@@ -266,11 +290,14 @@ const minutes = (Date.now() - started) / 60_000
 
 const date = new Date().toISOString().slice(0, 10)
 const cpu = cpus()[0]?.model.trim() ?? 'cpu'
-const ratios = ratioTable(summaries)
+const ratios = ratioTable(
+  summaries,
+  against.map(({ name }) => `tollgate-${name}`),
+)
 const envPairs = Object.entries(tollgateEnv).map(([name, value]) => `\`${name}=${shown(name, value)}\``)
-const envLine = envPairs.length
-  ? `with ${envPairs.join(', ')} and \`TOLLGATE_MAX_GAS_SHARE=off\` (anvil's 1 gwei fees),\n  otherwise at its defaults (receipt polling every 250 ms unless set here)`
-  : "at its defaults but for `TOLLGATE_MAX_GAS_SHARE=off` (anvil's 1 gwei fees): receipt polling\n  every 250 ms, the service's default"
+const envLine = `${envPairs.length ? `with ${envPairs.join(', ')}, otherwise at its defaults` : 'at its defaults'} (unless set here: the gas
+  policy on, judging the local chain's Base-like fees; \`TOLLGATE_SEND_SYNC=auto\`, EIP-7966 sends where the RPC serves
+  them, else receipt polling every 250 ms)`
 const described: Record<string, string> = {
   tollgate: `\`tollgate\`: \`@tollgate/hono\` \`paymentRequired\` with \`httpFacilitator\` (an API key) and Tollgate's
   facilitator service (\`startFacilitator\`: SQLite ledger, one signer)
@@ -282,6 +309,13 @@ const described: Record<string, string> = {
   \`/supported\`, viem polling receipts every 1,000 ms (its default for Base)`,
   'official-250': '`official-250`: the same, viem polling every 250 ms',
 }
+for (const { name, dir, commit } of against) {
+  described[`tollgate-${name}`] =
+    `\`tollgate-${name}\`: the \`tollgate\` stack from checkout \`${dir}\` at commit \`${commit}\`,
+  its own code in a child process (\`bench/latency/checkoutStack.ts\`), its facilitator configured as \`tollgate\`'s
+  but settling from a fresh funded key of its own`
+}
+const childTargets = targets.filter((target) => against.some(({ name }) => target.name === `tollgate-${name}`))
 const section = `## Latency
 
 What a buyer feels (issue 23, item 7): the official v2 client (\`@x402/fetch\` with \`@x402/evm\`'s exact client
@@ -292,7 +326,7 @@ block, as on Base), at ${blockTimes.map((b) => `${b} s`).join(' and ')} blocks (
 fresh chain for each. Each request starts after a wait drawn uniformly over one block interval, so it arrives at a
 uniformly random point of the interval. The targets share the chain and take turns, the order turning each round;
 payers rotate over dev accounts #2–#9; one unmeasured warm-up payment per target first. Everything runs in one Node
-process on 127.0.0.1:
+process on 127.0.0.1${childTargets.length ? ` but ${childTargets.map((target) => `\`${target.name}\``).join(', ')}, ${childTargets.length > 1 ? 'each ' : ''}in a child process of its own` : ''}:
 
 ${targets.map((target) => `- ${described[target.name]};`).join('\n')}
 
@@ -318,7 +352,7 @@ its p50 falls in one cluster or the other from run to run (\`--samples FILE\` wr
 }
 
 ${latencyTable(summaries)}
-${ratios ? `\nTollgate over the official stack, measured in the same run (below 1: Tollgate is faster):\n\n${ratios}\n` : ''}
+${ratios ? `\nEach Tollgate target over the official stack${against.length ? ' and over the other checkouts' : ''}, measured in the same run (below 1: the first is faster):\n\n${ratios}\n` : ''}
 On chain afterwards (once any settlement in flight had landed, plus two blocks), each target's seller, a fresh
 address, holds exactly the price times its requests answered 200 (the warm-up included), and every settlement
 transaction named in \`PAYMENT-RESPONSE\` succeeded:

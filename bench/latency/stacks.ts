@@ -5,23 +5,31 @@
  *
  * - Tollgate: `@tollgate/hono` `paymentRequired` with `httpFacilitator`, and Tollgate's facilitator
  *   service (`startFacilitator`, SQLite ledger, an API key, settling from dev account #0) at its
- *   defaults (receipt polling 250 ms) but for `TOLLGATE_MAX_GAS_SHARE=off` (anvil's 1 gwei fees)
- *   and what the caller adds.
+ *   defaults (the gas policy on, against the local chain's Base-like fees; EIP-7966 sends where the
+ *   RPC serves them, else receipt polling every 250 ms) but for what the caller adds; or the same
+ *   from another checkout's code, in a child process (`startCheckoutStack`, checkoutStack.ts).
  * - Official: `@x402/hono` `paymentMiddleware` with `x402ResourceServer`, and the official
  *   facilitator (`@x402/core` `x402Facilitator` + `@x402/evm` exact scheme, viem wallet client)
  *   behind a Hono `/verify`, `/settle`, `/supported` shaped like the official example server.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { httpFacilitator, paymentRequired, type RouteOptions } from '@tollgate/hono'
 import { HTTPFacilitatorClient, x402ResourceServer } from '@x402/core/server'
 import { ExactEvmScheme } from '@x402/evm/exact/server'
 import { paymentMiddleware } from '@x402/hono'
 import { Hono } from 'hono'
-import type { Address, LocalAccount } from 'viem'
+import { type Address, type LocalAccount, parseEther } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import type { LocalChain } from '../../test/chain/localChain.ts'
 import { createOfficialFacilitator } from '../../test/facilitator/officialFacilitator.ts'
-import { startTestFacilitator } from '../../test/hono/facilitators.ts'
+import { startTestFacilitator, tollgateTestEnv } from '../../test/hono/facilitators.ts'
+import { startInCheckout } from '../shared/checkoutProcess.ts'
+import type { CheckoutStackInput } from './checkoutStack.ts'
 
 /** A running seller and its facilitator. */
 export type Stack = {
@@ -91,6 +99,43 @@ export async function startTollgateStack(
     }
   } catch (error) {
     await facilitator.stop()
+    throw error
+  }
+}
+
+/**
+ * The Tollgate stack of {@link startTollgateStack} (a settled route) from checkout `dir`'s own code, in
+ * a child process (checkoutStack.ts): its facilitator configured as `startTollgateStack`'s, `env`
+ * added, but settling from a fresh funded key of its own (its nonces are its own, as the chain is shared).
+ */
+export async function startCheckoutStack(
+  chain: LocalChain,
+  { dir, payTo, env, log }: { dir: string; payTo: Address; env: Record<string, string>; log(line: string): void },
+): Promise<Stack> {
+  const key = generatePrivateKey()
+  await chain.testClient.setBalance({ address: privateKeyToAccount(key).address, value: parseEther('100') })
+  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-checkout-'))
+  const input: CheckoutStackInput = {
+    env: { ...tollgateTestEnv(chain, dataDir), ...env, TOLLGATE_SIGNER_KEY: key },
+    network: chain.network,
+    payTo,
+    price,
+    body: weather,
+  }
+  const child = startInCheckout({ dir, script: 'bench/latency/checkoutStack.ts', input })
+  const stop = async () => {
+    try {
+      await child.stop()
+    } finally {
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  }
+  try {
+    const { url, code } = await child.next<{ url: string; code: string }>()
+    log(`${dir}: @tollgate/hono from ${fileURLToPath(code)}`)
+    return { url, stop }
+  } catch (error) {
+    await stop()
     throw error
   }
 }

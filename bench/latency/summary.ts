@@ -65,13 +65,22 @@ export function latencyTable(summaries: readonly Summary[]): string {
   ].join('\n')
 }
 
-/** Each Tollgate target's mean, p50, p90, p99 over each official target's, per block time (below 1: Tollgate is faster). */
-export function ratioTable(summaries: readonly Summary[]): string {
+/**
+ * Each Tollgate target's mean, p50, p90, p99 over each official target's and each of `others` (other
+ * checkouts' Tollgate targets), per block time (below 1: the first is faster).
+ */
+export function ratioTable(summaries: readonly Summary[], others: readonly string[] = []): string {
   const ratio = (a: number, b: number) =>
     Number.isNaN(a) || Number.isNaN(b) || b === 0 ? '–' : `${(a / b).toFixed(2)}×`
   const rows: string[] = []
   for (const ours of summaries.filter((s) => s.target.startsWith('tollgate'))) {
-    for (const theirs of summaries.filter((s) => s.target.startsWith('official') && s.blockTime === ours.blockTime)) {
+    const baselines = summaries.filter(
+      (s) =>
+        (s.target.startsWith('official') || others.includes(s.target)) &&
+        s.target !== ours.target &&
+        s.blockTime === ours.blockTime,
+    )
+    for (const theirs of baselines) {
       rows.push(
         `| ${ours.blockTime} s | ${ours.target} / ${theirs.target} | ${ratio(ours.mean, theirs.mean)} | ${ratio(ours.p50, theirs.p50)} | ${ratio(ours.p90, theirs.p90)} | ${ratio(ours.p99, theirs.p99)} |`,
       )

@@ -29,6 +29,25 @@ export function selectedFacilitator(): TestFacilitatorKind {
   return process.env.TOLLGATE_E2E_FACILITATOR === 'official' ? 'official' : 'tollgate'
 }
 
+/**
+ * The configuration {@link startTestFacilitator} starts Tollgate's facilitator with, before the caller's
+ * additions: on 127.0.0.1 and a free port, settling from dev account #0, ledger in `dataDir`, silent.
+ */
+export function tollgateTestEnv(
+  chain: Pick<LocalChain, 'network' | 'chainId' | 'url'>,
+  dataDir: string,
+): Record<string, string> {
+  return {
+    TOLLGATE_HOST: '127.0.0.1',
+    TOLLGATE_PORT: '0',
+    TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
+    TOLLGATE_NETWORKS: chain.network,
+    [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
+    TOLLGATE_DATA_DIR: dataDir,
+    TOLLGATE_LOG_LEVEL: 'silent',
+  }
+}
+
 /** Starts a facilitator for `chain`, settling from dev account #0; `env` adds to Tollgate's configuration. */
 export async function startTestFacilitator(
   chain: LocalChain,
@@ -50,16 +69,7 @@ export async function startTestFacilitator(
   await apiKeys.insert(record)
   try {
     const running = await startFacilitator(
-      {
-        TOLLGATE_HOST: '127.0.0.1',
-        TOLLGATE_PORT: '0',
-        TOLLGATE_SIGNER_KEY: devPrivateKeys[0],
-        TOLLGATE_NETWORKS: chain.network,
-        [`TOLLGATE_RPC_URL_${chain.chainId}`]: chain.url,
-        TOLLGATE_DATA_DIR: dataDir,
-        TOLLGATE_LOG_LEVEL: 'silent',
-        ...env,
-      },
+      { ...tollgateTestEnv(chain, dataDir), ...env },
       { logError: () => {}, apiKeys },
     )
     return {
