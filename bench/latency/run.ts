@@ -14,8 +14,10 @@
  * - `tollgate-NAME` (with `--against NAME=DIR`): the `tollgate` stack (settled route) from checkout
  *   DIR's own code, e.g. the code before a change (`bash bench/shared/checkout.sh DIR COMMIT`), in a
  *   child process (checkoutStack.ts), its facilitator configured as `tollgate`'s but settling from a
- *   fresh funded key of its own. (3d407e1's service, its gas policy on, refuses this $0.001 route at
- *   the local chain's fees, `amount_too_low`: compare with `--tollgate-env TOLLGATE_MAX_GAS_SHARE=off`.)
+ *   fresh funded key of its own.
+ *
+ * The chain runs at anvil's own fees and every Tollgate stack with its gas policy off (`latencyEnv`):
+ * no $0.001 payment pays for a transaction at 1 gwei, and the figures are about time.
  *
  *   node bench/latency/index.js [--payments 40] [--block-times 2,0.2] [--route-mode settled]…
  *     [--tollgate-env KEY=VALUE]… [--against NAME=DIR]… [--targets tollgate,official-1000,official-250]
@@ -295,9 +297,9 @@ const ratios = ratioTable(
   against.map(({ name }) => `tollgate-${name}`),
 )
 const envPairs = Object.entries(tollgateEnv).map(([name, value]) => `\`${name}=${shown(name, value)}\``)
-const envLine = `${envPairs.length ? `with ${envPairs.join(', ')}, otherwise at its defaults` : 'at its defaults'} (unless set here: the gas
-  policy on, judging the local chain's Base-like fees; \`TOLLGATE_SEND_SYNC=auto\`, EIP-7966 sends where the RPC serves
-  them, else receipt polling every 250 ms)`
+const envLine = `${envPairs.length ? `with ${envPairs.join(', ')} and ` : 'at its defaults but for '}\`TOLLGATE_MAX_GAS_SHARE=off\` (at anvil's
+  1 gwei fees no $0.001 payment pays for its transaction; unless set here, \`TOLLGATE_SEND_SYNC=auto\`: EIP-7966 sends
+  where the RPC serves them, else receipt polling every 250 ms)`
 const described: Record<string, string> = {
   tollgate: `\`tollgate\`: \`@tollgate/hono\` \`paymentRequired\` with \`httpFacilitator\` (an API key) and Tollgate's
   facilitator service (\`startFacilitator\`: SQLite ledger, one signer)

@@ -5,9 +5,9 @@
  *
  * - Tollgate: `@tollgate/hono` `paymentRequired` with `httpFacilitator`, and Tollgate's facilitator
  *   service (`startFacilitator`, SQLite ledger, an API key, settling from dev account #0) at its
- *   defaults (the gas policy on, against the local chain's Base-like fees; EIP-7966 sends where the
- *   RPC serves them, else receipt polling every 250 ms) but for what the caller adds; or the same
- *   from another checkout's code, in a child process (`startCheckoutStack`, checkoutStack.ts).
+ *   defaults (EIP-7966 sends where the RPC serves them, else receipt polling every 250 ms) but for
+ *   {@link latencyEnv} and what the caller adds; or the same from another checkout's code, in a child
+ *   process (`startCheckoutStack`, checkoutStack.ts).
  * - Official: `@x402/hono` `paymentMiddleware` with `x402ResourceServer`, and the official
  *   facilitator (`@x402/core` `x402Facilitator` + `@x402/evm` exact scheme, viem wallet client)
  *   behind a Hono `/verify`, `/settle`, `/supported` shaped like the official example server.
@@ -63,14 +63,19 @@ export function supportsDelivery(): boolean {
   }
 }
 
+/**
+ * What every Tollgate stack here sets: the gas policy off. The bench's chain runs at anvil's own fees
+ * (1 gwei), where no $0.001 payment pays for its transaction (the policy would refuse it, or hold it
+ * for a batch): these figures are about time, the economics are bench/economics'.
+ */
+export const latencyEnv = { TOLLGATE_MAX_GAS_SHARE: 'off' } as const
+
 /** Tollgate's seller and facilitator; `env` adds to (or overrides) the facilitator's configuration. */
 export async function startTollgateStack(
   chain: LocalChain,
   { payTo, mode, env }: { payTo: Address; mode: RouteMode; env: Record<string, string> },
 ): Promise<Stack> {
-  // At anvil's 1 gwei fees no $0.001 payment pays for its transaction: the gas policy is off, as the
-  // figures are about time, not economics (bench/economics).
-  const facilitator = await startTestFacilitator(chain, 'tollgate', { TOLLGATE_MAX_GAS_SHARE: 'off', ...env })
+  const facilitator = await startTestFacilitator(chain, 'tollgate', { ...latencyEnv, ...env })
   try {
     // `delivery` is passed only when asked for (the option may not exist yet: see supportsDelivery).
     const route = {
@@ -116,7 +121,7 @@ export async function startCheckoutStack(
   await chain.testClient.setBalance({ address: privateKeyToAccount(key).address, value: parseEther('100') })
   const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-checkout-'))
   const input: CheckoutStackInput = {
-    env: { ...tollgateTestEnv(chain, dataDir), ...env, TOLLGATE_SIGNER_KEY: key },
+    env: { ...tollgateTestEnv(chain, dataDir), ...latencyEnv, ...env, TOLLGATE_SIGNER_KEY: key },
     network: chain.network,
     payTo,
     price,
