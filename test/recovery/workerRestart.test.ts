@@ -28,7 +28,9 @@ let bindings: FacilitatorWorkerSecrets
 let worker: RunningWorker | undefined
 
 beforeAll(async () => {
-  chain = await startLocalChain()
+  // Blocks only (no automine): sent settlements wait in the pool for their block, so the restart finds some sent and
+  // not mined however fast the machine is.
+  chain = await startLocalChain({ mining: 'interval' })
   persistDir = await mkdtemp(join(tmpdir(), 'tollgate-do-'))
   bindings = await facilitatorWorkerBindings(chain)
 })
