@@ -2,9 +2,9 @@
  * The facilitator killed with SIGKILL at random moments during a stream of 500 settlements, and
  * restarted on the same ledger and port each time: every authorization is settled on chain exactly
  * once or refused, and the ledger matches the chain (settled ⇔ authorizationState). And on
- * PostgreSQL: killed 250 ms into a burst of concurrent settlements and restarted with the same key
- * (a new node id), the immediate retry of every payment in flight is answered from the chain, settled
- * with its transaction within the settle wait, never `settlement_pending` for a mined one.
+ * PostgreSQL: killed 250 ms into 1,000 concurrent settlements and restarted with the same key, the
+ * immediate retry of every payment is settled with its transaction, never `settlement_pending`, and
+ * the retry of one whose settlement was under way is answered from the chain within the settle wait.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -273,6 +273,10 @@ describe.skipIf(!pgAvailable)('a restart on PostgreSQL does not leave a paid buy
     const firstAnswers = await first
     const rows = await query<{ id: string; state: string }>(`SELECT id, state FROM "${schema}".ledger`)
     const inFlight = new Set(rows.filter((row) => row.state !== 'settled').map((row) => row.id))
+    // Its settlement under way at the kill (claimed, or signed and recorded): the retry is answered from the chain.
+    const underWay = new Set(
+      rows.filter((row) => row.state === 'settling' || row.state === 'submitted').map((row) => row.id),
+    )
     const atKill: Record<string, number> = {}
     for (const row of rows) atKill[row.state] = (atKill[row.state] ?? 0) + 1
     child = await startChild(ledger)
@@ -289,15 +293,17 @@ describe.skipIf(!pgAvailable)('a restart on PostgreSQL does not leave a paid buy
     const view = await chainView(chain, payments)
     const kinds: Record<string, number> = {}
     let slowest = 0
-    for (const { answer, ms } of retries) {
+    let slowestUnderWay = 0
+    for (const { payment, answer, ms } of retries) {
       const kind = answer?.success === true ? 'settled' : String(answer?.errorReason ?? answer?.error ?? 'lost')
       kinds[kind] = (kinds[kind] ?? 0) + 1
       if (answer?.success === true) slowest = Math.max(slowest, ms)
+      if (underWay.has(payment.id)) slowestUnderWay = Math.max(slowestUnderWay, ms)
     }
     const answeredFirst = firstAnswers.filter((answer) => answer !== undefined).length
     const times = retries.map(({ ms }) => ms).sort((a, b) => a - b)
     console.log(
-      `PostgreSQL: ${answeredFirst}/${burst} answered before SIGKILL, ledger at kill ${JSON.stringify(atKill)}; retries ${JSON.stringify(kinds)} in ${retryMs} ms (p50 ${times[Math.floor(times.length / 2)]} ms, slowest settled ${slowest} ms)`,
+      `PostgreSQL: ${answeredFirst}/${burst} answered before SIGKILL, ledger at kill ${JSON.stringify(atKill)}; retries ${JSON.stringify(kinds)} in ${retryMs} ms (p50 ${times[Math.floor(times.length / 2)]} ms, slowest settled ${slowest} ms; of the ${underWay.size} under way at the kill, slowest ${slowestUnderWay} ms)`,
     )
     for (const { payment, answer } of retries) {
       const onChain = view.get(payment.id)
@@ -312,6 +318,8 @@ describe.skipIf(!pgAvailable)('a restart on PostgreSQL does not leave a paid buy
       if (inFlight.has(payment.id)) expect(answer?.success, where).toBe(true)
     }
     expect(kinds.settlement_pending ?? 0).toBe(0)
-    expect(slowest).toBeLessThanOrEqual(8_000 + 2_000)
+    // A payment whose settlement was under way is answered within the settle wait; the others (reserved, or not yet
+    // in the ledger) are settled anew, behind the whole burst, so they take as long as the signer's throughput.
+    expect(slowestUnderWay).toBeLessThanOrEqual(8_000 + 2_000)
   }, 120_000)
 })
