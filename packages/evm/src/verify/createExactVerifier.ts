@@ -219,21 +219,21 @@ export function createExactVerifier(
     let screened = screen === undefined
 
     /** The settlement simulated alone as it will be sent (undefined: it succeeds; else the reason). */
-    const simulateAsSent = async (verified: VerifiedSignature) =>
-      simulateSettlement(client, {
-        asset,
-        authorization,
-        signature: verified,
-        fields: await (settlement as NonNullable<typeof settlement>)(verified.kind),
-        multicallAddress,
-        blockTag,
-      })
+    const simulateAsSent =
+      settlement &&
+      (async (verified: VerifiedSignature) =>
+        simulateSettlement(client, {
+          asset,
+          authorization,
+          signature: verified,
+          fields: await settlement(verified.kind),
+          multicallAddress,
+          blockTag,
+        }))
     // A valid EOA signature settled as sent: its simulation runs beside the batched read (both must
     // pass), so the verification waits for one round trip, not two.
     const early =
-      settlement && asSent && locallyValid && !localFailure
-        ? simulateAsSent({ kind: 'eoa', signature: inner })
-        : undefined
+      asSent && locallyValid && !localFailure ? simulateAsSent?.({ kind: 'eoa', signature: inner }) : undefined
     early?.catch(() => undefined) // unused when the batched read fails first
 
     let result = await schedule(group)
@@ -261,7 +261,7 @@ export function createExactVerifier(
         return fail('invalid_exact_evm_transaction_simulation_failed', revertReason(simulation?.returnData ?? '0x'))
       }
       const verified = wallet.signature
-      if (settlement && (verified.kind !== 'eoa' || asSent)) {
+      if (simulateAsSent && (verified.kind !== 'eoa' || asSent)) {
         const failed = await (verified.kind === 'eoa' && early ? early : simulateAsSent(verified))
         if (failed !== undefined) return fail('invalid_exact_evm_transaction_simulation_failed', failed)
       }
