@@ -153,6 +153,24 @@ try {
     transactions: number
     gasPerPayment: bigint
   }
+
+  /** A run of `count` payments in `seconds` that went in `hashes`, with its gas from the receipts; logged. */
+  const measured = async (label: string, count: number, seconds: number, hashes: Set<Hex>): Promise<Run> => {
+    const gas = await gasOf(hashes)
+    const run = {
+      name: label,
+      payments: count,
+      seconds,
+      perSecond: count / seconds,
+      transactions: hashes.size,
+      gasPerPayment: gas / BigInt(count),
+    }
+    log(
+      `${label}: ${count} in ${seconds.toFixed(1)} s = ${run.perSecond.toFixed(1)}/s, ${hashes.size} tx, ${run.gasPerPayment} gas/payment`,
+    )
+    return run
+  }
+
   const ours = async (
     label: string,
     accounts: LocalAccount[],
@@ -172,19 +190,7 @@ try {
         if (!answer.ok || !answer.response.success) throw new Error(`${label}: ${JSON.stringify(answer)}`)
         hashes.add(answer.response.transaction as Hex)
       }
-      const gas = await gasOf(hashes)
-      const run = {
-        name: label,
-        payments,
-        seconds,
-        perSecond: payments / seconds,
-        transactions: hashes.size,
-        gasPerPayment: gas / BigInt(payments),
-      }
-      log(
-        `${label}: ${payments} in ${seconds.toFixed(1)} s = ${run.perSecond.toFixed(1)}/s, ${hashes.size} tx, ${run.gasPerPayment} gas/payment`,
-      )
-      return run
+      return await measured(label, payments, seconds, hashes)
     } finally {
       await facilitator.close()
     }
@@ -245,19 +251,7 @@ try {
         if ('failed' in answer) throw new Error(`${label}: ${answer.failed}`)
         hashes.add(answer.transaction)
       }
-      const gas = await gasOf(hashes)
-      const run = {
-        name: label,
-        payments,
-        seconds,
-        perSecond: payments / seconds,
-        transactions: hashes.size,
-        gasPerPayment: gas / BigInt(payments),
-      }
-      log(
-        `${label}: ${payments} in ${seconds.toFixed(1)} s = ${run.perSecond.toFixed(1)}/s, ${hashes.size} tx, ${run.gasPerPayment} gas/payment`,
-      )
-      return run
+      return await measured(label, payments, seconds, hashes)
     } finally {
       await child.stop()
       children.delete(child)
