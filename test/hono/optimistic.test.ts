@@ -21,7 +21,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { devPrivateKeys } from '../chain/accounts.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
-import { databaseUrl, dropSchema, postgresAvailable, uniqueSchema } from '../ledger/postgres.ts'
+import { databaseUrl, postgresAvailable, stopLedgerSuite, uniqueSchema } from '../ledger/postgres.ts'
 import { startTestFacilitator, type TestFacilitator } from './facilitators.ts'
 import { listen, type Seller } from './listen.ts'
 
@@ -70,14 +70,7 @@ afterEach(async () => {
   await Promise.all(sellers.splice(0).map((seller) => seller.stop()))
 })
 
-afterAll(async () => {
-  try {
-    await Promise.allSettled(nodes.map((node) => node.stop()))
-  } finally {
-    await chain?.stop()
-    if (available) await dropSchema(schema)
-  }
-})
+afterAll(() => stopLedgerSuite(nodes, chain, available ? schema : undefined))
 
 /** One seller per node, paid to a fresh `payTo`: `GET /report` at `price`, delivered optimistically. */
 async function sellersOf(payTo: Address): Promise<string[]> {

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/startFacilitator.ts'
 import { devPrivateKeys } from '../chain/accounts.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
-import { databaseUrl, dropSchema, postgresAvailable, query, uniqueSchema } from './postgres.ts'
-import { settleBody } from './settleBody.ts'
+import { databaseUrl, postgresAvailable, query, stopLedgerSuite, uniqueSchema } from './postgres.ts'
+import { postSettle, settleBody } from './settleBody.ts'
 
 const available = await postgresAvailable('test/ledger/manyNodes')
 const schema = uniqueSchema('nodes')
@@ -50,28 +50,16 @@ beforeAll(async () => {
   if (failed) throw failed.reason
 }, 60_000)
 
-afterAll(async () => {
-  try {
-    await Promise.allSettled(nodes.map((node) => node.stop()))
-  } finally {
-    await chain?.stop()
-    if (available) await dropSchema(schema)
-  }
-})
+afterAll(() => stopLedgerSuite(nodes, chain, available ? schema : undefined))
 
-const body = (payload: ExactEvmPayload, claim?: string) => settleBody(chain, payload, claim)
 async function settleAt(
   node: RunningFacilitator,
   payload: ExactEvmPayload,
   claim?: string,
 ): Promise<Record<string, unknown>> {
-  const response = await fetch(`${node.url}/settle`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body(payload, claim)),
-  })
-  expect(response.status).toBe(200)
-  return (await response.json()) as Record<string, unknown>
+  const { status, json } = await postSettle(chain, node.url, payload, claim)
+  expect(status).toBe(200)
+  return json
 }
 const transfersFrom = async (from: Address) =>
   chain.publicClient.getLogs({ address: chain.usdc, event: transferEvent, args: { from }, fromBlock: 0n })
@@ -139,7 +127,7 @@ describe.skipIf(!available)('three facilitator nodes on one PostgreSQL ledger', 
       fetch(`${node.url}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body(payload, claim(i))),
+        body: JSON.stringify(settleBody(chain, payload, claim(i))),
       }).then((response) => response.json() as Promise<Record<string, unknown>>)
     const answers = await Promise.all(
       Array.from({ length: 30 }, (_, i) => call(nodes[i % 3] as RunningFacilitator, '/verify', i)),

@@ -15,8 +15,8 @@ import { type RunningFacilitator, startFacilitator } from '../../apps/facilitato
 import { devPrivateKeys } from '../chain/accounts.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
 import { signPayment } from '../engine/syncRun.ts'
-import { databaseUrl, dropSchema, postgresAvailable, query, uniqueSchema } from './postgres.ts'
-import { settleBody } from './settleBody.ts'
+import { databaseUrl, postgresAvailable, query, stopLedgerSuite, uniqueSchema } from './postgres.ts'
+import { postSettle } from './settleBody.ts'
 
 const available = await postgresAvailable('test/ledger/oneKey')
 const schema = uniqueSchema('onekey')
@@ -53,24 +53,10 @@ beforeAll(async () => {
   for (let index = 0; index < 3; index++) nodes.push(await start(devPrivateKeys[0], `one-key-${index}`))
 }, 90_000)
 
-afterAll(async () => {
-  try {
-    await Promise.allSettled(nodes.map((node) => node.stop()))
-  } finally {
-    await chain?.stop()
-    if (available) await dropSchema(schema)
-  }
-})
+afterAll(() => stopLedgerSuite(nodes, chain, available ? schema : undefined))
 
-const body = (payload: ExactEvmPayload, claim?: string) => settleBody(chain, payload, claim)
-const settleAt = async (node: RunningFacilitator, payload: ExactEvmPayload, claim?: string) => {
-  const response = await fetch(`${node.url}/settle`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body(payload, claim)),
-  })
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), json: await response.json() }
-}
+const settleAt = (node: RunningFacilitator, payload: ExactEvmPayload, claim?: string) =>
+  postSettle(chain, node.url, payload, claim)
 const sign = (payer: number) => signPayment(chain, payer)
 const transfersFrom = async (from: Address) =>
   chain.publicClient.getLogs({ address: chain.usdc, event: transferEvent, args: { from }, fromBlock: 0n })

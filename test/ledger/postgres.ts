@@ -37,6 +37,23 @@ export async function dropSchema(schema: string): Promise<void> {
   }
 }
 
+/**
+ * Tears down a suite of nodes on one PostgreSQL ledger: every node stopped (one failing does not keep the rest
+ * running), then the chain, then the suite's schema dropped when PostgreSQL was there (`schema` undefined: not).
+ */
+export async function stopLedgerSuite(
+  nodes: readonly { stop(): Promise<void> }[],
+  chain: { stop(): Promise<void> } | undefined,
+  schema: string | undefined,
+): Promise<void> {
+  try {
+    await Promise.allSettled(nodes.map((node) => node.stop()))
+  } finally {
+    await chain?.stop()
+    if (schema !== undefined) await dropSchema(schema)
+  }
+}
+
 /** Runs one query on the test database. */
 export async function query<Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<Row[]> {
   const client = new pg.Client({ connectionString: databaseUrl })

@@ -1,6 +1,6 @@
 /**
  * The x402 v2 `/verify` and `/settle` body of a payment of 10_000 to the seller of a local chain, with
- * Tollgate's claim when given. Test-only.
+ * Tollgate's claim when given, and its POST to a facilitator's `/settle`. Test-only.
  */
 import { assets, type ExactEvmPayload } from '@tollgate/protocol'
 import type { LocalChain } from '../chain/localChain.ts'
@@ -28,3 +28,17 @@ export const settleBody = (chain: LocalChain, payload: ExactEvmPayload, claim?: 
   paymentRequirements: sellerRequirements(chain),
   ...(claim ? { tollgate: { claim } } : {}),
 })
+
+/** POSTs `payload`'s settle body (with `claim`) to the facilitator at `url`: the status, `Retry-After` and answer. */
+export async function postSettle(chain: LocalChain, url: string, payload: ExactEvmPayload, claim?: string) {
+  const response = await fetch(`${url}/settle`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(settleBody(chain, payload, claim)),
+  })
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    json: (await response.json()) as Record<string, unknown>,
+  }
+}

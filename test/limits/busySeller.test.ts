@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createFacilitator, createMemoryStore } from '@tollgate/facilitator'
+import type { ExactEvmPayload } from '@tollgate/protocol'
 import type { LocalAccount } from 'viem'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createNativeRecover } from '../../apps/facilitator/src/engine/nativeRecover.ts'
@@ -19,6 +20,7 @@ import { createApp } from '../../apps/facilitator/src/http/app.ts'
 import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/startFacilitator.ts'
 import { devPrivateKeys } from '../chain/accounts.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
+import { settleBody } from '../ledger/settleBody.ts'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-busy-'))
 let chain: LocalChain
@@ -104,22 +106,7 @@ const tally = (answers: readonly { status: number }[]) =>
     return counts
   }, {})
 
-function paymentBody(payload: unknown) {
-  const requirements = {
-    scheme: 'exact',
-    network: chain.network,
-    amount: '10000',
-    asset: chain.usdc,
-    payTo: chain.accounts.seller.address,
-    maxTimeoutSeconds: 300,
-    extra: { name: 'USD Coin', version: '2' },
-  }
-  return JSON.stringify({
-    x402Version: 2,
-    paymentPayload: { x402Version: 2, accepted: requirements, payload },
-    paymentRequirements: requirements,
-  })
-}
+const paymentBody = (payload: ExactEvmPayload) => JSON.stringify(settleBody(chain, payload))
 
 const sign = (payer: LocalAccount) =>
   chain.signTransferAuthorization({

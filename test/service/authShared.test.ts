@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type RunningFacilitator, startFacilitator } from '../../apps/facilitator/src/startFacilitator.ts'
 import { devPrivateKeys } from '../chain/accounts.ts'
 import { type LocalChain, startLocalChain } from '../chain/localChain.ts'
-import { databaseUrl, dropSchema, postgresAvailable, query, uniqueSchema } from '../ledger/postgres.ts'
+import { databaseUrl, postgresAvailable, query, stopLedgerSuite, uniqueSchema } from '../ledger/postgres.ts'
 
 const available = await postgresAvailable('test/service/authShared')
 const schema = uniqueSchema('keys')
@@ -45,14 +45,7 @@ beforeAll(async () => {
   }
 }, 60_000)
 
-afterAll(async () => {
-  try {
-    await Promise.allSettled(nodes.map((node) => node.stop()))
-  } finally {
-    await chain?.stop()
-    if (available) await dropSchema(schema)
-  }
-})
+afterAll(() => stopLedgerSuite(nodes, chain, available ? schema : undefined))
 
 async function verifyOn(node: RunningFacilitator, key: string, value: bigint) {
   const payer = chain.accounts.payers[3]

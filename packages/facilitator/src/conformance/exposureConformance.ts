@@ -1,11 +1,29 @@
 import type { Address, Hex } from 'viem'
 import type { ExposureStore } from '../store/exposureStore.ts'
-import type { LedgerStore } from '../store/ledgerStore.ts'
+import type { LedgerStore, NewLedgerEntry } from '../store/ledgerStore.ts'
 import { type ConformanceCase, check, type MakeStore, moveTo, newEntry, withStore } from './conformanceKit.ts'
 
 const claimOf = (i: number): Hex => `0x${(i + 1).toString(16).padStart(64, 'c')}`
 const addressOf = (i: number): Address => `0x${(i + 1).toString(16).padStart(40, '0')}`
 const at = { now: 1_800_000_002n }
+
+/** Reserves each entry and moves it to `submitted` (broadcast, not yet included). */
+async function submitted(store: LedgerStore, entries: readonly NewLedgerEntry[]): Promise<void> {
+  for (const entry of entries) {
+    await store.reserve(entry)
+    await moveTo(store, entry.id, ['settling', 'submitted'])
+  }
+}
+
+/** Every entry's optimistic delivery asked at once, the i-th with its own claim. */
+const takeAll = (
+  store: ExposureStore,
+  entries: readonly NewLedgerEntry[],
+  limits: { maxPerPayer: bigint; maxPerSeller: bigint },
+) =>
+  Promise.all(
+    entries.map((entry, i) => store.takeOptimisticDelivery(entry.id, { claim: claimOf(i), ...limits, ...at })),
+  )
 
 /**
  * The exposure port's cases: limits per payer and per payee held under concurrency, the mark on the
@@ -18,20 +36,8 @@ export function exposureConformance(makeStore: MakeStore<LedgerStore & ExposureS
       run: () =>
         withStore(makeStore, async (store) => {
           const entries = Array.from({ length: 20 }, () => newEntry({ amount: 10_000n }))
-          for (const entry of entries) {
-            await store.reserve(entry)
-            await moveTo(store, entry.id, ['settling', 'submitted'])
-          }
-          const results = await Promise.all(
-            entries.map((entry, i) =>
-              store.takeOptimisticDelivery(entry.id, {
-                claim: claimOf(i),
-                maxPerPayer: 50_000n,
-                maxPerSeller: 1_000_000n,
-                ...at,
-              }),
-            ),
-          )
+          await submitted(store, entries)
+          const results = await takeAll(store, entries, { maxPerPayer: 50_000n, maxPerSeller: 1_000_000n })
           const won = results.filter((result) => result.ok)
           check(won.length === 5, 'not exactly 5 within the payer limit', won.length)
           check(
@@ -59,20 +65,8 @@ export function exposureConformance(makeStore: MakeStore<LedgerStore & ExposureS
       run: () =>
         withStore(makeStore, async (store) => {
           const entries = Array.from({ length: 10 }, (_, i) => newEntry({ amount: 10_000n, payer: addressOf(i) }))
-          for (const entry of entries) {
-            await store.reserve(entry)
-            await moveTo(store, entry.id, ['settling', 'submitted'])
-          }
-          const results = await Promise.all(
-            entries.map((entry, i) =>
-              store.takeOptimisticDelivery(entry.id, {
-                claim: claimOf(i),
-                maxPerPayer: 10_000n,
-                maxPerSeller: 30_000n,
-                ...at,
-              }),
-            ),
-          )
+          await submitted(store, entries)
+          const results = await takeAll(store, entries, { maxPerPayer: 10_000n, maxPerSeller: 30_000n })
           check(results.filter((result) => result.ok).length === 3, 'not exactly 3 within the payee limit', results)
           const { chainId, asset, payTo } = entries[0] as (typeof entries)[0]
           const exposure = await store.exposure({ chainId, asset, payTo })
@@ -98,8 +92,7 @@ export function exposureConformance(makeStore: MakeStore<LedgerStore & ExposureS
           const other = await store.takeOptimisticDelivery(entry.id, { claim: claimOf(2), ...limits })
           check(!other.ok && other.reason === 'state', 'delivered to a second claim', other)
           const zero = newEntry()
-          await store.reserve(zero)
-          await moveTo(store, zero.id, ['settling', 'submitted'])
+          await submitted(store, [zero])
           const none = await store.takeOptimisticDelivery(zero.id, { claim: claimOf(3), ...limits, maxPerPayer: 0n })
           check(!none.ok && none.reason === 'payer_exposure', 'a zero limit delivered', none)
         }),
@@ -111,12 +104,8 @@ export function exposureConformance(makeStore: MakeStore<LedgerStore & ExposureS
           const limits = { maxPerPayer: 10_000n, maxPerSeller: 1_000_000n, ...at }
           const [a, b, c, d] = Array.from({ length: 4 }, () => newEntry({ amount: 10_000n }))
           const other = newEntry({ amount: 10_000n, payer: addressOf(7) })
-          for (const entry of [a, b, c, d, other]) {
-            if (!entry) continue
-            await store.reserve(entry)
-            await moveTo(store, entry.id, ['settling', 'submitted'])
-          }
           if (!a || !b || !c || !d) throw new Error('unreachable')
+          await submitted(store, [a, b, c, d, other])
           check((await store.takeOptimisticDelivery(a.id, { claim: claimOf(1), ...limits })).ok, 'a not delivered')
           const full = await store.takeOptimisticDelivery(b.id, { claim: claimOf(2), ...limits })
           check(!full.ok && full.reason === 'payer_exposure', 'b passed the limit', full)
@@ -147,10 +136,7 @@ export function exposureConformance(makeStore: MakeStore<LedgerStore & ExposureS
           const limits = { maxPerPayer: 10_000n, maxPerSeller: 1_000_000n, ...at }
           const [a, b] = Array.from({ length: 2 }, () => newEntry({ amount: 10_000n }))
           if (!a || !b) throw new Error('unreachable')
-          for (const entry of [a, b]) {
-            await store.reserve(entry)
-            await moveTo(store, entry.id, ['settling', 'submitted'])
-          }
+          await submitted(store, [a, b])
           check((await store.takeOptimisticDelivery(a.id, { claim: claimOf(1), ...limits })).ok, 'a not delivered')
           await store.transition(a.id, { from: ['submitted'], to: 'preconfirmed', ...at })
           const full = await store.takeOptimisticDelivery(b.id, { claim: claimOf(2), ...limits })
@@ -167,8 +153,7 @@ export function exposureConformance(makeStore: MakeStore<LedgerStore & ExposureS
         withStore(makeStore, async (store) => {
           const limits = { maxPerPayer: 1_000_000n, maxPerSeller: 1_000_000n, ...at }
           const entry = newEntry({ amount: 10_000n, payer: addressOf(9) })
-          await store.reserve(entry)
-          await moveTo(store, entry.id, ['settling', 'submitted'])
+          await submitted(store, [entry])
           check((await store.takeOptimisticDelivery(entry.id, { claim: claimOf(1), ...limits })).ok, 'not delivered')
           await store.transition(entry.id, { from: ['submitted'], to: 'reserved', ...at })
           const held = await store.exposure({ chainId: entry.chainId, asset: entry.asset, payer: entry.payer })
